@@ -1,0 +1,50 @@
+"""Activation functions φ of the vanilla cell, with their derivatives and γ = sup|φ'|.
+
+γ enters the vanishing-gradient bound of Pascanu, Mikolov & Bengio (2013):
+‖∂h_t/∂h_k‖ ≤ (γ σ_max(W_hh))^(t−k).
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .errors import RnnInputError
+
+
+def sigmoid(a):
+    """σ(a) = 1 / (1 + e^(−a)), computed without overflow for large |a|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    formula: str
+    function: Callable[[np.ndarray], np.ndarray]
+    # φ'(a) written in terms of a and h = φ(a), whichever is cheaper.
+    derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    gamma: float  # sup over a of |φ'(a)|
+
+    def __call__(self, a):
+        return self.function(a)
+
+
+ACTIVATIONS = {
+    "tanh": Activation("tanh", "φ(a) = tanh(a),  φ'(a) = 1 − tanh²(a)",
+                       np.tanh, lambda a, h: 1.0 - h * h, 1.0),
+    "sigmoid": Activation("sigmoid", "φ(a) = 1/(1+e^−a),  φ'(a) = φ(a)(1 − φ(a))",
+                          sigmoid, lambda a, h: h * (1.0 - h), 0.25),
+    "relu": Activation("relu", "φ(a) = max(0, a),  φ'(a) = [a > 0]",
+                       lambda a: np.maximum(a, 0.0), lambda a, h: (a > 0).astype(a.dtype), 1.0),
+    "linear": Activation("linear", "φ(a) = a,  φ'(a) = 1",
+                         lambda a: a.copy(), lambda a, h: np.ones_like(a), 1.0),
+}
+
+
+def get_activation(name: str) -> Activation:
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise RnnInputError(
+            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}") from None

@@ -1,0 +1,286 @@
+"""The BPTT stepper: a forward pass one timestep at a time, then the backward pass one visit at a
+time, recording everything a person could ask about. Running a whole pass is this stepper run to
+the end (:func:`run_bptt`): there is one implementation.
+
+Backward recursion (per layer l, top layer L−1 reads out ŷ_t = W_hy h_t + b_y):
+
+    ∂L/∂h^l_t = [l = L−1] W_hyᵀ ∂ℓ_t/∂ŷ_t + ∂L/∂x^{l+1}_t + (∂h^l_{t+1}/∂h^l_t)ᵀ ∂L/∂h^l_{t+1}
+
+and every shared weight collects one contribution a step, e.g. ∂L/∂W_hh = Σ_t d_hh,tᵀ h_{t−1}.
+Under truncation the backward pass is a list of visits (segment, t); see :mod:`rnn.truncation`.
+"""
+
+import numpy as np
+
+from .cells import make_cell
+from .diagnostics import sensitivity
+from .errors import RnnInputError
+from .losses import LOSSES, loss_mask, step_loss
+from .params import NetworkSpec, check_params, layer_params
+from .truncation import Truncation
+
+
+class Recording:
+    """Everything one pass computed, indexed [layer, t, batch, unit]. Filled in as the stepper goes."""
+
+    def __init__(self, spec: NetworkSpec, inputs, targets, mask, loss: str, h0, c0):
+        L, H, GH = spec.num_layers, spec.hidden_size, spec.gates * spec.hidden_size
+        T, B = inputs.shape[:2]
+        self.spec, self.loss_kind = spec, loss
+        self.inputs, self.targets, self.loss_mask = inputs, targets, mask
+        self.h0, self.c0 = h0, c0
+        lstm = spec.has_cell_state
+        # forward
+        self.pre = np.zeros((L, T, B, GH))       # pre-activations a_t (gates)
+        self.gates = np.zeros((L, T, B, GH))     # activated gates (vanilla: h_t)
+        self.h = np.zeros((L, T, B, H))
+        self.c = np.zeros((L, T, B, H)) if lstm else None
+        self.extra = np.zeros((L, T, B, H))      # φ'(a_t) | tanh(c_t) | W_hn h_{t−1} + b_hn
+        self.yhat = np.zeros((T, B, spec.output_size))
+        self.loss_t = np.zeros(T)                # each step's term of L
+        self.dyhat = np.zeros((T, B, spec.output_size))  # ∂L/∂ŷ_t
+        # backward
+        self.dh = np.zeros((L, T, B, H))         # ∂L/∂h_t that reached each state
+        self.dc = np.zeros((L, T, B, H)) if lstm else None
+        self.d_ih = np.zeros((L, T, B, GH))      # ∂L/∂(W_ih x_t + b_ih)
+        self.d_hh = self.d_ih if spec.cell != "gru" else np.zeros((L, T, B, GH))
+        self.dh0 = np.zeros((L, B, H))           # ∂L/∂h_{−1}
+        self.dc0 = np.zeros((L, B, H)) if lstm else None
+        self.visits = np.zeros(T, dtype=int)     # backward visits made to each step
+        self.forward_done = 0                    # steps computed forward
+        self.sensitivity = None                  # (T, T) ‖∂L_t/∂h_k‖, set when the pass ends
+
+    @property
+    def seq_len(self) -> int:
+        return self.inputs.shape[0]
+
+    @property
+    def batch_size(self) -> int:
+        return self.inputs.shape[1]
+
+    @property
+    def dphi(self):
+        """φ'(a_t) of the vanilla cell, (layers, T, B, H)."""
+        if self.spec.cell != "rnn":
+            raise AttributeError("φ'(a_t) is recorded for the vanilla cell only")
+        return self.extra
+
+    @property
+    def loss(self) -> float:
+        return float(self.loss_t.sum())
+
+    @property
+    def dh_norm(self):
+        """‖∂L/∂h_t‖ (Frobenius over batch and units) of the top layer, (T,)."""
+        return np.sqrt(np.sum(self.dh[-1] ** 2, axis=(1, 2)))
+
+    def h_prev(self, layer: int):
+        """h_{t−1} for every t of one layer, (T, B, H), starting from h0."""
+        return np.concatenate([self.h0[layer][None], self.h[layer, :-1]])
+
+    def c_prev(self, layer: int):
+        if self.c is None:
+            return None
+        return np.concatenate([self.c0[layer][None], self.c[layer, :-1]])
+
+    def layer_inputs(self, layer: int):
+        """x^l_t: the inputs for layer 0, the layer below's h_t otherwise."""
+        return self.inputs if layer == 0 else self.h[layer - 1]
+
+    def contributions(self, name: str):
+        """Each step's contribution to ∂L/∂name, (T, *shape): the terms whose sum is the gradient."""
+        if name.startswith("readout"):
+            if name.endswith("weight"):
+                return np.einsum("tbo,tbh->toh", self.dyhat, self.h[-1])
+            return self.dyhat.sum(axis=1)
+        kind, layer = name.rsplit("_l", 1)
+        layer = int(layer)
+        if kind == "weight_ih":
+            return np.einsum("tbg,tbi->tgi", self.d_ih[layer], self.layer_inputs(layer))
+        if kind == "weight_hh":
+            return np.einsum("tbg,tbh->tgh", self.d_hh[layer], self.h_prev(layer))
+        return (self.d_ih if kind == "bias_ih" else self.d_hh)[layer].sum(axis=1)
+
+    def gradients(self) -> dict:
+        """∂L/∂θ for every parameter (PyTorch names): the sum over steps of each contribution."""
+        grads = {}
+        for l in range(self.spec.num_layers):
+            d_ih, d_hh = self.d_ih[l], self.d_hh[l]
+            grads[f"weight_ih_l{l}"] = np.tensordot(d_ih, self.layer_inputs(l), axes=([0, 1], [0, 1]))
+            grads[f"weight_hh_l{l}"] = np.tensordot(d_hh, self.h_prev(l), axes=([0, 1], [0, 1]))
+            grads[f"bias_ih_l{l}"] = d_ih.sum(axis=(0, 1))
+            grads[f"bias_hh_l{l}"] = d_hh.sum(axis=(0, 1))
+        grads["readout.weight"] = np.tensordot(self.dyhat, self.h[-1], axes=([0, 1], [0, 1]))
+        grads["readout.bias"] = self.dyhat.sum(axis=(0, 1))
+        return grads
+
+
+def _check_batch(spec, inputs, targets, loss, h0, c0):
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 3 or inputs.shape[2] != spec.input_size or inputs.shape[0] < 1 or inputs.shape[1] < 1:
+        raise RnnInputError(f"inputs must have shape (T, B, {spec.input_size}), got {inputs.shape}")
+    if not np.issubdtype(inputs.dtype, np.number) or not np.all(np.isfinite(inputs)):
+        raise RnnInputError("inputs must be finite numbers (found NaN, Inf or a non-numeric dtype)")
+    T, B = inputs.shape[:2]
+    if loss not in LOSSES:
+        raise RnnInputError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    targets = np.asarray(targets)
+    if loss == "mse":
+        if targets.shape != (T, B, spec.output_size):
+            raise RnnInputError(f"mse targets must have shape ({T}, {B}, {spec.output_size}), got {targets.shape}")
+        if not np.issubdtype(targets.dtype, np.number) or not np.all(np.isfinite(targets)):
+            raise RnnInputError("targets must be finite numbers (found NaN, Inf or a non-numeric dtype)")
+        targets = targets.astype(np.float64)
+    else:
+        if targets.shape != (T, B) or not np.issubdtype(targets.dtype, np.integer):
+            raise RnnInputError(f"xent targets must be integer class indices of shape ({T}, {B}), "
+                                f"got {targets.dtype} {targets.shape}")
+        if targets.size and (targets.min() < 0 or targets.max() >= spec.output_size):
+            raise RnnInputError(f"class index out of range: targets must lie in 0..{spec.output_size - 1}, "
+                                f"found {targets.min()}..{targets.max()}")
+        targets = targets.astype(np.int64)
+    states = []
+    for name, state, wanted in (("h0", h0, True), ("c0", c0, spec.has_cell_state)):
+        shape = (spec.num_layers, B, spec.hidden_size)
+        if state is None or not wanted:
+            if state is not None and not wanted:
+                raise RnnInputError(f"{name} is given but a {spec.label} has no cell state")
+            states.append(np.zeros(shape) if wanted else None)
+            continue
+        state = np.asarray(state)
+        if state.shape != shape or not np.issubdtype(state.dtype, np.number) or not np.all(np.isfinite(state)):
+            raise RnnInputError(f"{name} must be finite numbers of shape {shape}, got {state.dtype} {state.shape}")
+        states.append(state.astype(np.float64))
+    return inputs.astype(np.float64), targets, states[0], states[1]
+
+
+class BPTT:
+    """Step through one forward and backward pass.
+
+    ``step_forward()`` computes every layer at the next timestep; once all T are done,
+    ``step_backward()`` makes the next backward visit (segment, t), from the last step back.
+    ``record`` holds everything computed so far; ``finish()`` runs to the end.
+    """
+
+    def __init__(self, spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse",
+                 loss_at="all", truncation: Truncation = Truncation(), h0=None, c0=None,
+                 seed: int = 0, with_sensitivity: bool = True):
+        check_params(params, spec)
+        inputs, targets, h0, c0 = _check_batch(spec, inputs, targets, loss, h0, c0)
+        T, B = inputs.shape[:2]
+        self.spec, self.params, self.truncation = spec, params, truncation
+        self.cell = make_cell(spec.cell, spec.activation)
+        self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0)
+        self.segments = truncation.segments(T)
+        self.carry_factors = truncation.carry_factors(T, np.random.default_rng(seed))
+        self.plan = [(i, t) for i, seg in enumerate(self.segments)
+                     for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
+        self.visits_done = 0
+        self.with_sensitivity = with_sensitivity
+        self._carry_h = self._carry_c = None
+
+    # --- where we are ---
+    @property
+    def forward_done(self) -> int:
+        return self.record.forward_done
+
+    @property
+    def forward_complete(self) -> bool:
+        return self.record.forward_done == self.record.seq_len
+
+    @property
+    def backward_complete(self) -> bool:
+        return self.visits_done == len(self.plan)
+
+    @property
+    def done(self) -> bool:
+        return self.forward_complete and self.backward_complete
+
+    @property
+    def next_visit(self):
+        """(segment index, t) of the next backward visit, or None."""
+        return None if self.backward_complete else self.plan[self.visits_done]
+
+    # --- forward ---
+    def step_forward(self) -> int:
+        """Compute h_t of every layer, ŷ_t and ℓ_t at the next timestep t; return t."""
+        r = self.record
+        if self.forward_complete:
+            raise RuntimeError("the forward pass is complete")
+        t = r.forward_done
+        x = r.inputs[t]
+        for l in range(self.spec.num_layers):
+            h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
+            c_prev = None if r.c is None else (r.c[l, t - 1] if t > 0 else r.c0[l])
+            step = self.cell.forward(x, h_prev, c_prev, *layer_params(self.params, l))
+            r.pre[l, t], r.gates[l, t], r.h[l, t], r.extra[l, t] = step.pre, step.gates, step.h, step.extra
+            if r.c is not None:
+                r.c[l, t] = step.c
+            x = step.h
+        r.yhat[t] = x @ self.params["readout.weight"].T + self.params["readout.bias"]
+        r.loss_t[t], r.dyhat[t] = step_loss(r.loss_kind, r.yhat[t], r.targets[t], r.loss_mask[t])
+        r.forward_done += 1
+        return t
+
+    # --- backward ---
+    def step_backward(self):
+        """Make the next backward visit (segment, t): every layer at step t, top to bottom."""
+        if not self.forward_complete:
+            raise RuntimeError("finish the forward pass before stepping backward")
+        if self.backward_complete:
+            raise RuntimeError("the backward pass is complete")
+        r, spec = self.record, self.spec
+        seg_index, t = self.plan[self.visits_done]
+        seg = self.segments[seg_index]
+        L, B, H = spec.num_layers, r.batch_size, spec.hidden_size
+        if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
+            self._carry_h = np.zeros((L, B, H))
+            self._carry_c = np.zeros((L, B, H)) if r.c is not None else None
+        dx_above = None
+        for l in reversed(range(L)):
+            dh = self._carry_h[l]
+            if l == L - 1 and seg.loss_start <= t:
+                dh = dh + r.dyhat[t] @ self.params["readout.weight"]   # W_hyᵀ ∂ℓ_t/∂ŷ_t
+            if dx_above is not None:
+                dh = dh + dx_above
+            dc = None if r.c is None else self._carry_c[l]
+            c_prev = None if r.c is None else (r.c[l, t - 1] if t > 0 else r.c0[l])
+            h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
+            W_ih, W_hh = self.params[f"weight_ih_l{l}"], self.params[f"weight_hh_l{l}"]
+            back = self.cell.backward(r.gates[l, t], r.extra[l, t], h_prev, c_prev, dh, dc, W_ih, W_hh)
+            r.dh[l, t] += dh
+            r.d_ih[l, t] += back.d_ih
+            if r.d_hh is not r.d_ih:
+                r.d_hh[l, t] += back.d_hh
+            factor = self.carry_factors[t]
+            self._carry_h[l] = factor * back.dh_prev
+            if r.c is not None:
+                r.dc[l, t] += back.dc_total
+                self._carry_c[l] = factor * back.dc_prev
+            dx_above = back.dx
+        if t == 0:
+            r.dh0 += self._carry_h
+            if r.c is not None:
+                r.dc0 += self._carry_c
+        r.visits[t] += 1
+        self.visits_done += 1
+        if self.backward_complete and self.with_sensitivity:
+            r.sensitivity = sensitivity(r, self.cell, self.params)
+        return seg_index, t
+
+    def finish_forward(self) -> "Recording":
+        while not self.forward_complete:
+            self.step_forward()
+        return self.record
+
+    def finish(self) -> "Recording":
+        """Run the rest of the pass, forward then backward; return the recording."""
+        self.finish_forward()
+        while not self.backward_complete:
+            self.step_backward()
+        return self.record
+
+
+def run_bptt(spec, params, inputs, targets, **options) -> Recording:
+    """A whole forward and backward pass: the stepper run to the end."""
+    return BPTT(spec, params, inputs, targets, **options).finish()

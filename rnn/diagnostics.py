@@ -1,0 +1,115 @@
+"""What the gradient does through time: sensitivity, step Jacobians, the regime verdict, and how
+far a truncated gradient is from the full one. Everything here reads a :class:`Recording`.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .params import NetworkSpec, largest_singular_value, recurrent_blocks, spectral_radius
+
+
+def sensitivity(record, cell, params):
+    """S[t, k] = ‖∂L_t/∂h_k‖ (Frobenius over batch and units) of the top layer, 0 for k > t.
+
+    One vectorised backward sweep over the full (untruncated) graph: the adjoints of every loss
+    term L_t still alive at step k are pushed back together, A_k[t] = (∂h_{k+1}/∂h_k)ᵀ A_{k+1}[t],
+    and a new row A_k[k] = W_hyᵀ ∂ℓ_k/∂ŷ_k joins at each step that carries a loss.
+    """
+    top = record.spec.num_layers - 1
+    T = record.seq_len
+    W_ih, W_hh = params[f"weight_ih_l{top}"], params[f"weight_hh_l{top}"]
+    W_hy = params["readout.weight"]
+    h_prev, c_prev = record.h_prev(top), record.c_prev(top)
+    has_loss = np.any(record.loss_mask != 0, axis=1)
+    S = np.zeros((T, T))
+    rows = []                       # loss steps t whose adjoints are alive
+    A_h = A_c = None                # (len(rows), B, H)
+    for k in range(T - 1, -1, -1):
+        if rows:                    # back through step k + 1
+            back = cell.backward(record.gates[top, k + 1], record.extra[top, k + 1], h_prev[k + 1],
+                                 None if c_prev is None else c_prev[k + 1], A_h, A_c, W_ih, W_hh)
+            A_h, A_c = back.dh_prev, back.dc_prev
+        if has_loss[k]:
+            new_h = (record.dyhat[k] @ W_hy)[None]
+            A_h = new_h if A_h is None else np.concatenate([A_h, new_h])
+            if record.c is not None:
+                A_c = np.zeros_like(new_h) if A_c is None else np.concatenate([A_c, np.zeros_like(new_h)])
+            rows.append(k)
+        if rows:
+            S[rows, k] = np.sqrt(np.sum(A_h ** 2, axis=(1, 2)))
+    return S
+
+
+def jacobian_norms(record, cell, params, layer: int, batch_index: int = 0):
+    """‖∂s_t/∂s_{t−1}‖₂ for every step t of one layer and one sequence of the batch, (T,).
+
+    s is h for the vanilla cell and the GRU, and (h, c) for the LSTM. The Jacobian's rows come from
+    pushing the identity back through each step's local backward (no separate derivative code):
+    for the vanilla cell ∂h_t/∂h_{t−1} = diag(φ'(a_t)) W_hh.
+    """
+    b = slice(batch_index, batch_index + 1)
+    H = record.spec.hidden_size
+    lstm = record.c is not None
+    size = 2 * H if lstm else H
+    eye = np.eye(size)[:, None, None, :]            # (size, 1, 1, size): one adjoint per row
+    dh, dc = eye[..., :H], (eye[..., H:] if lstm else None)
+    c_prev = record.c_prev(layer)
+    back = cell.backward(record.gates[layer, :, b], record.extra[layer, :, b], record.h_prev(layer)[:, b],
+                         None if c_prev is None else c_prev[:, b], dh, dc,
+                         params[f"weight_ih_l{layer}"], params[f"weight_hh_l{layer}"])
+    rows = np.concatenate([back.dh_prev, back.dc_prev], axis=-1) if lstm else back.dh_prev
+    jac = rows[:, :, 0, :].transpose(1, 0, 2)       # (T, size, size), each Jacobian transposed
+    return np.linalg.norm(jac, ord=2, axis=(1, 2))
+
+
+class Regime(NamedTuple):
+    sigma_max: float   # σ_max(W_hh), largest over layers and gate blocks
+    radius: float      # ρ(W_hh), likewise
+    gamma: float       # sup|φ'|
+    verdict: str
+    explanation: str
+
+
+def regime(params: dict, spec: NetworkSpec) -> Regime:
+    """Pascanu, Mikolov & Bengio (2013): γσ_max < 1 is sufficient for vanishing gradients,
+    γσ_max > 1 is necessary (not sufficient) for exploding ones. Their bound is stated for the
+    vanilla cell; for gated cells it is only indicative, and the verdict says so."""
+    blocks = [blk for l in range(spec.num_layers) for blk in recurrent_blocks(params, spec, l)]
+    sigma = max(largest_singular_value(b) for b in blocks)
+    rho = max(spectral_radius(b) for b in blocks)
+    gamma = spec.gamma if spec.cell == "rnn" else 1.0
+    product = gamma * sigma
+    if spec.cell != "rnn":
+        verdict = f"gated cell: γσ_max = {product:.3g} (the bound applies to the vanilla cell only)"
+        explanation = "Gates rescale the recurrent Jacobian at every step; watch the measured norms."
+    elif product < 1:
+        verdict = f"vanishing guaranteed: γσ_max = {product:.3g} < 1"
+        explanation = f"‖∂h_t/∂h_k‖ ≤ (γσ_max)^(t−k) = {product:.3g}^(t−k)"
+    elif product > 1:
+        verdict = f"explosion possible: γσ_max = {product:.3g} > 1"
+        explanation = "γσ_max > 1 is necessary, not sufficient, for exploding gradients"
+    else:
+        verdict = "on the edge: γσ_max = 1"
+        explanation = "the bound neither forces vanishing nor allows explosion"
+    return Regime(sigma, rho, gamma, verdict, explanation)
+
+
+class GradientComparison(NamedTuple):
+    cosine: float                 # overall cosine similarity of the flattened gradients
+    relative_error: float         # ‖g̃ − g‖ / ‖g‖ overall
+    per_parameter: dict           # name → (cosine, relative error)
+
+
+def _cosine_and_error(a, b):
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    cosine = float(a @ b / (na * nb)) if na > 0 and nb > 0 else float(na == nb)
+    error = float(np.linalg.norm(a - b) / nb) if nb > 0 else float(np.linalg.norm(a))
+    return cosine, error
+
+
+def compare_gradients(approx: dict, exact: dict) -> GradientComparison:
+    """cos(g̃, g) = g̃·g / (‖g̃‖‖g‖) and ‖g̃ − g‖/‖g‖, per parameter and over all parameters."""
+    per = {name: _cosine_and_error(approx[name].ravel(), exact[name].ravel()) for name in exact}
+    flat = lambda g: np.concatenate([g[name].ravel() for name in exact])
+    return GradientComparison(*_cosine_and_error(flat(approx), flat(exact)), per)

@@ -1,0 +1,267 @@
+"""Gradient-descent optimizers and gradient clipping, in NumPy.
+
+Parameters and gradients are plain ``dict[str, np.ndarray]`` (float64) keyed by PyTorch-style
+names (``weight_ih_l0``, ``readout.bias``, ...). An optimizer updates the parameter arrays *in
+place*, so views of them (plots, the model) stay valid, and keeps its own state per name. The
+update rules follow ``torch.optim`` with default flags (no weight decay, no dampening, no
+``amsgrad``/``centered``/``maximize``), so a float64 run matches PyTorch to rounding error.
+
+Call :meth:`Optimizer.reset` whenever the parameters are re-initialised or change shape.
+
+Clipping functions never modify their input: they return new arrays in a :class:`ClipResult`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn.errors import RnnInputError
+
+Arrays = dict[str, np.ndarray]
+
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+CLIP_MODES = ("none", "norm", "value")
+
+
+def _positive(what: str, value: float) -> float:
+    """``value`` as a float, or RnnInputError unless it is finite and > 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RnnInputError(f"{what} must be a number, got {value!r}") from None
+    if not (math.isfinite(number) and number > 0):
+        raise RnnInputError(f"{what} must be finite and > 0, got {value!r}")
+    return number
+
+
+def _fraction(what: str, value: float) -> float:
+    """``value`` as a float, or RnnInputError unless 0 <= value < 1."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RnnInputError(f"{what} must be a number, got {value!r}") from None
+    if not 0.0 <= number < 1.0:
+        raise RnnInputError(f"{what} must be in [0, 1), got {value!r}")
+    return number
+
+
+# --------------------------------------------------------------------------- optimizers
+
+
+class Optimizer:
+    """Base class: ``step`` walks the parameters and hands each one to ``_update``.
+
+    Subclasses implement ``_update(p, g, state)``, changing ``p`` in place; ``state`` is this
+    parameter's own dict (empty on the first step, cleared by :meth:`reset`).
+    """
+
+    name = "optimizer"
+
+    def __init__(self, lr: float) -> None:
+        self.lr = _positive("learning rate", lr)
+        self.state: dict[str, dict] = {}
+
+    def step(self, params: Arrays, grads: Arrays) -> None:
+        """Update every array in ``params`` in place from ``grads[name]``."""
+        for key, p in params.items():
+            g = np.asarray(grads[key], dtype=p.dtype)
+            if g.shape != p.shape:
+                raise ValueError(f"gradient {key!r} has shape {g.shape}, parameter {p.shape}")
+            self._update(p, g, self.state.setdefault(key, {}))
+
+    def reset(self) -> None:
+        """Forget all per-parameter state (moments, accumulators, step counts)."""
+        self.state.clear()
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k != "state")
+        return f"{type(self).__name__}({settings})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    Plain:     θ ← θ − η g
+    Momentum:  b ← μ b + g  (b₀ = 0);   θ ← θ − η b
+    Nesterov:  b ← μ b + g;             θ ← θ − η (g + μ b)
+    """
+
+    def __init__(self, lr: float, momentum: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(lr)
+        self.momentum = _fraction("momentum", momentum)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and self.momentum == 0.0:
+            raise RnnInputError("Nesterov momentum needs momentum > 0")
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return "momentum" if self.momentum else "sgd"
+
+    def _update(self, p, g, state):
+        if self.momentum:
+            buf = state.setdefault("momentum_buffer", np.zeros_like(p))
+            buf *= self.momentum
+            buf += g
+            g = g + self.momentum * buf if self.nesterov else buf
+        p -= self.lr * g
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi, Hazan & Singer 2011).
+
+    s ← s + g²  (s₀ = 0);   θ ← θ − η g / (√s + ε)
+    """
+
+    name = "adagrad"
+
+    def __init__(self, lr: float, eps: float = 1e-10) -> None:
+        super().__init__(lr)
+        self.eps = _positive("eps", eps)
+
+    def _update(self, p, g, state):
+        total = state.setdefault("sum", np.zeros_like(p))
+        total += g * g
+        p -= self.lr * (g / (np.sqrt(total) + self.eps))
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012), PyTorch's non-centred form.
+
+    v ← α v + (1 − α) g²  (v₀ = 0);   θ ← θ − η g / (√v + ε)
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8) -> None:
+        super().__init__(lr)
+        self.alpha = _fraction("alpha", alpha)
+        self.eps = _positive("eps", eps)
+
+    def _update(self, p, g, state):
+        avg = state.setdefault("square_avg", np.zeros_like(p))
+        avg *= self.alpha
+        avg += (1.0 - self.alpha) * (g * g)
+        p -= self.lr * (g / (np.sqrt(avg) + self.eps))
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015), with bias correction at step t = 1, 2, ...
+
+    m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²   (m₀ = v₀ = 0)
+    θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+    """
+
+    name = "adam"
+
+    def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        super().__init__(lr)
+        beta1, beta2 = betas
+        self.betas = (_fraction("beta1", beta1), _fraction("beta2", beta2))
+        self.eps = _positive("eps", eps)
+
+    def _update(self, p, g, state):
+        beta1, beta2 = self.betas
+        m = state.setdefault("exp_avg", np.zeros_like(p))
+        v = state.setdefault("exp_avg_sq", np.zeros_like(p))
+        t = state["step"] = state.get("step", 0) + 1
+        m *= beta1
+        m += (1.0 - beta1) * g
+        v *= beta2
+        v += (1.0 - beta2) * (g * g)
+        step_size = self.lr / (1.0 - beta1**t)
+        denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + self.eps
+        p -= step_size * (m / denom)
+
+
+def make_optimizer(name: str, lr: float, **kw) -> Optimizer:
+    """Build the optimizer registered as ``name`` (one of :data:`OPTIMIZERS`).
+
+    "momentum" is :class:`SGD` with ``momentum=0.9`` unless ``kw`` says otherwise.
+    """
+    classes = {"sgd": SGD, "momentum": SGD, "adagrad": Adagrad, "rmsprop": RMSProp, "adam": Adam}
+    if name not in classes:
+        raise RnnInputError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if name == "momentum":
+        kw.setdefault("momentum", 0.9)
+    return classes[name](lr, **kw)
+
+
+# --------------------------------------------------------------------------- clipping
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """Gradients after clipping (always new arrays), and the global norm before and after."""
+
+    grads: Arrays
+    clipped: bool
+    norm_before: float
+    norm_after: float
+
+
+def global_norm(grads: Arrays) -> float:
+    """√(Σ g²) over every entry of every array; nan/inf if any entry is non-finite.
+
+    Computed as ``m·√(Σ (g/m)²)`` with ``m`` the largest magnitude, so that large but finite
+    (exploding) gradients do not overflow when squared.
+    """
+    arrays = [np.asarray(g, dtype=float).ravel() for g in grads.values()]
+    scale = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+    if scale == 0.0 or not math.isfinite(scale):
+        return scale  # 0, or nan/inf for a non-finite gradient
+    return scale * math.sqrt(sum(float(np.dot(a / scale, a / scale)) for a in arrays))
+
+
+def _copy(grads: Arrays) -> Arrays:
+    return {k: np.array(g, dtype=float) for k, g in grads.items()}
+
+
+def _unclipped(grads: Arrays, norm: float) -> ClipResult:
+    return ClipResult(_copy(grads), False, norm, norm)
+
+
+def clip_by_global_norm(grads: Arrays, threshold: float) -> ClipResult:
+    """Pascanu, Mikolov & Bengio 2013, Algorithm 1: if ‖g‖ ≥ θ then g ← θ g / ‖g‖.
+
+    Rescales all arrays together, so the direction of the whole gradient is kept.
+    """
+    threshold = _positive("clipping threshold", threshold)
+    norm = global_norm(grads)
+    if not math.isfinite(norm) or norm < threshold:
+        return _unclipped(grads, norm)
+    scale = threshold / norm
+    clipped = {k: np.asarray(g, dtype=float) * scale for k, g in grads.items()}
+    return ClipResult(clipped, True, norm, global_norm(clipped))
+
+
+def clip_by_value(grads: Arrays, threshold: float) -> ClipResult:
+    """Clip every entry to [−θ, θ] (as in min-char-rnn); this changes the gradient's direction."""
+    threshold = _positive("clipping threshold", threshold)
+    norm = global_norm(grads)
+    if not math.isfinite(norm):
+        return _unclipped(grads, norm)
+    clipped = {k: np.clip(np.asarray(g, dtype=float), -threshold, threshold)
+               for k, g in grads.items()}
+    changed = any(bool(np.any(np.abs(np.asarray(g)) > threshold)) for g in grads.values())
+    return ClipResult(clipped, changed, norm, global_norm(clipped) if changed else norm)
+
+
+def clip_gradients(grads: Arrays, mode: str, threshold: float | None = None) -> ClipResult:
+    """Clip with ``mode`` "none", "norm" or "value"; the threshold is ignored for "none".
+
+    A non-finite gradient comes back unclipped with ``norm_before`` nan or inf: the training
+    loop, not this function, decides what to do about it.
+    """
+    if mode == "norm":
+        return clip_by_global_norm(grads, threshold)
+    if mode == "value":
+        return clip_by_value(grads, threshold)
+    if mode == "none":
+        return _unclipped(grads, global_norm(grads))
+    raise RnnInputError(f"unknown clipping mode {mode!r}; choose one of {', '.join(CLIP_MODES)}")

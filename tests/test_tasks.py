@@ -1,0 +1,362 @@
+"""Behaviour of the seeded sequence tasks in rnn.tasks."""
+
+import pathlib
+import string
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnn.errors import RnnInputError
+from rnn.tasks import TASK_NAMES, TASKS, Batch, CsvSeriesTask, get_task
+
+CORPUS_PATH = pathlib.Path(__file__).resolve().parent.parent / "resources" / "names.txt"
+CORPUS = [line.strip() for line in CORPUS_PATH.read_text().splitlines() if line.strip()]
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def lengths_for(task):
+    return sorted({task.min_seq_len, task.min_seq_len + 3, task.default_seq_len, 23})
+
+
+def write(tmp_path, text, name="series.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def good_csv(tmp_path):
+    values = np.sin(np.arange(60) / 3.0) * 5 + 20
+    rows = [f"2024-01-{i:02d},{v:.6f},{100 + i}" for i, v in enumerate(values)]
+    lines = ["date,price,volume", *rows]
+    return write(tmp_path, "\n".join(lines) + "\n")
+
+
+def all_tasks(csv_path):
+    return [*TASKS.values(), CsvSeriesTask(csv_path)]
+
+
+# ------------------------------------------------------------------------ generic contract
+
+
+def test_registry_names_and_metadata():
+    assert set(TASKS) == {
+        "sine", "random_walk", "delayed_recall", "adding", "copy_memory",
+        "alphabet_forward", "alphabet_backward", "sorting", "names",
+    }
+    assert set(TASK_NAMES) == set(TASKS) | {"csv"}
+    for name, task in TASKS.items():
+        assert task.name == name and name.islower()
+        assert task.title and task.description
+        assert task.loss in ("mse", "xent")
+        assert 1 <= task.min_seq_len <= task.default_seq_len
+
+
+@pytest.mark.parametrize("batch_size", [1, 5])
+def test_shapes_and_dtypes(good_csv, batch_size):
+    for task in all_tasks(good_csv):
+        for seq_len in lengths_for(task):
+            batch = task.sample(batch_size, seq_len, rng())
+            assert isinstance(batch, Batch)
+            T, B = seq_len, batch_size
+            assert batch.inputs.shape == (T, B, task.input_size)
+            assert batch.inputs.dtype == np.float64
+            assert batch.loss_mask.shape == (T, B)
+            assert batch.loss_mask.dtype == np.float64
+            assert set(np.unique(batch.loss_mask)) <= {0.0, 1.0}
+            assert batch.loss_mask.sum() > 0
+            if task.loss == "mse":
+                assert batch.targets.shape == (T, B, task.output_size)
+                assert batch.targets.dtype == np.float64
+            else:
+                assert batch.targets.shape == (T, B)
+                assert batch.targets.dtype == np.int64
+                assert batch.targets.min() >= 0 and batch.targets.max() < task.output_size
+                # character / symbol inputs are one-hot
+                assert np.all(batch.inputs.sum(-1) <= 1.0)
+
+
+def test_same_seed_same_batch_different_seed_different(good_csv):
+    for task in all_tasks(good_csv):
+        T = task.default_seq_len
+        a = task.sample(8, T, rng(42))
+        b = task.sample(8, T, rng(42))
+        c = task.sample(8, T, rng(43))
+        for field in ("inputs", "targets", "loss_mask"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+        same = np.array_equal(a.inputs, c.inputs) and np.array_equal(a.targets, c.targets)
+        assert not same, task.name
+
+
+def test_bad_sizes_raise(good_csv):
+    for task in all_tasks(good_csv):
+        with pytest.raises(RnnInputError):
+            task.sample(0, task.default_seq_len, rng())
+        with pytest.raises(RnnInputError):
+            task.sample(2, task.min_seq_len - 1, rng())
+
+
+@pytest.mark.parametrize("name", ["sine", "random_walk"])
+def test_forecast_target_is_next_input(name):
+    batch = TASKS[name].sample(4, 30, rng(3))
+    np.testing.assert_array_equal(batch.targets[:-1], batch.inputs[1:])
+    assert np.all(batch.loss_mask == 1.0)
+    assert np.abs(batch.inputs).max() < 10
+
+
+def test_sine_is_a_sine():
+    # s_{t+1} + s_{t-1} = 2 cos(w) s_t for any sine; check cos(w) is constant within a sequence
+    x = TASKS["sine"].sample(3, 40, rng(5)).inputs[:, :, 0]
+    for b in range(3):
+        s = x[:, b]
+        ratio = (s[2:] + s[:-2])[np.abs(s[1:-1]) > 0.2] / s[1:-1][np.abs(s[1:-1]) > 0.2]
+        assert np.ptp(ratio) < 1e-9
+        assert 0.4 < np.abs(s).max() <= 1.0
+
+
+def test_random_walk_stays_order_one_for_long_sequences():
+    x = TASKS["random_walk"].sample(200, 1000, rng(9)).inputs
+    assert np.abs(x).max() < 20
+    assert np.median(np.abs(x[-1])) < 2
+
+
+# ------------------------------------------------------------------------ memory tasks
+
+
+def test_delayed_recall():
+    batch = TASKS["delayed_recall"].sample(16, 12, rng(1))
+    np.testing.assert_array_equal(batch.targets[-1, :, 0], batch.inputs[0, :, 0])
+    assert np.all(batch.loss_mask[-1] == 1) and np.all(batch.loss_mask[:-1] == 0)
+    assert len(np.unique(batch.inputs[0, :, 0])) > 1
+
+
+@pytest.mark.parametrize("seq_len", [2, 3, 10, 51])
+def test_adding_markers_and_sum(seq_len):
+    batch = TASKS["adding"].sample(64, seq_len, rng(seq_len))
+    values, markers = batch.inputs[..., 0], batch.inputs[..., 1]
+    assert np.all((values >= 0) & (values < 1))
+    assert np.all(markers.sum(0) == 2)
+    half = seq_len // 2
+    assert np.all(markers[:half].sum(0) == 1) and np.all(markers[half:].sum(0) == 1)
+    np.testing.assert_allclose(batch.targets[-1, :, 0], (values * markers).sum(0))
+    assert np.all(batch.loss_mask[-1] == 1) and np.all(batch.loss_mask[:-1] == 0)
+
+
+def test_adding_mean_predictor_has_mse_one_sixth():
+    batch = TASKS["adding"].sample(40_000, 20, rng(7))
+    y = batch.targets[-1, :, 0]
+    assert abs(y.mean() - 1.0) < 0.01
+    assert abs(np.mean((y - 1.0) ** 2) - 1 / 6) < 0.01
+
+
+@pytest.mark.parametrize("seq_len", [3, 4, 9, 20, 40, 100])
+def test_copy_memory_layout(seq_len):
+    batch = TASKS["copy_memory"].sample(8, seq_len, rng(seq_len))
+    symbols = batch.inputs.argmax(-1)
+    assert np.all(batch.inputs.sum(-1) == 1)
+    S = max(1, min(10, seq_len // 4))
+    data = symbols[:S]
+    assert np.all(data < 8)
+    assert np.all(symbols[seq_len - S - 1] == 9)  # delimiter
+    blanks = np.r_[S : seq_len - S - 1, seq_len - S : seq_len]
+    assert np.all(symbols[blanks] == 8)
+    np.testing.assert_array_equal(batch.targets[-S:], data)
+    assert np.all(batch.loss_mask[-S:] == 1) and np.all(batch.loss_mask[:-S] == 0)
+
+
+@pytest.mark.parametrize("seq_len", [3, 4, 11, 12, 21])
+def test_sorting_layout(seq_len):
+    batch = TASKS["sorting"].sample(16, seq_len, rng(seq_len))
+    n = (seq_len - 1) // 2
+    digits = batch.inputs[:n, :, :10].argmax(-1)
+    assert np.all(batch.inputs[:n].sum(-1) == 1) and np.all(batch.inputs[:n, :, 10] == 0)
+    delimiter_step = seq_len - n - 1
+    assert np.all(batch.inputs[delimiter_step, :, 10] == 1)
+    assert batch.inputs[n:, :, 10].sum() == 16  # one delimiter per sequence
+    assert np.all(batch.inputs[seq_len - n :] == 0)
+    np.testing.assert_array_equal(batch.targets[-n:], np.sort(digits, axis=0))
+    assert np.all(batch.loss_mask[-n:] == 1) and np.all(batch.loss_mask[:-n] == 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), seq_len=st.integers(3, 60), batch_size=st.integers(1, 4))
+def test_sorting_targets_are_sorted_inputs_property(seed, seq_len, batch_size):
+    batch = TASKS["sorting"].sample(batch_size, seq_len, rng(seed))
+    n = (seq_len - 1) // 2
+    out = batch.targets[-n:]
+    assert np.all(np.diff(out, axis=0) >= 0)
+    for b in range(batch_size):
+        assert sorted(batch.inputs[:n, b, :10].argmax(-1).tolist()) == out[:, b].tolist()
+
+
+# ------------------------------------------------------------------------ character tasks
+
+
+@pytest.mark.parametrize("name, step", [("alphabet_forward", 1), ("alphabet_backward", -1)])
+def test_alphabet_next_letter(name, step):
+    task = TASKS[name]
+    assert task.vocab == string.ascii_uppercase
+    batch = task.sample(30, 40, rng(2))
+    assert np.all(batch.loss_mask == 1)
+    letters = string.ascii_uppercase
+    for b in range(30):
+        text_in = task.decode(batch.inputs[:, b].argmax(-1))
+        text_out = task.decode(batch.targets[:, b])
+        for x, y in zip(text_in, text_out):
+            assert letters.index(y) == (letters.index(x) + step) % 26
+        assert text_out[:-1] == text_in[1:]
+    starts = {task.decode(batch.inputs[0, b].argmax(-1)) for b in range(30)}
+    assert len(starts) > 5
+
+
+def test_encode_decode_round_trip():
+    task = TASKS["names"]
+    assert task.vocab == "." + string.ascii_lowercase
+    assert task.decode(task.encode(".maria.")) == ".maria."
+    assert task.encode(".a").tolist() == [0, 1]
+    with pytest.raises(RnnInputError):
+        task.encode("Maria")
+
+
+def test_corpus_file():
+    assert 300 <= len(CORPUS) <= 500
+    assert len(set(CORPUS)) == len(CORPUS)
+    assert all(name.isascii() and name.isalpha() and name.islower() for name in CORPUS)
+
+
+@pytest.mark.parametrize("seq_len", [2, 5, 16])
+def test_names_sequences(seq_len):
+    task = TASKS["names"]
+    batch = task.sample(50, seq_len, rng(seq_len))
+    for b in range(50):
+        text_in = task.decode(batch.inputs[:, b].argmax(-1))
+        text_out = task.decode(batch.targets[:, b])
+        assert text_in[0] == "."
+        assert text_out[:-1] == text_in[1:]
+        name = text_in[1:].split(".")[0]
+        assert name
+        if len(name) < seq_len - 1:
+            assert name in CORPUS
+        else:  # truncated to T-1 letters
+            assert any(full.startswith(name) for full in CORPUS)
+        # loss up to and including the step predicting the end marker, then padding with "."
+        end = len(name)
+        assert text_out[end] == "."
+        assert np.all(batch.loss_mask[: end + 1, b] == 1)
+        assert np.all(batch.loss_mask[end + 1 :, b] == 0)
+        assert set(text_out[end:]) == {"."}
+
+
+def test_names_custom_corpus_and_bad_corpus(tmp_path):
+    good = write(tmp_path, "ada\n\nbo\n", "names.txt")
+    task = get_task("names", path=good)
+    batch = task.sample(20, 6, rng())
+    decoded = {task.decode(batch.inputs[:, b].argmax(-1)).strip(".") for b in range(20)}
+    assert decoded == {"ada", "bo"}
+    bad = write(tmp_path, "ada\nBo\n", "bad.txt")
+    with pytest.raises(RnnInputError, match="bad.txt"):
+        get_task("names", path=bad).sample(2, 5, rng())
+
+
+# ------------------------------------------------------------------------ CSV series
+
+
+def test_csv_good_file(good_csv):
+    task = get_task("csv", path=good_csv)
+    assert task.name == "csv" and task.loss == "mse"
+    assert task.column_name == "price"
+    np.testing.assert_allclose(task.series.mean(), 0.0, atol=1e-12)
+    np.testing.assert_allclose(task.series.std(), 1.0)
+    batch = task.sample(6, 20, rng(4))
+    np.testing.assert_array_equal(batch.targets[:-1], batch.inputs[1:])
+    assert np.all(batch.loss_mask == 1)
+    # every window is a contiguous piece of the normalised series
+    series = task.series
+    for b in range(6):
+        window = np.r_[batch.inputs[:, b, 0], batch.targets[-1, b, 0]]
+        k = int(np.argmin(np.abs(series - window[0])))
+        np.testing.assert_allclose(series[k : k + 21], window)
+
+
+def test_csv_named_and_indexed_columns_and_no_header(good_csv, tmp_path):
+    volume = CsvSeriesTask(good_csv, column="volume")
+    np.testing.assert_allclose(np.diff(volume.series), np.diff(volume.series)[0])
+    assert CsvSeriesTask(good_csv, column=2).column_name == "volume"
+    plain = write(tmp_path, "1\n2\n4\n8\n", "plain.csv")
+    task = CsvSeriesTask(plain)
+    raw = np.array([1.0, 2, 4, 8])
+    np.testing.assert_allclose(task.series, (raw - raw.mean()) / raw.std())
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("", "empty"),
+        ("a,b\nx,y\nz,w\n", "no column"),
+        ("value\n1\n2\n", "at least"),
+        ("value\n1\nnan\n3\n4\n", "NaN"),
+        ("value\n1\ninf\n3\n4\n", "NaN or infinite"),
+        ("value\n5\n5\n5\n5\n", "constant"),
+    ],
+)
+def test_csv_malformed_files(tmp_path, text, problem):
+    path = write(tmp_path, text, "broken_file.csv")
+    with pytest.raises(RnnInputError, match=problem) as info:
+        get_task("csv", path=path)
+    assert "broken_file.csv" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_csv_bad_value_in_named_column_and_unknown_column(tmp_path):
+    path = write(tmp_path, "t,v\n1,2\n2,n/a\n3,4\n4,5\n", "gaps.csv")
+    with pytest.raises(RnnInputError, match=r"gaps\.csv.*'n/a'.*line 3"):
+        CsvSeriesTask(path, column="v")
+    with pytest.raises(RnnInputError, match=r"gaps\.csv.*'price'"):
+        CsvSeriesTask(path, column="price")
+
+
+def test_csv_missing_unreadable_and_too_short(tmp_path, good_csv):
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(RnnInputError, match="nowhere.csv"):
+        get_task("csv", path=missing)
+    directory = tmp_path / "a_directory"
+    directory.mkdir()
+    with pytest.raises(RnnInputError, match="a_directory"):
+        get_task("csv", path=directory)
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81\x00value\n")
+    with pytest.raises(RnnInputError, match="binary.csv"):
+        get_task("csv", path=binary)
+    task = get_task("csv", path=good_csv)  # 60 values
+    task.sample(2, 59, rng())
+    with pytest.raises(RnnInputError, match=good_csv.name):
+        task.sample(2, 60, rng())
+
+
+def test_csv_needs_a_path():
+    with pytest.raises(RnnInputError, match="csv"):
+        get_task("csv")
+
+
+# ------------------------------------------------------------------------ get_task
+
+
+def test_get_task_known_and_unknown():
+    for name in TASKS:
+        assert get_task(name) is TASKS[name]
+    with pytest.raises(RnnInputError) as info:
+        get_task("stock_market")
+    message = str(info.value)
+    assert "stock_market" in message and "\n" not in message
+    for name in TASK_NAMES:
+        assert name in message
+
+
+def test_get_task_rejects_unknown_options():
+    with pytest.raises(RnnInputError, match="sine"):
+        get_task("sine", frequency=3)
