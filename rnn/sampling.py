@@ -1,0 +1,39 @@
+"""Sampling text from a character-level network, one step at a time.
+
+At each step the readout gives logits ŷ_t; the next character is drawn from
+p = softmax(ŷ_t / τ) with temperature τ (τ → 0: greedy; τ = 1: the model's distribution).
+"""
+
+import numpy as np
+
+from .cells import make_cell
+from .errors import RnnInputError
+from .losses import softmax
+from .params import NetworkSpec, layer_params
+
+
+def sample_text(spec: NetworkSpec, params: dict, task, rng: np.random.Generator,
+                temperature: float = 1.0, max_length: int = 20, start: str | None = None) -> str:
+    """Draw characters until the end marker (the vocab's first symbol) or ``max_length``."""
+    if not np.isfinite(temperature) or temperature <= 0:
+        raise RnnInputError(f"temperature must be a number > 0, got {temperature!r}")
+    cell = make_cell(spec.cell, spec.activation)
+    marker = task.vocab[0]
+    index = task.encode(start or marker)[-1]
+    h = np.zeros((spec.num_layers, 1, spec.hidden_size))
+    c = np.zeros_like(h)
+    out = []
+    for _ in range(max_length):
+        x = np.zeros((1, spec.input_size))
+        x[0, index] = 1.0
+        for l in range(spec.num_layers):
+            step = cell.forward(x, h[l], c[l], *layer_params(params, l))
+            h[l], x = step.h, step.h
+            if step.c is not None:
+                c[l] = step.c
+        logits = x @ params["readout.weight"].T + params["readout.bias"]
+        index = int(rng.choice(len(task.vocab), p=softmax(logits[0] / temperature)))
+        if task.vocab[index] == marker:
+            break
+        out.append(task.vocab[index])
+    return "".join(out)

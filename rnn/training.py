@@ -1,0 +1,73 @@
+"""The training loop: a generator that yields one :class:`Update` per parameter update, so a caller
+can show progress, stop at a breakpoint or cancel between any two updates.
+
+Each update: draw a batch, run the (possibly truncated) BPTT pass, optionally the full pass to
+compare, clip (Pascanu et al. 2013, Algorithm 1, or element-wise), then the optimizer step. A NaN or
+Inf in the loss or gradient stops the loop before the update is applied, so the parameters keep
+their last finite values.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bptt import Recording, run_bptt
+from .diagnostics import compare_gradients
+from .optim import Optimizer, clip_gradients
+from .params import NetworkSpec
+from .truncation import Truncation
+
+
+@dataclass(frozen=True)
+class Update:
+    step: int                       # 1-based count of updates attempted
+    loss: float
+    grad_norm: float                # ‖g‖ before clipping
+    clipped: bool
+    finite: bool                    # False: NaN/Inf seen, update not applied, loop ends
+    cosine_to_full: float | None    # cos(g̃, g) of the truncated to the full gradient, if compared
+    error_to_full: float | None     # ‖g̃ − g‖/‖g‖, if compared
+    record: Recording               # everything this update's pass recorded
+    where_nonfinite: str = ""       # for a non-finite update: which parameter, or the loss
+
+
+def _first_nonfinite(loss: float, grads: dict) -> str:
+    if not np.isfinite(loss):
+        return "the loss"
+    for name, g in grads.items():
+        if not np.all(np.isfinite(g)):
+            return f"∂L/∂{name}"
+    return ""
+
+
+def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps: int,
+          seq_len: int, batch_size: int, truncation: Truncation = Truncation(),
+          clip_mode: str = "none", clip_threshold: float | None = None, seed: int = 0,
+          compare_full: bool = False, start_step: int = 0):
+    """Yield an :class:`Update` after each of ``steps`` updates; ``params`` change in place.
+
+    Identical arguments give identical runs: batches come from ``default_rng(seed)`` and each
+    randomized truncation from a seed derived from (seed, step).
+    """
+    batches = np.random.default_rng(seed)
+    options = dict(loss=task.loss, with_sensitivity=False)
+    for step in range(start_step + 1, start_step + steps + 1):
+        batch = task.sample(batch_size, seq_len, batches)
+        with np.errstate(all="ignore"):
+            record = run_bptt(spec, params, batch.inputs, batch.targets, loss_at=batch.loss_mask,
+                              truncation=truncation, seed=[seed, step], **options)
+            grads = record.gradients()
+        cosine = error = None
+        if compare_full and not truncation.is_full:
+            with np.errstate(all="ignore"):
+                full = run_bptt(spec, params, batch.inputs, batch.targets,
+                                loss_at=batch.loss_mask, **options).gradients()
+            comparison = compare_gradients(grads, full)
+            cosine, error = comparison.cosine, comparison.relative_error
+        where = _first_nonfinite(record.loss, grads)
+        if where:
+            yield Update(step, record.loss, float("nan"), False, False, cosine, error, record, where)
+            return
+        clip = clip_gradients(grads, clip_mode, clip_threshold)
+        optimizer.step(params, clip.grads)
+        yield Update(step, record.loss, clip.norm_before, clip.clipped, True, cosine, error, record)
