@@ -81,18 +81,35 @@ def regime(params: dict, spec: NetworkSpec) -> Regime:
     gamma = spec.gamma if spec.cell == "rnn" else 1.0
     product = gamma * sigma
     if spec.cell != "rnn":
-        verdict = f"gated cell: γσ_max = {product:.3g} (the bound applies to the vanilla cell only)"
+        verdict = f"gated cell: γσ_max = {product:.4g} (the bound applies to the vanilla cell only)"
         explanation = "Gates rescale the recurrent Jacobian at every step; watch the measured norms."
     elif product < 1:
-        verdict = f"vanishing guaranteed: γσ_max = {product:.3g} < 1"
-        explanation = f"‖∂h_t/∂h_k‖ ≤ (γσ_max)^(t−k) = {product:.3g}^(t−k)"
+        verdict = f"vanishing guaranteed: γσ_max = {product:.4g} < 1"
+        explanation = f"‖∂h_t/∂h_k‖ ≤ (γσ_max)^(t−k) = {product:.4g}^(t−k)"
     elif product > 1:
-        verdict = f"explosion possible: γσ_max = {product:.3g} > 1"
+        verdict = f"explosion possible: γσ_max = {product:.4g} > 1"
         explanation = "γσ_max > 1 is necessary, not sufficient, for exploding gradients"
     else:
         verdict = "on the edge: γσ_max = 1"
         explanation = "the bound neither forces vanishing nor allows explosion"
     return Regime(sigma, rho, gamma, verdict, explanation)
+
+
+def gradient_bound(record, regime_: Regime):
+    """The Pascanu et al. bound on the top layer's gradient norm, (T,), NaN where it does not apply.
+
+    For the last step t* that carries a loss: ‖∂L_{t*}/∂h_k‖ ≤ ‖∂L_{t*}/∂h_{t*}‖ (γσ_max)^(t*−k), k ≤ t*.
+    It needs the sensitivity matrix and holds for the vanilla cell only.
+    """
+    T = record.seq_len
+    bound = np.full(T, np.nan)
+    loss_steps = np.flatnonzero(np.any(record.loss_mask != 0, axis=1))
+    if record.sensitivity is None or record.spec.cell != "rnn" or loss_steps.size == 0:
+        return bound
+    last = loss_steps[-1]
+    k = np.arange(last + 1)
+    bound[: last + 1] = record.sensitivity[last, last] * (regime_.gamma * regime_.sigma_max) ** (last - k)
+    return bound
 
 
 class GradientComparison(NamedTuple):

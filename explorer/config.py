@@ -1,0 +1,94 @@
+"""The explorer's configuration: every control's value, validated, in one frozen record."""
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from rnn.errors import RnnInputError
+from rnn.optim import CLIP_MODES, OPTIMIZERS
+from rnn.params import INITIALISERS, NetworkSpec
+from rnn.tasks import TASKS
+from rnn.truncation import Truncation
+
+LOSS_PLACEMENTS = ("task", "all", "last")
+SCALE_KINDS = ("none", "radius", "sigma")
+LIMITS = {  # name: (lowest, highest) for the numeric controls
+    "layers": (1, 4), "hidden": (1, 256), "seq_len": (1, 1000), "batch": (1, 256),
+    "k1": (1, 1000), "k2": (1, 1000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
+    "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1),
+}
+NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "init", "scale_kind", "scale", "seed")
+
+
+@dataclass(frozen=True)
+class ExplorerConfig:
+    cell: str = "rnn"
+    activation: str = "tanh"
+    layers: int = 1
+    hidden: int = 8
+    seq_len: int = 20
+    batch: int = 1
+    task: str = "delayed_recall"
+    loss_at: str = "task"          # the task's own placement, or every step, or the last step
+    truncation: str = "full"       # full | tbptt | random
+    k1: int = 5
+    k2: int = 5                    # for random truncation: the mean length
+    init: str = "pytorch"
+    scale_kind: str = "none"       # rescale W_hh to spectral radius ρ or largest singular value σ_max
+    scale: float = 1.0
+    optimizer: str = "sgd"
+    lr: float = 0.05
+    clip_mode: str = "none"
+    clip_threshold: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self):
+        choices = {"cell": ("rnn", "lstm", "gru"), "task": tuple(TASKS), "loss_at": LOSS_PLACEMENTS,
+                   "truncation": ("full", "tbptt", "random"), "init": INITIALISERS,
+                   "scale_kind": SCALE_KINDS, "optimizer": OPTIMIZERS, "clip_mode": CLIP_MODES,
+                   "activation": ("tanh", "sigmoid", "relu", "linear")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise RnnInputError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+                    or not np.isfinite(value) or not low <= value <= high:
+                raise RnnInputError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+        task = TASKS[self.task]
+        if self.seq_len < task.min_seq_len:
+            raise RnnInputError(f"{task.title} needs a sequence length of at least {task.min_seq_len}")
+        self.truncation_rule()  # raises for an impossible truncation
+
+    def with_(self, **changes) -> "ExplorerConfig":
+        return replace(self, **changes)
+
+    def changed_fields(self, other: "ExplorerConfig") -> set:
+        return {f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)}
+
+    @property
+    def task_object(self):
+        return TASKS[self.task]
+
+    def spec(self) -> NetworkSpec:
+        task = self.task_object
+        return NetworkSpec(cell=self.cell, activation=self.activation, input_size=task.input_size,
+                           hidden_size=int(self.hidden), output_size=task.output_size,
+                           num_layers=int(self.layers))
+
+    def truncation_rule(self) -> Truncation:
+        if self.truncation == "tbptt":
+            if self.k2 < self.k1:
+                raise RnnInputError(f"impossible truncation: k2 = {self.k2} must be ≥ k1 = {self.k1}")
+            return Truncation("tbptt", int(self.k1), int(self.k2))
+        if self.truncation == "random":
+            return Truncation("random", 0, max(2, int(self.k2)))
+        return Truncation()
+
+    def init_options(self) -> dict:
+        options = dict(scheme=self.init, seed=int(self.seed))
+        if self.scale_kind == "radius":
+            options["radius"] = float(self.scale)
+        elif self.scale_kind == "sigma":
+            options["sigma_max"] = float(self.scale)
+        return options
