@@ -158,7 +158,8 @@ class BPTT:
     """Step through one forward and backward pass.
 
     ``step_forward()`` computes every layer at the next timestep; once all T are done,
-    ``step_backward()`` makes the next backward visit (segment, t), from the last step back.
+    ``step_backward()`` makes the next backward visit (segment, t): segments from the last to the
+    first, each swept from its last loss step back to its window's start.
     ``record`` holds everything computed so far; ``finish()`` runs to the end.
     """
 
@@ -173,7 +174,8 @@ class BPTT:
         self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0)
         self.segments = truncation.segments(T)
         self.carry_factors = truncation.carry_factors(T, np.random.default_rng(seed))
-        self.plan = [(i, t) for i, seg in enumerate(self.segments)
+        # latest segment first, so the backward wave runs from the last step towards the first
+        self.plan = [(i, t) for i, seg in reversed(list(enumerate(self.segments)))
                      for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
         self.visits_done = 0
         self.with_sensitivity = with_sensitivity
