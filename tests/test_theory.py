@@ -8,7 +8,7 @@ import pytest
 from rnn import NetworkSpec, init_params, run_bptt
 from rnn.activations import ACTIVATIONS
 from rnn.cells import make_cell
-from rnn.diagnostics import jacobian_norms, regime
+from rnn.diagnostics import gradient_bound, jacobian_norms, regime
 from rnn.params import layer_params
 
 
@@ -260,3 +260,27 @@ def test_regime_for_gated_cells_says_the_bound_is_for_the_vanilla_cell():
         W = params["weight_hh_l0"]
         assert r.sigma_max == pytest.approx(max(np.linalg.norm(W[g * H:(g + 1) * H], 2)
                                                 for g in range(spec.gates)), rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "linear"])
+@pytest.mark.parametrize("loss_at", ["all", "last"])
+def test_gradient_bound_holds_for_the_full_gradient(activation, loss_at):
+    """‖∂L/∂h_k‖ ≤ Σ_{t≥k} (γσ_max)^(t−k) ‖∂L_t/∂h_t‖ at every step, whatever the loss placement."""
+    rng = np.random.default_rng(7)
+    spec = NetworkSpec("rnn", activation, 2, 6, 2, 2)
+    params = init_params(spec, "orthogonal", seed=3, sigma_max=0.8)
+    inputs, targets = rng.standard_normal((15, 3, 2)), rng.standard_normal((15, 3, 2))
+    record = run_bptt(spec, params, inputs, targets, loss_at=loss_at)
+    bound = gradient_bound(record, regime(params, spec))
+    assert np.all(np.isfinite(bound))
+    assert np.all(record.dh_norm <= bound * (1 + 1e-12))
+    # the bound is not vacuous: at the last step it is attained
+    assert bound[-1] == pytest.approx(record.dh_norm[-1], rel=1e-12)
+
+
+def test_gradient_bound_does_not_apply_to_gated_cells():
+    spec = NetworkSpec("lstm", "tanh", 1, 3, 1, 1)
+    params = init_params(spec, seed=0)
+    x = np.ones((4, 1, 1))
+    record = run_bptt(spec, params, x, x)
+    assert np.all(np.isnan(gradient_bound(record, regime(params, spec))))
