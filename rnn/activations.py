@@ -12,9 +12,13 @@ import numpy as np
 from .errors import RnnInputError
 
 
-def sigmoid(a):
-    """σ(a) = 1 / (1 + e^(−a)), computed without overflow for large |a|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+def sigmoid(a, out=None):
+    """σ(a) = 1 / (1 + e^(−a)); −a is capped at 708 so e^(−a) never overflows. ``out`` may be ``a``."""
+    e = np.negative(a, out=out)
+    np.minimum(e, 708.0, out=e)
+    np.exp(e, out=e)
+    e += 1.0
+    return np.reciprocal(e, out=e)
 
 
 @dataclass(frozen=True)

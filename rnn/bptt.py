@@ -38,6 +38,7 @@ class Recording:
         self.extra = np.zeros((L, T, B, H))      # φ'(a_t) | tanh(c_t) | W_hn h_{t−1} + b_hn
         self.yhat = np.zeros((T, B, spec.output_size))
         self.loss_t = np.zeros(T)                # each step's term of L
+        self.loss_weight = mask[:, :, None] / B  # m_{t,b} / B
         self.dyhat = np.zeros((T, B, spec.output_size))  # ∂L/∂ŷ_t
         # backward
         self.dh = np.zeros((L, T, B, H))         # ∂L/∂h_t that reached each state
@@ -180,6 +181,11 @@ class BPTT:
         self.visits_done = 0
         self.with_sensitivity = with_sensitivity
         self._carry_h = self._carry_c = None
+        self._layers = [layer_params(params, l) for l in range(spec.num_layers)]
+        self._readout = params["readout.weight"], params["readout.bias"]
+        self._T, self._B = T, B
+        self._gi0 = None            # W_ih x_t + b_ih of layer 0 for every t, made by the first step
+        self._dh_readout = None     # W_hyᵀ ∂ℓ_t/∂ŷ_t for every t, made by the first backward visit
 
     # --- where we are ---
     @property
@@ -207,66 +213,90 @@ class BPTT:
     def step_forward(self) -> int:
         """Compute h_t of every layer, ŷ_t and ℓ_t at the next timestep t; return t."""
         r = self.record
-        if self.forward_complete:
-            raise RuntimeError("the forward pass is complete")
         t = r.forward_done
-        x = r.inputs[t]
-        for l in range(self.spec.num_layers):
+        if t == self._T:
+            raise RuntimeError("the forward pass is complete")
+        if self._gi0 is None:       # the layer-0 input projection of all T steps in one product
+            W_ih, _, b_ih, _ = self._layers[0]
+            T, B, _ = r.inputs.shape
+            self._gi0 = (r.inputs.reshape(T * B, -1) @ W_ih.T).reshape(T, B, -1)
+            self._gi0 += b_ih       # (private: the recording shows only the steps computed so far)
+        cell, has_c = self.cell, r.c is not None
+        x = None
+        for l, (W_ih, W_hh, b_ih, b_hh) in enumerate(self._layers):
+            pre = r.pre[l, t]
+            if l == 0:
+                np.copyto(pre, self._gi0[t])
+            else:
+                np.matmul(x, W_ih.T, out=pre)
+                pre += b_ih
             h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
-            c_prev = None if r.c is None else (r.c[l, t - 1] if t > 0 else r.c0[l])
-            step = self.cell.forward(x, h_prev, c_prev, *layer_params(self.params, l))
-            r.pre[l, t], r.gates[l, t], r.h[l, t], r.extra[l, t] = step.pre, step.gates, step.h, step.extra
-            if r.c is not None:
-                r.c[l, t] = step.c
-            x = step.h
-        r.yhat[t] = x @ self.params["readout.weight"].T + self.params["readout.bias"]
-        r.loss_t[t], r.dyhat[t] = step_loss(r.loss_kind, r.yhat[t], r.targets[t], r.loss_mask[t])
+            c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
+            x = r.h[l, t]
+            cell.forward_into(pre, h_prev, c_prev, W_hh, b_hh, r.gates[l, t], x,
+                              r.c[l, t] if has_c else None, r.extra[l, t])
+        W_hy, b_y = self._readout
+        yhat = r.yhat[t]
+        np.matmul(x, W_hy.T, out=yhat)
+        yhat += b_y
+        r.loss_t[t], r.dyhat[t] = step_loss(r.loss_kind, yhat, r.targets[t], r.loss_mask[t], r.loss_weight[t])
         r.forward_done += 1
         return t
 
     # --- backward ---
     def step_backward(self):
         """Make the next backward visit (segment, t): every layer at step t, top to bottom."""
-        if not self.forward_complete:
+        r = self.record
+        if r.forward_done != self._T:
             raise RuntimeError("finish the forward pass before stepping backward")
-        if self.backward_complete:
+        if self.visits_done == len(self.plan):
             raise RuntimeError("the backward pass is complete")
-        r, spec = self.record, self.spec
         seg_index, t = self.plan[self.visits_done]
         seg = self.segments[seg_index]
-        L, B, H = spec.num_layers, r.batch_size, spec.hidden_size
+        L, B, H = len(self._layers), self._B, self.spec.hidden_size
         if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
             self._carry_h = np.zeros((L, B, H))
             self._carry_c = np.zeros((L, B, H)) if r.c is not None else None
+        if self._dh_readout is None:  # W_hyᵀ ∂ℓ_t/∂ŷ_t of all T steps in one product
+            T = self._T
+            self._dh_readout = (r.dyhat.reshape(T * B, -1) @ self._readout[0]).reshape(T, B, H)
+        has_c, shared = r.c is not None, r.d_hh is r.d_ih
+        factor = self.carry_factors[t]
+        cell = self.cell
         dx_above = None
-        for l in reversed(range(L)):
+        for l in range(L - 1, -1, -1):
+            W_ih, W_hh = self._layers[l][:2]
             dh = self._carry_h[l]
             if l == L - 1 and seg.loss_start <= t:
-                dh = dh + r.dyhat[t] @ self.params["readout.weight"]   # W_hyᵀ ∂ℓ_t/∂ŷ_t
+                dh = dh + self._dh_readout[t]                         # W_hyᵀ ∂ℓ_t/∂ŷ_t
             if dx_above is not None:
                 dh = dh + dx_above
-            dc = None if r.c is None else self._carry_c[l]
-            c_prev = None if r.c is None else (r.c[l, t - 1] if t > 0 else r.c0[l])
+            dc = self._carry_c[l] if has_c else None
+            c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
             h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
-            W_ih, W_hh = self.params[f"weight_ih_l{l}"], self.params[f"weight_hh_l{l}"]
-            back = self.cell.backward(r.gates[l, t], r.extra[l, t], h_prev, c_prev, dh, dc, W_ih, W_hh)
+            back = cell.backward(r.gates[l, t], r.extra[l, t], h_prev, c_prev, dh, dc, W_ih, W_hh)
             r.dh[l, t] += dh
             r.d_ih[l, t] += back.d_ih
-            if r.d_hh is not r.d_ih:
+            if not shared:
                 r.d_hh[l, t] += back.d_hh
-            factor = self.carry_factors[t]
-            self._carry_h[l] = factor * back.dh_prev
-            if r.c is not None:
+            if factor == 1.0:
+                self._carry_h[l] = back.dh_prev
+            else:
+                np.multiply(back.dh_prev, factor, out=self._carry_h[l])
+            if has_c:
                 r.dc[l, t] += back.dc_total
-                self._carry_c[l] = factor * back.dc_prev
-            dx_above = back.dx
+                if factor == 1.0:
+                    self._carry_c[l] = back.dc_prev
+                else:
+                    np.multiply(back.dc_prev, factor, out=self._carry_c[l])
+            dx_above = back.d_ih @ W_ih if l > 0 else None           # ∂L/∂x_t, the layer below's h_t
         if t == 0:
             r.dh0 += self._carry_h
             if r.c is not None:
                 r.dc0 += self._carry_c
         r.visits[t] += 1
         self.visits_done += 1
-        if self.backward_complete and self.with_sensitivity:
+        if self.with_sensitivity and self.visits_done == len(self.plan):
             r.sensitivity = sensitivity(r, self.cell, self.params)
         return seg_index, t
 

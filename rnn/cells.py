@@ -10,7 +10,8 @@ Every backward takes the adjoints ``dh = ∂L/∂h_t`` (and ``dc`` for the LSTM)
     dh_prev  ∂L/∂h_{t−1} through this step
     dc_prev  ∂L/∂c_{t−1} through this step (LSTM; None otherwise)
     dc_total ∂L/∂c_t, the carried dc plus the path through h_t (LSTM; None otherwise)
-    dx       ∂L/∂x_t
+
+(∂L/∂x_t = W_ihᵀ d_ih is left to the caller: only a layer with a layer below needs it.)
 
 The adjoints may carry extra leading axes (…, B, H) over the cached (B, H) arrays: the same
 code then pushes many adjoint vectors at once (sensitivity rows, Jacobian columns).
@@ -38,7 +39,13 @@ class Backward(NamedTuple):
     dh_prev: np.ndarray
     dc_prev: np.ndarray | None
     dc_total: np.ndarray | None
-    dx: np.ndarray
+
+
+def _matmul(a, W):
+    """a @ W as one matrix product over all leading axes (stacked adjoints)."""
+    if a.ndim <= 2 or not a.flags.c_contiguous:
+        return a @ W
+    return (a.reshape(-1, a.shape[-1]) @ W).reshape(a.shape[:-1] + (W.shape[1],))
 
 
 class RNNCell:
@@ -49,14 +56,26 @@ class RNNCell:
         self.phi = get_activation(activation)
 
     def forward(self, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> CellStep:
-        a = x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
-        h = self.phi(a)
-        return CellStep(a, h, h, None, self.phi.derivative(a, h))
+        a = x @ W_ih.T
+        a += b_ih
+        B, H = a.shape[:-1], W_hh.shape[1]
+        h, extra = np.empty(B + (H,)), np.empty(B + (H,))
+        self.forward_into(a, h_prev, c_prev, W_hh, b_hh, h, h, None, extra)
+        return CellStep(a, h, h, None, extra)
+
+    def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
+        """The step written into the given buffers; ``pre`` holds W_ih x_t + b_ih on entry."""
+        pre += h_prev @ W_hh.T
+        pre += b_hh
+        phi = self.phi
+        h[...] = phi.function(pre)
+        if gates is not h:
+            gates[...] = h
+        extra[...] = phi.derivative(pre, h)
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
         da = dh * extra                       # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
-        return Backward(da, da, da @ W_hh,    # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
-                        None, None, da @ W_ih)
+        return Backward(da, da, _matmul(da, W_hh), None, None)  # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
 
 
 class LSTMCell:
@@ -65,24 +84,40 @@ class LSTMCell:
     gates = 4
 
     def forward(self, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> CellStep:
-        pre = x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
-        i, f, g, o = np.split(pre, 4, axis=-1)
-        i, f, g, o = sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)
-        c = f * c_prev + i * g
-        tanh_c = np.tanh(c)
-        return CellStep(pre, np.concatenate([i, f, g, o], axis=-1), o * tanh_c, c, tanh_c)
+        pre = x @ W_ih.T
+        pre += b_ih
+        H = W_hh.shape[1]
+        gates, h, c, extra = (np.empty(pre.shape), np.empty(pre.shape[:-1] + (H,)),
+                              np.empty(pre.shape[:-1] + (H,)), np.empty(pre.shape[:-1] + (H,)))
+        self.forward_into(pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra)
+        return CellStep(pre, gates, h, c, extra)
+
+    def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
+        pre += h_prev @ W_hh.T                            # a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
+        pre += b_hh
+        H = W_hh.shape[1]
+        sigmoid(pre[..., :2 * H], out=gates[..., :2 * H])                  # i, f = σ(a_i), σ(a_f)
+        np.tanh(pre[..., 2 * H:3 * H], out=gates[..., 2 * H:3 * H])        # g = tanh(a_g)
+        sigmoid(pre[..., 3 * H:], out=gates[..., 3 * H:])                  # o = σ(a_o)
+        i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
+        np.multiply(f, c_prev, out=c)                     # c_t = f ⊙ c_{t−1} + i ⊙ g
+        c += i * g
+        np.tanh(c, out=extra)
+        np.multiply(o, extra, out=h)                      # h_t = o ⊙ tanh(c_t)
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
-        i, f, g, o = np.split(gates, 4, axis=-1)
+        H = gates.shape[-1] // 4
+        i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
         tanh_c = extra
-        dc_total = dc + dh * o * (1.0 - tanh_c * tanh_c)   # ∂L/∂c_t through h_t = o ⊙ tanh(c_t)
-        dpre = np.concatenate([
-            dc_total * g * i * (1.0 - i),                  # ∂L/∂i · σ'
-            dc_total * c_prev * f * (1.0 - f),             # ∂L/∂f · σ'
-            dc_total * i * (1.0 - g * g),                  # ∂L/∂g · tanh'
-            dh * tanh_c * o * (1.0 - o),                   # ∂L/∂o · σ'
-        ], axis=-1)
-        return Backward(dpre, dpre, dpre @ W_hh, dc_total * f, dc_total, dpre @ W_ih)
+        dc_total = dh * o * (1.0 - tanh_c * tanh_c)        # ∂L/∂c_t through h_t = o ⊙ tanh(c_t) …
+        dc_total += dc                                     # … plus the carried ∂L/∂c_t
+        dpre = np.empty(dc_total.shape[:-1] + (4 * H,))
+        dpre[..., :H] = dc_total * g * i * (1.0 - i)                # ∂L/∂a_i = ∂L/∂c ⊙ g ⊙ σ'(a_i)
+        dpre[..., H:2 * H] = dc_total * c_prev * f * (1.0 - f)      # ∂L/∂a_f = ∂L/∂c ⊙ c_{t−1} ⊙ σ'(a_f)
+        dpre[..., 2 * H:3 * H] = dc_total * i * (1.0 - g * g)       # ∂L/∂a_g = ∂L/∂c ⊙ i ⊙ tanh'(a_g)
+        dpre[..., 3 * H:] = dh * tanh_c * o * (1.0 - o)             # ∂L/∂a_o = ∂L/∂h ⊙ tanh(c) ⊙ σ'(a_o)
+        return Backward(dpre, dpre, _matmul(dpre, W_hh),            # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
+                        dc_total * f, dc_total)                     # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
 
 
 class GRUCell:
@@ -91,27 +126,40 @@ class GRUCell:
     gates = 3
 
     def forward(self, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> CellStep:
-        gi = x @ W_ih.T + b_ih
-        gh = h_prev @ W_hh.T + b_hh
-        gi_r, gi_z, gi_n = np.split(gi, 3, axis=-1)
-        gh_r, gh_z, gh_n = np.split(gh, 3, axis=-1)
-        r, z = sigmoid(gi_r + gh_r), sigmoid(gi_z + gh_z)
-        a_n = gi_n + r * gh_n
-        n = np.tanh(a_n)
-        h = (1.0 - z) * n + z * h_prev
-        pre = np.concatenate([gi_r + gh_r, gi_z + gh_z, a_n], axis=-1)
-        return CellStep(pre, np.concatenate([r, z, n], axis=-1), h, None, gh_n)
+        pre = x @ W_ih.T
+        pre += b_ih
+        H = W_hh.shape[1]
+        gates, h, extra = np.empty(pre.shape), np.empty(pre.shape[:-1] + (H,)), np.empty(pre.shape[:-1] + (H,))
+        self.forward_into(pre, h_prev, c_prev, W_hh, b_hh, gates, h, None, extra)
+        return CellStep(pre, gates, h, None, extra)
+
+    def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
+        gh = h_prev @ W_hh.T                              # gh = W_hh h_{t−1} + b_hh (rows r, z, n)
+        gh += b_hh
+        H = W_hh.shape[1]
+        pre[..., :2 * H] += gh[..., :2 * H]
+        sigmoid(pre[..., :2 * H], out=gates[..., :2 * H])  # r, z = σ(gi + gh)
+        r, z = gates[..., :H], gates[..., H:2 * H]
+        extra[...] = gh[..., 2 * H:]                      # gh_n = W_hn h_{t−1} + b_hn
+        pre[..., 2 * H:] += r * extra                     # a_n = W_in x + b_in + r ⊙ gh_n
+        n = np.tanh(pre[..., 2 * H:], out=gates[..., 2 * H:])
+        np.multiply(1.0 - z, n, out=h)                    # h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
+        h += z * h_prev
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
-        r, z, n = np.split(gates, 3, axis=-1)
+        H = gates.shape[-1] // 3
+        r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
         gh_n = extra
-        da_n = dh * (1.0 - z) * (1.0 - n * n)              # ∂L/∂a_n, a_n = W_in x + b_in + r ⊙ gh_n
-        da_r = da_n * gh_n * r * (1.0 - r)                 # ∂L/∂(r's pre-activation)
-        da_z = dh * (h_prev - n) * z * (1.0 - z)           # ∂L/∂(z's pre-activation)
-        d_ih = np.concatenate([da_r, da_z, da_n], axis=-1)
-        d_hh = np.concatenate([da_r, da_z, da_n * r], axis=-1)  # reset acts after W_hn h + b_hn
-        dh_prev = dh * z + d_hh @ W_hh
-        return Backward(d_ih, d_hh, dh_prev, None, None, d_ih @ W_ih)
+        d_ih = np.empty(np.broadcast_shapes(dh.shape, z.shape)[:-1] + (3 * H,))
+        da_n = d_ih[..., 2 * H:]
+        np.multiply(dh * (1.0 - z), 1.0 - n * n, out=da_n)           # ∂L/∂a_n, a_n = W_in x + b_in + r ⊙ gh_n
+        d_ih[..., :H] = da_n * gh_n * r * (1.0 - r)                  # ∂L/∂a_r
+        d_ih[..., H:2 * H] = dh * (h_prev - n) * z * (1.0 - z)       # ∂L/∂a_z
+        d_hh = d_ih.copy()
+        d_hh[..., 2 * H:] *= r                                       # reset acts after W_hn h + b_hn
+        dh_prev = dh * z                                             # ∂L/∂h_{t−1}: the direct path z ⊙ h_{t−1} …
+        dh_prev += _matmul(d_hh, W_hh)                               # … plus W_hhᵀ through the gates
+        return Backward(d_ih, d_hh, dh_prev, None, None)
 
 
 def make_cell(cell: str, activation: str = "tanh"):

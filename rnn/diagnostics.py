@@ -23,21 +23,31 @@ def sensitivity(record, cell, params):
     h_prev, c_prev = record.h_prev(top), record.c_prev(top)
     has_loss = np.any(record.loss_mask != 0, axis=1)
     S = np.zeros((T, T))
-    rows = []                       # loss steps t whose adjoints are alive
-    A_h = A_c = None                # (len(rows), B, H)
+    B, H = record.batch_size, record.spec.hidden_size
+    lstm = c_prev is not None
+    rows = np.flatnonzero(has_loss)[::-1]       # loss steps, in the order their adjoints join
+    buf_h = np.empty((len(rows), B, H))         # the live adjoints are buf[:n], oldest first
+    buf_c = np.zeros((len(rows), B, H)) if lstm else None
+    gates, extra = record.gates[top], record.extra[top]
+    block = max(1, 65536 // (B * H))   # rows per block: ~512 KB of h-adjoints, a few MB of gate ones
+    n = 0
     for k in range(T - 1, -1, -1):
-        if rows:                    # back through step k + 1
-            back = cell.backward(record.gates[top, k + 1], record.extra[top, k + 1], h_prev[k + 1],
-                                 None if c_prev is None else c_prev[k + 1], A_h, A_c, W_ih, W_hh)
-            A_h, A_c = back.dh_prev, back.dc_prev
+        for a in range(0, n, block):  # back through step k + 1, one cache-sized block of rows at a time
+            b = min(n, a + block)
+            back = cell.backward(gates[k + 1], extra[k + 1], h_prev[k + 1],
+                                 c_prev[k + 1] if lstm else None, buf_h[a:b], buf_c[a:b] if lstm else None,
+                                 W_ih, W_hh)
+            buf_h[a:b] = back.dh_prev
+            if lstm:
+                buf_c[a:b] = back.dc_prev
         if has_loss[k]:
-            new_h = (record.dyhat[k] @ W_hy)[None]
-            A_h = new_h if A_h is None else np.concatenate([A_h, new_h])
-            if record.c is not None:
-                A_c = np.zeros_like(new_h) if A_c is None else np.concatenate([A_c, np.zeros_like(new_h)])
-            rows.append(k)
-        if rows:
-            S[rows, k] = np.sqrt(np.sum(A_h ** 2, axis=(1, 2)))
+            np.matmul(record.dyhat[k], W_hy, out=buf_h[n])
+            if lstm:
+                buf_c[n] = 0.0
+            n += 1
+        if n:
+            live = buf_h[:n].reshape(n, -1)
+            S[rows[:n], k] = np.sqrt(np.einsum("ij,ij->i", live, live))
     return S
 
 

@@ -20,16 +20,19 @@ def softmax(logits):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def step_loss(kind: str, yhat, target, mask):
+def step_loss(kind: str, yhat, target, mask, weight=None):
     """One step's term of L and its gradient: ((1/B) Σ_b m_b ℓ_b,  (1/B) m_b ∂ℓ_b/∂ŷ_b).
 
     yhat (B, O); target (B, O) floats for mse, (B,) class indices for xent; mask (B,).
     """
     B = yhat.shape[0]
-    weight = mask[:, None] / B
+    if weight is None:
+        weight = mask[:, None] / B
     if kind == "mse":
         diff = yhat - target
-        return float(np.sum(weight * 0.5 * diff * diff)), weight * diff
+        term = weight * 0.5 * diff
+        term *= diff
+        return float(term.sum()), weight * diff
     p = softmax(yhat)
     picked = p[np.arange(B), target]
     with np.errstate(divide="ignore"):

@@ -1,0 +1,278 @@
+"""Benchmark the NumPy BPTT engine against PyTorch, and the cost of the sensitivity matrix.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_engine.py             # full run
+    .venv/bin/python benchmarks/bench_engine.py --quick     # fewer repeats, for a smoke test
+    .venv/bin/python benchmarks/bench_engine.py --repeats 15 --cells rnn gru
+    .venv/bin/python benchmarks/bench_engine.py --no-sensitivity      # skip the slow sensitivity runs
+    .venv/bin/python benchmarks/bench_engine.py --engine-dir /tmp/copy  # time a modified copy of rnn/
+
+Without PyTorch installed (or with ``--no-torch``) only the engine's times are printed.
+
+What is timed, per cell (vanilla tanh RNN, LSTM, GRU), one layer, float64, one thread:
+
+- engine: ``run_bptt(spec, params, x, y, with_sensitivity=False)`` then ``record.gradients()``:
+  the forward pass, the readout and ½‖ŷ − y‖² loss at every step, the full backward pass and the
+  summed parameter gradients.
+- torch: ``nn.RNN(nonlinearity="tanh")`` / ``nn.LSTM`` / ``nn.GRU`` forward + ``nn.Linear`` readout
+  + the same loss at every step + ``loss.backward()``, with the engine's weights copied in
+  (the gradients are checked against the engine's once, before timing).
+- sensitivity: ``run_bptt(..., with_sensitivity=True)`` minus ``run_bptt(..., with_sensitivity=False)``,
+  divided by the latter (the plain pass, without ``gradients()``; target ≤ 3×).
+
+The machine is shared, so runs of the competitors are interleaved and the median is reported.
+Targets for engine/torch: ≤ 0.5× on the small config (B=1, where per-call overhead dominates),
+≤ 1.0× on the large one (B=32, where the arithmetic dominates).
+"""
+
+import os
+
+# Pin BLAS (and torch's OpenMP) to one thread before NumPy / torch are imported.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+             "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+NetworkSpec = init_params = run_bptt = None   # bound by load_engine()
+
+try:
+    import torch
+except ImportError:  # torch is optional: engine times only
+    torch = None
+
+CELLS = ("rnn", "lstm", "gru")
+INPUT_SIZE = OUTPUT_SIZE = 8
+# (B, T, H, engine/torch target)
+CONFIGS = ((1, 100, 64, 0.5), (32, 200, 128, 1.0))
+SENSITIVITY_TARGET = 3.0
+
+
+def load_engine(engine_dir=None):
+    """Import the ``rnn`` package from ``engine_dir`` (default: this repository)."""
+    global NetworkSpec, init_params, run_bptt
+    sys.path.insert(0, str(Path(engine_dir).resolve() if engine_dir else REPO))
+    import rnn
+    NetworkSpec, init_params, run_bptt = rnn.NetworkSpec, rnn.init_params, rnn.run_bptt
+    return rnn
+
+
+def make_problem(cell, B, T, H, seed=0):
+    if NetworkSpec is None:
+        load_engine()
+    spec = NetworkSpec(cell=cell, activation="tanh", input_size=INPUT_SIZE, hidden_size=H,
+                       output_size=OUTPUT_SIZE, num_layers=1)
+    params = init_params(spec, "pytorch", seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    inputs = rng.standard_normal((T, B, INPUT_SIZE))
+    targets = rng.standard_normal((T, B, OUTPUT_SIZE))
+    return spec, params, inputs, targets
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+def engine_once(spec, params, inputs, targets):
+    """(seconds of run_bptt without sensitivity, seconds of gradients(), gradients)."""
+    t0 = time.perf_counter()
+    record = run_bptt(spec, params, inputs, targets, with_sensitivity=False)
+    t1 = time.perf_counter()
+    grads = record.gradients()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, grads
+
+
+def engine_sensitivity_once(spec, params, inputs, targets):
+    t0 = time.perf_counter()
+    run_bptt(spec, params, inputs, targets, with_sensitivity=True)
+    return time.perf_counter() - t0
+
+
+# --- PyTorch ------------------------------------------------------------------------------------
+
+class TorchProblem:
+    """The same network, weights, data and loss in PyTorch (CPU, float64, one thread)."""
+
+    def __init__(self, spec, params, inputs, targets):
+        kind = {"rnn": lambda: torch.nn.RNN(spec.input_size, spec.hidden_size, nonlinearity="tanh"),
+                "lstm": lambda: torch.nn.LSTM(spec.input_size, spec.hidden_size),
+                "gru": lambda: torch.nn.GRU(spec.input_size, spec.hidden_size)}[spec.cell]
+        self.rnn = kind().double()
+        self.readout = torch.nn.Linear(spec.hidden_size, spec.output_size).double()
+        with torch.no_grad():
+            for name, p in self.rnn.named_parameters():          # weight_ih_l0, …: the engine's names
+                p.copy_(torch.from_numpy(params[name]))
+            self.readout.weight.copy_(torch.from_numpy(params["readout.weight"]))
+            self.readout.bias.copy_(torch.from_numpy(params["readout.bias"]))
+        self.x = torch.from_numpy(np.ascontiguousarray(inputs))
+        self.y = torch.from_numpy(np.ascontiguousarray(targets))
+        self.batch = inputs.shape[1]
+        self.parameters = list(self.rnn.parameters()) + list(self.readout.parameters())
+
+    def once(self):
+        for p in self.parameters:
+            p.grad = None
+        t0 = time.perf_counter()
+        out, _ = self.rnn(self.x)                                  # (T, B, H), zero initial state
+        yhat = self.readout(out)                                   # (T, B, O)
+        loss = 0.5 * ((yhat - self.y) ** 2).sum() / self.batch     # the engine's L: Σ_t (1/B) Σ_b ½‖ŷ−y‖²
+        loss.backward()
+        return time.perf_counter() - t0
+
+    def gradients(self):
+        grads = {name: p.grad.numpy() for name, p in self.rnn.named_parameters()}
+        grads["readout.weight"] = self.readout.weight.grad.numpy()
+        grads["readout.bias"] = self.readout.bias.grad.numpy()
+        return grads
+
+
+def max_relative_error(a: dict, b: dict) -> float:
+    return max(float(np.max(np.abs(a[k] - b[k])) / max(np.max(np.abs(b[k])), 1e-300)) for k in b)
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+def timed(fn):
+    """Run fn with the garbage collector off (as timeit does)."""
+    gc.collect()
+    gc.disable()
+    try:
+        return fn()
+    finally:
+        gc.enable()
+
+
+def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
+    spec, params, inputs, targets = make_problem(cell, B, T, H)
+    tp = TorchProblem(spec, params, inputs, targets) if use_torch else None
+    err = None
+    # warm-up (and the gradient check)
+    for _ in range(warmup):
+        _, _, grads = engine_once(spec, params, inputs, targets)
+        if tp is not None:
+            tp.once()
+    if tp is not None:
+        err = max_relative_error(grads, tp.gradients())
+
+    pass_s, grad_s, torch_s, sens_s = [], [], [], []
+    for r in range(max(repeats, sens_repeats)):
+        order = [0, 1] if r % 2 == 0 else [1, 0]                  # alternate who goes first
+        for who in order:
+            if r >= repeats:
+                continue
+            if who == 0:
+                a, g, _ = timed(lambda: engine_once(spec, params, inputs, targets))
+                pass_s.append(a)
+                grad_s.append(g)
+            elif tp is not None:
+                torch_s.append(timed(tp.once))
+        if r < sens_repeats:
+            if r >= repeats:                                       # keep a plain pass next to it
+                a, g, _ = timed(lambda: engine_once(spec, params, inputs, targets))
+                pass_s.append(a)
+                grad_s.append(g)
+            sens_s.append(timed(lambda: engine_sensitivity_once(spec, params, inputs, targets)))
+
+    med = lambda xs: statistics.median(xs) * 1e3 if xs else float("nan")
+    engine_ms = med([a + g for a, g in zip(pass_s, grad_s)])
+    return {
+        "cell": cell, "B": B, "T": T, "H": H,
+        "engine_ms": engine_ms, "pass_ms": med(pass_s), "grad_ms": med(grad_s),
+        "torch_ms": med(torch_s) if tp is not None else None,
+        "sens_ms": med(sens_s) if sens_s else None,
+        "grad_err": err,
+    }
+
+
+def print_tables(rows, targets):
+    print()
+    head = (f"{'cell':<5} {'B':>3} {'T':>4} {'H':>4} {'engine ms':>10} {'torch ms':>9} "
+            f"{'eng/torch':>9} {'target':>7} {'result':>6} {'grad err':>9}")
+    print("Forward + full BPTT + gradients (median)")
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        target = targets[(row["B"], row["T"], row["H"])]
+        if row["torch_ms"] is None:
+            print(f"{row['cell']:<5} {row['B']:>3} {row['T']:>4} {row['H']:>4} "
+                  f"{row['engine_ms']:>10.2f} {'-':>9} {'-':>9} {f'≤{target:.1f}×':>7} {'-':>6} {'-':>9}")
+            continue
+        ratio = row["engine_ms"] / row["torch_ms"]
+        verdict = "PASS" if ratio <= target else "FAIL"
+        print(f"{row['cell']:<5} {row['B']:>3} {row['T']:>4} {row['H']:>4} {row['engine_ms']:>10.2f} "
+              f"{row['torch_ms']:>9.2f} {ratio:>8.2f}× {f'≤{target:.1f}×':>7} {verdict:>6} "
+              f"{row['grad_err']:>9.1e}")
+    print("  engine ms = run_bptt(with_sensitivity=False) + record.gradients(); "
+          "grad err = max relative difference from torch's gradients")
+
+    if any(row["sens_ms"] is not None for row in rows):
+        print()
+        print("Sensitivity matrix cost: (run_bptt with − without sensitivity) / without (median)")
+        head = (f"{'cell':<5} {'B':>3} {'T':>4} {'H':>4} {'plain ms':>9} {'w/ sens ms':>11} "
+                f"{'extra':>8} {'target':>7} {'result':>6}")
+        print(head)
+        print("-" * len(head))
+        for row in rows:
+            if row["sens_ms"] is None:
+                continue
+            extra = (row["sens_ms"] - row["pass_ms"]) / row["pass_ms"]
+            verdict = "PASS" if extra <= SENSITIVITY_TARGET else "FAIL"
+            print(f"{row['cell']:<5} {row['B']:>3} {row['T']:>4} {row['H']:>4} {row['pass_ms']:>9.2f} "
+                  f"{row['sens_ms']:>11.2f} {extra:>7.2f}× {f'≤{SENSITIVITY_TARGET:.1f}×':>7} {verdict:>6}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed runs per config and competitor (default 9; 3 with --quick)")
+    parser.add_argument("--sens-repeats", type=int, default=None,
+                        help="timed with-sensitivity runs per config (default 5; 1 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="few repeats, one warm-up: a smoke test")
+    parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
+    parser.add_argument("--no-torch", action="store_true", help="engine times only")
+    parser.add_argument("--no-sensitivity", action="store_true", help="skip the sensitivity cost")
+    parser.add_argument("--engine-dir", metavar="DIR",
+                        help="import the rnn package from DIR instead (to benchmark a modified copy)")
+    args = parser.parse_args(argv)
+    engine = load_engine(args.engine_dir)
+    repeats = args.repeats or (3 if args.quick else 9)
+    sens_repeats = 0 if args.no_sensitivity else (args.sens_repeats or (1 if args.quick else 5))
+    warmup = 1 if args.quick else 2
+
+    use_torch = torch is not None and not args.no_torch
+    if use_torch:
+        torch.set_num_threads(1)
+        torch.set_default_dtype(torch.float64)
+    print(f"numpy {np.__version__}, torch {torch.__version__ if torch is not None else 'not installed'}"
+          f"{' (not used)' if torch is not None and not use_torch else ''}; "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}"
+          f"{f', torch threads {torch.get_num_threads()}' if use_torch else ''}; "
+          f"I = O = {INPUT_SIZE}, 1 layer, float64, repeats {repeats}, sensitivity repeats {sens_repeats}")
+    print(f"engine: {Path(engine.__file__).parent}")
+    if torch is None:
+        print("PyTorch is not installed: engine times only.")
+
+    rows = []
+    for B, T, H, _ in CONFIGS:
+        for cell in args.cells:
+            t0 = time.perf_counter()
+            row = bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup)
+            rows.append(row)
+            print(f"  {cell:<4} B={B:<3} T={T:<4} H={H:<4} engine {row['engine_ms']:8.2f} ms"
+                  + (f"  torch {row['torch_ms']:8.2f} ms" if row["torch_ms"] is not None else "")
+                  + (f"  with sensitivity {row['sens_ms']:9.2f} ms" if row["sens_ms"] is not None else "")
+                  + f"   ({time.perf_counter() - t0:.1f} s)", flush=True)
+    print_tables(rows, {(B, T, H): target for B, T, H, target in CONFIGS})
+    return rows
+
+
+if __name__ == "__main__":
+    main()
