@@ -15,7 +15,7 @@ SCALE_KINDS = ("none", "radius", "sigma")
 LIMITS = {  # name: (lowest, highest) for the numeric controls
     "layers": (1, 4), "hidden": (1, 256), "seq_len": (1, 1000), "batch": (1, 256),
     "k1": (1, 1000), "k2": (1, 1000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
-    "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1),
+    "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1), "break_norm": (1e-6, 1e12),
 }
 NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "init", "scale_kind", "scale", "seed")
 
@@ -41,6 +41,10 @@ class ExplorerConfig:
     clip_mode: str = "none"
     clip_threshold: float = 1.0
     seed: int = 0
+    # training breakpoints: pause when ‖g‖ > break_norm, when clipping happens
+    break_on_norm: bool = False
+    break_norm: float = 100.0
+    break_on_clip: bool = False       # (NaN/Inf always pauses: the engine never applies such an update)
 
     def __post_init__(self):
         choices = {"cell": ("rnn", "lstm", "gru"), "task": tuple(TASKS), "loss_at": LOSS_PLACEMENTS,
@@ -55,6 +59,12 @@ class ExplorerConfig:
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
                     or not np.isfinite(value) or not low <= value <= high:
                 raise RnnInputError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+        for name in ("break_on_norm", "break_on_clip"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise RnnInputError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        for name in ("layers", "hidden", "seq_len", "batch", "k1", "k2", "seed"):
+            if not float(getattr(self, name)).is_integer():
+                raise RnnInputError(f"{name} must be a whole number, got {getattr(self, name)!r}")
         task = TASKS[self.task]
         if self.seq_len < task.min_seq_len:
             raise RnnInputError(f"{task.title} needs a sequence length of at least {task.min_seq_len}")
@@ -62,6 +72,31 @@ class ExplorerConfig:
 
     def with_(self, **changes) -> "ExplorerConfig":
         return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ExplorerConfig":
+        """A validated config from a (possibly partial or stale) dict: unknown keys are ignored,
+        values are converted to the field's type; raises RnnInputError for an unusable value."""
+        defaults = cls()
+        values = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            kind, value = type(getattr(defaults, f.name)), data[f.name]
+            try:
+                if kind is bool:
+                    value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+                elif kind is int:
+                    value = int(float(value))
+                else:
+                    value = kind(value)
+            except (TypeError, ValueError):
+                raise RnnInputError(f"{f.name}: cannot use {value!r}") from None
+            values[f.name] = value
+        return cls(**values)
 
     def changed_fields(self, other: "ExplorerConfig") -> set:
         return {f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)}

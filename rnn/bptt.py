@@ -73,7 +73,8 @@ class Recording:
     @property
     def dh_norm(self):
         """‖∂L/∂h_t‖ (Frobenius over batch and units) of the top layer, (T,)."""
-        return np.sqrt(np.sum(self.dh[-1] ** 2, axis=(1, 2)))
+        with np.errstate(over="ignore"):  # an exploded gradient's norm is inf, not a warning
+            return np.sqrt(np.sum(self.dh[-1] ** 2, axis=(1, 2)))
 
     def h_prev(self, layer: int):
         """h_{t−1} for every t of one layer, (T, B, H), starting from h0."""

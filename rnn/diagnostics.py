@@ -117,10 +117,11 @@ def gradient_bound(record, regime_: Regime):
         return np.full(T, np.nan)
     q = regime_.gamma * regime_.sigma_max
     own = np.diag(record.sensitivity)                 # ‖∂L_t/∂h_t‖
-    lag = np.arange(T)[None, :] - np.arange(T)[:, None]   # [k, t] = t − k
-    with np.errstate(over="ignore"):
+    loss_steps = np.flatnonzero(own > 0)
+    lag = loss_steps[None, :] - np.arange(T)[:, None]   # [k, t] = t − k
+    with np.errstate(over="ignore"):                  # (γσ_max)^(t−k) may overflow to inf: no bound
         decay = np.where(lag >= 0, q ** np.maximum(lag, 0), 0.0)
-    return decay @ own
+    return decay @ own[loss_steps]
 
 
 class GradientComparison(NamedTuple):

@@ -1,0 +1,97 @@
+"""The command line that opens the window: ``python main.py [--preset NAME] [--screenshot PATH] [--size WxH]``
+(also installed as ``bptt-explorer``).
+
+Without ``--screenshot`` the window opens (on your last configuration, or the demo). With it, the
+window is rendered off screen once the preset has been computed (the worker is waited for), the
+PNG is written and the program exits 0. An unknown preset or a bad size exits 2 with a message.
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+
+
+def parse_size(text):
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text or "")
+    if not match:
+        raise ValueError(f"--size must look like 1280x800, got {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise ValueError(f"--size {width}x{height} is out of range (320x240 to 7680x4320)")
+    return width, height
+
+
+def _dispose(app, window):
+    """Delete the window while the interpreter is intact: left to interpreter shutdown, the garbage
+    collector can tear Qt/pyqtgraph objects down in an order that aborts the process."""
+    import gc
+    window.deleteLater()
+    app.processEvents()
+    del window
+    gc.collect()
+
+
+def main(argv=None):
+    from explorer.presets import NAMES
+
+    parser = argparse.ArgumentParser(prog="main.py", description="BPTT Explorer: backpropagation through time, made visible.")
+    parser.add_argument("--preset", metavar="NAME", help=f"open a lesson: {', '.join(NAMES)}")
+    parser.add_argument("--screenshot", metavar="PATH", help="render the window to a PNG and exit")
+    parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x800")
+    args = parser.parse_args(argv)
+
+    if args.preset is not None and args.preset not in NAMES:
+        print(f"unknown preset {args.preset!r}; choose one of: {', '.join(NAMES)}", file=sys.stderr)
+        return 2
+    size = None
+    if args.size is not None:
+        try:
+            size = parse_size(args.size)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtWidgets import QApplication  # PySide6 before pyqtgraph
+    import pyqtgraph  # noqa: F401
+
+    from explorer.window import MainWindow, app_settings, wait_until_idle
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("BPTT Explorer")
+    app.setApplicationName("BPTT Explorer")
+    screenshot = bool(args.screenshot)
+    # a screenshot is reproducible: it neither reads nor writes the user's settings
+    window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not args.preset)
+    if size:
+        window.resize(*size)
+    if args.preset:
+        window.apply_preset(args.preset)
+    window.show()
+
+    if not screenshot:
+        code = app.exec()
+        _dispose(app, window)
+        return code
+
+    if not wait_until_idle(window.state, timeout_s=120):
+        print("warning: the computation did not finish within 120 s; rendering what there is", file=sys.stderr)
+    if size:
+        window.resize(*size)
+    window.apply_default_sizes()
+    wait_until_idle(window.state, timeout_s=5)
+    image = window.grab().toImage()
+    path = os.path.abspath(args.screenshot)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    ok = image.save(path, "PNG")
+    window.state.shutdown()
+    window.close()
+    _dispose(app, window)
+    if not ok:
+        print(f"could not write {path}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({image.width()}x{image.height()})")
+    return 0

@@ -1,0 +1,440 @@
+"""The side panel of controls: every setting of :class:`explorer.config.ExplorerConfig`.
+
+Each control writes to the state through ``state.set_config`` and nothing else; all are live
+(a change recomputes and redraws, no "apply" button). Combo boxes and check boxes apply at once;
+spin boxes after a short typing pause; the W_hh scale slider at most every 30 ms while dragged, so
+a drag never queues stale recomputations.
+
+A value the configuration refuses (k2 < k1, a sequence too short for the task, …) is shown in red
+under its group and in the status bar, and the state is left unchanged. The controls follow the
+state when it changes elsewhere (a preset, a restored session, loaded weights) with their signals
+blocked, so syncing never writes back.
+"""
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from rnn.optim import OPTIMIZERS
+from rnn.tasks import TASKS
+
+from .config import LIMITS
+
+SLIDER_MAX_SCALE = 3.0        # the slider covers 0 … 3 in steps of 0.01; the spin box goes to 10
+SLIDER_STEPS = 300
+SPIN_DELAY_MS = 150           # a typing pause before a spin box's value is applied
+SLIDER_THROTTLE_MS = 30       # slider drags apply at most this often
+
+CHOICES = {
+    "cell": [("RNN (vanilla)", "rnn"), ("LSTM", "lstm"), ("GRU", "gru")],
+    "activation": [("tanh", "tanh"), ("sigmoid", "sigmoid"), ("ReLU", "relu"), ("linear (identity)", "linear")],
+    "task": [(task.title, name) for name, task in TASKS.items()],
+    "loss_at": [("where the task puts it", "task"), ("every step", "all"), ("last step only", "last")],
+    "truncation": [("full BPTT", "full"), ("truncated: TBPTT(k1, k2)", "tbptt"),
+                   ("randomized (mean length k2)", "random")],
+    "init": [("PyTorch default U(±1/√H)", "pytorch"), ("Xavier / Glorot", "xavier"),
+             ("orthogonal W_hh", "orthogonal"), ("identity W_hh (IRNN)", "identity")],
+    "scale_kind": [("as initialised", "none"), ("spectral radius ρ", "radius"),
+                   ("largest singular value σ_max", "sigma")],
+    "optimizer": [({"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adagrad": "Adagrad",
+                    "rmsprop": "RMSProp", "adam": "Adam"}.get(name, name), name) for name in OPTIMIZERS],
+    "clip_mode": [("off", "none"), ("global norm (Pascanu et al.)", "norm"), ("element-wise value", "value")],
+}
+
+LABELS = {
+    "cell": "Cell", "activation": "Activation φ", "layers": "Layers", "hidden": "Hidden size H",
+    "task": "Task", "seq_len": "Sequence length T", "batch": "Batch size B", "loss_at": "Loss at",
+    "seed": "Seed", "truncation": "Backprop", "k1": "k1 (segment)", "k2": "k2 (history)",
+    "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
+    "lr": "Learning rate η", "clip_mode": "Clipping", "clip_threshold": "Clip threshold θ",
+    "break_on_norm": "Pause if ‖g‖ >", "break_norm": "‖g‖ threshold", "break_on_clip": "Pause on clipping",
+}
+
+TOOLTIPS = {
+    "cell": "Which recurrent cell.\nRNN: h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)\n"
+            "LSTM: gates i, f, g, o; c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t)\n"
+            "GRU: gates r, z, n; h_t = (1−z)⊙n + z⊙h_{t−1}\nChanging it re-initialises the weights.",
+    "activation": "The vanilla cell's nonlinearity φ in h_t = φ(a_t). It sets γ = sup|φ'| in the bound\n"
+                  "‖∂h_t/∂h_k‖ ≤ (γ σ_max(W_hh))^(t−k): tanh γ = 1, sigmoid γ = ¼, ReLU γ = 1, linear γ = 1.\n"
+                  "(LSTM and GRU use their own σ and tanh.)",
+    "layers": "Stacked recurrent layers: layer l reads h^{l−1}_t as its input x^l_t; the readout reads the top layer.",
+    "hidden": "H, the number of hidden units: h_t ∈ ℝ^H, W_hh is (G·H × H) with G gate blocks.",
+    "task": "The sequence task the batch is drawn from (its inputs, targets and where its losses are).",
+    "seq_len": "T, the number of timesteps; the graph is unrolled T times.\nSome tasks need a minimum T.",
+    "batch": "B, sequences processed together; the loss and gradients are summed over them.",
+    "loss_at": "Which steps carry a loss ℓ_t in L = Σ_t ℓ_t: the task's own placement,\n"
+               "every step, or the last step only (L = ℓ_{T−1}).",
+    "seed": "Seeds the initial weights and the displayed batch (same seed → same numbers).",
+    "truncation": "How far back the gradient is propagated.\nFull: ∂L/∂h_t collects every later loss.\n"
+                  "TBPTT(k1,k2): losses of each k1-step segment are backpropagated through the segment and\n"
+                  "the k2−k1 steps before it; the state before that window is treated as a constant.\n"
+                  "Randomized: each step back the gradient is cut with probability p = 1/k2 and otherwise\n"
+                  "multiplied by 1/(1−p), so E[g̃] = g (Tallec & Ollivier 2017).",
+    "k1": "TBPTT segment length k1: losses are injected in chunks of k1 steps (1 ≤ k1 ≤ k2).",
+    "k2": "TBPTT history k2: each segment's losses flow back through k2 steps (the segment plus k2−k1 before it).\n"
+          "Randomized truncation: the mean length k2 = 1/p (≥ 2).",
+    "init": "How the weights start.\nPyTorch: every entry U(−1/√H, 1/√H).\nXavier: U(±√(6/(fan_in+fan_out))), biases 0.\n"
+            "Orthogonal: each W_hh gate block a random orthogonal matrix (all singular values 1).\n"
+            "Identity (IRNN): W_hh = I, W_ih ~ N(0, 0.001²).",
+    "scale_kind": "Rescale every W_hh gate block after initialising:\nspectral radius: W_hh ← W_hh·ρ/ρ(W_hh)\n"
+                  "largest singular value: W_hh ← W_hh·σ/σ_max(W_hh)\n"
+                  "γσ_max < 1 guarantees vanishing gradients; γσ_max > 1 is needed for exploding ones.",
+    "scale": "The target value: W_hh ← W_hh·ρ/ρ(W_hh) (or ·σ/σ_max(W_hh)).\n"
+             "Drag the slider (0 … 3) or type up to 10 in the box.",
+    "optimizer": "The update rule.\nSGD: θ ← θ − η g.  Momentum: b ← 0.9 b + g, θ ← θ − η b.\n"
+                 "Adagrad: s ← s + g², θ ← θ − η g/(√s + ε).  RMSProp: v ← 0.99 v + 0.01 g², θ ← θ − η g/(√v + ε).\n"
+                 "Adam: bias-corrected moments m, v; θ ← θ − η m̂/(√v̂ + ε).",
+    "lr": "η, the step size of every update: θ ← θ − η·(update direction).",
+    "clip_mode": "Gradient clipping before the update.\nGlobal norm (Pascanu et al. 2013): if ‖g‖ ≥ θ then g ← θ·g/‖g‖ "
+                 "(direction kept).\nValue: every entry clipped to [−θ, θ] (direction changes).",
+    "clip_threshold": "θ, the clipping threshold: ‖g‖ is capped at θ (norm) or each entry at ±θ (value).",
+    "break_on_norm": "Breakpoint: pause training after an update whose ‖g‖ (before clipping) exceeds the threshold.",
+    "break_norm": "The ‖g‖ threshold for the breakpoint above.",
+    "break_on_clip": "Breakpoint: pause training when an update is clipped.",
+}
+
+GROUPS = [
+    ("Network", ["cell", "activation", "layers", "hidden"]),
+    ("Data", ["task", "seq_len", "batch", "loss_at", "seed"]),
+    ("Initial weights", ["init", "scale_kind", "scale"]),
+    ("Truncation", ["truncation", "k1", "k2"]),
+    ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold"]),
+    ("Breakpoints", ["break_on_norm", "break_norm", "break_on_clip"]),
+]
+
+FLOAT_DECIMALS = {"scale": 3, "lr": 6, "clip_threshold": 4, "break_norm": 3}
+
+
+class _WheelGuard(QObject):
+    """Scrolling the panel must not change values under the pointer: only a focused control takes
+    the wheel (otherwise the event goes to the scroll area)."""
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Wheel and not watched.hasFocus():
+            parent = watched.parentWidget()
+            if parent is not None:           # let the panel scroll instead
+                QApplication.sendEvent(parent, event)
+            return True
+        return False
+
+
+_WHEEL_GUARD = None
+
+
+def _no_wheel(widget):
+    global _WHEEL_GUARD
+    if _WHEEL_GUARD is None:
+        _WHEEL_GUARD = _WheelGuard()
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    widget.installEventFilter(_WHEEL_GUARD)
+
+
+class ControlPanel(QWidget):
+    """All controls, grouped; the window puts it in a dock."""
+
+    flushed = Signal()   # after pending control changes were applied (or refused)
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.widgets = {}
+        self.errors = {}              # group title → its red QLabel
+        self.field_group = {}
+        self._syncing = False
+        self._flushing = False
+        self._refused = {}            # field → message, values the state refused (kept shown)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.header = QVBoxLayout()
+        self.header.setContentsMargins(6, 6, 6, 0)
+        outer.addLayout(self.header)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(6, 6, 6, 6)
+        self.body.setSpacing(8)
+        scroll.setWidget(inner)
+        outer.addWidget(scroll, 1)
+        self.scroll = scroll
+
+        for title, names in GROUPS:
+            self._add_group(title, names)
+        self._add_training_buttons()
+        self._add_samples_box()     # in the header: visible without scrolling when it matters
+        self.body.addStretch(1)
+
+        state.requestChanged.connect(lambda *_: self.sync())
+        state.configChanged.connect(lambda *_: self.sync())
+        state.samplesChanged.connect(self._show_samples)
+        state.trainingChanged.connect(lambda *_: self._update_enabled())
+        self.sync()
+
+    # --- building ---
+    def _make_widget(self, name):
+        if name in CHOICES:
+            w = QComboBox()
+            for label, value in CHOICES[name]:
+                w.addItem(label, value)
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(10)
+            w.currentIndexChanged.connect(lambda *_: self._changed(0))
+            _no_wheel(w)
+        elif name.startswith("break_on"):
+            w = QCheckBox()
+            w.toggled.connect(lambda *_: self._changed(0))
+        elif name in FLOAT_DECIMALS:
+            w = QDoubleSpinBox()
+            w.setDecimals(FLOAT_DECIMALS[name])
+            low, high = LIMITS[name]
+            w.setRange(max(low, 10.0 ** -FLOAT_DECIMALS[name]) if low > 0 else low, high)
+            w.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+            w.valueChanged.connect(lambda *_: self._changed(SPIN_DELAY_MS, restart=True))
+            w.setKeyboardTracking(True)
+            _no_wheel(w)
+        else:
+            w = QSpinBox()
+            low, high = LIMITS[name]
+            w.setRange(int(low), int(high))
+            w.valueChanged.connect(lambda *_: self._changed(SPIN_DELAY_MS, restart=True))
+            _no_wheel(w)
+        w.setObjectName(name)
+        w.setToolTip(TOOLTIPS[name])
+        w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return w
+
+    def _add_group(self, title, names):
+        box = QGroupBox(title)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 6, 8, 6)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        layout.addLayout(form)
+        for name in names:
+            widget = self._make_widget(name)
+            self.widgets[name] = widget
+            self.field_group[name] = title
+            label = QLabel(LABELS[name])
+            label.setToolTip(TOOLTIPS[name])
+            label.setBuddy(widget)
+            if name == "scale":
+                form.addRow(label, self._scale_row(widget))
+            else:
+                form.addRow(label, widget)
+        if title == "Breakpoints":
+            nan = QCheckBox("Pause on NaN / Inf (always)")
+            nan.setChecked(True)
+            nan.setEnabled(False)
+            nan.setToolTip("Always on: a NaN or Inf in the loss or a gradient pauses training, and the engine\n"
+                           "keeps the last finite parameters (that update is never applied).")
+            form.addRow(nan)
+        error = QLabel()
+        error.setObjectName(f"error:{title}")
+        error.setWordWrap(True)
+        error.setStyleSheet("color: #c00000; font-weight: bold;")
+        error.setVisible(False)
+        layout.addWidget(error)
+        self.errors[title] = error
+        self.body.addWidget(box)
+        return box
+
+    def _scale_row(self, spin):
+        self.scale_slider = QSlider(Qt.Orientation.Horizontal)
+        self.scale_slider.setObjectName("scale_slider")
+        self.scale_slider.setRange(0, SLIDER_STEPS)
+        self.scale_slider.setToolTip(TOOLTIPS["scale"])
+        self.scale_slider.valueChanged.connect(self._slider_moved)
+        _no_wheel(self.scale_slider)
+        spin.setMaximumWidth(90)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scale_slider, 1)
+        layout.addWidget(spin)
+        spin.valueChanged.connect(self._spin_to_slider)
+        return row
+
+    def _add_training_buttons(self):
+        self.training_buttons = QHBoxLayout()
+        box = self.errors["Training"].parentWidget()
+        box.layout().insertLayout(1, self.training_buttons)
+
+    def attach_actions(self, actions):
+        """Buttons for the window's actions (update, play/pause, re-initialise) in the Training group."""
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.training_buttons.addWidget(button)
+
+    def _add_samples_box(self):
+        self.samples_box = QGroupBox("Sampled names")
+        self.samples_box.setToolTip("Five names drawn from the network one letter at a time:\n"
+                                    "p = softmax(ŷ_t) at each step, starting from '.', until it outputs '.'.\n"
+                                    "They appear after training updates; train longer for better names.")
+        layout = QVBoxLayout(self.samples_box)
+        self.samples_label = QLabel("Train (U or Space) to see sampled names.")
+        self.samples_label.setObjectName("samples")
+        self.samples_label.setWordWrap(True)
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSize(12)
+        self.samples_label.setFont(font)
+        again = QPushButton("Sample\nagain")
+        again.setToolTip("Draw five new names from the current weights.")
+        again.clicked.connect(lambda: self.state.sample_again())
+        row = QHBoxLayout()
+        row.addWidget(self.samples_label, 1)
+        row.addWidget(again, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(row)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.header.addWidget(self.samples_box)
+
+    def set_header(self, widget):
+        self.header.insertWidget(0, widget)
+
+    # --- values ---
+    def value(self, name):
+        w = self.widgets[name]
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        return w.value()
+
+    def _set_value(self, name, value):
+        w = self.widgets[name]
+        if isinstance(w, QComboBox):
+            index = w.findData(value)
+            if index >= 0:
+                w.setCurrentIndex(index)
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        else:
+            w.setValue(value)
+
+    def _same(self, name, widget_value, config_value):
+        if name in FLOAT_DECIMALS:
+            return round(float(config_value), FLOAT_DECIMALS[name]) == round(float(widget_value), FLOAT_DECIMALS[name])
+        return widget_value == config_value
+
+    def pending_changes(self) -> dict:
+        requested = self.state.requested
+        return {name: self.value(name) for name in self.widgets
+                if not self._same(name, self.value(name), getattr(requested, name))}
+
+    # --- reacting ---
+    def _changed(self, delay_ms, restart=False):
+        if self._syncing:
+            return
+        self._update_enabled()
+        if restart or not self._timer.isActive():
+            self._timer.start(delay_ms)
+
+    def _slider_moved(self, position):
+        if self._syncing:
+            return
+        spin = self.widgets["scale"]
+        spin.blockSignals(True)
+        spin.setValue(position * SLIDER_MAX_SCALE / SLIDER_STEPS)
+        spin.blockSignals(False)
+        if not self._timer.isActive():        # throttle: at most one apply per 30 ms while dragging
+            self._timer.start(SLIDER_THROTTLE_MS)
+
+    def _spin_to_slider(self, value):
+        self.scale_slider.blockSignals(True)
+        self.scale_slider.setValue(round(min(value, SLIDER_MAX_SCALE) * SLIDER_STEPS / SLIDER_MAX_SCALE))
+        self.scale_slider.blockSignals(False)
+
+    def flush(self):
+        """Apply the controls' pending changes: all together if valid, else each valid one, and
+        show every refused value's reason under its group and in the status bar."""
+        self._timer.stop()
+        changes = self.pending_changes()
+        refused = {}
+        if changes:
+            if self.state.check(**changes) is None:
+                good = changes
+            else:
+                good = {}
+                for name, value in changes.items():
+                    error = self.state.check(**good, **{name: value})
+                    if error is None:
+                        good[name] = value
+                    else:
+                        refused[name] = error
+            self._flushing = True
+            try:
+                if good:
+                    self.state.set_config(**good)
+            finally:
+                self._flushing = False
+        self._refused = refused
+        self._show_errors()
+        for name, error in refused.items():
+            self.state.message.emit(f"{LABELS[name]}: {error} — not applied.", "error")
+        self.flushed.emit()
+
+    def _show_errors(self):
+        by_group = {}
+        for name, error in self._refused.items():
+            by_group.setdefault(self.field_group[name], []).append(f"{LABELS[name]}: {error}")
+        for title, label in self.errors.items():
+            text = "\n".join(by_group.get(title, []))
+            label.setText(text)
+            label.setVisible(bool(text))
+        for name, w in self.widgets.items():
+            w.setStyleSheet("background: #ffe0e0;" if name in self._refused and not isinstance(w, QCheckBox) else "")
+
+    def sync(self):
+        """Show the state's requested configuration (signals blocked: no write-back)."""
+        config = self.state.requested
+        self._syncing = True
+        try:
+            for name, w in self.widgets.items():
+                if self._flushing and name in self._refused:
+                    continue
+                w.blockSignals(True)
+                try:
+                    self._set_value(name, getattr(config, name))
+                finally:
+                    w.blockSignals(False)
+            self._spin_to_slider(config.scale)
+        finally:
+            self._syncing = False
+        if not self._flushing:
+            self._timer.stop()
+            self._refused = {}
+            self._show_errors()
+        self._update_enabled()
+        self._show_samples()
+
+    def _update_enabled(self):
+        v = self.value
+        self.widgets["activation"].setEnabled(v("cell") == "rnn")
+        truncation = v("truncation")
+        self.widgets["k1"].setEnabled(truncation == "tbptt")
+        self.widgets["k2"].setEnabled(truncation != "full")
+        scaled = v("scale_kind") != "none"
+        self.widgets["scale"].setEnabled(scaled)
+        self.scale_slider.setEnabled(scaled)
+        self.widgets["clip_threshold"].setEnabled(v("clip_mode") != "none")
+        self.widgets["break_norm"].setEnabled(v("break_on_norm"))
+
+    def _show_samples(self):
+        names = self.state.requested.task == "names"
+        self.samples_box.setVisible(names)
+        if self.state.samples:
+            self.samples_label.setText("\n".join(s or "(empty)" for s in self.state.samples))
+        else:
+            self.samples_label.setText("Train (U or Space) to see sampled names.")

@@ -1,0 +1,17 @@
+"""The explorer's views: each a QWidget built from the AppState, redrawing itself on its signals.
+
+    view = GraphView(state)        # any of the classes below, with an explorer.state.AppState
+
+Views never talk to each other; they may write the selection with ``state.select(...)``.
+"""
+
+from .gradflow import GradientFlowView
+from .graph import GraphView
+from .inspector import InspectorView
+from .regime import RegimeBadge
+from .shapes import ShapesPanel
+from .states import HiddenStatesView
+from .training import TrainingView
+
+__all__ = ["GradientFlowView", "GraphView", "HiddenStatesView", "InspectorView", "RegimeBadge",
+           "ShapesPanel", "TrainingView"]

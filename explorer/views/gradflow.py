@@ -1,0 +1,182 @@
+"""How the gradient flows back through time: its norm per step, the step Jacobians, and the
+sensitivity matrix S[t, k] = ‖∂L_t/∂h_k‖."""
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+import pyqtgraph as pg
+
+from rnn.diagnostics import gradient_bound
+
+from . import style
+
+MAX_DECADES = 16
+BOUND_NAME = "bound (γσ_max)^(t−k)"
+NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
+TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
+
+TOOLTIP = """<b>Gradient flow</b><br>
+<b>Top left</b>: ‖∂L/∂h<sub>t</sub>‖ of the top layer against the step t (log scale, Frobenius norm over
+the batch and units). Only steps the backward pass has reached are drawn. Dashed: the bound of Pascanu,
+Mikolov &amp; Bengio (2013) for the vanilla cell, ‖∂L<sub>t*</sub>/∂h<sub>k</sub>‖ ≤
+‖∂L<sub>t*</sub>/∂h<sub>t*</sub>‖ (γσ<sub>max</sub>)<sup>t*−k</sup>, t* the last step with a loss,
+γ = sup|φ'|, σ<sub>max</sub> = ‖W<sub>hh</sub>‖<sub>2</sub>.
+Shaded bands: truncation segments.<br>
+<b>Bottom left</b>: ‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>, the spectral norm of one step's Jacobian
+(vanilla: diag(φ'(a<sub>t</sub>)) W<sub>hh</sub>; LSTM: s = (h, c)) for the selected layer and sequence.
+Below 1 the gradient shrinks through that step, above 1 it can grow.<br>
+<b>Right</b>: the sensitivity matrix S[t, k] = ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖ (top layer, full untruncated
+graph), colour = log<sub>10</sub> S; row t = the loss term, column k = the state it reaches. Blank: k &gt; t
+or a step without a loss. Right-click → Export saves PNG/SVG/CSV."""
+
+
+class GradientFlowView(QWidget):
+    """‖∂L/∂h_t‖ (log) with the bound, ‖∂s_t/∂s_{t−1}‖₂, and the sensitivity heatmap."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.setToolTip(TOOLTIP)
+        self.canvas = style.layout_widget()
+        self.canvas.setToolTip(TOOLTIP)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+
+        # (a) gradient norm per step
+        self.norm_plot = self.canvas.addPlot(row=0, col=0)
+        style.style_plot(self.norm_plot, "‖∂L/∂h_t‖ — top layer (log scale)", left="‖∂L/∂h_t‖")
+        style.log_y(self.norm_plot)
+        self.norm_plot.hideButtons()
+        self.legend = style.legend(self.norm_plot)
+        self.norm_curve = self.norm_plot.plot(pen=style.pen(style.CURVE_BLUE, 2.5), symbol="o", symbolSize=7,
+                                              symbolBrush=style.CURVE_BLUE, symbolPen=None,
+                                              connect="finite", name="‖∂L/∂h_t‖")
+        self.bound_curve = self.norm_plot.plot(pen=style.pen(style.CLIP_RED, 2, Qt.PenStyle.DashLine),
+                                               connect="finite", name=BOUND_NAME)
+        self.shading = style.SegmentShading(self.norm_plot)
+        self.visit_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.BACKWARD, 2.5))
+        self.norm_plot.addItem(self.visit_line, ignoreBounds=True)
+        self.norm_empty = style.overlay_text(self.norm_plot, "step the backward pass\nto see ‖∂L/∂h_t‖")
+
+        # (a') step Jacobian norms
+        self.jac_plot = self.canvas.addPlot(row=1, col=0)
+        style.style_plot(self.jac_plot, "‖∂s_t/∂s_{t−1}‖₂", left="norm", bottom="step t")
+        self.jac_plot.hideButtons()
+        self.jac_plot.setXLink(self.norm_plot)
+        self.jac_curve = self.jac_plot.plot(pen=style.pen("#2e8b57", 2.5), symbol="s", symbolSize=6,
+                                            symbolBrush="#2e8b57", symbolPen=None, connect="finite")
+        self.one_line = pg.InfiniteLine(pos=1.0, angle=0, movable=False,
+                                        pen=style.pen(style.MUTED, 1.5, Qt.PenStyle.DashLine),
+                                        label="1", labelOpts=dict(position=0.02, color=style.MUTED))
+        self.one_line.label.setFont(style.font(style.TICK_PT))
+        self.jac_plot.addItem(self.one_line)
+        self.jac_shading = style.SegmentShading(self.jac_plot)
+
+        # (b) sensitivity matrix
+        self.sens_plot = self.canvas.addPlot(row=0, col=1, rowspan=2)
+        style.style_plot(self.sens_plot, "Sensitivity ‖∂L_t/∂h_k‖ (log₁₀)",
+                         left="loss step t", bottom="state step k")
+        self.sens_plot.hideButtons()
+        self.sens_image = pg.ImageItem(axisOrder="row-major")
+        self.sens_plot.addItem(self.sens_image)
+        self.sens_bar = style.color_bar(style.colormap(style.SEQUENTIAL), "log₁₀ ‖∂L_t/∂h_k‖")
+        self.sens_bar.setImageItem(self.sens_image)
+        self.canvas.addItem(self.sens_bar, row=0, col=2, rowspan=2)
+        self.sens_message = style.overlay_text(self.sens_plot, NO_SENSITIVITY)
+        grid = self.canvas.ci.layout
+        grid.setColumnStretchFactor(0, 3)
+        grid.setColumnStretchFactor(1, 2)
+        grid.setRowStretchFactor(0, 3)
+        grid.setRowStretchFactor(1, 2)
+
+        self._T = None
+        state.configChanged.connect(lambda *_: self.refresh())
+        state.passChanged.connect(self.refresh)
+        state.paramsChanged.connect(self.refresh)
+        state.selectionChanged.connect(self._on_selection)
+        self._selection = (state.selection.layer, state.selection.batch_index)
+        self.refresh()
+
+    # ------------------------------------------------------------------ data (what is drawn)
+    def norm_data(self):
+        """(t, ‖∂L/∂h_t‖) with NaN where the norm is 0 (not reached, or nothing flows there)."""
+        r = self.state.record
+        return np.arange(r.seq_len, dtype=float), style.positive_or_nan(r.dh_norm)
+
+    def bound_data(self):
+        r = self.state.record
+        if r.sensitivity is None or r.spec.cell != "rnn":
+            return np.full(r.seq_len, np.nan)
+        return style.positive_or_nan(gradient_bound(r, self.state.regime))
+
+    def sensitivity_image(self):
+        """log10 S[t, k] (rows t, columns k), NaN (transparent) where S = 0; None before the pass ends."""
+        S = self.state.record.sensitivity
+        return None if S is None else style.log10_or_nan(S)
+
+    # ------------------------------------------------------------------ redraw
+    def refresh(self):
+        r, stepper = self.state.record, self.state.stepper
+        T = r.seq_len
+        t, norms = self.norm_data()
+        style.set_curve(self.norm_curve, t, norms)
+        bound = self.bound_data()
+        has_bound = bool(np.any(~np.isnan(bound)))
+        style.set_curve(self.bound_curve, t, bound)
+        self.bound_curve.setVisible(has_bound)
+        if has_bound and self.legend.getLabel(self.bound_curve) is None:
+            self.legend.addItem(self.bound_curve, BOUND_NAME)
+        elif not has_bound and self.legend.getLabel(self.bound_curve) is not None:
+            self.legend.removeItem(self.bound_curve)
+        self.shading.update(stepper.segments, stepper.carry_factors)
+        self.jac_shading.update(stepper.segments, stepper.carry_factors)
+        visit = stepper.next_visit
+        self.visit_line.setVisible(stepper.forward_complete and visit is not None)
+        if visit is not None:
+            self.visit_line.setValue(visit[1])
+        self._set_norm_range(norms, bound)
+        self.norm_empty.setVisible(bool(np.all(np.isnan(norms))))
+        self._draw_jacobians()
+        self._draw_sensitivity()
+        if T != self._T:
+            self._T = T
+            self.norm_plot.setXRange(-0.5, T - 0.5, padding=0.02)
+        style.center_overlay(self.norm_plot, self.norm_empty)
+
+    def _set_norm_range(self, norms, bound):
+        """y range (log10) from the measured norms; the bound may run off it by at most 4 decades."""
+        lo, hi = style.log_levels(norms, max_decades=MAX_DECADES, default=(-4.0, 0.0))
+        blo, bhi = style.log_levels(bound, default=(lo, hi))
+        lo, hi = min(lo, max(blo, lo - 4)), max(hi, min(bhi, hi + 4))
+        self.norm_plot.setYRange(lo - 0.2, hi + 0.2, padding=0)
+
+    def _draw_jacobians(self):
+        layer = self.state.selection.layer
+        norms = style.jacobian_norms(self.state, layer)
+        style.set_curve(self.jac_curve, np.arange(norms.size), norms)
+        kind = "(h, c)" if self.state.record.spec.has_cell_state else "h"
+        style.set_title(self.jac_plot, f"‖∂s_t/∂s_(t−1)‖₂,  s = {kind} — layer {layer}, "
+                                       f"sequence {self.state.selection.batch_index}")
+
+    def _draw_sensitivity(self):
+        image = self.sensitivity_image()
+        T = self.state.record.seq_len
+        self.sens_message.setVisible(image is None)
+        done = self.state.stepper.done
+        self.sens_message.setText(TOO_LARGE if done else NO_SENSITIVITY)
+        if image is None:
+            self.sens_image.clear()
+        else:
+            self.sens_image.setImage(image, autoLevels=False)
+            self.sens_image.setRect(QRectF(-0.5, -0.5, T, T))
+            self.sens_bar.setLevels(style.log_levels(self.state.record.sensitivity, max_decades=MAX_DECADES))
+        self.sens_plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(-0.5, T - 0.5), padding=0.02)
+        style.center_overlay(self.sens_plot, self.sens_message)
+
+    def _on_selection(self, selection):
+        key = (selection.layer, selection.batch_index)
+        if key != self._selection:
+            self._selection = key
+            self._draw_jacobians()

@@ -1,0 +1,67 @@
+"""A compact badge: the recurrent weights' regime (Pascanu, Mikolov & Bengio 2013)."""
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from . import style
+
+THEOREM = ("Pascanu, Mikolov &amp; Bengio (2013): ∂h<sub>t</sub>/∂h<sub>k</sub> = ∏<sub>k&lt;i≤t</sub> "
+           "diag(φ'(a<sub>i</sub>)) W<sub>hh</sub>, so ‖∂h<sub>t</sub>/∂h<sub>k</sub>‖ ≤ (γσ<sub>max</sub>)<sup>t−k</sup> "
+           "with γ = sup|φ'| and σ<sub>max</sub> = ‖W<sub>hh</sub>‖<sub>2</sub>.<br>"
+           "γσ<sub>max</sub> &lt; 1 is <i>sufficient</i> for vanishing gradients; γσ<sub>max</sub> &gt; 1 is "
+           "<i>necessary</i> (not sufficient) for exploding ones. ρ(W<sub>hh</sub>) = max|λ| ≤ σ<sub>max</sub>. "
+           "For gated cells (LSTM, GRU) the bound is only indicative: the gates rescale every step.")
+
+COLORS = {  # verdict prefix: (background, text)
+    "vanishing": ("#cfe2f7", "#0b3d75"),
+    "explosion": ("#f9c9a6", "#8a2c00"),
+    "gated": ("#e3e3e3", "#333333"),
+    "on the edge": ("#f3e7a8", "#5c4a00"),
+}
+
+
+def badge_colors(verdict: str):
+    for prefix, colors in COLORS.items():
+        if verdict.startswith(prefix):
+            return colors
+    return COLORS["gated"]
+
+
+class RegimeBadge(QWidget):
+    """σ_max(W_hh), ρ(W_hh), γ, γσ_max and the verdict, coloured by regime."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.label = QLabel()
+        self.label.setFont(style.font(style.AXIS_PT))
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        state.paramsChanged.connect(self.refresh)
+        state.configChanged.connect(lambda *_: self.refresh())
+        self.refresh()
+
+    def refresh(self):
+        reg = self.state.regime
+        self.regime = reg
+        background, color = badge_colors(reg.verdict)
+        product = reg.gamma * reg.sigma_max
+        self.label.setText(
+            f"<b>Regime</b> &nbsp; σ<sub>max</sub>(W<sub>hh</sub>) = {style.fmt(reg.sigma_max)} &nbsp; "
+            f"ρ(W<sub>hh</sub>) = {style.fmt(reg.radius)} &nbsp; γ = {style.fmt(reg.gamma)} &nbsp; "
+            f"γσ<sub>max</sub> = <b>{style.fmt(product)}</b><br><b>{html.escape(reg.verdict)}</b>")
+        self.label.setStyleSheet(f"QLabel {{ background: {background}; color: {color}; "
+                                 f"border: 1px solid {color}; border-radius: 6px; padding: 4px 8px; }}")
+        tip = f"<p><b>{html.escape(reg.verdict)}</b><br>{html.escape(reg.explanation)}</p><p>{THEOREM}</p>"
+        self.setToolTip(tip)
+        self.label.setToolTip(tip)
+
+    def text(self) -> str:
+        return self.label.text()

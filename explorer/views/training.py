@@ -1,0 +1,101 @@
+"""Training curves: loss, gradient norm with clip events, and the truncated-vs-full cosine."""
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+import pyqtgraph as pg
+
+from . import style
+
+TOOLTIP = """<b>Training</b>, one point per parameter update:<br>
+<b>loss</b> L = (1/B) Σ<sub>t</sub> Σ<sub>b</sub> m<sub>t,b</sub> ℓ<sub>t,b</sub> (log scale);<br>
+<b>gradient norm</b> ‖g‖ = ‖∂L/∂θ‖ before clipping (log scale); red dots: updates where the gradient
+was clipped (g ← g · c/‖g‖ when ‖g‖ &gt; c);<br>
+<b>cos(g̃, g)</b> = g̃·g / (‖g̃‖‖g‖): how well the truncated gradient g̃ points along the full BPTT gradient
+g (shown when the comparison is switched on). 1 = same direction.<br>
+Non-finite or non-positive values are left out of the log plots. Right-click → Export saves PNG/SVG/CSV."""
+
+
+def _fast(item: pg.PlotDataItem) -> pg.PlotDataItem:
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    return item
+
+
+class TrainingView(QWidget):
+    """Loss, gradient norm (clip events in red) and cos(g̃, g) against the update number."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.setToolTip(TOOLTIP)
+        self.canvas = style.layout_widget()
+        self.canvas.setToolTip(TOOLTIP)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+
+        self.loss_plot = self.canvas.addPlot(row=0, col=0)
+        style.style_plot(self.loss_plot, "Loss per update (log scale)", left="loss L")
+        self.loss_curve = _fast(self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2), connect="finite"))
+        self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
+
+        self.grad_plot = self.canvas.addPlot(row=1, col=0)
+        style.style_plot(self.grad_plot, "Gradient norm ‖∂L/∂θ‖ before clipping (log scale)", left="‖g‖")
+        self.grad_curve = _fast(self.grad_plot.plot(pen=style.pen("#555555", 1.5), connect="finite",
+                                                    name="‖g‖"))
+        self.clip_points = _fast(self.grad_plot.plot(pen=None, symbol="o", symbolSize=7,
+                                                     symbolBrush=style.CLIP_RED, symbolPen=None, name="clipped"))
+
+        self.cos_plot = self.canvas.addPlot(row=2, col=0)
+        style.style_plot(self.cos_plot, "cos(g̃, g): truncated vs full gradient", left="cosine",
+                         bottom="update")
+        self.cos_curve = _fast(self.cos_plot.plot(pen=style.pen("#2e8b57", 2), connect="finite"))
+        self.cos_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, movable=False,
+                                              pen=style.pen(style.MUTED, 1, Qt.PenStyle.DashLine)))
+        self.cos_plot.setYRange(-1.05, 1.05, padding=0)
+
+        for plot in (self.loss_plot, self.grad_plot):
+            style.log_y(plot)
+        for plot in (self.grad_plot, self.cos_plot):
+            plot.setXLink(self.loss_plot)
+        style.style_axis(self.grad_plot.getAxis("bottom"), "update")
+
+        self._was_empty = True
+        state.historyChanged.connect(self.refresh)
+        self.refresh()
+
+    def data(self):
+        """(updates, loss, grad_norm, clipped mask, cosine) as arrays; log-plot values NaN where ≤ 0."""
+        h = self.state.history
+        n = len(h)
+        x = np.arange(n, dtype=float)
+        clipped = np.asarray(h.clipped, dtype=bool).reshape(n)
+        cosine = np.asarray(h.cosine, dtype=float).reshape(n)
+        return (x, style.positive_or_nan(np.asarray(h.loss, dtype=float).reshape(n)),
+                style.positive_or_nan(np.asarray(h.grad_norm, dtype=float).reshape(n)), clipped, cosine)
+
+    def refresh(self):
+        x, loss, grad, clipped, cosine = self.data()
+        style.set_curve(self.loss_curve, x, loss)
+        style.set_curve(self.grad_curve, x, grad)
+        style.set_curve(self.clip_points, x[clipped], grad[clipped])
+        has_cosine = bool(np.any(np.isfinite(cosine)))
+        style.set_curve(self.cos_curve, x, cosine)
+        self.cos_plot.setVisible(has_cosine)
+        self.grad_plot.getAxis("bottom").showLabel(not has_cosine)
+        empty = x.size == 0
+        self.empty.setVisible(empty)
+        if empty:
+            self.loss_plot.setXRange(0, 10, padding=0)
+            style.center_overlay(self.loss_plot, self.empty)
+        elif self._was_empty:
+            self.loss_plot.enableAutoRange(x=True)
+        self._was_empty = empty
+        style.set_title(self.grad_plot, "Gradient norm ‖∂L/∂θ‖ before clipping (log scale) — "
+                                        f"<span style='color:{style.CLIP_RED}'>● clipped: {int(clipped.sum())}</span>")
+        title = f"Loss per update (log scale) — {x.size} updates"
+        if x.size:
+            title += f", last L = {style.fmt(self.state.history.loss[-1])}"
+        style.set_title(self.loss_plot, title)

@@ -1,0 +1,615 @@
+"""The main window: the graph in the middle, the other views in docks, controls on the left, the
+step-through toolbar on top, menus for files, presets, views and help.
+
+The window owns no numbers: it wires the controls and actions to :class:`explorer.state.AppState`
+and places the views (``explorer.views``), which redraw themselves from the state's signals.
+"""
+
+import importlib
+import json
+import pkgutil
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog,
+                               QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy,
+                               QSlider, QTextBrowser, QToolBar, QToolButton, QVBoxLayout, QWidget)
+
+from rnn.errors import RnnInputError
+
+from .config import ExplorerConfig
+from .controls import ControlPanel
+from .presets import PRESETS, apply_preset
+from .state import AppState
+
+ORGANISATION = APPLICATION = "BPTT Explorer"
+SETTINGS_ENV = "BPTT_EXPLORER_SETTINGS"
+
+DOCKS = [  # (view class name, dock title, area)
+    ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("TrainingView", "Training", Qt.DockWidgetArea.RightDockWidgetArea),
+    ("HiddenStatesView", "Hidden states", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("InspectorView", "Inspector", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("ShapesPanel", "Shapes", Qt.DockWidgetArea.BottomDockWidgetArea),
+]
+
+HOW_TO_READ = """
+<h3>How to read this window</h3>
+<p><b>The graph</b> (middle) is the network unrolled in time: one column per step t, rows for the
+input x<sub>t</sub>, the hidden state h<sub>t</sub> of each layer, the output ŷ<sub>t</sub> and the
+loss term L<sub>t</sub>. Grey nodes are not computed yet. After the backward pass, every edge is
+coloured and thickened by the size of the gradient that flowed along it (log scale): where the
+colour fades, the gradient has vanished.</p>
+<p><b>Step through a pass</b> with the toolbar: → computes one more step forward, ← makes one more
+backward visit (from the last step back to the first), End finishes the pass, Home starts again.
+The status line says where you are: <i>forward t/T · backward visit v/V</i>. The slider selects the
+step the other views highlight.</p>
+<p><b>Gradient flow</b> plots ‖∂L/∂h<sub>t</sub>‖ against t with the Pascanu et al. bound
+(γσ<sub>max</sub>)<sup>t−k</sup>; the badge above the controls gives the verdict: γσ<sub>max</sub> &lt; 1
+guarantees vanishing, &gt; 1 is needed for exploding.</p>
+<p><b>Hidden states</b> shows h<sub>t</sub> unit by unit; <b>Inspector</b> the numbers at the selected
+step; <b>Shapes</b> the shape of every tensor; <b>Training</b> the loss, ‖g‖ (clipped updates
+marked) and, under truncation, cos(g̃, g) against the full gradient.</p>
+<p><b>Controls</b> (left) change everything live; hover any control for what it does and the formula
+it changes. A refused value is explained in red under its group. <b>Presets</b> set up a lesson in one
+click. Right-click any plot to export it as PNG, SVG or CSV.</p>
+<p><b>Keys:</b> → step forward · ← step backward · End finish pass · Home / Ctrl+R reset pass ·
+U one update · Space play/pause training · Ctrl+I new initial weights.</p>
+"""
+
+
+def app_settings() -> QSettings:
+    """The user's settings, or the ini file named by $BPTT_EXPLORER_SETTINGS (tests use that)."""
+    import os
+    path = os.environ.get(SETTINGS_ENV)
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+
+
+def find_view(name: str):
+    """The view class ``name`` from :mod:`explorer.views` (its package or any of its modules), or None."""
+    try:
+        views = importlib.import_module("explorer.views")
+    except Exception:
+        return None
+    if hasattr(views, name):
+        return getattr(views, name)
+    for module in pkgutil.iter_modules(getattr(views, "__path__", [])):
+        try:
+            candidate = importlib.import_module(f"explorer.views.{module.name}")
+        except Exception:
+            continue
+        if hasattr(candidate, name):
+            return getattr(candidate, name)
+    return None
+
+
+def make_view(name: str, state, parent=None):
+    """An instance of the view, or a labelled placeholder if it is missing or fails to build."""
+    cls = find_view(name)
+    problem = f"{name} is not available yet."
+    if cls is not None:
+        try:
+            return cls(state, parent)
+        except Exception as error:  # a broken view must not take the window down
+            problem = f"{name} could not be built: {error}"
+    label = QLabel(problem, parent)
+    label.setObjectName(f"placeholder:{name}")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #707070; font-size: 13pt;")
+    return label
+
+
+def _scrollable(view, max_width=360, max_height=240):
+    """A view too large to shrink with its dock goes into a scroll area (tables, long forms)."""
+    hint = view.minimumSizeHint()
+    if hint.width() <= max_width and hint.height() <= max_height:
+        return view
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(view)
+    return area
+
+
+class Banner(QFrame):
+    """A coloured box with a title, a text and a close button (lessons and breakpoints)."""
+
+    STYLES = {
+        "lesson": ("#eef4ff", "#3a6fc4"),
+        "info": ("#eef4ff", "#3a6fc4"),
+        "warning": ("#fff4e0", "#d98a00"),
+        "error": ("#ffe6e6", "#c00000"),
+    }
+
+    def __init__(self, name, parent=None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.title = QLabel()
+        self.title.setObjectName(f"{name}:title")
+        font = self.title.font()
+        font.setPointSize(13)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.text = QLabel()
+        self.text.setObjectName(f"{name}:text")
+        self.text.setWordWrap(True)
+        font = self.text.font()
+        font.setPointSize(10)
+        self.text.setFont(font)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Hide this box")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 8)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.text)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.hide()
+
+    def show_message(self, title: str, text: str, level: str = "lesson"):
+        background, border = self.STYLES.get(level, self.STYLES["info"])
+        self.setStyleSheet(f"#{self.objectName()} {{ background: {background}; border: 2px solid {border}; "
+                           f"border-radius: 6px; }}")
+        self.title.setStyleSheet(f"color: {border};")
+        self.title.setText(title)
+        self.text.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: AppState | None = None, settings: QSettings | None = None,
+                 restore: bool = True):
+        super().__init__()
+        self.setWindowTitle("BPTT Explorer")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setMinimumSize(800, 560)
+        self.state = state or AppState(parent=self)
+        self.settings = settings
+        self.views = {}
+        self.docks = {}
+        self.preset = None
+        self._sized = False
+        self._restored_layout = False
+
+        self._build_central()
+        self._build_controls()
+        self._build_docks()
+        self._build_actions()
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status()
+        self.controls.attach_actions([self.actions["update"], self.actions["play"], self.actions["reinit"]])
+        self.resize(1440, 900)
+        self._default_state = self.saveState()
+
+        s = self.state
+        s.passChanged.connect(self._update_progress)
+        s.configChanged.connect(self._update_progress)
+        s.selectionChanged.connect(self._update_scrubber)
+        s.message.connect(self.show_message)
+        s.busyChanged.connect(self._update_busy)
+        s.trainingChanged.connect(self._update_training)
+        s.breakpointHit.connect(self._show_breakpoint)
+        s.requestChanged.connect(lambda *_: self.alert.hide())
+        s.historyChanged.connect(self._refresh_busy_label)
+        self._update_progress()
+        self._update_training(s.training)
+
+        restored = restore and self.settings is not None and self._restore_settings()
+        if not restored:
+            self.show_lesson(PRESETS["demo"])
+
+    # --- building ---
+    def _build_central(self):
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(4)
+        self.lesson = Banner("lesson")
+        self.alert = Banner("alert")
+        layout.addWidget(self.lesson)
+        layout.addWidget(self.alert)
+        self.views["GraphView"] = make_view("GraphView", self.state, central)
+        layout.addWidget(self.views["GraphView"], 1)
+        self.setCentralWidget(central)
+
+    def _build_controls(self):
+        self.controls = ControlPanel(self.state)
+        self.views["RegimeBadge"] = make_view("RegimeBadge", self.state)
+        self.controls.set_header(self.views["RegimeBadge"])
+        dock = QDockWidget("Controls", self)
+        dock.setObjectName("dock:Controls")
+        dock.setWidget(self.controls)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                         QDockWidget.DockWidgetFeature.DockWidgetClosable |
+                         QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.controls.setMinimumWidth(300)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.docks["Controls"] = dock
+
+    def _build_docks(self):
+        for name, title, area in DOCKS:
+            view = make_view(name, self.state)
+            self.views[name] = view
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock:{name}")
+            dock.setWidget(_scrollable(view))
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        # right column: gradient flow above training; bottom: hidden states | inspector | shapes (tabs)
+        self.splitDockWidget(self.docks["GradientFlowView"], self.docks["TrainingView"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.docks["HiddenStatesView"], self.docks["InspectorView"])
+        self.tabifyDockWidget(self.docks["InspectorView"], self.docks["ShapesPanel"])
+        self.docks["HiddenStatesView"].raise_()
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+    def apply_default_sizes(self):
+        """Dock sizes for the current window size: controls ≈ 300 px, right column ≈ 30 %."""
+        width, height = max(self.width(), 800), max(self.height(), 560)
+        controls = 300 if width < 1600 else 340
+        right = int(0.30 * width)
+        self.resizeDocks([self.docks["Controls"], self.docks["GradientFlowView"]], [controls, right],
+                         Qt.Orientation.Horizontal)
+        column = height - 120
+        self.resizeDocks([self.docks["GradientFlowView"], self.docks["TrainingView"]],
+                         [column // 2, column - column // 2], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["HiddenStatesView"]], [int(0.30 * height)], Qt.Orientation.Vertical)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            if not self._restored_layout:
+                self.apply_default_sizes()
+
+    def _action(self, key, text, slot, shortcuts=(), tip=""):
+        action = QAction(text, self)
+        action.setObjectName(f"action:{key}")
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        shortcut_text = " / ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText)
+                                   for s in shortcuts)
+        action.setToolTip(f"{tip or text} ({shortcut_text})" if shortcuts else (tip or text))
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        self.actions[key] = action
+        self.addAction(action)  # shortcuts work even when the toolbar is hidden
+        return action
+
+    def _build_actions(self):
+        s = self.state
+        self.actions = {}
+        self._action("back", "◀ Step back", s.step_backward, ["Left"],
+                     "Make the next backward visit: push ∂L/∂h back through one more step")
+        self._action("forward", "Step ▶", s.step_forward, ["Right"],
+                     "Compute one more timestep forward: h_t = φ(W_ih x_t + W_hh h_{t−1} + b)")
+        self._action("finish", "Finish ▶|", s.finish_pass, ["End"], "Run the rest of the pass, forward and backward")
+        self._action("reset", "|◀ Reset", s.reset_pass, ["Home", "Ctrl+R"],
+                     "Start the pass again from t = 0 (same weights)")
+        self._action("update", "Update", s.apply_update, ["U"],
+                     "Apply one training update: a fresh batch, BPTT, clipping, the optimizer step")
+        play = self._action("play", "Play", self._toggle_play, ["Space"],
+                            "Train continuously; press again to pause")
+        play.setCheckable(True)
+        self._action("reinit", "New weights", s.reinitialise, ["Ctrl+I"],
+                     "Draw new initial weights from the initialiser (clears the training history)")
+        self._action("open", "&Open weights…", self.open_weights_dialog, [QKeySequence.StandardKey.Open],
+                     "Load weights from a .npz or PyTorch .pt file")
+        self._action("save", "&Save weights…", self.save_weights_dialog, [QKeySequence.StandardKey.Save],
+                     "Save the current weights as .npz or PyTorch .pt")
+        self._action("export", "&Export window as PNG…", self.export_png_dialog, ["Ctrl+E"],
+                     "Save a picture of the whole window")
+        self._action("quit", "&Quit", self.close, [QKeySequence.StandardKey.Quit], "Close the explorer")
+        self._action("reset_layout", "&Reset layout", self.reset_layout, [], "Put every panel back where it started")
+        self._action("how", "&How to read this window", self.show_how_to_read, [QKeySequence.StandardKey.HelpContents])
+        self._action("about", "&About BPTT Explorer", self.show_about)
+
+    def _build_toolbar(self):
+        bar = QToolBar("Step through")
+        bar.setObjectName("toolbar:step")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for key in ("reset", "back", "forward", "finish"):
+            bar.addAction(self.actions[key])
+        bar.addSeparator()
+        for key in ("update", "play"):
+            bar.addAction(self.actions[key])
+        bar.addSeparator()
+        step_label = QLabel(" t ")
+        step_label.setToolTip("The selected timestep")
+        bar.addWidget(step_label)
+        self.scrubber = QSlider(Qt.Orientation.Horizontal)
+        self.scrubber.setObjectName("scrubber")
+        self.scrubber.setMinimumWidth(120)
+        self.scrubber.setMaximumWidth(320)
+        self.scrubber.setToolTip("Select a timestep: the views highlight step t (drag, or click and use the arrow keys)")
+        self.scrubber.valueChanged.connect(lambda v: self.state.select(step=v))
+        bar.addWidget(self.scrubber)
+        self.step_value = QLabel()
+        self.step_value.setMinimumWidth(70)
+        bar.addWidget(self.step_value)
+        bar.addSeparator()
+        self.progress = QLabel()
+        self.progress.setObjectName("progress")
+        self.progress.setToolTip("Where the step-through is: timesteps computed forward, backward visits made")
+        font = self.progress.font()
+        font.setPointSize(12)
+        self.progress.setFont(font)
+        bar.addWidget(self.progress)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def _build_menus(self):
+        menu = self.menuBar()
+        file = menu.addMenu("&File")
+        for key in ("open", "save", "export"):
+            file.addAction(self.actions[key])
+        file.addSeparator()
+        file.addAction(self.actions["quit"])
+
+        presets = menu.addMenu("&Presets")
+        presets.setToolTipsVisible(True)
+        for preset in PRESETS.values():
+            text = preset.title if preset.name != "exploding-clipped" else "    …then with clipping"
+            action = presets.addAction(text)
+            action.setObjectName(f"preset:{preset.name}")
+            action.setToolTip(preset.description)
+            action.setStatusTip(preset.description[:140] + "…")
+            action.triggered.connect(lambda checked=False, name=preset.name: self.apply_preset(name))
+            self.actions[f"preset:{preset.name}"] = action
+
+        run = menu.addMenu("&Run")
+        for key in ("forward", "back", "finish", "reset"):
+            run.addAction(self.actions[key])
+        run.addSeparator()
+        for key in ("update", "play", "reinit"):
+            run.addAction(self.actions[key])
+
+        view = menu.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.actions["reset_layout"])
+
+        help_ = menu.addMenu("&Help")
+        help_.addAction(self.actions["how"])
+        help_.addAction(self.actions["about"])
+
+    def _build_status(self):
+        self.busy_label = QLabel()
+        self.busy_label.setObjectName("busy")
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.statusBar().setSizeGripEnabled(False)
+
+    # --- state → window ---
+    @Slot()
+    def _update_progress(self, *_):
+        stepper = self.state.stepper
+        T = self.state.record.seq_len
+        self.progress.setText(f"  forward {stepper.forward_done}/{T} · backward visit "
+                              f"{stepper.visits_done}/{len(stepper.plan)}  ")
+        self.scrubber.blockSignals(True)
+        self.scrubber.setRange(0, max(0, T - 1))
+        self.scrubber.blockSignals(False)
+        self._update_scrubber()
+
+    @Slot()
+    def _update_scrubber(self, *_):
+        step = self.state.selection.step
+        self.scrubber.blockSignals(True)
+        self.scrubber.setValue(step)
+        self.scrubber.blockSignals(False)
+        self.step_value.setText(f"= {step}")
+
+    @Slot(str, str)
+    def show_message(self, text: str, level: str = "info"):
+        colours = {"error": "#c00000", "warning": "#a05a00"}
+        self.statusBar().setStyleSheet(f"color: {colours[level]}; font-weight: bold;" if level in colours else "")
+        self.statusBar().showMessage(text, 0 if level == "error" else 8000)
+
+    @Slot(bool)
+    def _update_busy(self, busy: bool):
+        self._refresh_busy_label()
+
+    def _refresh_busy_label(self):
+        if self.state.training:
+            self.busy_label.setText(f"training… update {len(self.state.history)}")
+        elif self.state.busy:
+            self.busy_label.setText("computing…")
+        else:
+            self.busy_label.setText("")
+
+    @Slot(bool)
+    def _update_training(self, training: bool):
+        play = self.actions["play"]
+        play.blockSignals(True)
+        play.setChecked(training)
+        play.setText("Pause" if training else "Play")
+        play.blockSignals(False)
+        if training:
+            self.alert.hide()
+        self._refresh_busy_label()
+
+    @Slot(str, str)
+    def _show_breakpoint(self, text: str, level: str):
+        title = "Training paused: NaN / Inf" if level == "error" else "Training paused at a breakpoint"
+        self.alert.show_message(title, text, level)
+
+    def _toggle_play(self):
+        self.state.toggle_training()
+
+    # --- lessons ---
+    def apply_preset(self, name: str):
+        self.preset = apply_preset(self.state, name)
+        self.show_lesson(self.preset)
+        dock = self.docks.get(self.preset.focus or "HiddenStatesView")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        return self.preset
+
+    def show_lesson(self, preset):
+        self.alert.hide()
+        self.lesson.show_message(f"Lesson — {preset.title}", preset.description, "lesson")
+        self.statusBar().showMessage(f"Preset: {preset.title}", 6000)
+
+    # --- files ---
+    def open_weights_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open weights", "", "Weights (*.npz *.pt *.pth);;All files (*)")
+        if path:
+            self.open_weights(path)
+
+    def open_weights(self, path: str, quiet: bool = False) -> bool:
+        """Load weights through rnn.io; on any problem the current state is kept and the reason shown."""
+        try:
+            from rnn.io import load_params
+        except ImportError as error:
+            return self._file_error("Open weights", f"Loading weights needs rnn.io, which is not available ({error}).", quiet)
+        config = self.state.requested
+        cells = [config.cell] + [c for c in ("rnn", "lstm", "gru") if c != config.cell]
+        first_error = None
+        for cell in cells:
+            try:
+                spec, params = load_params(path, cell, config.activation)
+                break
+            except RnnInputError as error:
+                first_error = first_error or error
+            except (OSError, ValueError, KeyError, ImportError) as error:
+                first_error = first_error or error
+                break
+        else:
+            spec = None
+        if spec is None:
+            return self._file_error("Open weights", f"Could not load {path}:\n{first_error}", quiet)
+        import os
+        return self.state.load_weights(spec, params, source=os.path.basename(path))
+
+    def save_weights_dialog(self):
+        path, chosen = QFileDialog.getSaveFileName(self, "Save weights", "weights.npz",
+                                                   "NumPy archive (*.npz);;PyTorch (*.pt)")
+        if path:
+            if not path.endswith((".npz", ".pt")):
+                path += ".pt" if "PyTorch" in chosen else ".npz"
+            self.save_weights(path)
+
+    def save_weights(self, path: str, quiet: bool = False) -> bool:
+        try:
+            from rnn.io import save_params
+            save_params(path, self.state.params)
+        except (ImportError, RnnInputError, OSError, ValueError) as error:
+            return self._file_error("Save weights", f"Could not save {path}:\n{error}", quiet)
+        self.show_message(f"Saved the weights to {path}", "info")
+        return True
+
+    def export_png_dialog(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export window as PNG", "bptt-explorer.png", "PNG image (*.png)")
+        if path:
+            self.export_png(path)
+
+    def export_png(self, path: str) -> bool:
+        if not self.grab().save(path, "PNG"):
+            return self._file_error("Export", f"Could not write {path}", quiet=False)
+        self.show_message(f"Saved a picture of the window to {path}", "info")
+        return True
+
+    def _file_error(self, title, text, quiet):
+        self.show_message(text.replace("\n", " "), "error")
+        if not quiet:
+            QMessageBox.warning(self, title, text)
+        return False
+
+    # --- view / help ---
+    def reset_layout(self):
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+        self.docks["HiddenStatesView"].raise_()
+        self.apply_default_sizes()
+
+    def show_how_to_read(self):
+        dialog = QDialog(self)
+        dialog.setWindowTitle("How to read this window")
+        text = QTextBrowser()
+        text.setHtml(HOW_TO_READ)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        dialog.resize(640, 560)
+        dialog.open()
+        self._help_dialog = dialog
+        return dialog
+
+    def show_about(self):
+        QMessageBox.about(self, "About BPTT Explorer",
+                          "<b>BPTT Explorer</b><p>Step through backpropagation through time and watch the "
+                          "gradient vanish, explode and get truncated.</p><p>The numbers come from a "
+                          "NumPy engine (<code>rnn</code>) that records every forward and backward step; "
+                          "this window only draws them.</p>")
+
+    # --- settings ---
+    def _restore_settings(self) -> bool:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self._restored_layout = self.restoreState(state)
+        raw = s.value("config")
+        if not raw:
+            return False
+        try:
+            config = ExplorerConfig.from_dict(json.loads(raw))
+        except (RnnInputError, ValueError, TypeError):
+            return False
+        if config == ExplorerConfig():
+            return False
+        self.state.set_config(**config.to_dict())
+        self.show_message("Restored your last configuration (Presets → Demo for the introduction).", "info")
+        return True
+
+    def save_settings(self):
+        if self.settings is None:
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("config", json.dumps(self.state.requested.to_dict()))
+        self.settings.sync()
+
+    def closeEvent(self, event):
+        self.save_settings()
+        self.state.shutdown()
+        super().closeEvent(event)
+
+
+def wait_until_idle(state: AppState, timeout_s: float = 60.0) -> bool:
+    """Process events until no job is running and the views have caught up (for scripts and tests)."""
+    import time
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if state.idle and not state.training:
+            break
+        time.sleep(0.005)
+    else:
+        return False
+    # let coalesced redraws (0–50 ms timers in the views) run
+    end = time.monotonic() + 0.15
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+    return True

@@ -1,0 +1,381 @@
+"""The views follow the state: each is built from a real AppState, the state is changed, and what
+the view draws is compared with what the engine recorded."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import html  # noqa: E402
+import time  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QTextDocument  # noqa: E402
+
+import pyqtgraph as pg  # noqa: E402,F401  (after PySide6)
+
+from explorer.state import AppState  # noqa: E402
+from explorer.views import (GradientFlowView, GraphView, HiddenStatesView, InspectorView,  # noqa: E402
+                            RegimeBadge, ShapesPanel, TrainingView)
+from explorer.views import style  # noqa: E402
+from explorer.views.gradflow import BOUND_NAME, NO_SENSITIVITY  # noqa: E402
+from rnn.diagnostics import gradient_bound  # noqa: E402
+from rnn.params import shapes_table  # noqa: E402
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def settle(qtbot, state):
+    """Wait until the state has no pass or training job pending on its worker."""
+    qtbot.waitUntil(lambda: state.idle, timeout=10_000)
+
+
+def configure(qtbot, state, **changes):
+    assert state.set_config(**changes)
+    settle(qtbot, state)
+
+
+@pytest.fixture
+def state(qtbot):
+    s = AppState()
+    settle(qtbot, s)
+    yield s
+    if hasattr(s, "shutdown"):
+        s.shutdown()
+
+
+def make(qtbot, cls, state, size=(900, 500)):
+    view = cls(state)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def click_plot(qtbot, canvas, plot, x, y):
+    """A real left click on plot coordinates (x, y) of a plot inside a GraphicsLayoutWidget."""
+    scene_point = plot.getViewBox().mapViewToScene(QPointF(x, y))
+    pos = canvas.mapFromScene(scene_point)
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def nan_equal(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and np.array_equal(np.isnan(a), np.isnan(b)) and \
+        np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-12, atol=0)
+
+
+def plain(rich: str) -> str:
+    doc = QTextDocument()
+    doc.setHtml(rich)
+    return doc.toPlainText()
+
+
+# ---------------------------------------------------------------------------- style helpers
+
+def test_log_helpers_never_take_log_of_zero():
+    with np.errstate(all="raise"):
+        logs = style.log10_or_nan([0.0, 1e-3, -1.0, np.inf, np.nan, 10.0])
+        assert nan_equal(logs, [np.nan, -3.0, np.nan, np.nan, np.nan, 1.0])
+        assert style.log_levels([0.0, 1e-3, 10.0]) == (-3.0, 1.0)
+        assert style.log_levels([0.0, 0.0], default=(-2.0, 0.0)) == (-2.0, 0.0)
+        assert style.log_levels([1e-20, 1.0], max_decades=5) == (-5.0, 0.0)
+    assert style.symmetric_levels([-0.5, 0.2, np.nan]) == (-0.5, 0.5)
+    assert style.fmt(0.41234567) == "0.4123" and style.fmt(np.nan) == "—"
+
+
+# ---------------------------------------------------------------------------- graph
+
+def test_graph_nodes_follow_the_configuration(qtbot, state):
+    view = make(qtbot, GraphView, state)
+    L = state.config.layers
+    loss_steps = int(np.sum(np.any(state.record.loss_mask != 0, axis=1)))
+    assert view.node_count() == state.config.seq_len * (L + 2) + loss_steps
+    configure(qtbot, state, seq_len=7, layers=2)
+    assert view.node_count() == 7 * (2 + 2) + 1            # delayed recall: one loss, at the last step
+    configure(qtbot, state, task="sine")                     # many-to-many: a loss node at every step
+    assert view.node_count() == 7 * (2 + 3)
+    assert len(view.plot.getAxis("left")._tickLevels[0]) == 2 + 3   # rows x, h l0, h l1, ŷ, L
+
+
+def test_graph_edges_are_coloured_by_the_recorded_gradient(qtbot, state):
+    view = make(qtbot, GraphView, state)
+    r = state.record
+    mags = view.edge_magnitudes()
+    recurrent = (view.e_kind == 2) & (view.e_layer == 0)
+    expected = np.sqrt(np.sum(r.dh[0] ** 2, axis=(1, 2)))[view.e_t0[recurrent]]
+    assert np.allclose(mags[recurrent], expected)
+    output = view.e_kind == 3
+    assert np.allclose(mags[output], np.sqrt(np.sum(r.dyhat ** 2, axis=(1, 2)))[view.e_t0[output]])
+    # colour level grows with the magnitude, the colour bar spans the log10 range
+    active = view.edge_bin >= 0
+    order = np.argsort(mags[active])
+    assert np.all(np.diff(view.edge_bin[active][order]) >= 0)
+    assert view.bar.levels() == pytest.approx(style.log_levels(mags[active], max_decades=12))
+    # every edge is drawn exactly once, by one of the items
+    drawn = sum(item.xData.size for item in [view.idle_edges, view.cut_edges, *view.edge_bins]
+                if item.xData is not None) // 2
+    assert drawn == view.e_kind.size
+
+
+def test_graph_shows_forward_progress_backward_wave_and_truncation(qtbot, state):
+    configure(qtbot, state, task="sine", seq_len=12, truncation="tbptt", k1=4, k2=4)
+    view = make(qtbot, GraphView, state)
+    assert view.shading.describe() == [(-0.5, 3.5), (3.5, 7.5), (7.5, 11.5)]
+    cut = view.edge_cut & (view.e_kind == 2)
+    assert sorted(view.e_t1[cut]) == [4, 8]                  # detached between segments
+    state.reset_pass()
+    for _ in range(3):
+        state.step_forward()
+    h_row = view.node_row == 1
+    assert np.array_equal(view.node_done[h_row], np.arange(12) < 3)
+    assert view.forward_line.isVisible() and view.forward_line.value() == pytest.approx(2.5)
+    assert not view.backward_line.isVisible()
+    while not state.stepper.forward_complete:
+        state.step_forward()
+    state.step_backward()
+    assert view.backward_line.isVisible()
+    assert view.backward_line.value() == state.stepper.next_visit[1]
+    assert np.all(np.isnan(view.edge_magnitudes()[view.e_t0 < 8]))   # not reached yet
+
+
+def test_graph_click_selects_step_and_layer(qtbot, state):
+    configure(qtbot, state, layers=2, seq_len=10)
+    view = make(qtbot, GraphView, state)
+    x, y = view.node_position(6, 2)                          # h of layer 1 at step 6
+    click_plot(qtbot, view.canvas, view.plot, x, y)
+    assert (state.selection.step, state.selection.layer) == (6, 1)
+    view.select_node(3, 0)                                   # an input node selects the step only
+    assert (state.selection.step, state.selection.layer) == (3, 1)
+    assert view.marker.data["x"][0] == 3 and view.marker.data["y"][0] == 2
+
+
+def test_graph_rolled_toggle_shows_the_selected_steps_values(qtbot, state):
+    view = make(qtbot, GraphView, state)
+    state.select(step=5, unit=2)
+    view.rolled_box.setChecked(True)
+    assert view.rolled and view.rolled_nodes.isVisible() and not view.nodes.isVisible()
+    texts = [label.toPlainText() for label in view._labels if label.isVisible()]
+    assert any(style.fmt(state.record.h[0, 5, 0, 2]) in text for text in texts)
+    state.select(step=9)
+    texts = [label.toPlainText() for label in view._labels if label.isVisible()]
+    assert any(f"h_9[2] = {style.fmt(state.record.h[0, 9, 0, 2])}" in text for text in texts)
+    view.rolled_box.setChecked(False)
+    assert view.nodes.isVisible() and not view.rolled_nodes.isVisible()
+
+
+def test_graph_labels_only_when_zoomed_in(qtbot, state):
+    configure(qtbot, state, seq_len=5, task="sine")
+    view = make(qtbot, GraphView, state, size=(1000, 500))
+    labels = [label for label in view._labels if label.isVisible()]
+    assert labels, "T = 5 has room for per-node labels"
+    configure(qtbot, state, seq_len=400)
+    assert not any(label.isVisible() for label in view._labels)
+
+
+def test_graph_updates_items_instead_of_rebuilding(qtbot, state):
+    view = make(qtbot, GraphView, state)
+    items = list(view.plot.items)
+    for step in range(5):
+        state.select(step=step)
+        state.passChanged.emit()
+    assert view.plot.items == items
+
+
+# ---------------------------------------------------------------------------- hidden states
+
+def test_heatmap_shows_the_recorded_states(qtbot, state):
+    view = make(qtbot, HiddenStatesView, state)
+    r = state.record
+    assert nan_equal(view.image.image, r.h[0, :, 0, :].T)
+    lo, hi = view.bar.levels()
+    assert lo == -hi and hi == pytest.approx(np.abs(r.h[0, :, 0]).max())
+    view.set_quantity("dh")
+    assert nan_equal(view.image.image, r.dh[0, :, 0, :].T)
+
+
+def test_heatmap_lstm_gates_and_layers(qtbot, state):
+    configure(qtbot, state, cell="lstm", layers=2)
+    view = make(qtbot, HiddenStatesView, state)
+    keys = [k for k, _ in view.quantities()]
+    assert {"c", "gate:i", "gate:f", "gate:g", "gate:o"} <= set(keys)
+    state.select(layer=1)
+    assert view.layer == 1
+    view.set_quantity("gate:f")
+    H = state.config.hidden
+    assert nan_equal(view.image.image, state.record.gates[1, :, 0, H:2 * H].T)
+    assert view.bar.levels() == (0.0, 1.0)
+    configure(qtbot, state, cell="gru", layers=1)
+    assert {"gate:r", "gate:z", "gate:n"} <= {k for k, _ in view.quantities()}
+
+
+def test_heatmap_blanks_steps_not_computed_and_click_selects(qtbot, state):
+    view = make(qtbot, HiddenStatesView, state)
+    state.reset_pass()
+    for _ in range(4):
+        state.step_forward()
+    image = view.image.image
+    assert not np.any(np.isnan(image[:, :4])) and np.all(np.isnan(image[:, 4:]))
+    assert view.step_line.value() == 3
+    click_plot(qtbot, view.canvas, view.plot, 2, 5)
+    assert (state.selection.step, state.selection.unit) == (2, 5)
+    assert view.unit_line.value() == 5
+
+
+# ---------------------------------------------------------------------------- gradient flow
+
+def test_gradient_flow_curve_bound_and_sensitivity(qtbot, state):
+    view = make(qtbot, GradientFlowView, state)
+    r = state.record
+    norms = r.dh_norm
+    x, y = view.norm_curve.xData, view.norm_curve.yData
+    assert nan_equal(y, np.where(norms > 0, norms, np.nan)) and np.array_equal(x, np.arange(r.seq_len))
+    bound = gradient_bound(r, state.regime)
+    assert nan_equal(view.bound_curve.yData, np.where(bound > 0, bound, np.nan))
+    assert view.legend.getLabel(view.bound_curve).text == BOUND_NAME
+    expected = np.where(r.sensitivity > 0, np.log10(np.where(r.sensitivity > 0, r.sensitivity, 1)), np.nan)
+    assert nan_equal(view.sens_image.image, expected)
+    assert not view.sens_message.isVisible()
+    assert nan_equal(view.jac_curve.yData, state.jacobian_norms(0))
+
+
+def test_gradient_flow_before_the_pass_ends(qtbot, state):
+    view = make(qtbot, GradientFlowView, state)
+    state.reset_pass()
+    for _ in range(5):
+        state.step_forward()
+    assert view.sens_message.isVisible() and NO_SENSITIVITY in view.sens_message.toPlainText()
+    assert view.sens_image.image is None
+    assert view.norm_curve.yData is None or view.norm_curve.yData.size == 0    # nothing backpropagated yet
+    jac = view.jac_curve.yData
+    assert np.all(np.isfinite(jac[:5])) and np.all(np.isnan(jac[5:]))   # steps 5.. not computed: gaps
+
+
+def test_gradient_flow_gated_cell_has_no_bound(qtbot, state):
+    configure(qtbot, state, cell="lstm")
+    view = make(qtbot, GradientFlowView, state)
+    assert not view.bound_curve.isVisible() and view.legend.getLabel(view.bound_curve) is None
+    configure(qtbot, state, cell="rnn")
+    assert view.bound_curve.isVisible() and view.legend.getLabel(view.bound_curve) is not None
+
+
+# ---------------------------------------------------------------------------- training
+
+def test_training_curves_follow_the_history(qtbot, state):
+    view = make(qtbot, TrainingView, state)
+    assert view.empty.isVisible()
+    for i in range(30):
+        state.history.append(SimpleNamespace(loss=1.0 / (i + 1), grad_norm=float(i % 7), clipped=i % 7 > 4,
+                                             cosine_to_full=None))
+    state.historyChanged.emit()
+    assert not view.empty.isVisible()
+    assert np.allclose(view.loss_curve.yData, 1.0 / np.arange(1, 31))
+    grad = view.grad_curve.yData
+    assert np.all(np.isnan(grad[::7])) and np.allclose(grad[1:7], np.arange(1, 7))   # ‖g‖ = 0 left out
+    assert np.array_equal(view.clip_points.xData, np.flatnonzero(np.arange(30) % 7 > 4))
+    assert not view.cos_plot.isVisible()                      # no comparison: no cosine plot
+    state.history.append(SimpleNamespace(loss=0.01, grad_norm=1.0, clipped=False, cosine_to_full=0.9))
+    state.historyChanged.emit()
+    assert view.cos_plot.isVisible() and view.cos_curve.yData[-1] == 0.9
+
+
+def test_training_view_is_cheap_for_ten_thousand_updates(qtbot, state):
+    view = make(qtbot, TrainingView, state)
+    h = state.history
+    rng = np.random.default_rng(0)
+    h.loss[:], h.grad_norm[:] = list(rng.random(10_000) + 0.1), list(rng.random(10_000) + 0.1)
+    h.clipped[:], h.cosine[:] = list(rng.random(10_000) > 0.9), [np.nan] * 10_000
+    start = time.perf_counter()
+    state.historyChanged.emit()
+    assert time.perf_counter() - start < 0.5
+    assert view.loss_curve.opts["autoDownsample"] and view.loss_curve.opts["clipToView"]
+
+
+# ---------------------------------------------------------------------------- inspector
+
+def test_inspector_shows_the_selected_values(qtbot, state):
+    view = make(qtbot, InspectorView, state)
+    state.select(step=7, unit=3)
+    r = state.record
+    text = view.text.toPlainText()
+    h, a = r.h[0, 7, 0, 3], r.pre[0, 7, 0, 3]
+    assert f"h7[3] = tanh(a7[3]) = tanh({style.fmt(a)}) = {style.fmt(h)}" in text.replace("₇", "7")
+    assert style.fmt(r.dh[0, 7, 0, 3]) in text
+    assert style.fmt(np.linalg.norm(r.dh[0, 7, 0])) in text
+    assert style.fmt(state.jacobian_norms(0)[7]) in text
+    assert view.table.rowCount() == state.config.hidden
+    assert [view.table.item(u, 0).text() for u in range(8)] == [style.fmt(v) for v in r.h[0, 7, 0]]
+    assert view.table.currentRow() == 3 or view.table.selectedItems()[0].row() == 3
+    view.table.cellClicked.emit(5, 0)
+    assert state.selection.unit == 5
+
+
+def test_inspector_not_computed_yet(qtbot, state):
+    view = make(qtbot, InspectorView, state)
+    state.reset_pass()
+    state.step_forward()
+    state.select(step=10)
+    assert "Not computed yet" in view.text.toPlainText()
+    assert view.table.item(0, 0).text() == "—"
+    state.select(step=0)
+    assert "Not computed yet" not in view.text.toPlainText().split("Backward")[0]
+    assert "backward pass starts when the forward pass is complete" in view.text.toPlainText()
+
+
+def test_inspector_lstm_and_gru_formulas(qtbot, state):
+    configure(qtbot, state, cell="lstm")
+    view = make(qtbot, InspectorView, state)
+    state.select(step=4, unit=1)
+    r = state.record
+    text = view.text.toPlainText()
+    assert f"= {style.fmt(r.c[0, 4, 0, 1])}" in text and f"= {style.fmt(r.h[0, 4, 0, 1])}" in text
+    assert "c_t" in [view.table.horizontalHeaderItem(i).text() for i in range(view.table.columnCount())]
+    configure(qtbot, state, cell="gru")
+    assert "(1 − z)·n + z·h" in view.text.toPlainText()
+
+
+# ---------------------------------------------------------------------------- regime and shapes
+
+def test_regime_badge_shows_the_verdict_and_colour(qtbot, state):
+    view = make(qtbot, RegimeBadge, state, size=(700, 60))
+    assert state.regime.verdict in plain(view.text())
+    configure(qtbot, state, scale_kind="sigma", scale=0.5)
+    verdict = state.regime.verdict
+    assert verdict.startswith("vanishing") and verdict in plain(view.text())
+    assert style.fmt(state.regime.sigma_max) in plain(view.text())
+    assert "#cfe2f7" in view.label.styleSheet()
+    assert html.escape(state.regime.explanation) in view.toolTip()
+    configure(qtbot, state, cell="lstm")
+    assert "#e3e3e3" in view.label.styleSheet()
+
+
+def test_shapes_panel_lists_every_tensor(qtbot, state):
+    view = make(qtbot, ShapesPanel, state)
+    c = state.config
+    rows = shapes_table(state.spec, c.batch, c.seq_len)
+    assert view.table.rowCount() == len(rows)
+    assert view.table.item(0, 1).text() == "(20, 1, 1)"
+    configure(qtbot, state, layers=3, batch=4)
+    rows = shapes_table(state.spec, 4, state.config.seq_len)
+    assert view.table.rowCount() == len(rows)
+    assert [view.table.item(i, 0).text() for i in range(len(rows))] == [row[0] for row in rows]
+
+
+# ---------------------------------------------------------------------------- all views together
+
+def test_all_views_redraw_fast_at_the_default_size(qtbot, state):
+    views = [make(qtbot, cls, state) for cls in (GraphView, HiddenStatesView, GradientFlowView,
+                                                 TrainingView, InspectorView, RegimeBadge, ShapesPanel)]
+    assert views
+    times = []
+    for step in range(7):
+        start = time.perf_counter()
+        state.select(step=step)
+        state.passChanged.emit()
+        times.append(time.perf_counter() - start)
+    assert np.median(times) < 0.030        # the brief: well under 30 ms (without painting)
