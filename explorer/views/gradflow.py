@@ -11,7 +11,7 @@ from rnn.diagnostics import gradient_bound
 
 from . import style
 
-MAX_DECADES = 16
+MAX_DECADES = 30
 BOUND_NAME = "bound (γσ_max)^(t−k)"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
 TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
@@ -48,6 +48,7 @@ class GradientFlowView(QWidget):
         self.norm_plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.norm_plot, "‖∂L/∂h_t‖ — top layer (log scale)", left="‖∂L/∂h_t‖")
         style.log_y(self.norm_plot)
+        style.integer_axis(self.norm_plot, "bottom")
         self.norm_plot.hideButtons()
         self.legend = style.legend(self.norm_plot)
         self.norm_curve = self.norm_plot.plot(pen=style.pen(style.CURVE_BLUE, 2.5), symbol="o", symbolSize=7,
@@ -64,6 +65,7 @@ class GradientFlowView(QWidget):
         self.jac_plot = self.canvas.addPlot(row=1, col=0)
         style.style_plot(self.jac_plot, "‖∂s_t/∂s_{t−1}‖₂", left="norm", bottom="step t")
         self.jac_plot.hideButtons()
+        style.integer_axis(self.jac_plot, "bottom")
         self.jac_plot.setXLink(self.norm_plot)
         self.jac_curve = self.jac_plot.plot(pen=style.pen("#2e8b57", 2.5), symbol="s", symbolSize=6,
                                             symbolBrush="#2e8b57", symbolPen=None, connect="finite")
@@ -79,6 +81,8 @@ class GradientFlowView(QWidget):
         style.style_plot(self.sens_plot, "Sensitivity ‖∂L_t/∂h_k‖ (log₁₀)",
                          left="loss step t", bottom="state step k")
         self.sens_plot.hideButtons()
+        style.integer_axis(self.sens_plot, "bottom")
+        style.integer_axis(self.sens_plot, "left")
         self.sens_image = pg.ImageItem(axisOrder="row-major")
         self.sens_plot.addItem(self.sens_image)
         self.sens_bar = style.color_bar(style.colormap(style.SEQUENTIAL), "log₁₀ ‖∂L_t/∂h_k‖")
@@ -142,6 +146,9 @@ class GradientFlowView(QWidget):
         self._draw_sensitivity()
         if T != self._T:
             self._T = T
+            symbols = T <= 60                  # markers only while they do not merge into a band
+            self.norm_curve.setSymbol("o" if symbols else None)
+            self.jac_curve.setSymbol("s" if symbols else None)
             self.norm_plot.setXRange(-0.5, T - 0.5, padding=0.02)
         style.center_overlay(self.norm_plot, self.norm_empty)
 

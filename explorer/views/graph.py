@@ -58,6 +58,7 @@ class GraphView(QWidget):
         self.canvas.setToolTip(TOOLTIP)
         self.plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.plot, "Unrolled graph — edges: gradient norm", bottom="step t")
+        style.integer_axis(self.plot, "bottom")
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
         self.bar = style.color_bar(self._cmap, "log₁₀ ‖∂L/∂·‖", self._levels)
@@ -123,14 +124,10 @@ class GraphView(QWidget):
         self.refresh(fit=True)
 
     # ------------------------------------------------------------------ layout of nodes and edges
-    def _rows(self):
-        L = self.state.record.spec.num_layers
-        return L, {"x": 0, "y": L + 1, "L": L + 2}
-
     def _build(self, T, L, has_loss):
         """Node positions and edge endpoints for T steps and L layers (only when these change)."""
         t = np.arange(T)
-        node_t, node_row, kind = [], [], []
+        node_t, node_row = [], []
         for row in range(L + 2):
             node_t.append(t)
             node_row.append(np.full(T, row))
@@ -395,7 +392,7 @@ class GraphView(QWidget):
             if index.size:
                 level = self.edge_bin[index[0]]
             f = np.nan if level < 0 else (level + 0.5) / N_BINS
-            color = "#c8c8c8" if np.isnan(f) else self._cmap.map(f, mode="qcolor")
+            color = "#9a9a9a" if np.isnan(f) else self._cmap.map(f, mode="qcolor")
             self.loops[l].setPen(style.pen(color, 1.5 if np.isnan(f) else 1 + 5 * f))
             self.loops[l].setData(-0.32 + 0.3 * np.cos(theta), l + 1 + 0.3 * np.sin(theta))
         kinds = ["x"] + ["h"] * L + ["y", "L"]
@@ -407,6 +404,7 @@ class GraphView(QWidget):
                                   pen=self._pens["on"], symbol=["o"] * (L + 2) + ["s"], data=rows)
         self._place_labels([(0.25, row + 0.2, text) for row, text in enumerate(self._rolled_texts())])
         style.set_title(self.plot, f"Rolled graph — values at the selected step t = {t}")
+        self._set_bottom_axis(rolled=True)
 
     def _rolled_texts(self):
         r, sel = self.state.record, self.state.selection
@@ -440,8 +438,19 @@ class GraphView(QWidget):
             self.marker.setSize(38)
             return
         style.set_title(self.plot, "Unrolled graph — edges: gradient norm (log scale)")
+        self._set_bottom_axis(rolled=False)
         self.marker.setData([float(sel.step)], [sel.layer + 1.0])
         self._update_detail()
+
+    _axis_rolled = False
+
+    def _set_bottom_axis(self, rolled: bool):
+        if rolled == self._axis_rolled:
+            return
+        self._axis_rolled = rolled
+        axis = self.plot.getAxis("bottom")
+        axis.setStyle(showValues=not rolled)
+        style.style_axis(axis, "one column stands for every step (rolled)" if rolled else "step t")
 
     def fit(self):
         L = self.state.record.spec.num_layers

@@ -48,6 +48,8 @@ class HiddenStatesView(QWidget):
         self.plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.plot, "Hidden state h_t", left="unit", bottom="step t")
         self.plot.hideButtons()
+        style.integer_axis(self.plot, "bottom")
+        style.integer_axis(self.plot, "left")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self._diverging = style.colormap(style.DIVERGING)

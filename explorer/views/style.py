@@ -155,6 +155,29 @@ class LogAxis(pg.AxisItem):
         return ticks
 
 
+class IntegerAxis(pg.AxisItem):
+    """An axis that only ticks whole numbers (steps, units)."""
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = []
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            values = [v for v in values if float(v).is_integer()]
+            if values:
+                levels.append((max(spacing, 1.0), values))
+        return levels
+
+
+def integer_axis(plot: pg.PlotItem, name: str) -> pg.AxisItem:
+    """Replace one axis of a plot by an IntegerAxis, keeping its label and the views' style."""
+    label = plot.getAxis(name).labelText
+    axis = IntegerAxis(name)
+    plot.setAxisItems({name: axis})
+    style_axis(axis, label or None)
+    if name == "left":
+        axis.setWidth(LEFT_AXIS_PX)
+    return axis
+
+
 def log_y(plot: pg.PlotItem) -> None:
     """Log y axis whose minor labels give way when the plot is short."""
     label = plot.getAxis("left").labelText

@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QTextDocument  # noqa: E402
 
-import pyqtgraph as pg  # noqa: E402,F401  (after PySide6)
+import pyqtgraph  # noqa: E402,F401  (imported after PySide6 so it binds to it)
 
 from explorer.state import AppState  # noqa: E402
 from explorer.views import (GradientFlowView, GraphView, HiddenStatesView, InspectorView,  # noqa: E402
