@@ -255,15 +255,18 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def apply_default_sizes(self):
-        """Dock sizes for the current window size: controls ≈ 300 px, right column ≈ 30 %."""
+        """Dock sizes for the current window size: controls ≈ 300 px, the right column about a third
+        of the width (its plots stack vertically, so it can be narrow), gradient flow (three plots)
+        taller than training, the bottom tabs ≈ 30 % of the height."""
         width, height = max(self.width(), 800), max(self.height(), 560)
         controls = 300 if width < 1600 else 340
-        right = int(0.30 * width)
+        right = int((0.34 if width < 1600 else 0.32) * width)
         self.resizeDocks([self.docks["Controls"], self.docks["GradientFlowView"]], [controls, right],
                          Qt.Orientation.Horizontal)
         column = height - 120
+        flow = int(0.57 * column)
         self.resizeDocks([self.docks["GradientFlowView"], self.docks["TrainingView"]],
-                         [column // 2, column - column // 2], Qt.Orientation.Vertical)
+                         [flow, column - flow], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["HiddenStatesView"]], [int(0.30 * height)], Qt.Orientation.Vertical)
 
     def showEvent(self, event):

@@ -12,23 +12,32 @@ from rnn.diagnostics import gradient_bound
 from . import style
 
 MAX_DECADES = 30
-BOUND_NAME = "bound (γσ_max)^(t−k)"
+BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are rich text
+NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
+JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
+NO_NORMS = "step the backward pass\nto see ‖∂L/∂h_t‖"
+OVERFLOW = "the gradient overflowed:\nno finite ‖∂L/∂h_t‖"
+SENS_OVERFLOW = "the gradient overflowed:\nno finite sensitivity"
 TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
 
-TOOLTIP = """<b>Gradient flow</b><br>
-<b>Top left</b>: ‖∂L/∂h<sub>t</sub>‖ of the top layer against the step t (log scale, Frobenius norm over
-the batch and units). Only steps the backward pass has reached are drawn. Dashed: the bound of Pascanu,
-Mikolov &amp; Bengio (2013) for the vanilla cell, ‖∂L<sub>t*</sub>/∂h<sub>k</sub>‖ ≤
-‖∂L<sub>t*</sub>/∂h<sub>t*</sub>‖ (γσ<sub>max</sub>)<sup>t*−k</sup>, t* the last step with a loss,
-γ = sup|φ'|, σ<sub>max</sub> = ‖W<sub>hh</sub>‖<sub>2</sub>.
-Shaded bands: truncation segments.<br>
-<b>Bottom left</b>: ‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>, the spectral norm of one step's Jacobian
-(vanilla: diag(φ'(a<sub>t</sub>)) W<sub>hh</sub>; LSTM: s = (h, c)) for the selected layer and sequence.
-Below 1 the gradient shrinks through that step, above 1 it can grow.<br>
-<b>Right</b>: the sensitivity matrix S[t, k] = ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖ (top layer, full untruncated
-graph), colour = log<sub>10</sub> S; row t = the loss term, column k = the state it reaches. Blank: k &gt; t
-or a step without a loss. Right-click → Export saves PNG/SVG/CSV."""
+NORM_TOOLTIP = """<b>‖∂L/∂h<sub>t</sub>‖</b> of the top layer against the step t (log scale, Frobenius norm
+over the batch and units). Only steps the backward pass has reached are drawn.<br>
+Dashed: the bound of Pascanu, Mikolov &amp; Bengio (2013) for the vanilla cell,
+‖∂L<sub>t*</sub>/∂h<sub>k</sub>‖ ≤ ‖∂L<sub>t*</sub>/∂h<sub>t*</sub>‖ (γσ<sub>max</sub>)<sup>t*−k</sup>, t* the last
+step with a loss, γ = sup|φ'|, σ<sub>max</sub> = ‖W<sub>hh</sub>‖<sub>2</sub>.<br>
+Shaded bands: truncation segments. Pink line: the next backward visit."""
+
+JAC_TOOLTIP = """<b>‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub></b>, the spectral norm of one step's Jacobian
+(vanilla: s = h, diag(φ'(a<sub>t</sub>)) W<sub>hh</sub>; LSTM: s = (h, c)) for the selected layer and sequence.
+Below 1 (dashed) the gradient shrinks through that step, above 1 it can grow."""
+
+SENS_TOOLTIP = """<b>Sensitivity</b> S[t, k] = ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖ (top layer, full untruncated
+graph), colour = log<sub>10</sub> S; row t = the loss term, column k = the state it reaches.
+Blank: k &gt; t or a step without a loss."""
+
+TOOLTIP = (f"<b>Gradient flow</b><br><b>Top</b>: {NORM_TOOLTIP}<br><b>Middle</b>: {JAC_TOOLTIP}<br>"
+           f"<b>Bottom</b>: {SENS_TOOLTIP}<br>Right-click → Export saves PNG/SVG/CSV.")
 
 
 class GradientFlowView(QWidget):
@@ -45,25 +54,33 @@ class GradientFlowView(QWidget):
         layout.addWidget(self.canvas)
 
         # (a) gradient norm per step
-        self.norm_plot = self.canvas.addPlot(row=0, col=0)
-        style.style_plot(self.norm_plot, "‖∂L/∂h_t‖ — top layer (log scale)", left="‖∂L/∂h_t‖")
+        # one column, so the dock can be narrow: ‖∂L/∂h_t‖, the step Jacobians, then the sensitivity
+        # heatmap (its colour bar in a second, narrow column); the step axes line up.
+        # its legend is its heading, in a row of its own: it never covers the curves
+        self.norm_plot = self.canvas.addPlot(row=1, col=0, colspan=2)
+        style.style_plot(self.norm_plot, None, left=NORM_NAME)
+        self.norm_plot.setToolTip(NORM_TOOLTIP)
         style.log_y(self.norm_plot)
         style.integer_axis(self.norm_plot, "bottom")
+        self.norm_plot.getAxis("bottom").setStyle(showValues=False)   # the step plot below has them
         self.norm_plot.hideButtons()
-        self.legend = style.legend(self.norm_plot)
+        self.legend = style.legend_row(self.canvas.ci, self.norm_plot, row=0, colspan=2)
+        self.legend.setToolTip(NORM_TOOLTIP)
         self.norm_curve = self.norm_plot.plot(pen=style.pen(style.CURVE_BLUE, 2.5), symbol="o", symbolSize=7,
                                               symbolBrush=style.CURVE_BLUE, symbolPen=None,
-                                              connect="finite", name="‖∂L/∂h_t‖")
+                                              connect="finite", name=NORM_NAME)
         self.bound_curve = self.norm_plot.plot(pen=style.pen(style.CLIP_RED, 2, Qt.PenStyle.DashLine),
                                                connect="finite", name=BOUND_NAME)
         self.shading = style.SegmentShading(self.norm_plot)
         self.visit_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.BACKWARD, 2.5))
         self.norm_plot.addItem(self.visit_line, ignoreBounds=True)
-        self.norm_empty = style.overlay_text(self.norm_plot, "step the backward pass\nto see ‖∂L/∂h_t‖")
+        self.norm_empty = style.overlay_text(self.norm_plot, NO_NORMS)
+        style.fit_legend_row(self.legend)
 
         # (a') step Jacobian norms
-        self.jac_plot = self.canvas.addPlot(row=1, col=0)
-        style.style_plot(self.jac_plot, "‖∂s_t/∂s_{t−1}‖₂", left="norm", bottom="step t")
+        self.jac_plot = self.canvas.addPlot(row=2, col=0, colspan=2)
+        style.style_plot(self.jac_plot, JAC_TITLE, left="norm", bottom="step t")
+        self.jac_plot.setToolTip(JAC_TOOLTIP)
         self.jac_plot.hideButtons()
         style.integer_axis(self.jac_plot, "bottom")
         self.jac_plot.setXLink(self.norm_plot)
@@ -77,23 +94,28 @@ class GradientFlowView(QWidget):
         self.jac_shading = style.SegmentShading(self.jac_plot)
 
         # (b) sensitivity matrix
-        self.sens_plot = self.canvas.addPlot(row=0, col=1, rowspan=2)
-        style.style_plot(self.sens_plot, "Sensitivity ‖∂L_t/∂h_k‖ (log₁₀)",
+        self.sens_plot = self.canvas.addPlot(row=3, col=0)
+        style.style_plot(self.sens_plot, "Sensitivity ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖",
                          left="loss step t", bottom="state step k")
+        self.sens_plot.setToolTip(SENS_TOOLTIP)
         self.sens_plot.hideButtons()
         style.integer_axis(self.sens_plot, "bottom")
         style.integer_axis(self.sens_plot, "left")
         self.sens_image = pg.ImageItem(axisOrder="row-major")
         self.sens_plot.addItem(self.sens_image)
-        self.sens_bar = style.color_bar(style.colormap(style.SEQUENTIAL), "log₁₀ ‖∂L_t/∂h_k‖")
+        self.sens_bar = style.color_bar(style.colormap(style.SEQUENTIAL), "log₁₀ S")
         self.sens_bar.setImageItem(self.sens_image)
-        self.canvas.addItem(self.sens_bar, row=0, col=2, rowspan=2)
+        self.sens_bar.setToolTip(SENS_TOOLTIP)
+        self.canvas.addItem(self.sens_bar, row=3, col=1)
         self.sens_message = style.overlay_text(self.sens_plot, NO_SENSITIVITY)
         grid = self.canvas.ci.layout
-        grid.setColumnStretchFactor(0, 3)
-        grid.setColumnStretchFactor(1, 2)
-        grid.setRowStretchFactor(0, 3)
-        grid.setRowStretchFactor(1, 2)
+        grid.setColumnStretchFactor(0, 1)
+        grid.setColumnStretchFactor(1, 0)
+        grid.setRowStretchFactor(0, 0)
+        grid.setRowStretchFactor(1, 4)
+        grid.setRowStretchFactor(2, 3)
+        grid.setRowStretchFactor(3, 4)
+        self.canvas.ci.setSpacing(2)
 
         self._T = None
         state.configChanged.connect(lambda *_: self.refresh())
@@ -132,8 +154,10 @@ class GradientFlowView(QWidget):
         self.bound_curve.setVisible(has_bound)
         if has_bound and self.legend.getLabel(self.bound_curve) is None:
             self.legend.addItem(self.bound_curve, BOUND_NAME)
+            style.fit_legend_row(self.legend)
         elif not has_bound and self.legend.getLabel(self.bound_curve) is not None:
             self.legend.removeItem(self.bound_curve)
+            style.fit_legend_row(self.legend)
         self.shading.update(stepper.segments, stepper.carry_factors)
         self.jac_shading.update(stepper.segments, stepper.carry_factors)
         visit = stepper.next_visit
@@ -142,6 +166,8 @@ class GradientFlowView(QWidget):
             self.visit_line.setValue(visit[1])
         self._set_norm_range(norms, bound)
         self.norm_empty.setVisible(bool(np.all(np.isnan(norms))))
+        overflow = not np.all(np.isfinite(r.dh_norm))
+        self.norm_empty.setText(OVERFLOW if overflow else NO_NORMS)
         self._draw_jacobians()
         self._draw_sensitivity()
         if T != self._T:
@@ -163,23 +189,35 @@ class GradientFlowView(QWidget):
         layer = self.state.selection.layer
         norms = style.jacobian_norms(self.state, layer)
         style.set_curve(self.jac_curve, np.arange(norms.size), norms)
-        kind = "(h, c)" if self.state.record.spec.has_cell_state else "h"
-        style.set_title(self.jac_plot, f"‖∂s_t/∂s_(t−1)‖₂,  s = {kind} — layer {layer}, "
-                                       f"sequence {self.state.selection.batch_index}")
+        spec, batch = self.state.record.spec, self.state.selection.batch_index
+        parts = [JAC_TITLE]            # what s is, which layer and sequence: only when it matters
+        if spec.has_cell_state:
+            parts.append("s = (h, c)")
+        if spec.num_layers > 1:
+            parts.append(f"layer {layer}")
+        if self.state.config.batch > 1:
+            parts.append(f"seq {batch}")
+        style.set_title(self.jac_plot, " · ".join(parts))
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()
         T = self.state.record.seq_len
-        self.sens_message.setVisible(image is None)
+        overflow = image is not None and not np.any(np.isfinite(image))
+        self.sens_message.setVisible(image is None or overflow)
         done = self.state.stepper.done
-        self.sens_message.setText(TOO_LARGE if done else NO_SENSITIVITY)
+        self.sens_message.setText(SENS_OVERFLOW if overflow else TOO_LARGE if done else NO_SENSITIVITY)
         if image is None:
             self.sens_image.clear()
         else:
             self.sens_image.setImage(image, autoLevels=False)
             self.sens_image.setRect(QRectF(-0.5, -0.5, T, T))
             self.sens_bar.setLevels(style.log_levels(self.state.record.sensitivity, max_decades=MAX_DECADES))
-        self.sens_plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(-0.5, T - 0.5), padding=0.02)
+        # rows without a loss are blank: show only the rows from the first to the last loss step, so a
+        # single loss (delayed recall) is a full-height strip rather than a hairline at the top
+        rows = np.flatnonzero(style.loss_steps(self.state.record))
+        first, last = (int(rows[0]), int(rows[-1])) if rows.size and image is not None else (0, T - 1)
+        self.sens_plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(first - 0.5, last + 0.5),
+                                             padding=0.02)
         style.center_overlay(self.sens_plot, self.sens_message)
 
     def _on_selection(self, selection):

@@ -12,6 +12,7 @@ from . import style
 N_BINS = 16                 # edge colour/width levels on the log scale
 LABEL_MIN_PX = 64           # per-node value labels only when a step is at least this wide on screen
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
+UNROLLED_TITLE = "Unrolled graph · edges: ‖gradient‖"   # short: the tooltip explains the rest
 
 TOOLTIP = """<b>Unrolled graph</b>: one column per step t; rows x<sub>t</sub> (input), h<sub>t</sub> of every
 layer, ŷ<sub>t</sub> (output) and L<sub>t</sub> (loss term, drawn only at steps that carry a loss).<br>
@@ -57,7 +58,7 @@ class GraphView(QWidget):
         self.canvas = style.layout_widget()
         self.canvas.setToolTip(TOOLTIP)
         self.plot = self.canvas.addPlot(row=0, col=0)
-        style.style_plot(self.plot, "Unrolled graph — edges: gradient norm", bottom="step t")
+        style.style_plot(self.plot, UNROLLED_TITLE, bottom="step t")
         style.integer_axis(self.plot, "bottom")
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
@@ -403,7 +404,7 @@ class GraphView(QWidget):
         self.rolled_nodes.setData(x=np.zeros(L + 3), y=rows.astype(float), brush=brushes,
                                   pen=self._pens["on"], symbol=["o"] * (L + 2) + ["s"], data=rows)
         self._place_labels([(0.25, row + 0.2, text) for row, text in enumerate(self._rolled_texts())])
-        style.set_title(self.plot, f"Rolled graph — values at the selected step t = {t}")
+        style.set_title(self.plot, f"Rolled graph · step t = {t}")
         self._set_bottom_axis(rolled=True)
 
     def _rolled_texts(self):
@@ -437,7 +438,7 @@ class GraphView(QWidget):
             self.marker.setData([0.0], [sel.layer + 1.0])
             self.marker.setSize(38)
             return
-        style.set_title(self.plot, "Unrolled graph — edges: gradient norm (log scale)")
+        style.set_title(self.plot, UNROLLED_TITLE)
         self._set_bottom_axis(rolled=False)
         self.marker.setData([float(sel.step)], [sel.layer + 1.0])
         self._update_detail()

@@ -46,6 +46,7 @@ class InspectorView(QWidget):
         self.state = state
         self.setToolTip(TOOLTIP)
         self.title = style.title_label("Inspector")
+        self.title.setWordWrap(True)   # long shape lists wrap instead of being cut off
         self.text = QTextBrowser()
         self.text.setFont(style.font(style.TEXT_PT))
         self.text.setOpenLinks(False)

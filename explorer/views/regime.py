@@ -29,6 +29,25 @@ def badge_colors(verdict: str):
     return COLORS["gated"]
 
 
+def _keep(text: str) -> str:
+    """Escaped text in which a relation (γσ_max = 1.003 > 1) does not break across lines."""
+    text = html.escape(text)
+    for op in ("=", "&lt;", "&gt;", "≤", "≥"):
+        text = text.replace(f" {op} ", f"&nbsp;{op}&nbsp;")
+    return text
+
+
+def badge_html(sigma_max, radius, gamma, verdict: str) -> str:
+    """Three short lines: the measured numbers, γσ_max, and the verdict. Lines break only at the
+    ' · ' separators and between the verdict's words, never inside a symbol or a number."""
+    numbers = (f"σ<sub>max</sub>&nbsp;{style.fmt(sigma_max)} · ρ&nbsp;{style.fmt(radius)} · "
+               f"γ&nbsp;{style.fmt(gamma)}")
+    product = "—" if sigma_max is None or gamma is None else style.fmt(gamma * sigma_max)
+    verdict_html = _keep(verdict)   # e.g. "explosion possible: γσ_max = 1.003 > 1"
+    return (f"{numbers}<br><span style='font-size:{style.TITLE_PT + 1}pt'><b>γσ<sub>max</sub>&nbsp;=&nbsp;"
+            f"{product}</b></span><br><b>{verdict_html}</b>")
+
+
 class RegimeBadge(QWidget):
     """σ_max(W_hh), ρ(W_hh), γ, γσ_max and the verdict, coloured by regime."""
 
@@ -52,11 +71,7 @@ class RegimeBadge(QWidget):
         reg = self.state.regime
         self.regime = reg
         background, color = badge_colors(reg.verdict)
-        product = reg.gamma * reg.sigma_max
-        self.label.setText(
-            f"<b>Regime</b> &nbsp; σ<sub>max</sub>(W<sub>hh</sub>) = {style.fmt(reg.sigma_max)} &nbsp; "
-            f"ρ(W<sub>hh</sub>) = {style.fmt(reg.radius)} &nbsp; γ = {style.fmt(reg.gamma)} &nbsp; "
-            f"γσ<sub>max</sub> = <b>{style.fmt(product)}</b><br><b>{html.escape(reg.verdict)}</b>")
+        self.label.setText(badge_html(reg.sigma_max, reg.radius, reg.gamma, reg.verdict))
         self.label.setStyleSheet(f"QLabel {{ background: {background}; color: {color}; "
                                  f"border: 1px solid {color}; border-radius: 6px; padding: 4px 8px; }}")
         tip = f"<p><b>{html.escape(reg.verdict)}</b><br>{html.escape(reg.explanation)}</p><p>{THEOREM}</p>"

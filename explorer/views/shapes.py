@@ -20,6 +20,7 @@ class ShapesPanel(QWidget):
         self.state = state
         self.setToolTip(TOOLTIP)
         self.title = style.title_label("Shapes")
+        self.title.setWordWrap(True)   # long shape lists wrap instead of being cut off
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["tensor (math · PyTorch)", "shape", "meaning"])
         self.table.setFont(style.font(style.TICK_PT + 1))

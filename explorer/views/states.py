@@ -170,8 +170,8 @@ class HiddenStatesView(QWidget):
         self.bar.setLevels(levels)
         label = dict(self.quantities())[key].split("  ")
         style.style_axis(self.bar.getAxis("left"), label[0])
-        who = f"layer {self.layer}, sequence {self.state.selection.batch_index}"
-        style.set_title(self.plot, f"{label[0]}  ({label[-1]}) — {who}")
+        who = f"layer {self.layer} · seq {self.state.selection.batch_index}"
+        style.set_title(self.plot, f"{label[0]} ({label[-1]}) · {who}")
         vb = self.plot.getViewBox()
         vb.setLimits(xMin=-0.5 - 0.05 * T, xMax=T - 0.5 + 0.05 * T, yMin=-0.5 - 0.05 * H, yMax=H - 0.5 + 0.05 * H)
         if (T, H) != getattr(self, "_range", None):

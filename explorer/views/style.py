@@ -233,6 +233,34 @@ def legend(plot: pg.PlotItem, offset=(-10, -10)) -> pg.LegendItem:
     return item
 
 
+def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int = 0, colspan: int = 1,
+               points: int = AXIS_PT) -> pg.LegendItem:
+    """A one-line legend in its own layout row (above ``plot``, where it covers no data), used as
+    the plot's heading. Curves added to ``plot`` with a name join it; call :func:`fit_legend_row`
+    after adding or removing an entry."""
+    holder = pg.GraphicsWidget()
+    layout.addItem(holder, row=row, col=col, colspan=colspan)
+    item = pg.LegendItem(offset=None, labelTextSize=f"{points}pt", labelTextColor=FOREGROUND, frame=False,
+                         colCount=4, horSpacing=6)
+    item.setParentItem(holder)
+    item.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
+    item._explorer_holder = holder
+    plot.legend = item
+    fit_legend_row(item)
+    return item
+
+
+def fit_legend_row(item: pg.LegendItem) -> None:
+    """Size a :func:`legend_row`'s row to its entries (one line)."""
+    item.setColumnCount(max(1, len(item.items)))
+    item.updateSize()
+    holder = item._explorer_holder
+    height = max(item.height(), font(int(item.opts["labelTextSize"][:-2])).pointSize() * 2)
+    holder.setMinimumHeight(height)
+    holder.setMaximumHeight(height)
+    holder.setMinimumWidth(item.width())
+
+
 def title_label(text: str, parent=None) -> QLabel:
     label = QLabel(text, parent)
     label.setFont(font(TITLE_PT, bold=True))

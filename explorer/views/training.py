@@ -8,13 +8,16 @@ import pyqtgraph as pg
 
 from . import style
 
-TOOLTIP = """<b>Training</b>, one point per parameter update:<br>
-<b>loss</b> L = (1/B) Σ<sub>t</sub> Σ<sub>b</sub> m<sub>t,b</sub> ℓ<sub>t,b</sub> (log scale);<br>
-<b>gradient norm</b> ‖g‖ = ‖∂L/∂θ‖ before clipping (log scale); red dots: updates where the gradient
-was clipped (g ← g · c/‖g‖ when ‖g‖ &gt; c);<br>
-<b>cos(g̃, g)</b> = g̃·g / (‖g̃‖‖g‖): how well the truncated gradient g̃ points along the full BPTT gradient
-g (shown when the comparison is switched on). 1 = same direction.<br>
-Non-finite or non-positive values are left out of the log plots. Right-click → Export saves PNG/SVG/CSV."""
+LOSS_TOOLTIP = """<b>Loss per update</b> L = (1/B) Σ<sub>t</sub> Σ<sub>b</sub> m<sub>t,b</sub> ℓ<sub>t,b</sub>
+(log scale); the title gives the number of updates and the last loss."""
+GRAD_TOOLTIP = """<b>Gradient norm</b> ‖g‖ = ‖∂L/∂θ‖ before clipping (log scale); red dots: updates where
+the gradient was clipped (g ← g · c/‖g‖ when ‖g‖ &gt; c)."""
+COS_TOOLTIP = """<b>cos(g̃, g)</b> = g̃·g / (‖g̃‖‖g‖): how well the truncated gradient g̃ points along the full
+BPTT gradient g (shown when the comparison is switched on). 1 = same direction."""
+
+TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<br>{GRAD_TOOLTIP}<br>"
+           f"{COS_TOOLTIP}<br>Non-finite or non-positive values are left out of the log plots. "
+           f"Right-click → Export saves PNG/SVG/CSV.")
 
 
 def _fast(item: pg.PlotDataItem) -> pg.PlotDataItem:
@@ -37,32 +40,38 @@ class TrainingView(QWidget):
         layout.addWidget(self.canvas)
 
         self.loss_plot = self.canvas.addPlot(row=0, col=0)
-        style.style_plot(self.loss_plot, "Loss per update (log scale)", left="loss L")
+        style.style_plot(self.loss_plot, "Loss (log)", left="loss L")
+        self.loss_plot.setToolTip(LOSS_TOOLTIP)
         self.loss_curve = _fast(self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2), connect="finite"))
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
 
         self.grad_plot = self.canvas.addPlot(row=1, col=0)
-        style.style_plot(self.grad_plot, "Gradient norm ‖∂L/∂θ‖ before clipping (log scale)", left="‖g‖")
+        style.style_plot(self.grad_plot, "Gradient norm ‖g‖ (log)", left="‖g‖")
+        self.grad_plot.setToolTip(GRAD_TOOLTIP)
         self.grad_curve = _fast(self.grad_plot.plot(pen=style.pen("#555555", 1.5), connect="finite",
                                                     name="‖g‖"))
         self.clip_points = _fast(self.grad_plot.plot(pen=None, symbol="o", symbolSize=7,
                                                      symbolBrush=style.CLIP_RED, symbolPen=None, name="clipped"))
 
         self.cos_plot = self.canvas.addPlot(row=2, col=0)
-        style.style_plot(self.cos_plot, "cos(g̃, g): truncated vs full gradient", left="cosine",
+        style.style_plot(self.cos_plot, "cos(g̃, g): truncated vs full", left="cosine",
                          bottom="update")
+        self.cos_plot.setToolTip(COS_TOOLTIP)
         self.cos_curve = _fast(self.cos_plot.plot(pen=style.pen("#2e8b57", 2), connect="finite"))
         self.cos_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, movable=False,
                                               pen=style.pen(style.MUTED, 1, Qt.PenStyle.DashLine)))
         self.cos_plot.setYRange(-1.05, 1.05, padding=0)
+        self.cos_plot.getAxis("left").setTicks([[(-1.0, "−1"), (0.0, "0"), (1.0, "1")], []])
 
         for plot in (self.loss_plot, self.grad_plot):
             style.log_y(plot)
         for plot in (self.grad_plot, self.cos_plot):
             plot.setXLink(self.loss_plot)
-        style.style_axis(self.grad_plot.getAxis("bottom"), "update")
+        for plot in (self.loss_plot, self.grad_plot):
+            style.style_axis(plot.getAxis("bottom"), "update")
 
         self._was_empty = True
+        self._symbols = None
         state.historyChanged.connect(self.refresh)
         self.refresh()
 
@@ -83,9 +92,24 @@ class TrainingView(QWidget):
         style.set_curve(self.clip_points, x[clipped], grad[clipped])
         has_cosine = bool(np.any(np.isfinite(cosine)))
         style.set_curve(self.cos_curve, x, cosine)
-        self.cos_plot.setVisible(has_cosine)
-        self.grad_plot.getAxis("bottom").showLabel(not has_cosine)
         empty = x.size == 0
+        # before any update only the loss plot (with its hint) is shown; the plots share the update
+        # axis, so only the lowest visible one shows its numbers and label
+        self.cos_plot.setVisible(has_cosine)
+        self.grad_plot.setVisible(not empty)
+        lowest = self.cos_plot if has_cosine else self.loss_plot if empty else self.grad_plot
+        for plot in (self.loss_plot, self.grad_plot):
+            plot.getAxis("bottom").showLabel(plot is lowest)
+            plot.getAxis("bottom").setStyle(showValues=plot is lowest)
+        symbols = x.size <= 60          # a few updates: markers, so even a single point shows
+        if symbols != self._symbols:
+            self._symbols = symbols
+            for curve, colour in ((self.loss_curve, style.CURVE_BLUE), (self.grad_curve, "#555555"),
+                                  (self.cos_curve, "#2e8b57")):
+                curve.setSymbol("o" if symbols else None)
+                curve.setSymbolSize(5)
+                curve.setSymbolBrush(colour)
+                curve.setSymbolPen(None)
         self.empty.setVisible(empty)
         if empty:
             self.loss_plot.setXRange(0, 10, padding=0)
@@ -93,9 +117,9 @@ class TrainingView(QWidget):
         elif self._was_empty:
             self.loss_plot.enableAutoRange(x=True)
         self._was_empty = empty
-        style.set_title(self.grad_plot, "Gradient norm ‖∂L/∂θ‖ before clipping (log scale) — "
-                                        f"<span style='color:{style.CLIP_RED}'>● clipped: {int(clipped.sum())}</span>")
-        title = f"Loss per update (log scale) — {x.size} updates"
+        style.set_title(self.grad_plot, "Gradient norm ‖g‖ · "
+                                        f"<span style='color:{style.CLIP_RED}'>● clipped {int(clipped.sum())}</span>")
+        title = f"Loss (log) · {x.size} updates"
         if x.size:
-            title += f", last L = {style.fmt(self.state.history.loss[-1])}"
+            title += f" · last {style.fmt(self.state.history.loss[-1], 3)}"
         style.set_title(self.loss_plot, title)

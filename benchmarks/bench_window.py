@@ -1,0 +1,133 @@
+"""How fast the window answers, measured against the engine it draws (run: python benchmarks/bench_window.py).
+
+1. Launch → painted window: wall time of a fresh interpreter that imports the app, builds the
+   window on the demo and paints it once (target ≤ 2 s).
+2. Control change → every view repainted, at the default demo: ``set_config`` of the W_hh scale
+   (alternating values), then the window is repainted synchronously; median over many changes
+   (target ≤ 33 ms).
+3. Live training throughput against headless training of the same configuration:
+   updates per second inside the window (plots refreshed while it runs) divided by updates per
+   second of ``rnn.training.train`` alone (target ≥ 0.5).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+LAUNCH_SCRIPT = """
+import os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, {root!r})
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from explorer.window import MainWindow, wait_until_idle
+window = MainWindow(settings=None, restore=False)
+window.resize(1280, 800)
+window.show()
+wait_until_idle(window.state, timeout_s=30)
+window.repaint()
+window.state.shutdown()
+"""
+
+
+def launch_seconds(repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", LAUNCH_SCRIPT.format(root=ROOT)], check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def repaint_ms(window, changes):
+    from PySide6.QtWidgets import QApplication
+    from explorer.window import wait_until_idle
+    state, app = window.state, QApplication.instance()
+    state.set_config(scale_kind="sigma")
+    wait_until_idle(state)
+    times = []
+    for i in range(changes):
+        start = time.perf_counter()
+        state.set_config(scale=0.8 if i % 2 else 1.2)
+        while not state.idle:
+            app.processEvents()
+        app.processEvents()          # the views' coalesced redraws
+        window.repaint()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def headless_updates_per_second(config, updates):
+    from rnn.optim import make_optimizer
+    from rnn.params import init_params
+    from rnn.training import train
+    spec = config.spec()
+    params = init_params(spec, **config.init_options())
+    optimizer = make_optimizer(config.optimizer, config.lr)
+    start = time.perf_counter()
+    for _ in train(spec, params, config.task_object, optimizer, steps=updates, seq_len=config.seq_len,
+                   batch_size=config.batch, truncation=config.truncation_rule(),
+                   clip_mode=config.clip_mode, clip_threshold=config.clip_threshold, seed=config.seed):
+        pass
+    return updates / (time.perf_counter() - start)
+
+
+def window_updates_per_second(window, seconds):
+    from PySide6.QtWidgets import QApplication
+    from explorer.window import wait_until_idle
+    state, app = window.state, QApplication.instance()
+    before = len(state.history)
+    start = time.perf_counter()
+    state.start_training()
+    while time.perf_counter() - start < seconds:
+        app.processEvents()
+        time.sleep(0.001)
+    state.pause_training()
+    wait_until_idle(state)
+    return (len(state.history) - before) / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=60)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--launches", type=int, default=3)
+    args = parser.parse_args()
+
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication([])
+    from explorer.window import MainWindow, wait_until_idle
+
+    launch = launch_seconds(args.launches)
+    window = MainWindow(settings=None, restore=False)
+    window.resize(1280, 800)
+    window.show()
+    wait_until_idle(window.state)
+    config = window.state.config
+    repaint = repaint_ms(window, args.changes)
+    headless = headless_updates_per_second(window.state.config, 300)
+    live = window_updates_per_second(window, args.seconds)
+    window.state.shutdown()
+
+    print(f"default demo: {config.spec().label}, task {config.task}, T={config.seq_len}, "
+          f"B={config.batch}, H={config.hidden}")
+    print(f"{'measure':44s} {'value':>10s} {'target':>10s} result")
+    rows = [("launch → painted window (s, median)", launch, "≤ 2", launch <= 2),
+            ("control change → all views repainted (ms, median)", repaint, "≤ 33", repaint <= 33),
+            ("headless training (updates/s)", headless, "", None),
+            ("training in the window (updates/s)", live, "", None),
+            ("window / headless throughput", live / headless, "≥ 0.5", live / headless >= 0.5)]
+    for name, value, target, ok in rows:
+        print(f"{name:44s} {value:10.3g} {target:>10s} {'' if ok is None else ('PASS' if ok else 'FAIL')}")
+
+
+if __name__ == "__main__":
+    main()
