@@ -118,9 +118,7 @@ class GradientFlowView(QWidget):
         self.canvas.ci.setSpacing(2)
 
         self._T = None
-        state.configChanged.connect(lambda *_: self.refresh())
-        state.passChanged.connect(self.refresh)
-        state.paramsChanged.connect(self.refresh)
+        state.passChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(self._on_selection)
         self._selection = (state.selection.layer, state.selection.batch_index)
         self.refresh()

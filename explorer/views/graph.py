@@ -119,8 +119,7 @@ class GraphView(QWidget):
         self.rolled_nodes.sigClicked.connect(self._on_rolled_click)
         self.rolled_box.toggled.connect(self.set_rolled)
         self.plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._update_detail())
-        state.configChanged.connect(lambda *_: self.refresh(fit=True))
-        state.passChanged.connect(self.refresh)
+        state.passChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(lambda *_: self._update_selection())
         self.refresh(fit=True)
 

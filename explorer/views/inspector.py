@@ -74,9 +74,7 @@ class InspectorView(QWidget):
         layout.addWidget(splitter, 1)
 
         self.table.cellClicked.connect(lambda row, col: self.state.select(unit=row))
-        state.configChanged.connect(lambda *_: self.refresh())
-        state.passChanged.connect(self.refresh)
-        state.paramsChanged.connect(self.refresh)
+        state.passChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(lambda *_: self.refresh())
         self.refresh()
 

@@ -74,8 +74,7 @@ class HiddenStatesView(QWidget):
         self.layer_box.currentIndexChanged.connect(self._on_layer_box)
         self.quantity_box.currentIndexChanged.connect(lambda *_: self.refresh())
         self.plot.scene().sigMouseClicked.connect(self._on_scene_click)
-        state.configChanged.connect(lambda *_: self.refresh())
-        state.passChanged.connect(self.refresh)
+        state.passChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(lambda *_: self._on_selection())
         self.refresh()
 
