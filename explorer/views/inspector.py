@@ -253,8 +253,18 @@ class InspectorView(QWidget):
 
     _headers = None
     _html = None
+    _stale = False
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def refresh(self):
+        if not self.isVisible():     # behind another tab: catch up when shown
+            self._stale = True
+            return
+        self._stale = False
         sel = self.state.selection
         self.title.setText(f"Inspector — step {sel.step}, layer {sel.layer}, unit {sel.unit}, "
                            f"sequence {sel.batch_index}")

@@ -315,6 +315,22 @@ def test_inspector_shows_the_selected_values(qtbot, state):
     assert state.selection.unit == 5
 
 
+def test_inspector_behind_a_tab_catches_up_when_shown(qtbot, state):
+    from PySide6.QtWidgets import QLabel, QTabWidget
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tabs.addTab(QLabel("front"), "front")
+    view = InspectorView(state)
+    tabs.addTab(view, "inspector")
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    state.select(step=5, unit=2)                      # while the inspector is hidden
+    tabs.setCurrentWidget(view)
+    r = state.record
+    assert f"= {style.fmt(r.h[0, 5, 0, 2])}" in view.text.toPlainText()
+    assert [view.table.item(u, 0).text() for u in range(3)] == [style.fmt(v) for v in r.h[0, 5, 0, :3]]
+
+
 def test_inspector_not_computed_yet(qtbot, state):
     view = make(qtbot, InspectorView, state)
     state.reset_pass()
