@@ -15,9 +15,10 @@ from explorer.config import ExplorerConfig  # noqa: E402
 from explorer.state import (SYNC_LIMIT_MS, AppState, estimate_ms,  # noqa: E402
                             training_seed)
 from explorer.worker import Worker  # noqa: E402
-from rnn.bptt import run_bptt  # noqa: E402
 from rnn.optim import make_optimizer  # noqa: E402
 from rnn.params import init_params  # noqa: E402
+
+from engine_reference import reference_record  # noqa: E402
 from rnn.training import train  # noqa: E402
 
 
@@ -30,16 +31,6 @@ def state(qtbot):
     s = AppState()
     yield s
     s.shutdown()
-
-
-def reference_record(config: ExplorerConfig, params=None):
-    """The engine's own whole pass for a configuration (what the state must show)."""
-    spec, task = config.spec(), config.task_object
-    params = init_params(spec, **config.init_options()) if params is None else params
-    batch = task.sample(config.batch, config.seq_len, np.random.default_rng(config.seed))
-    loss_at = batch.loss_mask if config.loss_at == "task" else config.loss_at
-    return run_bptt(spec, params, batch.inputs, batch.targets, loss=task.loss, loss_at=loss_at,
-                    truncation=config.truncation_rule(), seed=config.seed)
 
 
 def assert_consistent(state):

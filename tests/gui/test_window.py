@@ -25,8 +25,8 @@ import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
 from explorer.config import LIMITS, ExplorerConfig  # noqa: E402
 from explorer.window import MainWindow  # noqa: E402
-from rnn.bptt import run_bptt  # noqa: E402
-from rnn.params import init_params  # noqa: E402
+
+from engine_reference import reference_record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,15 +66,6 @@ def set_widget(widget, value):
         widget.setChecked(bool(value))
     else:
         widget.setValue(value)
-
-
-def reference_record(config, params=None):
-    spec, task = config.spec(), config.task_object
-    params = init_params(spec, **config.init_options()) if params is None else params
-    batch = task.sample(config.batch, config.seq_len, np.random.default_rng(config.seed))
-    loss_at = batch.loss_mask if config.loss_at == "task" else config.loss_at
-    return run_bptt(spec, params, batch.inputs, batch.targets, loss=task.loss, loss_at=loss_at,
-                    truncation=config.truncation_rule(), seed=config.seed)
 
 
 def assert_views_follow(window):
