@@ -70,11 +70,17 @@ class Recording:
     def loss(self) -> float:
         return float(self.loss_t.sum())
 
+    def step_norms(self, name: str):
+        """‖·‖ (Frobenius over batch and units) of a recorded array at every step: (T,) for
+        ``dyhat``, (layers, T) for per-layer arrays such as ``dh``, ``dc``, ``d_ih``."""
+        values = getattr(self, name)
+        with np.errstate(over="ignore"):  # an exploded gradient's norm is inf, not a warning
+            return np.sqrt(np.sum(values ** 2, axis=(-2, -1)))
+
     @property
     def dh_norm(self):
         """‖∂L/∂h_t‖ (Frobenius over batch and units) of the top layer, (T,)."""
-        with np.errstate(over="ignore"):  # an exploded gradient's norm is inf, not a warning
-            return np.sqrt(np.sum(self.dh[-1] ** 2, axis=(1, 2)))
+        return self.step_norms("dh")[-1]
 
     def h_prev(self, layer: int):
         """h_{t−1} for every t of one layer, (T, B, H), starting from h0."""

@@ -163,10 +163,9 @@ class GraphView(QWidget):
     def edge_magnitudes(self):
         """‖gradient‖ of every edge (see the tooltip), NaN where the backward pass has not been."""
         r = self.state.record
-        frob = lambda a: np.sqrt(np.sum(a ** 2, axis=(-2, -1)))
-        dh = frob(r.dh)                          # (L, T)
-        dy = frob(r.dyhat)                       # (T,)
-        dih = frob(r.d_ih[0])                    # (T,)
+        dh = r.step_norms("dh")                  # (L, T)
+        dy = r.step_norms("dyhat")               # (T,)
+        dih = r.step_norms("d_ih")[0]            # (T,)
         mags = np.empty(self.e_kind.size)
         k, t0, layer = self.e_kind, self.e_t0, self.e_layer
         sel = k == 0
