@@ -25,24 +25,26 @@ def sigmoid(a, out=None):
 class Activation:
     name: str
     formula: str
-    function: Callable[[np.ndarray], np.ndarray]
+    function: Callable[..., np.ndarray]   # φ(a, out=None)
     # φ'(a) written in terms of a and h = φ(a), whichever is cheaper.
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
     gamma: float  # sup over a of |φ'(a)|
 
-    def __call__(self, a):
-        return self.function(a)
+    def __call__(self, a, out=None):
+        return self.function(a, out=out)
 
 
 ACTIVATIONS = {
     "tanh": Activation("tanh", "φ(a) = tanh(a),  φ'(a) = 1 − tanh²(a)",
-                       np.tanh, lambda a, h: 1.0 - h * h, 1.0),
+                       lambda a, out=None: np.tanh(a, out=out), lambda a, h: 1.0 - h * h, 1.0),
     "sigmoid": Activation("sigmoid", "φ(a) = 1/(1+e^−a),  φ'(a) = φ(a)(1 − φ(a))",
                           sigmoid, lambda a, h: h * (1.0 - h), 0.25),
     "relu": Activation("relu", "φ(a) = max(0, a),  φ'(a) = [a > 0]",
-                       lambda a: np.maximum(a, 0.0), lambda a, h: (a > 0).astype(a.dtype), 1.0),
+                       lambda a, out=None: np.maximum(a, 0.0, out=out),
+                       lambda a, h: (a > 0).astype(a.dtype), 1.0),
     "linear": Activation("linear", "φ(a) = a,  φ'(a) = 1",
-                         lambda a: a.copy(), lambda a, h: np.ones_like(a), 1.0),
+                         lambda a, out=None: np.add(a, 0.0, out=out),
+                         lambda a, h: np.ones_like(a), 1.0),
 }
 
 

@@ -68,7 +68,7 @@ class RNNCell:
         pre += h_prev @ W_hh.T
         pre += b_hh
         phi = self.phi
-        h[...] = phi.function(pre)
+        phi(pre, out=h)                        # h_t = φ(a_t)
         if gates is not h:
             gates[...] = h
         extra[...] = phi.derivative(pre, h)

@@ -30,9 +30,8 @@ def step_loss(kind: str, yhat, target, mask, weight=None):
         weight = mask[:, None] / B
     if kind == "mse":
         diff = yhat - target
-        term = weight * 0.5 * diff
-        term *= diff
-        return float(term.sum()), weight * diff
+        grad = weight * diff                              # (m_b/B)(ŷ − y)
+        return 0.5 * float(np.vdot(grad, diff)), grad     # (1/B) Σ_b m_b ½‖ŷ − y‖²
     p = softmax(yhat)
     picked = p[np.arange(B), target]
     with np.errstate(divide="ignore"):
