@@ -3,7 +3,6 @@ sensitivity matrix S[t, k] = ‖∂L_t/∂h_k‖."""
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
@@ -40,18 +39,11 @@ TOOLTIP = (f"<b>Gradient flow</b><br><b>Top</b>: {NORM_TOOLTIP}<br><b>Middle</b>
            f"<b>Bottom</b>: {SENS_TOOLTIP}<br>Right-click → Export saves PNG/SVG/CSV.")
 
 
-class GradientFlowView(QWidget):
+class GradientFlowView(style.CanvasView):
     """‖∂L/∂h_t‖ (log) with the bound, ‖∂s_t/∂s_{t−1}‖₂, and the sensitivity heatmap."""
 
     def __init__(self, state, parent=None):
-        super().__init__(parent)
-        self.state = state
-        self.setToolTip(TOOLTIP)
-        self.canvas = style.layout_widget()
-        self.canvas.setToolTip(TOOLTIP)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
+        super().__init__(state, TOOLTIP, parent)
 
         # (a) gradient norm per step
         # one column, so the dock can be narrow: ‖∂L/∂h_t‖, the step Jacobians, then the sensitivity

@@ -8,7 +8,7 @@ computed here (log10 for colour scales, level ranges); the numbers themselves co
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
@@ -214,6 +214,20 @@ def layout_widget(parent=None) -> pg.GraphicsLayoutWidget:
     widget = pg.GraphicsLayoutWidget(parent=parent)
     widget.setBackground(BACKGROUND)
     return widget
+
+
+class CanvasView(QWidget):
+    """A view that is one pyqtgraph layout of plots filling the widget, with the view's tooltip."""
+
+    def __init__(self, state, tooltip: str, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.setToolTip(tooltip)
+        self.canvas = layout_widget()
+        self.canvas.setToolTip(tooltip)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
 
 
 def color_bar(cmap: pg.ColorMap, label: str, values=(0.0, 1.0)) -> pg.ColorBarItem:

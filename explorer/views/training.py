@@ -2,7 +2,6 @@
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
@@ -26,18 +25,11 @@ def _fast(item: pg.PlotDataItem) -> pg.PlotDataItem:
     return item
 
 
-class TrainingView(QWidget):
+class TrainingView(style.CanvasView):
     """Loss, gradient norm (clip events in red) and cos(g̃, g) against the update number."""
 
     def __init__(self, state, parent=None):
-        super().__init__(parent)
-        self.state = state
-        self.setToolTip(TOOLTIP)
-        self.canvas = style.layout_widget()
-        self.canvas.setToolTip(TOOLTIP)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
+        super().__init__(state, TOOLTIP, parent)
 
         self.loss_plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.loss_plot, "Loss (log)", left="loss L")
