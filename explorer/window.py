@@ -9,7 +9,7 @@ import importlib
 import json
 import pkgutil
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog,
                                QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy,
@@ -251,6 +251,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["HiddenStatesView"], self.docks["InspectorView"])
         self.tabifyDockWidget(self.docks["InspectorView"], self.docks["ShapesPanel"])
         self.docks["HiddenStatesView"].raise_()
+        # the inspector skips redraws while its tab is not showing; it catches up when shown
+        inspector = self.views["InspectorView"]
+        self.docks["InspectorView"].visibilityChanged.connect(
+            lambda visible: visible and QTimer.singleShot(0, inspector.catch_up))
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -538,6 +542,10 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             dock.show()
         self.docks["HiddenStatesView"].raise_()
+        # the inspector skips redraws while its tab is not showing; it catches up when shown
+        inspector = self.views["InspectorView"]
+        self.docks["InspectorView"].visibilityChanged.connect(
+            lambda visible: visible and QTimer.singleShot(0, inspector.catch_up))
         self.apply_default_sizes()
 
     def show_how_to_read(self):

@@ -257,11 +257,15 @@ class InspectorView(QWidget):
 
     def showEvent(self, event):
         super().showEvent(event)
+        self.catch_up()
+
+    def catch_up(self):
+        """Redraw if a change came while the inspector was out of sight (a dock's tab shown)."""
         if self._stale:
             self.refresh()
 
     def refresh(self):
-        if not self.isVisible():     # behind another tab: catch up when shown
+        if self.visibleRegion().isEmpty():   # hidden, or behind another tab: catch up when shown
             self._stale = True
             return
         self._stale = False

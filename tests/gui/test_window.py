@@ -277,6 +277,17 @@ def test_keyboard_steps_when_the_graph_has_focus(qtbot, window):
     assert window.state.stepper.forward_done == 1
 
 
+def test_inspector_tab_shows_the_selection_made_while_it_was_hidden(qtbot, window):
+    inspector = window.views["InspectorView"]
+    assert inspector.visibleRegion().isEmpty()          # behind the Hidden states tab
+    window.state.select(step=6, unit=1)
+    window.docks["InspectorView"].raise_()
+    value = window.state.record.h[0, 6, 0, 1]
+    from explorer.views import style
+    qtbot.waitUntil(lambda: f"= {style.fmt(value)}" in inspector.text.toPlainText(), timeout=2000)
+    assert "step 6" in inspector.title.text()
+
+
 def test_scrubber_selects_the_step(qtbot, window):
     window.scrubber.setValue(7)
     assert window.state.selection.step == 7
