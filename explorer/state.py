@@ -72,7 +72,7 @@ def _loss_rows(config: ExplorerConfig) -> int:
     """How many steps can carry a loss (the sensitivity matrix has a row for each)."""
     if config.loss_at == "last":
         return 1
-    if config.loss_at == "task" and config.task == "delayed_recall" or config.task == "adding":
+    if config.loss_at == "task" and config.task in ("delayed_recall", "adding"):  # loss at the last step
         return 1
     return config.seq_len
 
@@ -145,6 +145,13 @@ def _loss_at(config, batch):
     return batch.loss_mask if config.loss_at == "task" else config.loss_at
 
 
+def new_stepper(config: ExplorerConfig, params: dict, batch) -> BPTT:
+    """The engine's stepper for a configuration, its weights and its batch, at step 0."""
+    return BPTT(config.spec(), params, batch.inputs, batch.targets, loss=config.task_object.loss,
+                loss_at=_loss_at(config, batch), truncation=config.truncation_rule(),
+                seed=config.seed, with_sensitivity=sensitivity_affordable(config))
+
+
 def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitialise: bool,
                  resample: bool, run: bool = True, batch_index: int = 0, with_regime: bool = False):
     """Job: (re)initialise and (re)sample as asked, build the stepper and run it to the end."""
@@ -155,9 +162,7 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
     if resample or batch is None:
         batch = task.sample(config.batch, config.seq_len, np.random.default_rng(config.seed))
         yield
-    stepper = BPTT(spec, params, batch.inputs, batch.targets, loss=task.loss,
-                   loss_at=_loss_at(config, batch), truncation=config.truncation_rule(),
-                   seed=config.seed, with_sensitivity=sensitivity_affordable(config))
+    stepper = new_stepper(config, params, batch)
     jacobians = {}
     if run:
         while not stepper.forward_complete:
@@ -409,7 +414,7 @@ class AppState(QObject):
         if not self._can_step():
             return
         if self.stepper.forward_complete:
-            self._new_pass(run=False)  # start a fresh pass to walk through
+            self._new_pass()  # start a fresh pass to walk through
         self.stepper.step_forward()
         self.select(step=self.stepper.forward_done - 1)
         self.passChanged.emit()
@@ -422,7 +427,7 @@ class AppState(QObject):
                               "warning")
             return
         if self.stepper.backward_complete:
-            self._new_pass(run=False)
+            self._new_pass()
             self.stepper.finish_forward()
         with np.errstate(all="ignore"):
             _, t = self.stepper.step_backward()
@@ -444,7 +449,7 @@ class AppState(QObject):
     def reset_pass(self):
         if not self._can_step():
             return
-        self._new_pass(run=False)
+        self._new_pass()
         self.select(step=0)
         self.passChanged.emit()
 
@@ -588,15 +593,10 @@ class AppState(QObject):
             self.optimizer.lr = float(new.lr)
         self.configChanged.emit(new)
 
-    def _new_pass(self, run: bool):
-        self.stepper = BPTT(self.spec, self.params, self.batch.inputs, self.batch.targets,
-                            loss=self.task.loss, loss_at=_loss_at(self.config, self.batch),
-                            truncation=self.config.truncation_rule(), seed=self.config.seed,
-                            with_sensitivity=sensitivity_affordable(self.config))
+    def _new_pass(self):
+        """A fresh pass at step 0, to walk through by hand."""
+        self.stepper = new_stepper(self.config, self.params, self.batch)
         self._jacobian_cache = {}
-        if run:
-            with np.errstate(all="ignore"):
-                self.stepper.finish()
         self.select()  # clamp the selection to the new sizes
 
     def _job_failed(self, error, details=""):
