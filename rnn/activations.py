@@ -21,13 +21,37 @@ def sigmoid(a, out=None):
     return np.reciprocal(e, out=e)
 
 
+def _tanh_derivative(a, h, out=None):
+    """tanh'(a) = 1 − h²."""
+    d = np.multiply(h, h, out=out)
+    return np.subtract(1.0, d, out=d)
+
+
+def _sigmoid_derivative(a, h, out=None):
+    """σ'(a) = h (1 − h)."""
+    d = np.subtract(1.0, h, out=out)
+    return np.multiply(d, h, out=d)
+
+
+def _relu_derivative(a, h, out=None):
+    """relu'(a) = [a > 0]."""
+    return np.greater(a, 0.0, out=np.empty_like(a) if out is None else out)
+
+
+def _linear_derivative(a, h, out=None):
+    """φ'(a) = 1."""
+    out = np.empty_like(a) if out is None else out
+    out.fill(1.0)
+    return out
+
+
 @dataclass(frozen=True)
 class Activation:
     name: str
     formula: str
     function: Callable[..., np.ndarray]   # φ(a, out=None)
-    # φ'(a) written in terms of a and h = φ(a), whichever is cheaper.
-    derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    # φ'(a, h, out=None), written in terms of a and h = φ(a), whichever is cheaper.
+    derivative: Callable[..., np.ndarray]
     gamma: float  # sup over a of |φ'(a)|
 
     def __call__(self, a, out=None):
@@ -36,15 +60,15 @@ class Activation:
 
 ACTIVATIONS = {
     "tanh": Activation("tanh", "φ(a) = tanh(a),  φ'(a) = 1 − tanh²(a)",
-                       lambda a, out=None: np.tanh(a, out=out), lambda a, h: 1.0 - h * h, 1.0),
+                       lambda a, out=None: np.tanh(a, out=out), _tanh_derivative, 1.0),
     "sigmoid": Activation("sigmoid", "φ(a) = 1/(1+e^−a),  φ'(a) = φ(a)(1 − φ(a))",
-                          sigmoid, lambda a, h: h * (1.0 - h), 0.25),
+                          sigmoid, _sigmoid_derivative, 0.25),
     "relu": Activation("relu", "φ(a) = max(0, a),  φ'(a) = [a > 0]",
                        lambda a, out=None: np.maximum(a, 0.0, out=out),
-                       lambda a, h: (a > 0).astype(a.dtype), 1.0),
+                       _relu_derivative, 1.0),
     "linear": Activation("linear", "φ(a) = a,  φ'(a) = 1",
                          lambda a, out=None: np.add(a, 0.0, out=out),
-                         lambda a, h: np.ones_like(a), 1.0),
+                         _linear_derivative, 1.0),
 }
 
 

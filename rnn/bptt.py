@@ -15,7 +15,7 @@ import numpy as np
 from .cells import make_cell
 from .diagnostics import sensitivity
 from .errors import RnnInputError
-from .losses import LOSSES, loss_mask, step_loss
+from .losses import LOSSES, loss_mask, step_losses
 from .params import NetworkSpec, check_params, layer_params
 from .truncation import Truncation
 
@@ -32,8 +32,8 @@ class Recording:
         lstm = spec.has_cell_state
         # forward
         self.pre = np.zeros((L, T, B, GH))       # pre-activations a_t (gates)
-        self.gates = np.zeros((L, T, B, GH))     # activated gates (vanilla: h_t)
         self.h = np.zeros((L, T, B, H))
+        self.gates = self.h if spec.cell == "rnn" else np.zeros((L, T, B, GH))  # activated gates
         self.c = np.zeros((L, T, B, H)) if lstm else None
         self.extra = np.zeros((L, T, B, H))      # φ'(a_t) | tanh(c_t) | W_hn h_{t−1} + b_hn
         self.yhat = np.zeros((T, B, spec.output_size))
@@ -114,13 +114,19 @@ class Recording:
         grads = {}
         for l in range(self.spec.num_layers):
             d_ih, d_hh = self.d_ih[l], self.d_hh[l]
-            grads[f"weight_ih_l{l}"] = np.tensordot(d_ih, self.layer_inputs(l), axes=([0, 1], [0, 1]))
-            grads[f"weight_hh_l{l}"] = np.tensordot(d_hh, self.h_prev(l), axes=([0, 1], [0, 1]))
+            grads[f"weight_ih_l{l}"] = _sum_outer(d_ih, self.layer_inputs(l))
+            grads[f"weight_hh_l{l}"] = _sum_outer(d_hh[1:], self.h[l, :-1]) + d_hh[0].T @ self.h0[l]
             grads[f"bias_ih_l{l}"] = d_ih.sum(axis=(0, 1))
             grads[f"bias_hh_l{l}"] = d_hh.sum(axis=(0, 1))
-        grads["readout.weight"] = np.tensordot(self.dyhat, self.h[-1], axes=([0, 1], [0, 1]))
+        grads["readout.weight"] = _sum_outer(self.dyhat, self.h[-1])
         grads["readout.bias"] = self.dyhat.sum(axis=(0, 1))
         return grads
+
+
+def _sum_outer(d, x):
+    """Σ_t Σ_b d_{t,b} x_{t,b}ᵀ for d (T, B, m) and x (T, B, n): one (m, T·B) @ (T·B, n) product
+    on views of the recorded arrays (no transposed copy, as ``tensordot`` would make)."""
+    return d.reshape(-1, d.shape[-1]).T @ x.reshape(-1, x.shape[-1])
 
 
 def _check_batch(spec, inputs, targets, loss, h0, c0):
@@ -191,8 +197,6 @@ class BPTT:
         self._layers = [layer_params(params, l) for l in range(spec.num_layers)]
         self._readout = params["readout.weight"], params["readout.bias"]
         self._T, self._B = T, B
-        self._gi0 = None            # W_ih x_t + b_ih of layer 0 for every t, made by the first step
-        self._dh_readout = None     # W_hyᵀ ∂ℓ_t/∂ŷ_t for every t, made by the first backward visit
 
     # --- where we are ---
     @property
@@ -219,36 +223,44 @@ class BPTT:
     # --- forward ---
     def step_forward(self) -> int:
         """Compute h_t of every layer, ŷ_t and ℓ_t at the next timestep t; return t."""
-        r = self.record
-        t = r.forward_done
-        if t == self._T:
-            raise RuntimeError("the forward pass is complete")
-        if self._gi0 is None:       # the layer-0 input projection of all T steps in one product
-            W_ih, _, b_ih, _ = self._layers[0]
-            T, B, _ = r.inputs.shape
-            self._gi0 = (r.inputs.reshape(T * B, -1) @ W_ih.T).reshape(T, B, -1)
-            self._gi0 += b_ih       # (private: the recording shows only the steps computed so far)
-        cell, has_c = self.cell, r.c is not None
-        x = None
-        for l, (W_ih, W_hh, b_ih, b_hh) in enumerate(self._layers):
-            pre = r.pre[l, t]
-            if l == 0:
-                np.copyto(pre, self._gi0[t])
-            else:
-                np.matmul(x, W_ih.T, out=pre)
-                pre += b_ih
-            h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
-            c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
-            x = r.h[l, t]
-            cell.forward_into(pre, h_prev, c_prev, W_hh, b_hh, r.gates[l, t], x,
-                              r.c[l, t] if has_c else None, r.extra[l, t])
-        W_hy, b_y = self._readout
-        yhat = r.yhat[t]
-        np.matmul(x, W_hy.T, out=yhat)
-        yhat += b_y
-        r.loss_t[t], r.dyhat[t] = step_loss(r.loss_kind, yhat, r.targets[t], r.loss_mask[t], r.loss_weight[t])
-        r.forward_done += 1
+        t = self.record.forward_done
+        self.forward_steps(1)
         return t
+
+    def forward_steps(self, n: int) -> range:
+        """Compute the next n timesteps (fewer if the pass ends first); return them.
+
+        Layer by layer: the input projection W_ih x_t + b_ih of all n steps in one product, then the
+        recurrence one step at a time, as it must go; then the readout, the losses and ∂L/∂ŷ_t of
+        all n steps at once. Every step's numbers are identical to those of n single steps.
+        """
+        r = self.record
+        steps = slice(r.forward_done, min(self._T, r.forward_done + n))
+        if steps.start == steps.stop:
+            raise RuntimeError("the forward pass is complete")
+        cell, has_c = self.cell, r.c is not None
+        for l, (W_ih, W_hh, b_ih, b_hh) in enumerate(self._layers):
+            x = r.inputs[steps] if l == 0 else r.h[l - 1, steps]
+            np.matmul(x, W_ih.T, out=r.pre[l, steps])
+            r.pre[l, steps] += b_ih
+            for t in range(steps.start, steps.stop):
+                h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
+                c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
+                cell.forward_into(r.pre[l, t], h_prev, c_prev, W_hh, b_hh, r.gates[l, t], r.h[l, t],
+                                  r.c[l, t] if has_c else None, r.extra[l, t])
+        self._read_out(steps)
+        r.forward_done = steps.stop
+        return range(steps.start, steps.stop)
+
+    def _read_out(self, steps: slice):
+        """ŷ_t = W_hy h_t + b_y of the top layer, ℓ_t and ∂L/∂ŷ_t for the given steps."""
+        r = self.record
+        W_hy, b_y = self._readout
+        yhat = r.yhat[steps]
+        np.matmul(r.h[-1, steps], W_hy.T, out=yhat)
+        yhat += b_y
+        r.loss_t[steps], r.dyhat[steps] = step_losses(
+            r.loss_kind, yhat, r.targets[steps], r.loss_mask[steps], r.loss_weight[steps])
 
     # --- backward ---
     def step_backward(self):
@@ -264,9 +276,6 @@ class BPTT:
         if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
             self._carry_h = np.zeros((L, B, H))
             self._carry_c = np.zeros((L, B, H)) if r.c is not None else None
-        if self._dh_readout is None:  # W_hyᵀ ∂ℓ_t/∂ŷ_t of all T steps in one product
-            T = self._T
-            self._dh_readout = (r.dyhat.reshape(T * B, -1) @ self._readout[0]).reshape(T, B, H)
         has_c, shared = r.c is not None, r.d_hh is r.d_ih
         factor = self.carry_factors[t]
         cell = self.cell
@@ -275,7 +284,7 @@ class BPTT:
             W_ih, W_hh = self._layers[l][:2]
             dh = self._carry_h[l]
             if l == L - 1 and seg.loss_start <= t:
-                dh = dh + self._dh_readout[t]                         # W_hyᵀ ∂ℓ_t/∂ŷ_t
+                dh = dh + r.dyhat[t] @ self._readout[0]               # W_hyᵀ ∂ℓ_t/∂ŷ_t
             if dx_above is not None:
                 dh = dh + dx_above
             dc = self._carry_c[l] if has_c else None
@@ -308,8 +317,8 @@ class BPTT:
         return seg_index, t
 
     def finish_forward(self) -> "Recording":
-        while not self.forward_complete:
-            self.step_forward()
+        if not self.forward_complete:
+            self.forward_steps(self._T)
         return self.record
 
     def finish(self) -> "Recording":

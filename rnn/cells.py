@@ -64,14 +64,13 @@ class RNNCell:
         return CellStep(a, h, h, None, extra)
 
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
-        """The step written into the given buffers; ``pre`` holds W_ih x_t + b_ih on entry."""
+        """The step written into the given buffers; ``pre`` holds W_ih x_t + b_ih on entry.
+        The vanilla cell's gates are h_t itself: the recording's ``gates`` is its ``h``."""
         pre += h_prev @ W_hh.T
         pre += b_hh
         phi = self.phi
         phi(pre, out=h)                        # h_t = φ(a_t)
-        if gates is not h:
-            gates[...] = h
-        extra[...] = phi.derivative(pre, h)
+        phi.derivative(pre, h, out=extra)      # φ'(a_t)
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
         da = dh * extra                       # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
@@ -96,9 +95,10 @@ class LSTMCell:
         pre += h_prev @ W_hh.T                            # a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
         pre += b_hh
         H = W_hh.shape[1]
-        sigmoid(pre[..., :2 * H], out=gates[..., :2 * H])                  # i, f = σ(a_i), σ(a_f)
-        np.tanh(pre[..., 2 * H:3 * H], out=gates[..., 2 * H:3 * H])        # g = tanh(a_g)
-        sigmoid(pre[..., 3 * H:], out=gates[..., 3 * H:])                  # o = σ(a_o)
+        # i, f, o = σ(a_i), σ(a_f), σ(a_o); σ of the whole contiguous row costs less than of two
+        # strided slices, and the g block is then overwritten with g = tanh(a_g)
+        sigmoid(pre, out=gates)
+        np.tanh(pre[..., 2 * H:3 * H], out=gates[..., 2 * H:3 * H])
         i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
         np.multiply(f, c_prev, out=c)                     # c_t = f ⊙ c_{t−1} + i ⊙ g
         c += i * g
@@ -138,9 +138,11 @@ class GRUCell:
         gh += b_hh
         H = W_hh.shape[1]
         pre[..., :2 * H] += gh[..., :2 * H]
-        sigmoid(pre[..., :2 * H], out=gates[..., :2 * H])  # r, z = σ(gi + gh)
+        # r, z = σ(gi + gh); σ of the whole contiguous row costs less than of a strided slice,
+        # and the n block is overwritten below with n = tanh(a_n)
+        sigmoid(pre, out=gates)
         r, z = gates[..., :H], gates[..., H:2 * H]
-        extra[...] = gh[..., 2 * H:]                      # gh_n = W_hn h_{t−1} + b_hn
+        np.copyto(extra, gh[..., 2 * H:])                 # gh_n = W_hn h_{t−1} + b_hn
         pre[..., 2 * H:] += r * extra                     # a_n = W_in x + b_in + r ⊙ gh_n
         n = np.tanh(pre[..., 2 * H:], out=gates[..., 2 * H:])
         np.multiply(1.0 - z, n, out=h)                    # h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}

@@ -20,25 +20,26 @@ def softmax(logits):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def step_loss(kind: str, yhat, target, mask, weight=None):
-    """One step's term of L and its gradient: ((1/B) Σ_b m_b ℓ_b,  (1/B) m_b ∂ℓ_b/∂ŷ_b).
+def step_losses(kind: str, yhat, target, mask, weight):
+    """Each step's term of L and its gradient, for a block of n steps at once:
+    ℓ_t = (1/B) Σ_b m_{t,b} ℓ_{t,b}  (n,)   and   ∂L/∂ŷ_t = (m_{t,b}/B) ∂ℓ_{t,b}/∂ŷ_{t,b}  (n, B, O).
 
-    yhat (B, O); target (B, O) floats for mse, (B,) class indices for xent; mask (B,).
+    yhat (n, B, O); target (n, B, O) floats for mse, (n, B) class indices for xent; mask (n, B);
+    weight (n, B, 1) = m_{t,b}/B. A step with m_{t,b} = 0 never contributes, even where ℓ is infinite.
     """
-    B = yhat.shape[0]
-    if weight is None:
-        weight = mask[:, None] / B
+    B = yhat.shape[-2]
     if kind == "mse":
         diff = yhat - target
-        grad = weight * diff                              # (m_b/B)(ŷ − y)
-        return 0.5 * float(np.vdot(grad, diff)), grad     # (1/B) Σ_b m_b ½‖ŷ − y‖²
+        grad = weight * diff                                      # (m_b/B)(ŷ − y)
+        return 0.5 * np.sum(grad * diff, axis=(-2, -1)), grad     # (1/B) Σ_b m_b ½‖ŷ − y‖²
     p = softmax(yhat)
-    picked = p[np.arange(B), target]
+    picked = np.take_along_axis(p, target[..., None], axis=-1)[..., 0]
     with np.errstate(divide="ignore"):
         nll = -np.log(picked)
-    loss = float(np.sum(mask[mask != 0] * nll[mask != 0]) / B)  # a masked step never contributes
-    p[np.arange(B), target] -= 1.0
-    return loss, weight * p
+    weighted = np.zeros_like(nll)
+    np.multiply(mask, nll, out=weighted, where=mask != 0)
+    np.put_along_axis(p, target[..., None], (picked - 1.0)[..., None], axis=-1)   # softmax − onehot
+    return np.sum(weighted, axis=-1) / B, weight * p
 
 
 def loss_mask(placement, seq_len: int, batch_size: int):
