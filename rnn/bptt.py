@@ -193,7 +193,7 @@ class BPTT:
                      for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
         self.visits_done = 0
         self.with_sensitivity = with_sensitivity
-        self._carry_h = self._carry_c = None
+        self._carry_h, self._carry_c = [], []    # what each layer carries back to the step before
         self._layers = [layer_params(params, l) for l in range(spec.num_layers)]
         self._readout = params["readout.weight"], params["readout.bias"]
         self._T, self._B = T, B
@@ -248,6 +248,7 @@ class BPTT:
                 c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
                 cell.forward_into(r.pre[l, t], h_prev, c_prev, W_hh, b_hh, r.gates[l, t], r.h[l, t],
                                   r.c[l, t] if has_c else None, r.extra[l, t])
+            cell.local_derivatives(r.pre[l, steps], r.h[l, steps], r.extra[l, steps])
         self._read_out(steps)
         r.forward_done = steps.stop
         return range(steps.start, steps.stop)
@@ -265,56 +266,63 @@ class BPTT:
     # --- backward ---
     def step_backward(self):
         """Make the next backward visit (segment, t): every layer at step t, top to bottom."""
+        return self.backward_steps(1)[0]
+
+    def backward_steps(self, n: int) -> list:
+        """Make the next n backward visits (fewer if the pass ends first); return them, (segment, t).
+
+        A visit to step t, per layer from the top down: ∂L/∂h_t is what step t + 1 carried back
+        (× the randomized-truncation factor), plus W_hyᵀ ∂ℓ_t/∂ŷ_t on the top layer where the
+        segment injects losses, plus ∂L/∂x_t from the layer above; the cell's local backward then
+        gives the gate adjoints and what to carry to step t − 1.
+        """
         r = self.record
         if r.forward_done != self._T:
             raise RuntimeError("finish the forward pass before stepping backward")
-        if self.visits_done == len(self.plan):
+        visits = self.plan[self.visits_done:self.visits_done + n]
+        if not visits:
             raise RuntimeError("the backward pass is complete")
-        seg_index, t = self.plan[self.visits_done]
-        seg = self.segments[seg_index]
-        L, B, H = len(self._layers), self._B, self.spec.hidden_size
-        if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
-            self._carry_h = np.zeros((L, B, H))
-            self._carry_c = np.zeros((L, B, H)) if r.c is not None else None
-        has_c, shared = r.c is not None, r.d_hh is r.d_ih
-        factor = self.carry_factors[t]
-        cell = self.cell
-        dx_above = None
-        for l in range(L - 1, -1, -1):
-            W_ih, W_hh = self._layers[l][:2]
-            dh = self._carry_h[l]
-            if l == L - 1 and seg.loss_start <= t:
-                dh = dh + r.dyhat[t] @ self._readout[0]               # W_hyᵀ ∂ℓ_t/∂ŷ_t
-            if dx_above is not None:
-                dh = dh + dx_above
-            dc = self._carry_c[l] if has_c else None
-            c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
-            h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
-            back = cell.backward(r.gates[l, t], r.extra[l, t], h_prev, c_prev, dh, dc, W_ih, W_hh)
-            r.dh[l, t] += dh
-            r.d_ih[l, t] += back.d_ih
-            if not shared:
-                r.d_hh[l, t] += back.d_hh
-            if factor == 1.0:
-                self._carry_h[l] = back.dh_prev
-            else:
-                np.multiply(back.dh_prev, factor, out=self._carry_h[l])
-            if has_c:
-                r.dc[l, t] += back.dc_total
-                if factor == 1.0:
-                    self._carry_c[l] = back.dc_prev
-                else:
-                    np.multiply(back.dc_prev, factor, out=self._carry_c[l])
-            dx_above = back.d_ih @ W_ih if l > 0 else None           # ∂L/∂x_t, the layer below's h_t
-        if t == 0:
-            r.dh0 += self._carry_h
-            if r.c is not None:
-                r.dc0 += self._carry_c
-        r.visits[t] += 1
-        self.visits_done += 1
-        if self.with_sensitivity and self.visits_done == len(self.plan):
+        cell, has_c, shared = self.cell, r.c is not None, r.d_hh is r.d_ih
+        L, top, W_hy = len(self._layers), len(self._layers) - 1, self._readout[0]
+        carry_h, carry_c = self._carry_h, self._carry_c
+        readout = r.dyhat[[t for _, t in visits]] @ W_hy   # W_hyᵀ ∂ℓ_t/∂ŷ_t of the visited steps
+        for v, (seg_index, t) in enumerate(visits):
+            seg = self.segments[seg_index]
+            if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
+                zero = np.zeros((self._B, self.spec.hidden_size))
+                carry_h[:] = [zero] * L
+                carry_c[:] = [zero] * L if has_c else []
+            factor = self.carry_factors[t]
+            dx_above = None
+            for l in range(top, -1, -1):
+                W_ih, W_hh = self._layers[l][:2]
+                dh = carry_h[l]
+                if l == top and seg.loss_start <= t:
+                    dh = dh + readout[v]
+                if dx_above is not None:
+                    dh = dh + dx_above
+                h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
+                c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
+                back = cell.backward(r.gates[l, t], r.extra[l, t], h_prev, c_prev, dh,
+                                     carry_c[l] if has_c else None, W_ih, W_hh)
+                r.dh[l, t] += dh
+                r.d_ih[l, t] += back.d_ih
+                if not shared:
+                    r.d_hh[l, t] += back.d_hh
+                carry_h[l] = back.dh_prev if factor == 1.0 else back.dh_prev * factor
+                if has_c:
+                    r.dc[l, t] += back.dc_total
+                    carry_c[l] = back.dc_prev if factor == 1.0 else back.dc_prev * factor
+                dx_above = back.d_ih @ W_ih if l > 0 else None           # ∂L/∂x_t, the layer below's h_t
+            if t == 0:
+                r.dh0 += carry_h
+                if has_c:
+                    r.dc0 += carry_c
+            r.visits[t] += 1
+        self.visits_done += len(visits)
+        if self.with_sensitivity and self.backward_complete:
             r.sensitivity = sensitivity(r, self.cell, self.params)
-        return seg_index, t
+        return visits
 
     def finish_forward(self) -> "Recording":
         if not self.forward_complete:
@@ -324,8 +332,8 @@ class BPTT:
     def finish(self) -> "Recording":
         """Run the rest of the pass, forward then backward; return the recording."""
         self.finish_forward()
-        while not self.backward_complete:
-            self.step_backward()
+        if not self.backward_complete:
+            self.backward_steps(len(self.plan))
         return self.record
 
 

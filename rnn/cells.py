@@ -61,6 +61,7 @@ class RNNCell:
         B, H = a.shape[:-1], W_hh.shape[1]
         h, extra = np.empty(B + (H,)), np.empty(B + (H,))
         self.forward_into(a, h_prev, c_prev, W_hh, b_hh, h, h, None, extra)
+        self.local_derivatives(a, h, extra)
         return CellStep(a, h, h, None, extra)
 
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
@@ -68,9 +69,11 @@ class RNNCell:
         The vanilla cell's gates are h_t itself: the recording's ``gates`` is its ``h``."""
         pre += h_prev @ W_hh.T
         pre += b_hh
-        phi = self.phi
-        phi(pre, out=h)                        # h_t = φ(a_t)
-        phi.derivative(pre, h, out=extra)      # φ'(a_t)
+        self.phi(pre, out=h)                   # h_t = φ(a_t)
+
+    def local_derivatives(self, pre, h, extra):
+        """φ'(a_t) into ``extra``, for a block of steps at once (the recurrence does not need it)."""
+        self.phi.derivative(pre, h, out=extra)
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
         da = dh * extra                       # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
@@ -104,6 +107,9 @@ class LSTMCell:
         c += i * g
         np.tanh(c, out=extra)
         np.multiply(o, extra, out=h)                      # h_t = o ⊙ tanh(c_t)
+
+    def local_derivatives(self, pre, h, extra):
+        """Nothing: ``extra`` is made by the recurrence itself."""
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
         H = gates.shape[-1] // 4
@@ -147,6 +153,9 @@ class GRUCell:
         n = np.tanh(pre[..., 2 * H:], out=gates[..., 2 * H:])
         np.multiply(1.0 - z, n, out=h)                    # h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
         h += z * h_prev
+
+    def local_derivatives(self, pre, h, extra):
+        """Nothing: ``extra`` is made by the recurrence itself."""
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
         H = gates.shape[-1] // 3
