@@ -117,16 +117,16 @@ class Recording:
             grads[f"weight_ih_l{l}"] = _sum_outer(d_ih, self.layer_inputs(l))
             grads[f"weight_hh_l{l}"] = _sum_outer(d_hh[1:], self.h[l, :-1]) + d_hh[0].T @ self.h0[l]
             grads[f"bias_ih_l{l}"] = d_ih.sum(axis=(0, 1))
-            grads[f"bias_hh_l{l}"] = d_hh.sum(axis=(0, 1))
+            grads[f"bias_hh_l{l}"] = grads[f"bias_ih_l{l}"].copy() if self.d_hh is self.d_ih else d_hh.sum(axis=(0, 1))
         grads["readout.weight"] = _sum_outer(self.dyhat, self.h[-1])
         grads["readout.bias"] = self.dyhat.sum(axis=(0, 1))
         return grads
 
 
 def _sum_outer(d, x):
-    """Σ_t Σ_b d_{t,b} x_{t,b}ᵀ for d (T, B, m) and x (T, B, n): one (m, T·B) @ (T·B, n) product
-    on views of the recorded arrays (no transposed copy, as ``tensordot`` would make)."""
-    return d.reshape(-1, d.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+    """Σ_t Σ_b d_{t,b} x_{t,b}ᵀ for d (T, B, m) and x (T, B, n): one (n, T·B) @ (T·B, m) product on
+    views of the recorded arrays, transposed (no transposed copy, as ``tensordot`` would make)."""
+    return np.ascontiguousarray((x.reshape(-1, x.shape[-1]).T @ d.reshape(-1, d.shape[-1])).T)
 
 
 def _check_batch(spec, inputs, targets, loss, h0, c0):
@@ -195,6 +195,7 @@ class BPTT:
         self.with_sensitivity = with_sensitivity
         self._carry_h, self._carry_c = [], []    # what each layer carries back to the step before
         self._layers = [layer_params(params, l) for l in range(spec.num_layers)]
+        self._input_bias = [self.cell.input_bias(b_ih, b_hh) for _, _, b_ih, b_hh in self._layers]
         self._readout = params["readout.weight"], params["readout.bias"]
         self._T, self._B = T, B
 
@@ -230,7 +231,7 @@ class BPTT:
     def forward_steps(self, n: int) -> range:
         """Compute the next n timesteps (fewer if the pass ends first); return them.
 
-        Layer by layer: the input projection W_ih x_t + b_ih of all n steps in one product, then the
+        Layer by layer: the input projection W_ih x_t + bias of all n steps in one product, then the
         recurrence one step at a time, as it must go; then the readout, the losses and ∂L/∂ŷ_t of
         all n steps at once. Every step's numbers are identical to those of n single steps.
         """
@@ -242,7 +243,7 @@ class BPTT:
         for l, (W_ih, W_hh, b_ih, b_hh) in enumerate(self._layers):
             x = r.inputs[steps] if l == 0 else r.h[l - 1, steps]
             np.matmul(x, W_ih.T, out=r.pre[l, steps])
-            r.pre[l, steps] += b_ih
+            r.pre[l, steps] += self._input_bias[l]
             for t in range(steps.start, steps.stop):
                 h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
                 c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None

@@ -55,9 +55,13 @@ class RNNCell:
     def __init__(self, activation: str = "tanh"):
         self.phi = get_activation(activation)
 
+    def input_bias(self, b_ih, b_hh):
+        """The bias added with the input projection W_ih x_t: b_ih + b_hh (a_t is linear in both)."""
+        return b_ih + b_hh
+
     def forward(self, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> CellStep:
         a = x @ W_ih.T
-        a += b_ih
+        a += self.input_bias(b_ih, b_hh)
         B, H = a.shape[:-1], W_hh.shape[1]
         h, extra = np.empty(B + (H,)), np.empty(B + (H,))
         self.forward_into(a, h_prev, c_prev, W_hh, b_hh, h, h, None, extra)
@@ -65,10 +69,9 @@ class RNNCell:
         return CellStep(a, h, h, None, extra)
 
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
-        """The step written into the given buffers; ``pre`` holds W_ih x_t + b_ih on entry.
+        """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry.
         The vanilla cell's gates are h_t itself: the recording's ``gates`` is its ``h``."""
         pre += h_prev @ W_hh.T
-        pre += b_hh
         self.phi(pre, out=h)                   # h_t = φ(a_t)
 
     def local_derivatives(self, pre, h, extra):
@@ -85,9 +88,13 @@ class LSTMCell:
     c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)."""
     gates = 4
 
+    def input_bias(self, b_ih, b_hh):
+        """The bias added with the input projection W_ih x_t: b_ih + b_hh (a is linear in both)."""
+        return b_ih + b_hh
+
     def forward(self, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> CellStep:
         pre = x @ W_ih.T
-        pre += b_ih
+        pre += self.input_bias(b_ih, b_hh)
         H = W_hh.shape[1]
         gates, h, c, extra = (np.empty(pre.shape), np.empty(pre.shape[:-1] + (H,)),
                               np.empty(pre.shape[:-1] + (H,)), np.empty(pre.shape[:-1] + (H,)))
@@ -95,8 +102,8 @@ class LSTMCell:
         return CellStep(pre, gates, h, c, extra)
 
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
+        """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry."""
         pre += h_prev @ W_hh.T                            # a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
-        pre += b_hh
         H = W_hh.shape[1]
         # i, f, o = σ(a_i), σ(a_f), σ(a_o); σ of the whole contiguous row costs less than of two
         # strided slices, and the g block is then overwritten with g = tanh(a_g)
@@ -131,24 +138,30 @@ class GRUCell:
     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}."""
     gates = 3
 
+    def input_bias(self, b_ih, b_hh):
+        """The bias added with the input projection W_ih x_t: b_ih plus the r and z rows of b_hh
+        (b_hn stays inside the reset, r ⊙ (W_hn h + b_hn))."""
+        H = len(b_hh) // 3
+        return b_ih + np.concatenate([b_hh[:2 * H], np.zeros(H)])
+
     def forward(self, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> CellStep:
         pre = x @ W_ih.T
-        pre += b_ih
+        pre += self.input_bias(b_ih, b_hh)
         H = W_hh.shape[1]
         gates, h, extra = np.empty(pre.shape), np.empty(pre.shape[:-1] + (H,)), np.empty(pre.shape[:-1] + (H,))
         self.forward_into(pre, h_prev, c_prev, W_hh, b_hh, gates, h, None, extra)
         return CellStep(pre, gates, h, None, extra)
 
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
-        gh = h_prev @ W_hh.T                              # gh = W_hh h_{t−1} + b_hh (rows r, z, n)
-        gh += b_hh
+        """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry."""
+        gh = h_prev @ W_hh.T                              # W_hh h_{t−1} (rows r, z, n)
         H = W_hh.shape[1]
-        pre[..., :2 * H] += gh[..., :2 * H]
-        # r, z = σ(gi + gh); σ of the whole contiguous row costs less than of a strided slice,
+        pre[..., :2 * H] += gh[..., :2 * H]               # a_r, a_z = W_i x + b_i + W_h h_{t−1} + b_h
+        # r, z = σ(a_r), σ(a_z); σ of the whole contiguous row costs less than of a strided slice,
         # and the n block is overwritten below with n = tanh(a_n)
         sigmoid(pre, out=gates)
         r, z = gates[..., :H], gates[..., H:2 * H]
-        np.copyto(extra, gh[..., 2 * H:])                 # gh_n = W_hn h_{t−1} + b_hn
+        np.add(gh[..., 2 * H:], b_hh[2 * H:], out=extra)  # gh_n = W_hn h_{t−1} + b_hn
         pre[..., 2 * H:] += r * extra                     # a_n = W_in x + b_in + r ⊙ gh_n
         n = np.tanh(pre[..., 2 * H:], out=gates[..., 2 * H:])
         np.multiply(1.0 - z, n, out=h)                    # h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
@@ -162,14 +175,19 @@ class GRUCell:
         r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
         gh_n = extra
         d_ih = np.empty(np.broadcast_shapes(dh.shape, z.shape)[:-1] + (3 * H,))
-        da_n = d_ih[..., 2 * H:]
-        np.multiply(dh * (1.0 - z), 1.0 - n * n, out=da_n)           # ∂L/∂a_n, a_n = W_in x + b_in + r ⊙ gh_n
-        d_ih[..., :H] = da_n * gh_n * r * (1.0 - r)                  # ∂L/∂a_r
-        d_ih[..., H:2 * H] = dh * (h_prev - n) * z * (1.0 - z)       # ∂L/∂a_z
-        d_hh = d_ih.copy()
-        d_hh[..., 2 * H:] *= r                                       # reset acts after W_hn h + b_hn
-        dh_prev = dh * z                                             # ∂L/∂h_{t−1}: the direct path z ⊙ h_{t−1} …
-        dh_prev += _matmul(d_hh, W_hh)                               # … plus W_hhᵀ through the gates
+        da_r, da_z, da_n = d_ih[..., :H], d_ih[..., H:2 * H], d_ih[..., 2 * H:]
+        np.multiply(dh, 1.0 - z, out=da_n)            # ∂L/∂a_n = ∂L/∂h ⊙ (1 − z) ⊙ (1 − n²),
+        da_n *= 1.0 - n * n                           #   a_n = W_in x + b_in + r ⊙ gh_n
+        np.multiply(da_n, gh_n, out=da_r)             # ∂L/∂a_r = ∂L/∂a_n ⊙ gh_n ⊙ r(1 − r)
+        da_r *= r * (1.0 - r)
+        np.subtract(h_prev, n, out=da_z)              # ∂L/∂a_z = ∂L/∂h ⊙ (h_{t−1} − n) ⊙ z(1 − z)
+        da_z *= dh
+        da_z *= z * (1.0 - z)
+        d_hh = np.empty_like(d_ih)                    # the same, but the reset acts after W_hn h + b_hn:
+        d_hh[..., :2 * H] = d_ih[..., :2 * H]
+        np.multiply(da_n, r, out=d_hh[..., 2 * H:])   # ∂L/∂gh_n = ∂L/∂a_n ⊙ r
+        dh_prev = _matmul(d_hh, W_hh)                 # ∂L/∂h_{t−1}: W_hhᵀ through the gates …
+        dh_prev += dh * z                             # … plus the direct path z ⊙ h_{t−1}
         return Backward(d_ih, d_hh, dh_prev, None, None)
 
 
