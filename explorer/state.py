@@ -68,6 +68,13 @@ def estimate_ms(config: ExplorerConfig, fresh_params: bool = True) -> float:
     return ms
 
 
+def pass_chunk_steps(config: ExplorerConfig) -> int:
+    """Timesteps a pass job computes between two yields: about CHUNK_SECONDS of work."""
+    T, B, L, G, H = _sizes(config)
+    per_step_ms = 5e-6 * B * L * G * H * H + 0.02 * L
+    return max(1, min(T, int(CHUNK_SECONDS * 1e3 / per_step_ms)))
+
+
 def _loss_rows(config: ExplorerConfig) -> int:
     """How many steps can carry a loss (the sensitivity matrix has a row for each)."""
     if config.loss_at == "last":
@@ -165,11 +172,12 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
     stepper = new_stepper(config, params, batch)
     jacobians = {}
     if run:
+        steps = pass_chunk_steps(config)     # between yields, so a cancel is never far away
         while not stepper.forward_complete:
-            stepper.step_forward()
+            stepper.forward_steps(steps)
             yield
         while not stepper.backward_complete:
-            stepper.step_backward()
+            stepper.backward_steps(steps)
             yield
         if jacobians_affordable(config):
             index = min(batch_index, config.batch - 1)

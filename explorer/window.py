@@ -9,6 +9,7 @@ import importlib
 import json
 import pkgutil
 
+import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog,
@@ -193,6 +194,9 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState()
 
         s = self.state
+        self._canvases = self.findChildren(pg.GraphicsView)
+        s.passChanged.connect(self._settle_canvases)    # after the views' own refresh slots
+        s.selectionChanged.connect(self._settle_canvases)
         s.passChanged.connect(self._update_progress)
         s.configChanged.connect(self._update_progress)
         s.selectionChanged.connect(self._update_scrubber)
@@ -401,6 +405,13 @@ class MainWindow(QMainWindow):
 
     # --- state → window ---
     @Slot()
+    def _settle_canvases(self, *_):
+        """Apply the plots' pending range changes now. pyqtgraph applies them when a paint begins,
+        which moves the scene under the painter and makes Qt paint each changed view twice."""
+        for canvas in self._canvases:
+            if canvas.isVisible():
+                canvas.scene().prepareForPaint()
+
     def _update_progress(self, *_):
         stepper = self.state.stepper
         T = self.state.record.seq_len

@@ -71,17 +71,19 @@ class GraphView(QWidget):
         layout.addWidget(self.canvas, 1)
 
         self.shading = style.SegmentShading(self.plot)
-        # edges: one item for "no gradient", one for cut recurrent edges, N_BINS coloured levels
-        self.idle_edges = pg.PlotDataItem(connect="pairs", pen=style.pen("#c8c8c8", 1))
-        self.cut_edges = pg.PlotDataItem(connect="pairs", pen=style.pen("#a0a0a0", 1.5, Qt.PenStyle.DashLine))
+        # edges: one item for "no gradient", one for cut recurrent edges, N_BINS coloured levels;
+        # plain curve items, outside the auto-range (the nodes span the same area), for cheap updates
+        self.idle_edges = pg.PlotCurveItem(connect="pairs", pen=style.pen("#c8c8c8", 1))
+        self.cut_edges = pg.PlotCurveItem(connect="pairs", pen=style.pen("#a0a0a0", 1.5, Qt.PenStyle.DashLine))
         self.edge_bins = []
         self._width_scale = None
+        self._nodes_key = None
         for i in range(N_BINS):
-            self.edge_bins.append(pg.PlotDataItem(connect="pairs"))
+            self.edge_bins.append(pg.PlotCurveItem(connect="pairs"))
         self._set_edge_widths(1.0)
         for z, item in enumerate([self.idle_edges, self.cut_edges, *self.edge_bins]):
             item.setZValue(z - 50)
-            self.plot.addItem(item)
+            self.plot.addItem(item, ignoreBounds=True)
         self.nodes = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=None)
         self.nodes.setZValue(10)
         self.plot.addItem(self.nodes)
@@ -270,18 +272,21 @@ class GraphView(QWidget):
         done = self.node_t < r.forward_done
         kinds = np.where(self.node_row == 0, "x", np.where(self.node_row <= L, "h",
                                                           np.where(self.node_row == L + 1, "y", "L")))
-        brushes = [self._brushes["grey"]] * kinds.size
-        pens = [self._pens["off"]] * kinds.size
-        for i in np.flatnonzero(done | (kinds == "x")):
-            kind = kinds[i]
-            if kind == "y" and not has_loss[self.node_t[i]]:
-                kind = "y-"
-            brushes[i] = self._brushes[kind]
-            pens[i] = self._pens["on"]
-        symbols = np.where(kinds == "L", "s", "o")
-        self.nodes.setData(x=self.node_t.astype(float), y=self.node_row.astype(float),
-                           data=np.arange(kinds.size), brush=brushes, pen=pens, symbol=list(symbols),
-                           size=self._node_size())
+        key = (self.node_t.tobytes(), self.node_row.tobytes(), done.tobytes(), has_loss.tobytes())
+        if key != self._nodes_key:        # the nodes' look only changes with progress and the shape
+            self._nodes_key = key
+            brushes = [self._brushes["grey"]] * kinds.size
+            pens = [self._pens["off"]] * kinds.size
+            for i in np.flatnonzero(done | (kinds == "x")):
+                kind = kinds[i]
+                if kind == "y" and not has_loss[self.node_t[i]]:
+                    kind = "y-"
+                brushes[i] = self._brushes[kind]
+                pens[i] = self._pens["on"]
+            symbols = np.where(kinds == "L", "s", "o")
+            self.nodes.setData(x=self.node_t.astype(float), y=self.node_row.astype(float),
+                               data=np.arange(kinds.size), brush=brushes, pen=pens, symbol=list(symbols),
+                               size=self._node_size())
         self.node_done = done | (kinds == "x")
         self._draw_rolled()
         self.nodes.setVisible(not self._rolled)
