@@ -13,12 +13,11 @@ from .errors import RnnInputError
 
 
 def sigmoid(a, out=None):
-    """σ(a) = 1 / (1 + e^(−a)); −a is capped at 708 so e^(−a) never overflows. ``out`` may be ``a``."""
-    e = np.negative(a, out=out)
-    np.minimum(e, 708.0, out=e)
+    """σ(a) = e^a / (1 + e^a); a is capped at 708 so e^a never overflows (σ(708) is 1 in float64).
+    ``out`` may be ``a``."""
+    e = np.minimum(a, 708.0)
     np.exp(e, out=e)
-    e += 1.0
-    return np.reciprocal(e, out=e)
+    return np.divide(e, e + 1.0, out=e if out is None else out)
 
 
 def _tanh_derivative(a, h, out=None):

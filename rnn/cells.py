@@ -159,8 +159,7 @@ class GRUCell:
         gh = h_prev @ W_hh.T                              # W_hh h_{t−1} (rows r, z, n)
         H = W_hh.shape[1]
         pre[..., :2 * H] += gh[..., :2 * H]               # a_r, a_z = W_i x + b_i + W_h h_{t−1} + b_h
-        # r, z = σ(a_r), σ(a_z), computed on a contiguous copy: cheaper than in place on the strided slice
-        np.copyto(gates[..., :2 * H], sigmoid(pre[..., :2 * H]))
+        sigmoid(pre[..., :2 * H], out=gates[..., :2 * H])    # r, z = σ(a_r), σ(a_z)
         r, z = gates[..., :H], gates[..., H:2 * H]
         np.add(gh[..., 2 * H:], b_hh[2 * H:], out=extra)  # gh_n = W_hn h_{t−1} + b_hn
         pre[..., 2 * H:] += r * extra                     # a_n = W_in x + b_in + r ⊙ gh_n
