@@ -41,7 +41,7 @@ SYNC_LIMIT_MS = 20.0          # passes estimated below this run on the GUI threa
 CHUNK_SECONDS = 0.045         # training hands results to the GUI at most ~22 times a second
 SAMPLE_SECONDS = 0.5          # and fresh sampled names at most twice a second
 JACOBIAN_LIMIT = 6e7          # T·L·size³ above this (≈ 0.1 s): Jacobian norms are not computed (NaN)
-SENSITIVITY_LIMIT = 1.5e9     # loss steps·T·B·G·H² above this (≈ 0.2 s): no sensitivity matrix
+SENSITIVITY_LIMIT = 3e9       # loss steps·T·B·G·H² above this (≈ 0.2 s): no sensitivity matrix
 N_SAMPLES = 5
 
 
@@ -56,15 +56,14 @@ def estimate_ms(config: ExplorerConfig, fresh_params: bool = True) -> float:
     """Rough wall time of one recorded pass: forward, backward, sensitivity matrix, per-step
     Jacobian norms and, for new weights, the regime (ρ and σ_max of every W_hh block)."""
     T, B, L, G, H = _sizes(config)
-    per_step = T * L * (0.2 if G == 1 else 0.3) + (0.4 * T if config.task_object.loss == "xent" else 0.0)
-    ms = per_step + 5e-6 * T * B * L * G * H * H
+    ms = T * L * (0.05 if G == 1 else 0.1) + 6e-7 * T * B * L * G * H * H
     if sensitivity_affordable(config):
-        ms += 1.4e-7 * T * _loss_rows(config) * B * G * H * H
+        ms += 6e-8 * T * _loss_rows(config) * B * G * H * H
     if jacobians_affordable(config):
         size = 2 * H if G == 4 else H
-        ms += 2e-6 * T * L * size ** 3
+        ms += 1.1e-6 * T * L * size ** 3
     if fresh_params:
-        ms += 4e-5 * L * G * H ** 3
+        ms += 3.2e-6 * L * G * H ** 3
     return ms
 
 
