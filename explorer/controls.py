@@ -389,12 +389,16 @@ class ControlPanel(QWidget):
         by_group = {}
         for name, error in self._refused.items():
             by_group.setdefault(self.field_group[name], []).append(f"{LABELS[name]}: {error}")
+        # set only what changed: a re-set style sheet repolishes and repaints every control
         for title, label in self.errors.items():
             text = "\n".join(by_group.get(title, []))
-            label.setText(text)
+            if text != label.text():
+                label.setText(text)
             label.setVisible(bool(text))
         for name, w in self.widgets.items():
-            w.setStyleSheet("background: #ffe0e0;" if name in self._refused and not isinstance(w, QCheckBox) else "")
+            sheet = "background: #ffe0e0;" if name in self._refused and not isinstance(w, QCheckBox) else ""
+            if sheet != w.styleSheet():
+                w.setStyleSheet(sheet)
 
     def sync(self):
         """Show the state's requested configuration (signals blocked: no write-back)."""
@@ -404,6 +408,8 @@ class ControlPanel(QWidget):
             for name, w in self.widgets.items():
                 if self._flushing and name in self._refused:
                     continue
+                if self._same(name, self.value(name), getattr(config, name)):
+                    continue                 # re-setting an equal value still repaints the control
                 w.blockSignals(True)
                 try:
                     self._set_value(name, getattr(config, name))

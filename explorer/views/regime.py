@@ -70,13 +70,19 @@ class RegimeBadge(QWidget):
     def refresh(self):
         reg = self.state.regime
         self.regime = reg
+        # set only what changed: a new style sheet or text re-lays out the whole control panel
+        text = badge_html(reg.sigma_max, reg.radius, reg.gamma, reg.verdict)
+        if text != self.label.text():
+            self.label.setText(text)
         background, color = badge_colors(reg.verdict)
-        self.label.setText(badge_html(reg.sigma_max, reg.radius, reg.gamma, reg.verdict))
-        self.label.setStyleSheet(f"QLabel {{ background: {background}; color: {color}; "
-                                 f"border: 1px solid {color}; border-radius: 6px; padding: 4px 8px; }}")
+        sheet = (f"QLabel {{ background: {background}; color: {color}; "
+                 f"border: 1px solid {color}; border-radius: 6px; padding: 4px 8px; }}")
+        if sheet != self.label.styleSheet():
+            self.label.setStyleSheet(sheet)
         tip = f"<p><b>{html.escape(reg.verdict)}</b><br>{html.escape(reg.explanation)}</p><p>{THEOREM}</p>"
-        self.setToolTip(tip)
-        self.label.setToolTip(tip)
+        if tip != self.toolTip():
+            self.setToolTip(tip)
+            self.label.setToolTip(tip)
 
     def text(self) -> str:
         return self.label.text()
