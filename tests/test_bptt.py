@@ -124,6 +124,35 @@ def test_stepping_by_hand_equals_run_bptt(cell, truncation):
     assert_same_recordings(r, final)
 
 
+@pytest.mark.parametrize("truncation", ["full", "tbptt23", "random"])
+@pytest.mark.parametrize("cell", CELLS, ids=lambda c: "-".join(c))
+@pytest.mark.parametrize("chunk", [2, 3, 5])
+def test_stepping_in_chunks_equals_run_bptt(cell, truncation, chunk):
+    """The window computes a pass in chunks of steps and visits; the numbers are the same."""
+    spec, params, inputs, targets, options = make(*cell, T=8)
+    trunc = TRUNCATIONS[truncation]
+    final = run_bptt(spec, params, inputs, targets, truncation=trunc, seed=3, **options)
+    stepper = BPTT(spec, params, inputs, targets, truncation=trunc, seed=3, **options)
+    steps = []
+    while not stepper.forward_complete:
+        done = stepper.forward_done
+        block = stepper.forward_steps(chunk)
+        assert list(block) == list(range(done, min(8, done + chunk)))
+        steps += block
+    assert steps == list(range(8))
+    with pytest.raises(RuntimeError):
+        stepper.forward_steps(chunk)
+    visits = []
+    while not stepper.backward_complete:
+        made = stepper.backward_steps(chunk)
+        assert 1 <= len(made) <= chunk
+        visits += made
+    assert visits == stepper.plan
+    with pytest.raises(RuntimeError):
+        stepper.backward_steps(chunk)
+    assert_same_recordings(stepper.record, final)
+
+
 def test_finish_equals_run_bptt_and_sweeps_run_backwards():
     spec, params, inputs, targets, options = make("gru", layers=1, T=9)
     trunc = Truncation("tbptt", 2, 4)

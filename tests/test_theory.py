@@ -136,6 +136,25 @@ def test_gamma_is_the_sup_of_the_derivative(name):
     np.testing.assert_allclose(act.derivative(a, act(a)), phi_prime(name, a), atol=1e-15)
 
 
+def test_sigmoid_is_exact_to_a_few_ulps_and_saturates_without_warnings():
+    """σ is computed as e^a / (1 + e^a) with a capped; checked against extended precision."""
+    from rnn.activations import sigmoid
+    a = np.concatenate([np.linspace(-40, 40, 80001), [-1e300, -800.0, 708.0, 709.0, 800.0, 1e300]])
+    with np.errstate(all="raise"):                     # no overflow, underflow is allowed below
+        with np.errstate(under="ignore"):
+            got = sigmoid(a)
+    wide = a.astype(np.longdouble)
+    with np.errstate(over="ignore"):
+        reference = (1 / (1 + np.exp(-wide))).astype(np.float64)
+    finite = reference > 1e-300
+    ulps = np.abs(got[finite] - reference[finite]) / np.spacing(reference[finite])
+    assert ulps.max() <= 4
+    assert got[-3:].tolist() == [1.0, 1.0, 1.0] and got[-6] == 0.0
+    out = np.array([0.0, np.nan, -np.inf, np.inf])
+    sigmoid(out, out=out)                               # in place, NaN propagates
+    assert out[0] == 0.5 and np.isnan(out[1]) and out[2] == 0.0 and out[3] == 1.0
+
+
 # --------------------------------------------------------------------------- jacobian_norms
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
