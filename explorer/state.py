@@ -38,7 +38,8 @@ PASS_FIELDS = ("loss_at", "truncation", "k1", "k2")
 OPTIMIZER_FIELDS = ("optimizer", "lr")
 TRAINING_FIELDS = ("optimizer", "lr", "clip_mode", "clip_threshold", "loss_at", "truncation", "k1", "k2")
 SYNC_LIMIT_MS = 20.0          # passes estimated below this run on the GUI thread
-CHUNK_SECONDS = 0.045         # training hands results to the GUI at most ~22 times a second
+CHUNK_SECONDS = 0.045         # training hands the GUI a chunk to draw this often (~22 per second)
+DISPLAY_SECONDS = 0.5         # and, with one in so many of them, a new pass for the network views
 SAMPLE_SECONDS = 0.5          # and fresh sampled names at most twice a second
 JACOBIAN_LIMIT = 6e7          # T·L·size³ above this (≈ 0.1 s): Jacobian norms are not computed (NaN)
 SENSITIVITY_LIMIT = 3e9       # loss steps·T·B·G·H² above this (≈ 0.2 s): no sensitivity matrix
@@ -136,7 +137,8 @@ class TrainingChunk:
     updates: list                      # Update records (without their recordings)
     params: dict                       # snapshot after the last update
     optimizer: object                  # snapshot of the optimizer's state
-    display: PassResult                # the display batch's pass with those parameters
+    display: PassResult | None         # the display batch's pass with those parameters (None: the
+                                       # network views keep the last one; only the curves move)
     samples: list | None = None        # sampled names (names task only)
     stop_reason: str = ""              # why training paused (a breakpoint), if it did
     stop_level: str = "warning"
@@ -214,17 +216,20 @@ def training_job(config: ExplorerConfig, params: dict, optimizer, batch, *, step
                     compare_full=not truncation.is_full, start_step=start_step)
     names = isinstance(task, NamesTask)
     pending, last_chunk, last_sample, samples = [], time.monotonic(), 0.0, None
-    drawn = threading.Event()          # back-pressure: no new chunk until the GUI drew the last one
-    drawn.set()
-    pace = {"gui": 0.0, "display": 0.0}  # seconds the GUI took to draw a chunk, and the display pass
+    drawn = threading.Event()          # set by the GUI once it has drawn the chunk handed to it
+    pace = {"gui": 0.0, "display": 0.0}  # seconds the GUI takes to draw a chunk, and the display pass
+    last_display = time.monotonic()
 
     def chunk(reason="", level="warning", finished=False):
-        nonlocal samples, last_sample
+        nonlocal samples, last_sample, last_display
         snapshot = {name: value.copy() for name, value in params.items()}
-        started = time.monotonic()
-        display = drain(compute_pass(config, snapshot, batch, reinitialise=False, resample=False,
-                                     batch_index=batch_index, with_regime=True))
-        pace["display"] = time.monotonic() - started
+        display = None
+        # the network views get a new pass a few times a second (at most a fifth of the time)
+        if finished or time.monotonic() - last_display >= max(DISPLAY_SECONDS, 4.0 * pace["display"]):
+            started = last_display = time.monotonic()
+            display = drain(compute_pass(config, snapshot, batch, reinitialise=False, resample=False,
+                                         batch_index=batch_index, with_regime=True))
+            pace["display"] = time.monotonic() - started
         new_samples = None
         if names and (finished or time.monotonic() - last_sample >= SAMPLE_SECONDS):
             new_samples = sample_names(spec, snapshot, task, seed=start_step + len(pending))
@@ -249,12 +254,15 @@ def training_job(config: ExplorerConfig, params: dict, optimizer, batch, *, step
                       f"(‖g‖ = {update.grad_norm:.4g}, threshold {config.clip_threshold:g}); training paused.")
         if reason:
             return chunk(reason, level, finished=True)
-        # refresh as often as CHUNK_SECONDS allows, but leave training at least half the time
-        interval = max(CHUNK_SECONDS, 1.5 * pace["gui"], 4.0 * pace["display"])
-        if drawn.is_set() and time.monotonic() - last_chunk >= interval:
+        # a chunk every CHUNK_SECONDS (or twice the GUI's drawing time: training keeps at least half
+        # the time); training waits while the GUI draws, for a training thread running meanwhile
+        # would take the GIL from the GUI at every call into Qt and stretch a 10 ms redraw tenfold
+        if time.monotonic() - last_chunk >= max(CHUNK_SECONDS, 2.0 * pace["gui"]):
+            last_chunk = time.monotonic()
             yield chunk()
             pending.clear()
-            last_chunk = time.monotonic()
+            while not drawn.wait(0.02):
+                yield None               # still cancellable while waiting
         else:
             yield None
     return chunk(finished=True)
@@ -638,26 +646,29 @@ class AppState(QObject):
         started = time.monotonic()
         for update in chunk.updates:
             self.history.append(update)
-        display = chunk.display
         self.params, self.optimizer = chunk.params, chunk.optimizer
-        self.batch, self.stepper = display.batch, display.stepper
-        self._jacobian_cache = dict(display.jacobians)
-        self._regime = display.regime
+        display = chunk.display
+        if display is not None:
+            self.batch, self.stepper = display.batch, display.stepper
+            self._jacobian_cache = dict(display.jacobians)
+            self._regime = display.regime
         if chunk.samples is not None:
             self.samples = chunk.samples
-        self.paramsChanged.emit()
+        if display is not None:
+            self.paramsChanged.emit()
         self.historyChanged.emit()
         if chunk.samples is not None:
             self.samplesChanged.emit()
-        self.passChanged.emit()
+        if display is not None:
+            self.passChanged.emit()
         if chunk.stop_reason:
             self.message.emit(chunk.stop_reason, chunk.stop_level)
             self.breakpointHit.emit(chunk.stop_reason, chunk.stop_level)
         if chunk.ack is not None:   # after the views' queued repaints
 
             def drawn(ack=chunk.ack, pace=chunk.pace):
-                if pace is not None:
-                    pace["gui"] = time.monotonic() - started
+                if pace is not None:  # a running mean: one slow redraw (new weights drawn) is no trend
+                    pace["gui"] = 0.8 * pace["gui"] + 0.2 * (time.monotonic() - started)
                 ack.set()
             QTimer.singleShot(0, drawn)
 

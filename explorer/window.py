@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self._canvases = self.findChildren(pg.GraphicsView)
         s.passChanged.connect(self._settle_canvases)    # after the views' own refresh slots
         s.selectionChanged.connect(self._settle_canvases)
+        s.historyChanged.connect(self._settle_canvases)
         s.passChanged.connect(self._update_progress)
         s.configChanged.connect(self._update_progress)
         s.selectionChanged.connect(self._update_scrubber)

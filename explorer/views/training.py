@@ -64,6 +64,7 @@ class TrainingView(style.CanvasView):
 
         self._was_empty = True
         self._symbols = None
+        self._lowest = None
         state.historyChanged.connect(self.refresh)
         self.refresh()
 
@@ -90,9 +91,11 @@ class TrainingView(style.CanvasView):
         self.cos_plot.setVisible(has_cosine)
         self.grad_plot.setVisible(not empty)
         lowest = self.cos_plot if has_cosine else self.loss_plot if empty else self.grad_plot
-        for plot in (self.loss_plot, self.grad_plot):
-            plot.getAxis("bottom").showLabel(plot is lowest)
-            plot.getAxis("bottom").setStyle(showValues=plot is lowest)
+        if lowest is not self._lowest:   # (re-styling an axis redraws it: only when this changes)
+            self._lowest = lowest
+            for plot in (self.loss_plot, self.grad_plot):
+                plot.getAxis("bottom").showLabel(plot is lowest)
+                plot.getAxis("bottom").setStyle(showValues=plot is lowest)
         symbols = x.size <= 60          # a few updates: markers, so even a single point shows
         if symbols != self._symbols:
             self._symbols = symbols
