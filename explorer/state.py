@@ -294,6 +294,7 @@ class AppState(QObject):
         self.training = False
         self._after_pass = None          # ("train", steps) to start once a pending pass lands
         self._job_kind = None            # "pass" | "train" | "finish" while the worker is busy
+        self._display_stale = False      # the views' pass is older than the trained parameters
         self.config = self.requested = config
         self.optimizer = make_optimizer(config.optimizer, config.lr)
         result = drain(compute_pass(config, None, None, reinitialise=True, resample=True))
@@ -579,6 +580,8 @@ class AppState(QObject):
             self.paramsChanged.emit()
             self.historyChanged.emit()
             self.samplesChanged.emit()
+        elif result.regime is not None:
+            self.paramsChanged.emit()          # the regime of trained weights, measured again
         self.select()
         self.passChanged.emit()
         if self._after_pass is not None and self.requested == self.config:
@@ -639,6 +642,11 @@ class AppState(QObject):
         self.worker.cancel()
         self._job_kind = None
         self._set_training(False)
+        if self._display_stale:   # the views show a pass from a few updates back: bring them up to date
+            self._display_stale = False
+            config, params, batch, index = self.config, self.params, self.batch, self.selection.batch_index
+            self._submit_pass(config, lambda: compute_pass(config, params, batch, reinitialise=False,
+                                                           resample=False, batch_index=index, with_regime=True))
         if not quiet:
             self.message.emit(f"Training paused after update {len(self.history)}.", "info")
 
@@ -648,6 +656,7 @@ class AppState(QObject):
             self.history.append(update)
         self.params, self.optimizer = chunk.params, chunk.optimizer
         display = chunk.display
+        self._display_stale = display is None
         if display is not None:
             self.batch, self.stepper = display.batch, display.stepper
             self._jacobian_cache = dict(display.jacobians)

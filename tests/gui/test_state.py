@@ -205,6 +205,22 @@ def test_continuous_training_pauses_and_resumes(qtbot, state):
     assert not state.training
 
 
+def test_live_training_moves_the_curves_every_chunk_and_the_views_catch_up_on_pause(qtbot, state):
+    passes, chunks = [], []
+    state.passChanged.connect(lambda: passes.append(len(state.history)))
+    state.historyChanged.connect(lambda: chunks.append(len(state.history)))
+    state.start_training()
+    qtbot.waitUntil(lambda: len(chunks) >= 8, timeout=20_000)
+    during = len(passes)
+    state.pause_training()
+    settle(qtbot, state)
+    assert during < len(chunks)        # the network views get a new pass less often than the curves
+    assert passes[-1] == len(state.history)
+    # what the views draw is the pass of the parameters training stopped with
+    assert all(np.array_equal(state.stepper.params[k], state.params[k]) for k in state.params)
+    assert_consistent(state)
+
+
 def test_nan_pauses_training_and_keeps_the_last_finite_parameters(qtbot, state):
     hits, messages = [], []
     state.breakpointHit.connect(lambda text, level: hits.append((level, text)))
