@@ -19,6 +19,9 @@ TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<
            f"Right-click → Export saves PNG/SVG/CSV.")
 
 
+DENSE_UPDATES = 400
+
+
 def _fast(item: pg.PlotDataItem) -> pg.PlotDataItem:
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
@@ -97,10 +100,13 @@ class TrainingView(style.CanvasView):
                 plot.getAxis("bottom").showLabel(plot is lowest)
                 plot.getAxis("bottom").setStyle(showValues=plot is lowest)
         symbols = x.size <= 60          # a few updates: markers, so even a single point shows
-        if symbols != self._symbols:
-            self._symbols = symbols
-            for curve, colour in ((self.loss_curve, style.CURVE_BLUE), (self.grad_curve, "#555555"),
-                                  (self.cos_curve, "#2e8b57")):
+        dense = x.size > DENSE_UPDATES  # many: a band of hairlines (Qt draws wider lines far slower)
+        if (symbols, dense) != self._symbols:
+            self._symbols = symbols, dense
+            curves = ((self.loss_curve, style.CURVE_BLUE, 2), (self.grad_curve, "#555555", 1.5),
+                      (self.cos_curve, "#2e8b57", 2))
+            for curve, colour, width in curves:
+                curve.setPen(style.pen(colour, 1 if dense else width))
                 curve.setSymbol("o" if symbols else None)
                 curve.setSymbolSize(5)
                 curve.setSymbolBrush(colour)
