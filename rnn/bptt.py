@@ -286,8 +286,9 @@ class BPTT:
         cell, has_c, shared = self.cell, r.c is not None, r.d_hh is r.d_ih
         L, top, W_hy = len(self._layers), len(self._layers) - 1, self._readout[0]
         carry_h, carry_c = self._carry_h, self._carry_c
-        readout = r.dyhat[[t for _, t in visits]] @ W_hy   # W_hyᵀ ∂ℓ_t/∂ŷ_t of the visited steps
-        for v, (seg_index, t) in enumerate(visits):
+        first = min(t for _, t in visits)         # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
+        readout = r.dyhat[first:max(t for _, t in visits) + 1] @ W_hy
+        for seg_index, t in visits:
             seg = self.segments[seg_index]
             if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
                 zero = np.zeros((self._B, self.spec.hidden_size))
@@ -299,7 +300,7 @@ class BPTT:
                 W_ih, W_hh = self._layers[l][:2]
                 dh = carry_h[l]
                 if l == top and seg.loss_start <= t:
-                    dh = dh + readout[v]
+                    dh = dh + readout[t - first]
                 if dx_above is not None:
                     dh = dh + dx_above
                 h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]

@@ -415,3 +415,16 @@ def test_step_contributions_sum_to_the_gradients(cell):
         assert parts.shape == (rec.seq_len, *g.shape)
         np.testing.assert_allclose(parts.sum(axis=0), g, rtol=1e-12, atol=1e-15)
     assert run_bptt(spec, params, inputs, targets, with_sensitivity=False, **options).sensitivity is None
+
+
+def test_overlapping_windows_do_not_multiply_memory():
+    """TBPTT(1, T) visits each step up to T times; the pass still needs memory in T, not T²."""
+    import tracemalloc
+    spec, params, inputs, targets, options = make("rnn", layers=1, T=200, B=8, H=32)
+    tracemalloc.start()
+    run_bptt(spec, params, inputs, targets, truncation=Truncation("tbptt", 1, 200),
+             with_sensitivity=False, **options)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    one_array = 200 * 8 * 32 * 8                      # bytes of one (T, B, H) float64 array
+    assert peak < 30 * one_array                      # ~20 100 visits: a per-visit buffer would be 100×
