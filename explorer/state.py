@@ -203,9 +203,11 @@ def training_seed(config: ExplorerConfig, start_step: int) -> int:
 
 
 def training_job(config: ExplorerConfig, params: dict, optimizer, batch, *, steps: int,
-                 start_step: int, batch_index: int = 0):
-    """Job: train a copy of ``params``; yield a :class:`TrainingChunk` at most every CHUNK_SECONDS
-    and when a breakpoint pauses training; return the final chunk."""
+                 start_step: int, batch_index: int = 0, live: bool = True):
+    """Job: train a copy of ``params``; yield a :class:`TrainingChunk` about every CHUNK_SECONDS
+    and when a breakpoint pauses training; return the final chunk. ``live``: a GUI draws each
+    chunk and acknowledges it (without one, as when drained on the GUI thread, only the final
+    chunk is made)."""
     spec, task = config.spec(), config.task_object
     params = {name: value.copy() for name, value in params.items()}
     optimizer = copy.deepcopy(optimizer)
@@ -257,7 +259,7 @@ def training_job(config: ExplorerConfig, params: dict, optimizer, batch, *, step
         # a chunk every CHUNK_SECONDS (or twice the GUI's drawing time: training keeps at least half
         # the time); training waits while the GUI draws, for a training thread running meanwhile
         # would take the GIL from the GUI at every call into Qt and stretch a 10 ms redraw tenfold
-        if time.monotonic() - last_chunk >= max(CHUNK_SECONDS, 2.0 * pace["gui"]):
+        if live and time.monotonic() - last_chunk >= max(CHUNK_SECONDS, 2.0 * pace["gui"]):
             last_chunk = time.monotonic()
             yield chunk()
             pending.clear()
@@ -483,12 +485,13 @@ class AppState(QObject):
         self.worker.cancel()
         continuous = steps is None
         config = self.config
-        job = lambda: training_job(config, self.params, self.optimizer, self.batch,
-                                   steps=10**9 if continuous else steps, start_step=len(self.history),
-                                   batch_index=self.selection.batch_index)
+        job = lambda live=True: training_job(config, self.params, self.optimizer, self.batch,
+                                             steps=10**9 if continuous else steps,
+                                             start_step=len(self.history),
+                                             batch_index=self.selection.batch_index, live=live)
         if not continuous and steps * estimate_ms(config) * (2.5 if not config.truncation_rule().is_full else 1.5) \
                 <= SYNC_LIMIT_MS:
-            self._apply_chunk(drain(job()))
+            self._apply_chunk(drain(job(live=False)))
             return
         self._job_kind = "train"
         self.worker.submit(job, on_finished=self._training_finished, on_progress=self._apply_chunk,

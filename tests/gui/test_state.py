@@ -205,6 +205,20 @@ def test_continuous_training_pauses_and_resumes(qtbot, state):
     assert not state.training
 
 
+def test_a_few_updates_on_the_gui_thread_never_wait_for_a_redraw(state, monkeypatch):
+    """Short runs are drained on the GUI thread, where nobody acknowledges chunks: even when a
+    chunk falls due at every update, the run must finish (a live run would wait for the GUI)."""
+    import faulthandler
+    import explorer.state as state_module
+    monkeypatch.setattr(state_module, "CHUNK_SECONDS", 0.0)
+    faulthandler.dump_traceback_later(60, exit=True)    # a hang fails the run instead of stalling it
+    try:
+        state.start_training(5)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert len(state.history) == 5 and not state.training
+
+
 def test_live_training_moves_the_curves_every_chunk_and_the_views_catch_up_on_pause(qtbot, state):
     passes, chunks = [], []
     state.passChanged.connect(lambda: passes.append(len(state.history)))
