@@ -10,7 +10,8 @@ controls show); ``config`` is the one that ``params``, ``batch`` and ``record`` 
 attribute is replaced before any signal is emitted, so a view never sees a half-updated state.
 
 Small passes run synchronously (cost estimate below ``SYNC_LIMIT_MS``); larger ones, training and
-anything else slow run as generator jobs on :class:`explorer.worker.Worker`.
+anything else slow run as generator jobs on :class:`explorer.worker.Worker`. Live training itself
+runs in a child process (:mod:`explorer.trainer`); its job relays what the child sends.
 """
 
 import copy
@@ -31,6 +32,7 @@ from rnn.tasks import TASKS, NamesTask
 from rnn.training import train
 
 from .config import NETWORK_FIELDS, ExplorerConfig
+from .trainer import TrainingProcess, stop_reason
 from .worker import Worker, drain
 
 BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
@@ -38,7 +40,7 @@ PASS_FIELDS = ("loss_at", "truncation", "k1", "k2")
 OPTIMIZER_FIELDS = ("optimizer", "lr")
 TRAINING_FIELDS = ("optimizer", "lr", "clip_mode", "clip_threshold", "loss_at", "truncation", "k1", "k2")
 SYNC_LIMIT_MS = 20.0          # passes estimated below this run on the GUI thread
-CHUNK_SECONDS = 0.045         # training hands the GUI a chunk to draw this often (~22 per second)
+CHUNK_SECONDS = 0.04          # training hands the GUI a chunk to draw this often (~24 per second)
 DISPLAY_SECONDS = 0.5         # and, with one in so many of them, a new pass for the network views
 SAMPLE_SECONDS = 0.5          # and fresh sampled names at most twice a second
 JACOBIAN_LIMIT = 6e7          # T·L·size³ above this (≈ 0.1 s): Jacobian norms are not computed (NaN)
@@ -202,72 +204,79 @@ def training_seed(config: ExplorerConfig, start_step: int) -> int:
     return int((config.seed * 1_000_003 + start_step * 7919) % 2**31)
 
 
+class _Chunks:
+    """Makes the :class:`TrainingChunk` s of one training run: a display pass for the network
+    views a few times a second, sampled names twice a second (names task), the curves every time."""
+
+    def __init__(self, config: ExplorerConfig, batch, batch_index: int, start_step: int):
+        self.config, self.batch, self.batch_index, self.start_step = config, batch, batch_index, start_step
+        self.names = isinstance(config.task_object, NamesTask)
+        self.pace = {"gui": 0.0, "display": 0.0}   # seconds the GUI takes to draw one, the display pass
+        self.last_display = self.last_sample = time.monotonic()
+
+    def make(self, updates, params, optimizer, reason="", level="warning", finished=False):
+        config, now = self.config, time.monotonic()
+        display = samples = None
+        if finished or now - self.last_display >= max(DISPLAY_SECONDS, 4.0 * self.pace["display"]):
+            self.last_display = now
+            display = drain(compute_pass(config, params, self.batch, reinitialise=False, resample=False,
+                                         batch_index=self.batch_index, with_regime=True))
+            self.pace["display"] = time.monotonic() - now
+        if self.names and (finished or now - self.last_sample >= SAMPLE_SECONDS):
+            steps_done = updates[-1].step if updates else self.start_step
+            samples = sample_names(config.spec(), params, config.task_object, seed=steps_done)
+            self.last_sample = now
+        return TrainingChunk(list(updates), params, optimizer, display, samples, reason, level,
+                             finished, threading.Event(), self.pace)
+
+
 def training_job(config: ExplorerConfig, params: dict, optimizer, batch, *, steps: int,
                  start_step: int, batch_index: int = 0, live: bool = True):
-    """Job: train a copy of ``params``; yield a :class:`TrainingChunk` about every CHUNK_SECONDS
-    and when a breakpoint pauses training; return the final chunk. ``live``: a GUI draws each
-    chunk and acknowledges it (without one, as when drained on the GUI thread, only the final
-    chunk is made)."""
-    spec, task = config.spec(), config.task_object
-    params = {name: value.copy() for name, value in params.items()}
-    optimizer = copy.deepcopy(optimizer)
-    truncation = config.truncation_rule()
-    updates = train(spec, params, task, optimizer, steps=steps, seq_len=config.seq_len,
-                    batch_size=config.batch, truncation=truncation, clip_mode=config.clip_mode,
-                    clip_threshold=config.clip_threshold, seed=training_seed(config, start_step),
-                    compare_full=not truncation.is_full, start_step=start_step)
-    names = isinstance(task, NamesTask)
-    pending, last_chunk, last_sample, samples = [], time.monotonic(), 0.0, None
-    drawn = threading.Event()          # set by the GUI once it has drawn the chunk handed to it
-    pace = {"gui": 0.0, "display": 0.0}  # seconds the GUI takes to draw a chunk, and the display pass
-    last_display = time.monotonic()
+    """Job: train from ``params`` (left untouched); return the final :class:`TrainingChunk`.
 
-    def chunk(reason="", level="warning", finished=False):
-        nonlocal samples, last_sample, last_display
-        snapshot = {name: value.copy() for name, value in params.items()}
-        display = None
-        # the network views get a new pass a few times a second (at most a fifth of the time)
-        if finished or time.monotonic() - last_display >= max(DISPLAY_SECONDS, 4.0 * pace["display"]):
-            started = last_display = time.monotonic()
-            display = drain(compute_pass(config, snapshot, batch, reinitialise=False, resample=False,
-                                         batch_index=batch_index, with_regime=True))
-            pace["display"] = time.monotonic() - started
-        new_samples = None
-        if names and (finished or time.monotonic() - last_sample >= SAMPLE_SECONDS):
-            new_samples = sample_names(spec, snapshot, task, seed=start_step + len(pending))
-            last_sample = time.monotonic()
-        drawn.clear()
-        return TrainingChunk(list(pending), snapshot, copy.deepcopy(optimizer), display,
-                             new_samples, reason, level, finished, drawn, pace)
+    ``live``: the run goes in a child process (:mod:`explorer.trainer`) and a chunk is yielded
+    about every CHUNK_SECONDS for the GUI to draw, the next only once the GUI has acknowledged it.
+    Otherwise (a few updates drained on the GUI thread) it trains here and yields nothing.
+    """
+    chunks = _Chunks(config, batch, batch_index, start_step)
+    seed = training_seed(config, start_step)
+    if not live:
+        params, optimizer = {name: value.copy() for name, value in params.items()}, copy.deepcopy(optimizer)
+        truncation, done = config.truncation_rule(), []
+        for update in train(config.spec(), params, config.task_object, optimizer, steps=steps,
+                            seq_len=config.seq_len, batch_size=config.batch, truncation=truncation,
+                            clip_mode=config.clip_mode, clip_threshold=config.clip_threshold, seed=seed,
+                            compare_full=not truncation.is_full, start_step=start_step):
+            done.append(replace(update, record=None))
+            reason = stop_reason(config, update)
+            if reason is not None:
+                return chunks.make(done, params, optimizer, *reason, finished=True)
+        return chunks.make(done, params, optimizer, finished=True)
 
-    for update in updates:
-        pending.append(replace(update, record=None))
-        reason, level = "", "warning"
-        if not update.finite:
-            # always a breakpoint: the engine never applies a non-finite update and stops
-            reason = (f"NaN/Inf in {update.where_nonfinite} at update {update.step}: training paused. "
-                      f"The parameters are kept from update {update.step - 1}, the last finite ones.")
-            level = "error"
-        elif config.break_on_norm and update.grad_norm > config.break_norm:
-            reason = (f"Breakpoint: ‖g‖ = {update.grad_norm:.4g} > {config.break_norm:g} "
-                      f"at update {update.step}; training paused.")
-        elif config.break_on_clip and update.clipped:
-            reason = (f"Breakpoint: the gradient was clipped at update {update.step} "
-                      f"(‖g‖ = {update.grad_norm:.4g}, threshold {config.clip_threshold:g}); training paused.")
-        if reason:
-            return chunk(reason, level, finished=True)
-        # a chunk every CHUNK_SECONDS (or twice the GUI's drawing time: training keeps at least half
-        # the time); training waits while the GUI draws, for a training thread running meanwhile
-        # would take the GIL from the GUI at every call into Qt and stretch a 10 ms redraw tenfold
-        if live and time.monotonic() - last_chunk >= max(CHUNK_SECONDS, 2.0 * pace["gui"]):
-            last_chunk = time.monotonic()
-            yield chunk()
-            pending.clear()
-            while not drawn.wait(0.02):
-                yield None               # still cancellable while waiting
-        else:
-            yield None
-    return chunk(finished=True)
+    process = TrainingProcess(config, config.task_object, params, optimizer, steps=steps,
+                              start_step=start_step, seed=seed, send_seconds=CHUNK_SECONDS / 3)
+    try:
+        pending, last_chunk = [], time.monotonic()
+        while True:
+            for kind, *message in process.receive(timeout=0.01):
+                if kind == "error":
+                    raise RuntimeError(f"training failed in its process:\n{message[0]}")
+                pending += message[0]
+                params, optimizer = message[1], message[2]
+                if kind == "paused":
+                    return chunks.make(pending, params, optimizer, *message[3:], finished=True)
+                if kind == "done":
+                    return chunks.make(pending, params, optimizer, finished=True)
+            if pending and time.monotonic() - last_chunk >= CHUNK_SECONDS:
+                last_chunk = time.monotonic()
+                chunk, pending = chunks.make(pending, params, optimizer), []
+                yield chunk
+                while not chunk.ack.wait(0.02):   # one chunk at a time: the next once this is drawn
+                    yield None                    # (cancellable meanwhile)
+            else:
+                yield None
+    finally:
+        process.stop()
 
 
 # --------------------------------------------------------------------------- the state

@@ -205,6 +205,27 @@ def test_continuous_training_pauses_and_resumes(qtbot, state):
     assert not state.training
 
 
+def test_live_training_in_its_process_is_the_engine_loop(qtbot, state):
+    """Continuous training runs in a child process; what lands is exactly the engine's own run."""
+    assert state.set_config(task="sine", hidden=6, optimizer="adam", lr=0.01, clip_mode="norm",
+                            clip_threshold=0.5, truncation="tbptt")
+    start = {k: v.copy() for k, v in state.params.items()}
+    state.start_training()
+    qtbot.waitUntil(lambda: len(state.history) >= 30, timeout=20_000)
+    state.pause_training()
+    settle(qtbot, state)
+    n, c = len(state.history), state.config
+    params = {k: v.copy() for k, v in start.items()}
+    optimizer = make_optimizer(c.optimizer, c.lr)
+    truncation = c.truncation_rule()
+    updates = list(train(c.spec(), params, c.task_object, optimizer, steps=n, seq_len=c.seq_len,
+                         batch_size=c.batch, truncation=truncation, clip_mode=c.clip_mode,
+                         clip_threshold=c.clip_threshold, seed=training_seed(c, 0), compare_full=True))
+    assert np.array_equal(state.history.loss, [u.loss for u in updates])
+    assert np.array_equal(state.history.cosine, [u.cosine_to_full for u in updates])
+    assert all(np.array_equal(state.params[k], params[k]) for k in params)
+
+
 def test_a_few_updates_on_the_gui_thread_never_wait_for_a_redraw(state, monkeypatch):
     """Short runs are drained on the GUI thread, where nobody acknowledges chunks: even when a
     chunk falls due at every update, the run must finish (a live run would wait for the GUI)."""
