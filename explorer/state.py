@@ -146,7 +146,6 @@ class TrainingChunk:
     stop_level: str = "warning"
     finished: bool = False             # the last chunk of the job
     ack: object = None                 # threading.Event the GUI sets once it has drawn this chunk
-    pace: dict | None = None           # the GUI writes how long drawing took ("gui" seconds)
 
 
 # --------------------------------------------------------------------------- jobs (any thread)
@@ -211,23 +210,23 @@ class _Chunks:
     def __init__(self, config: ExplorerConfig, batch, batch_index: int, start_step: int):
         self.config, self.batch, self.batch_index, self.start_step = config, batch, batch_index, start_step
         self.names = isinstance(config.task_object, NamesTask)
-        self.pace = {"gui": 0.0, "display": 0.0}   # seconds the GUI takes to draw one, the display pass
+        self.display_seconds = 0.0       # how long the last display pass took
         self.last_display = self.last_sample = time.monotonic()
 
     def make(self, updates, params, optimizer, reason="", level="warning", finished=False):
         config, now = self.config, time.monotonic()
         display = samples = None
-        if finished or now - self.last_display >= max(DISPLAY_SECONDS, 4.0 * self.pace["display"]):
+        if finished or now - self.last_display >= max(DISPLAY_SECONDS, 4.0 * self.display_seconds):
             self.last_display = now
             display = drain(compute_pass(config, params, self.batch, reinitialise=False, resample=False,
                                          batch_index=self.batch_index, with_regime=True))
-            self.pace["display"] = time.monotonic() - now
+            self.display_seconds = time.monotonic() - now
         if self.names and (finished or now - self.last_sample >= SAMPLE_SECONDS):
             steps_done = updates[-1].step if updates else self.start_step
             samples = sample_names(config.spec(), params, config.task_object, seed=steps_done)
             self.last_sample = now
         return TrainingChunk(list(updates), params, optimizer, display, samples, reason, level,
-                             finished, threading.Event(), self.pace)
+                             finished, threading.Event())
 
 
 def training_job(config: ExplorerConfig, params: dict, optimizer, batch, *, steps: int,
@@ -663,7 +662,6 @@ class AppState(QObject):
             self.message.emit(f"Training paused after update {len(self.history)}.", "info")
 
     def _apply_chunk(self, chunk: TrainingChunk):
-        started = time.monotonic()
         for update in chunk.updates:
             self.history.append(update)
         self.params, self.optimizer = chunk.params, chunk.optimizer
@@ -685,13 +683,8 @@ class AppState(QObject):
         if chunk.stop_reason:
             self.message.emit(chunk.stop_reason, chunk.stop_level)
             self.breakpointHit.emit(chunk.stop_reason, chunk.stop_level)
-        if chunk.ack is not None:   # after the views' queued repaints
-
-            def drawn(ack=chunk.ack, pace=chunk.pace):
-                if pace is not None:  # a running mean: one slow redraw (new weights drawn) is no trend
-                    pace["gui"] = 0.8 * pace["gui"] + 0.2 * (time.monotonic() - started)
-                ack.set()
-            QTimer.singleShot(0, drawn)
+        if chunk.ack is not None:
+            QTimer.singleShot(0, chunk.ack.set)   # after the views' queued repaints
 
     def _training_finished(self, chunk: TrainingChunk):
         self._job_kind = None
