@@ -17,7 +17,7 @@ runs in a child process (:mod:`explorer.trainer`); its job relays what the child
 import copy
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,10 +29,9 @@ from rnn.optim import make_optimizer
 from rnn.params import init_params
 from rnn.sampling import sample_text
 from rnn.tasks import TASKS, NamesTask
-from rnn.training import train
 
 from .config import NETWORK_FIELDS, ExplorerConfig
-from .trainer import TrainingProcess, stop_reason
+from .trainer import TrainingProcess, run_until_stop
 from .worker import Worker, drain
 
 BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
@@ -241,13 +240,10 @@ def training_job(config: ExplorerConfig, params: dict, optimizer, batch, *, step
     seed = training_seed(config, start_step)
     if not live:
         params, optimizer = {name: value.copy() for name, value in params.items()}, copy.deepcopy(optimizer)
-        truncation, done = config.truncation_rule(), []
-        for update in train(config.spec(), params, config.task_object, optimizer, steps=steps,
-                            seq_len=config.seq_len, batch_size=config.batch, truncation=truncation,
-                            clip_mode=config.clip_mode, clip_threshold=config.clip_threshold, seed=seed,
-                            compare_full=not truncation.is_full, start_step=start_step):
-            done.append(replace(update, record=None))
-            reason = stop_reason(config, update)
+        done = []
+        for update, reason in run_until_stop(config, config.task_object, params, optimizer, steps=steps,
+                                             start_step=start_step, seed=seed):
+            done.append(update)
             if reason is not None:
                 return chunks.make(done, params, optimizer, *reason, finished=True)
         return chunks.make(done, params, optimizer, finished=True)

@@ -36,19 +36,28 @@ def stop_reason(config, update) -> tuple[str, str] | None:
     return None
 
 
+def run_until_stop(config, task, params, optimizer, *, steps: int, start_step: int, seed: int):
+    """The engine's training loop for a configuration (``params`` and ``optimizer`` change in
+    place): yields (update without its recording, stop reason or None), and nothing after a stop."""
+    truncation = config.truncation_rule()
+    for update in train(config.spec(), params, task, optimizer, steps=steps, seq_len=config.seq_len,
+                        batch_size=config.batch, truncation=truncation, clip_mode=config.clip_mode,
+                        clip_threshold=config.clip_threshold, seed=seed,
+                        compare_full=not truncation.is_full, start_step=start_step):
+        reason = stop_reason(config, update)
+        yield replace(update, record=None), reason
+        if reason is not None:
+            return
+
+
 def _run(conn, stop, config, task, params, optimizer, steps, start_step, seed, send_seconds):
     """The child: train, and every ``send_seconds`` send ("updates", updates, params, optimizer);
     end with ("done", …) or ("paused", …, reason, level), or ("error", traceback)."""
     try:
-        truncation = config.truncation_rule()
-        updates = train(config.spec(), params, task, optimizer, steps=steps, seq_len=config.seq_len,
-                        batch_size=config.batch, truncation=truncation, clip_mode=config.clip_mode,
-                        clip_threshold=config.clip_threshold, seed=seed,
-                        compare_full=not truncation.is_full, start_step=start_step)
         pending, last_sent = [], time.monotonic()
-        for update in updates:
-            pending.append(replace(update, record=None))
-            reason = stop_reason(config, update)
+        for update, reason in run_until_stop(config, task, params, optimizer, steps=steps,
+                                             start_step=start_step, seed=seed):
+            pending.append(update)
             if reason is not None:
                 conn.send(("paused", pending, params, optimizer, *reason))
                 return

@@ -82,6 +82,13 @@ class Recording:
         """‖∂L/∂h_t‖ (Frobenius over batch and units) of the top layer, (T,)."""
         return self.step_norms("dh")[-1]
 
+    def state_before(self, layer: int, t: int):
+        """(h_{t−1}, c_{t−1}) of one layer at step t, views of the recording (h0, c0 at t = 0;
+        c is None without a cell state)."""
+        if t > 0:
+            return self.h[layer, t - 1], None if self.c is None else self.c[layer, t - 1]
+        return self.h0[layer], None if self.c is None else self.c0[layer]
+
     def h_prev(self, layer: int):
         """h_{t−1} for every t of one layer, (T, B, H), starting from h0."""
         return np.concatenate([self.h0[layer][None], self.h[layer, :-1]])
@@ -245,8 +252,7 @@ class BPTT:
             np.matmul(x, W_ih.T, out=r.pre[l, steps])
             r.pre[l, steps] += self._input_bias[l]
             for t in range(steps.start, steps.stop):
-                h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
-                c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
+                h_prev, c_prev = r.state_before(l, t)
                 cell.forward_into(r.pre[l, t], h_prev, c_prev, W_hh, b_hh, r.gates[l, t], r.h[l, t],
                                   r.c[l, t] if has_c else None, r.extra[l, t])
             cell.local_derivatives(r.pre[l, steps], r.h[l, steps], r.extra[l, steps])
@@ -303,8 +309,7 @@ class BPTT:
                     dh = dh + readout[t - first]
                 if dx_above is not None:
                     dh = dh + dx_above
-                h_prev = r.h[l, t - 1] if t > 0 else r.h0[l]
-                c_prev = (r.c[l, t - 1] if t > 0 else r.c0[l]) if has_c else None
+                h_prev, c_prev = r.state_before(l, t)
                 back = cell.backward(r.gates[l, t], r.extra[l, t], h_prev, c_prev, dh,
                                      carry_c[l] if has_c else None, W_ih, W_hh)
                 r.dh[l, t] += dh

@@ -121,7 +121,7 @@ class InspectorView(QWidget):
         H = r.spec.hidden_size
         i, f, g, o = (r.gates[l, t, b, k * H + u] for k in range(4))
         c, h, tanh_c = r.c[l, t, b, u], r.h[l, t, b, u], r.extra[l, t, b, u]
-        c_prev = r.c_prev(l)[t, b, u]
+        c_prev = r.state_before(l, t)[1][b, u]
         return [
             f"<p>gates: i = σ(·) = {num(i)}, f = σ(·) = {num(f)}, g = tanh(·) = {num(g)}, o = σ(·) = {num(o)}</p>",
             f"<p>c<sub>{t}</sub>[{u}] = f·c<sub>{t - 1}</sub> + i·g = {num(f)}·{num(c_prev)} + "
@@ -134,7 +134,7 @@ class InspectorView(QWidget):
         H = r.spec.hidden_size
         rr, z, n = (r.gates[l, t, b, k * H + u] for k in range(3))
         a_n, h = r.pre[l, t, b, 2 * H + u], r.h[l, t, b, u]
-        h_prev = r.h_prev(l)[t, b, u]
+        h_prev = r.state_before(l, t)[0][b, u]
         return [
             f"<p>gates: r = σ(·) = {num(rr)}, z = σ(·) = {num(z)}</p>",
             f"<p>n = tanh(W<sub>in</sub>x + b<sub>in</sub> + r⊙(W<sub>hn</sub>h<sub>{t - 1}</sub> + b<sub>hn</sub>)) "
