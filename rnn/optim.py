@@ -8,6 +8,10 @@ update rules follow ``torch.optim`` with default flags (no weight decay, no damp
 
 Call :meth:`Optimizer.reset` whenever the parameters are re-initialised or change shape.
 
+:meth:`Optimizer.state_dict` / :meth:`Optimizer.load_state_dict` (and
+:func:`optimizer_from_state_dict`) save and restore an optimizer exactly: a float64 run continued
+from a restored optimizer is bit-identical to one that never stopped.
+
 Clipping functions never modify their input: they return new arrays in a :class:`ClipResult`.
 """
 
@@ -37,6 +41,17 @@ def _positive(what: str, value: float) -> float:
     return number
 
 
+def _finite(what: str, value) -> float:
+    """``value`` as a float, or RnnInputError unless it is a finite real number (not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                        np.floating)):
+        raise RnnInputError(f"{what} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise RnnInputError(f"{what} must be finite, got {value!r}")
+    return number
+
+
 def _fraction(what: str, value: float) -> float:
     """``value`` as a float, or RnnInputError unless 0 <= value < 1."""
     try:
@@ -59,6 +74,8 @@ class Optimizer:
     """
 
     name = "optimizer"
+    _array_keys: tuple[str, ...] = ()   # per-parameter state arrays this optimizer keeps
+    _count_keys: tuple[str, ...] = ()   # per-parameter integer counters (Adam's "step")
 
     def __init__(self, lr: float) -> None:
         self.lr = _positive("learning rate", lr)
@@ -78,6 +95,126 @@ class Optimizer:
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
         raise NotImplementedError
+
+    def _hyper(self) -> dict:
+        """Every constructor argument but ``lr``, JSON-able (tuples as lists)."""
+        return {k: (list(v) if isinstance(v, tuple) else v)
+                for k, v in vars(self).items() if k not in ("lr", "state")}
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly: name, ``lr``, the other hyperparameters, and
+        each parameter's state. Arrays are copies, never views of the optimizer's own arrays.
+
+        ``{"name": str, "lr": float, "hyper": {...}, "state": {param: {key: array or int}}}``
+        """
+        return {
+            "name": self.name,
+            "lr": float(self.lr),
+            "hyper": self._hyper(),
+            "state": {key: {k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else v)
+                            for k, v in entry.items()}
+                      for key, entry in self.state.items()},
+        }
+
+    def load_state_dict(self, d: dict) -> None:
+        """Restore ``lr``, hyperparameters and state from :meth:`state_dict` output (copied).
+
+        Raises RnnInputError, leaving this optimizer unchanged, unless ``d`` is for this
+        optimizer (same name), its keys are known, its numbers finite and valid, and its arrays
+        real floating point.
+        """
+        if not isinstance(d, dict):
+            raise RnnInputError(f"optimizer state must be a dict, got {type(d).__name__}")
+        unknown = sorted(str(k) for k in d if k not in ("name", "lr", "hyper", "state"))
+        if unknown:
+            raise RnnInputError(f"optimizer state: unknown key(s) {', '.join(unknown)}")
+        if d.get("name") != self.name:
+            raise RnnInputError(f"optimizer state is for {d.get('name')!r}, not {self.name!r}")
+        lr = _positive("learning rate", _finite("learning rate", d.get("lr")))
+        hyper = {k: v for k, v in vars(self).items() if k not in ("lr", "state")}
+        hyper.update(self._checked_hyper(d.get("hyper", {})))
+        try:
+            built = type(self)(lr, **hyper)
+        except TypeError as exc:  # a hyperparameter this class does not take
+            raise RnnInputError(f"optimizer state: bad hyperparameters ({exc})") from None
+        if built.name != self.name:
+            raise RnnInputError(f"optimizer state: hyperparameters {hyper} make a {built.name!r} "
+                                f"optimizer, not {self.name!r}")
+        state = built._checked_state(d.get("state", {}))
+        vars(self).update({k: v for k, v in vars(built).items() if k != "state"})
+        self.state = state
+
+    def _checked_hyper(self, hyper) -> dict:
+        """``hyper`` as constructor keywords, each of the same kind as this optimizer's own."""
+        if not isinstance(hyper, dict):
+            raise RnnInputError(f"optimizer hyperparameters must be a dict, got {type(hyper).__name__}")
+        current = {k: v for k, v in vars(self).items() if k not in ("lr", "state")}
+        out = {}
+        for key, value in hyper.items():
+            if key not in current:
+                raise RnnInputError(f"optimizer {self.name!r} has no hyperparameter {key!r}")
+            now = current[key]
+            if isinstance(now, bool):
+                if not isinstance(value, (bool, np.bool_)):
+                    raise RnnInputError(f"optimizer hyperparameter {key} must be true or false, "
+                                        f"got {value!r}")
+                out[key] = bool(value)
+            elif isinstance(now, tuple):
+                if not isinstance(value, (list, tuple)) or len(value) != len(now):
+                    raise RnnInputError(f"optimizer hyperparameter {key} must be {len(now)} "
+                                        f"numbers, got {value!r}")
+                out[key] = tuple(_finite(f"optimizer hyperparameter {key}", v) for v in value)
+            else:
+                out[key] = _finite(f"optimizer hyperparameter {key}", value)
+        return out
+
+    def _checked_state(self, state) -> dict:
+        """A validated deep copy of per-parameter state for this (already configured) optimizer."""
+        if not isinstance(state, dict):
+            raise RnnInputError(f"optimizer state must map parameter names to dicts, "
+                                f"got {type(state).__name__}")
+        known = self._array_keys + self._count_keys
+        out: dict[str, dict] = {}
+        for name, entry in state.items():
+            if not isinstance(name, str) or not name:
+                raise RnnInputError(f"optimizer state: parameter name {name!r} is not a string")
+            if not isinstance(entry, dict):
+                raise RnnInputError(f"optimizer state for {name}: must be a dict, "
+                                    f"got {type(entry).__name__}")
+            unknown = sorted(str(k) for k in entry if k not in known)
+            if unknown:
+                raise RnnInputError(f"optimizer state for {name}: unknown key(s) "
+                                    f"{', '.join(unknown)} for {self.name!r}")
+            missing = [k for k in known if k not in entry]
+            if entry and missing:
+                raise RnnInputError(f"optimizer state for {name}: missing {', '.join(missing)}")
+            copied: dict = {}
+            shape = None
+            for key in known:
+                if key not in entry:
+                    continue
+                value = entry[key]
+                what = f"optimizer state {name}.{key}"
+                if key in self._count_keys:
+                    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                        raise RnnInputError(f"{what} must be an integer, got {value!r}")
+                    if value < 0:
+                        raise RnnInputError(f"{what} must be >= 0, got {value!r}")
+                    copied[key] = int(value)
+                    continue
+                if not isinstance(value, np.ndarray):
+                    raise RnnInputError(f"{what} must be an array, got {type(value).__name__}")
+                if value.dtype.kind != "f":
+                    raise RnnInputError(f"{what} must hold real floating-point numbers, "
+                                        f"got dtype {value.dtype}")
+                if not np.all(np.isfinite(value)):
+                    raise RnnInputError(f"{what} holds NaN or Inf")
+                if shape is not None and value.shape != shape:
+                    raise RnnInputError(f"{what} has shape {value.shape}, the other state {shape}")
+                shape = value.shape
+                copied[key] = np.array(value, copy=True)
+            out[name] = copied
+        return out
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k != "state")
@@ -103,6 +240,10 @@ class SGD(Optimizer):
     def name(self) -> str:  # type: ignore[override]
         return "momentum" if self.momentum else "sgd"
 
+    @property
+    def _array_keys(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("momentum_buffer",) if self.momentum else ()
+
     def _update(self, p, g, state):
         if self.momentum:
             buf = state.setdefault("momentum_buffer", np.zeros_like(p))
@@ -119,6 +260,7 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    _array_keys = ("sum",)
 
     def __init__(self, lr: float, eps: float = 1e-10) -> None:
         super().__init__(lr)
@@ -137,6 +279,7 @@ class RMSProp(Optimizer):
     """
 
     name = "rmsprop"
+    _array_keys = ("square_avg",)
 
     def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8) -> None:
         super().__init__(lr)
@@ -158,6 +301,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    _array_keys = ("exp_avg", "exp_avg_sq")
+    _count_keys = ("step",)
 
     def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         super().__init__(lr)
@@ -190,6 +335,19 @@ def make_optimizer(name: str, lr: float, **kw) -> Optimizer:
     if name == "momentum":
         kw.setdefault("momentum", 0.9)
     return classes[name](lr, **kw)
+
+
+def optimizer_from_state_dict(d: dict) -> Optimizer:
+    """A new optimizer restored from :meth:`Optimizer.state_dict` output (RnnInputError if bad)."""
+    if not isinstance(d, dict):
+        raise RnnInputError(f"optimizer state must be a dict, got {type(d).__name__}")
+    name = d.get("name")
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise RnnInputError(f"optimizer state: unknown optimizer {name!r}; "
+                            f"choose one of {', '.join(OPTIMIZERS)}")
+    optimizer = make_optimizer(name, _positive("learning rate", _finite("learning rate", d.get("lr"))))
+    optimizer.load_state_dict(d)
+    return optimizer
 
 
 # --------------------------------------------------------------------------- clipping

@@ -43,8 +43,11 @@ def _first_nonfinite(loss: float, grads: dict) -> str:
 def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps: int,
           seq_len: int, batch_size: int, truncation: Truncation = Truncation(),
           clip_mode: str = "none", clip_threshold: float | None = None, seed: int = 0,
-          compare_full: bool = False, start_step: int = 0):
+          compare_full: bool = False, start_step: int = 0, loss_at=None):
     """Yield an :class:`Update` after each of ``steps`` updates; ``params`` change in place.
+
+    ``loss_at``: which steps carry a loss ("all", "last" or a (T, B) mask); None takes the
+    task's own placement (each batch's ``loss_mask``).
 
     Identical arguments give identical runs: batches come from ``default_rng(seed)`` and each
     randomized truncation from a seed derived from (seed, step).
@@ -53,15 +56,16 @@ def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps:
     options = dict(loss=task.loss, with_sensitivity=False)
     for step in range(start_step + 1, start_step + steps + 1):
         batch = task.sample(batch_size, seq_len, batches)
+        placement = batch.loss_mask if loss_at is None else loss_at
         with np.errstate(all="ignore"):
-            record = run_bptt(spec, params, batch.inputs, batch.targets, loss_at=batch.loss_mask,
+            record = run_bptt(spec, params, batch.inputs, batch.targets, loss_at=placement,
                               truncation=truncation, seed=[seed, step], **options)
             grads = record.gradients()
         cosine = error = None
         if compare_full and not truncation.is_full:
             with np.errstate(all="ignore"):
                 full = run_bptt(spec, params, batch.inputs, batch.targets,
-                                loss_at=batch.loss_mask, **options).gradients()
+                                loss_at=placement, **options).gradients()
             comparison = compare_gradients(grads, full)
             cosine, error = comparison.cosine, comparison.relative_error
         where = _first_nonfinite(record.loss, grads)

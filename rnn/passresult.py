@@ -1,0 +1,151 @@
+"""Everything a view shows of one pass, computed once by the engine: :class:`PassResult`.
+
+A view draws a pass; it never derives a number from it. What truncation cuts, which steps carry a
+loss, every norm (each labelled with what it is taken over), the step Jacobians, the regime and the
+Pascanu et al. bound are computed here, in the job that ran the pass (or right after a manual
+step), from the stepper's recording.
+
+Norms, per layer l and step t, for a recorded array v[l, t, b, i] (b the sequence, i the unit):
+
+    over the batch:      ‖v_t‖_F  = sqrt(Σ_b Σ_i v[l, t, b, i]²)      (``*_norm_batch``, (L, T))
+    per sequence:        ‖v_t,b‖  = sqrt(Σ_i v[l, t, b, i]²)           (``*_norm_sequence``, (L, T, B))
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bptt import BPTT, Recording
+from .diagnostics import Regime, gradient_bound, jacobian_norms
+
+JACOBIAN_LIMIT = 6e7    # T·L·size³ above this (≈ 0.1 s): per-step Jacobian norms are not computed
+
+
+def jacobians_affordable(seq_len: int, layers: int, hidden: int, lstm: bool) -> bool:
+    size = 2 * hidden if lstm else hidden
+    return seq_len * layers * size ** 3 <= JACOBIAN_LIMIT
+
+
+def batch_norms(values):
+    """‖v_t‖_F over the batch and the units: (..., T, B, n) → (..., T)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.sqrt(np.sum(values * values, axis=(-2, -1)))
+
+
+def sequence_norms(values):
+    """‖v_t,b‖ over the units of each sequence: (..., T, B, n) → (..., T, B)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.sqrt(np.sum(values * values, axis=-1))
+
+
+def through_mask(segments, carry_factors, seq_len: int) -> np.ndarray:
+    """through[t]: the gradient flows from step t back to step t − 1 (some truncation window spans
+    both, and randomized truncation kept the link). through[0] is False (h_{−1} is h0)."""
+    through = np.zeros(seq_len, dtype=bool)
+    for seg in segments:
+        through[seg.window_start + 1:seg.loss_end] = True
+    return through & (np.asarray(carry_factors) != 0)
+
+
+def window_masks(segments, seq_len: int) -> np.ndarray:
+    """(segments, T): the steps each segment's losses are backpropagated through."""
+    masks = np.zeros((len(segments), seq_len), dtype=bool)
+    for i, seg in enumerate(segments):
+        masks[i, seg.window_start:seg.loss_end] = True
+    return masks
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """One pass at one moment of its stepping, and everything the views draw of it."""
+
+    record: Recording
+    segments: tuple                 # truncation segments (rnn.truncation.Segment)
+    carry_factors: np.ndarray       # (T,) randomized truncation's factor on the carry from t to t−1
+    plan_length: int                # backward visits in the whole pass
+    forward_done: int               # steps computed forward when this result was made
+    visits_done: int
+    next_visit: tuple | None        # (segment, t) of the next backward visit
+    loss_steps: np.ndarray          # (T,) bool: the step carries a loss in some sequence
+    through: np.ndarray             # (T,) bool: the gradient flows from t back to t − 1
+    window_masks: np.ndarray        # (segments, T) bool: each segment's backprop-through steps
+    dh_norm_batch: np.ndarray       # (L, T) ‖∂L/∂h_t‖ over the batch and units
+    dh_norm_sequence: np.ndarray    # (L, T, B) ‖∂L/∂h_t‖ of each sequence
+    h_norm_sequence: np.ndarray     # (L, T, B) ‖h_t‖ of each sequence
+    d_ih_norm_batch: np.ndarray     # (L, T) ‖∂L/∂(W_ih x_t + b_ih)‖ over the batch
+    dyhat_norm_batch: np.ndarray    # (T,) ‖∂L/∂ŷ_t‖ over the batch
+    dyhat_norm_sequence: np.ndarray  # (T, B)
+    jacobian_norms: np.ndarray      # (L, T) ‖∂s_t/∂s_{t−1}‖₂ of sequence ``jacobian_sequence``; NaN:
+                                    # not computed yet (beyond the forward pass) or not affordable
+    jacobian_sequence: int
+    jacobians_computed: bool        # False: the network is too large for them
+    regime: Regime
+    bound: np.ndarray               # (T,) Σ_{t'≥k} (γσ_max)^{t'−k} ‖∂L_t'/∂h_t'‖, NaN where it does not apply
+
+    # --- where the stepping is ---
+    @property
+    def seq_len(self) -> int:
+        return self.record.seq_len
+
+    @property
+    def forward_complete(self) -> bool:
+        return self.forward_done == self.record.seq_len
+
+    @property
+    def backward_complete(self) -> bool:
+        return self.visits_done == self.plan_length
+
+    @property
+    def done(self) -> bool:
+        return self.forward_complete and self.backward_complete
+
+    @property
+    def visited(self) -> np.ndarray:
+        """(T,) bool: the backward pass has reached the step."""
+        return self.record.visits > 0
+
+    @property
+    def loss(self) -> float:
+        return self.record.loss
+
+    @property
+    def sensitivity(self):
+        """S[t, k] = ‖∂L_t/∂h_k‖ (top layer, batch norm), or None (not finished, or not affordable)."""
+        return self.record.sensitivity
+
+
+def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassResult | None" = None,
+              with_jacobians: bool = True) -> PassResult:
+    """The :class:`PassResult` of a stepper where it stands.
+
+    ``previous``: the result of the same stepper before its last steps; the per-step Jacobians of
+    steps it had already computed forward are reused (they depend only on the forward pass).
+    """
+    r, spec = stepper.record, stepper.spec
+    T, L = r.seq_len, spec.num_layers
+    sequence = int(min(max(sequence, 0), r.batch_size - 1))
+    affordable = with_jacobians and jacobians_affordable(T, L, spec.hidden_size, spec.has_cell_state)
+    jac = np.full((L, T), np.nan)
+    if affordable and r.forward_done:
+        reuse = (previous is not None and previous.record is r and previous.jacobian_sequence == sequence
+                 and previous.forward_done == r.forward_done and previous.jacobians_computed)
+        if reuse:
+            jac = previous.jacobian_norms
+        else:
+            with np.errstate(all="ignore"):
+                for layer in range(L):
+                    jac[layer] = jacobian_norms(r, stepper.cell, stepper.params, layer, sequence)
+            jac[:, r.forward_done:] = np.nan
+    with np.errstate(all="ignore"):
+        bound = gradient_bound(r, regime)
+    return PassResult(
+        record=r, segments=tuple(stepper.segments), carry_factors=np.asarray(stepper.carry_factors),
+        plan_length=len(stepper.plan), forward_done=r.forward_done, visits_done=stepper.visits_done, next_visit=stepper.next_visit,
+        loss_steps=np.any(np.asarray(r.loss_mask) != 0, axis=1),
+        through=through_mask(stepper.segments, stepper.carry_factors, T),
+        window_masks=window_masks(stepper.segments, T),
+        dh_norm_batch=batch_norms(r.dh), dh_norm_sequence=sequence_norms(r.dh),
+        h_norm_sequence=sequence_norms(r.h), d_ih_norm_batch=batch_norms(r.d_ih),
+        dyhat_norm_batch=batch_norms(r.dyhat), dyhat_norm_sequence=sequence_norms(r.dyhat),
+        jacobian_norms=jac, jacobian_sequence=sequence, jacobians_computed=affordable, regime=regime,
+        bound=bound)
