@@ -1,7 +1,14 @@
 """BPTT Explorer: the desktop window (PySide6 + pyqtgraph) over the NumPy engine in :mod:`rnn`.
 
 - :mod:`explorer.config`   the validated configuration (every control's value)
-- :mod:`explorer.state`    the application state, the one source of truth
+- :mod:`explorer.session`  the session, the one source of truth (no Qt): configuration, weights,
+                           history, the pass, the phase, undo, time travel
+- :mod:`explorer.jobs`     the engine work it runs (a recorded pass as a cancellable generator)
+- :mod:`explorer.cost`     how long a pass will take, estimated before it runs
+- :mod:`explorer.trainer`  the training loop and the child process it runs in
+- :mod:`explorer.history`, :mod:`explorer.checkpoints`  training history and weight checkpoints
+- :mod:`explorer.session_file`  saved sessions (one file, no pickle)
+- :mod:`explorer.qt_session`  the session's Qt adapter (worker thread, training pipe, signals)
 - :mod:`explorer.worker`   generator jobs off the GUI thread, cancellable, generation-stamped
 - :mod:`explorer.controls` the side panel of controls
 - :mod:`explorer.presets`  one-click lessons

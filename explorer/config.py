@@ -120,6 +120,26 @@ class ExplorerConfig:
             return Truncation("random", 0, max(2, int(self.k2)))
         return Truncation()
 
+    def pass_arguments(self, batch) -> dict:
+        """The engine arguments of one recorded pass over ``batch`` (``rnn.bptt.BPTT``'s keywords
+        after spec, params, inputs and targets). The one place a configuration becomes a pass."""
+        return dict(loss=self.task_object.loss, loss_at=self.loss_placement(batch),
+                    truncation=self.truncation_rule(), seed=int(self.seed))
+
+    def loss_placement(self, batch):
+        """Which steps carry a loss: the task's own mask, or "all" / "last"."""
+        return batch.loss_mask if self.loss_at == "task" else self.loss_at
+
+    def training_arguments(self) -> dict:
+        """The engine arguments of a training run (``rnn.training.train``'s keywords besides
+        params, optimizer, steps, seed and start_step). The one place a configuration becomes a run."""
+        truncation = self.truncation_rule()
+        return dict(spec=self.spec(), task=self.task_object, seq_len=int(self.seq_len),
+                    batch_size=int(self.batch), truncation=truncation,
+                    loss_at=None if self.loss_at == "task" else self.loss_at,
+                    clip_mode=self.clip_mode, clip_threshold=float(self.clip_threshold),
+                    compare_full=not truncation.is_full)
+
     def init_options(self) -> dict:
         options = dict(scheme=self.init, seed=int(self.seed))
         if self.scale_kind == "radius":

@@ -1,9 +1,18 @@
-"""Live training in a child process.
+"""Training: the loop (:func:`run_until_stop`, the engine's own ``train`` with the session's
+breakpoints) and the channel that runs it in one long-lived child process (:class:`TrainingChannel`).
 
-A training thread shares the GIL with the GUI: every redraw stalls training and, worse, training
-takes the GIL back at every call the GUI makes into Qt, stretching a 10 ms redraw tenfold. A child
-process has a core of its own; the window only receives what it draws. The child runs the engine's
-own loop, :func:`rnn.training.train`, so a run is identical to the same run on a thread.
+A training thread would share the GIL with the GUI: every redraw stalls training, and training
+takes the GIL back at every call the GUI makes into Qt. The child has a core of its own and sends
+the window only what it draws: the updates, the weights after them, a display pass (the network
+views' :class:`explorer.jobs.ComputedPass`) a couple of times a second and, for the names task,
+sampled names. The window reads the pipe when it is readable (:meth:`TrainingChannel.fileno`);
+nothing polls, nothing waits for an acknowledgement. The child is started once per session and
+kept between runs; each run has an id, and anything a stopped run still sends is dropped.
+
+Protocol (tuples over one duplex pipe):
+    parent → child: ("train", run, config, params, optimizer, steps, start_step, seed, batch,
+                     sequence) · ("stop", run) · ("quit",)
+    child → parent: ("updates", run, Chunk) · ("end", run, Chunk) · ("error", run, traceback)
 
 The child is started with ``spawn`` (``fork`` is unsafe under Qt's threads), which imports the
 program's main module again: a script that opens the window must guard its entry point with
@@ -13,11 +22,16 @@ program's main module again: a script that opens the window must guard its entry
 import multiprocessing
 import time
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from rnn.tasks import NamesTask
 from rnn.training import train
 
-FINAL = ("done", "paused", "error")   # the child's last message is one of these
+from .jobs import ComputedPass, compute_pass, drain, sample_names
+
+SEND_SECONDS = 0.04           # the child sends what it has about this often (~25 times a second)
+DISPLAY_SECONDS = 0.5         # and a new display pass for the network views this often
+SAMPLE_SECONDS = 0.5          # and freshly sampled names (names task) this often
 
 
 def stop_reason(config, update) -> tuple[str, str] | None:
@@ -36,74 +50,188 @@ def stop_reason(config, update) -> tuple[str, str] | None:
     return None
 
 
-def run_until_stop(config, task, params, optimizer, *, steps: int, start_step: int, seed: int):
+def run_until_stop(config, params, optimizer, *, steps: int, start_step: int, seed: int):
     """The engine's training loop for a configuration (``params`` and ``optimizer`` change in
     place): yields (update without its recording, stop reason or None), and nothing after a stop."""
-    truncation = config.truncation_rule()
-    for update in train(config.spec(), params, task, optimizer, steps=steps, seq_len=config.seq_len,
-                        batch_size=config.batch, truncation=truncation, clip_mode=config.clip_mode,
-                        clip_threshold=config.clip_threshold, seed=seed,
-                        compare_full=not truncation.is_full, start_step=start_step):
+    for update in train(params=params, optimizer=optimizer, steps=steps, seed=seed, start_step=start_step,
+                        **config.training_arguments()):
         reason = stop_reason(config, update)
         yield replace(update, record=None), reason
         if reason is not None:
             return
 
 
-def _run(conn, stop, config, task, params, optimizer, steps, start_step, seed, send_seconds):
-    """The child: train, and every ``send_seconds`` send ("updates", updates, params, optimizer);
-    end with ("done", …) or ("paused", …, reason, level), or ("error", traceback)."""
+@dataclass
+class Chunk:
+    """What one message of a run carries: its updates since the last message and the state after
+    the last of them."""
+    updates: list                        # rnn.training.Update records, without their recordings
+    params: dict                         # the weights after the last update
+    optimizer: object                    # the optimizer after the last update
+    display: ComputedPass | None = None  # the display batch's pass with these weights (None: unchanged)
+    samples: list | None = None          # sampled names (names task only)
+    stop_reason: str = ""                # why the run ended at a breakpoint, if it did
+    stop_level: str = "warning"
+    finished: bool = False               # the run's last message
+
+
+class _Run:
+    """One training run inside the child: trains, and says when to send and what."""
+
+    def __init__(self, config, params, optimizer, batch, sequence, start_step):
+        self.config, self.params, self.optimizer = config, params, optimizer
+        self.batch, self.sequence, self.start_step = batch, sequence, start_step
+        self.names = isinstance(config.task_object, NamesTask)
+        self.pending = []
+        self.last_sent = self.last_display = self.last_sample = time.monotonic()
+
+    def chunk(self, finished=False, reason=("", "warning")):
+        now = time.monotonic()
+        display = samples = None
+        if finished or now - self.last_display >= DISPLAY_SECONDS:
+            self.last_display = now
+            display = drain(compute_pass(self.config, self.params, self.batch, sequence=self.sequence))
+            display = replace(display, stepper=None)   # (the cell's functions do not cross processes)
+        if self.names and (finished or now - self.last_sample >= SAMPLE_SECONDS):
+            self.last_sample = now
+            step = self.pending[-1].step if self.pending else self.start_step
+            samples = sample_names(self.config.spec(), self.params, self.config.task_object, seed=step)
+        chunk = Chunk(self.pending, self.params, self.optimizer, display, samples, reason[0], reason[1], finished)
+        self.pending, self.last_sent = [], now
+        return chunk
+
+
+def _child(conn):
+    """The child's loop: wait for a command; run a training run until it ends or is stopped."""
     try:
-        pending, last_sent = [], time.monotonic()
-        for update, reason in run_until_stop(config, task, params, optimizer, steps=steps,
-                                             start_step=start_step, seed=seed):
-            pending.append(update)
-            if reason is not None:
-                conn.send(("paused", pending, params, optimizer, *reason))
-                return
-            if stop.is_set():
-                return
-            if time.monotonic() - last_sent >= send_seconds:
-                conn.send(("updates", pending, params, optimizer))
-                pending, last_sent = [], time.monotonic()
-        conn.send(("done", pending, params, optimizer))
-    except Exception:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)              # one core each: the child trains, the window draws
+    except ImportError:
+        pass
+    while True:
+        try:
+            command = conn.recv()
+        except EOFError:
+            return
+        if command[0] == "quit":
+            return
+        if command[0] != "train":
+            continue                      # a stop for a run that has already ended
+        _, run_id, config, params, optimizer, steps, start_step, seed, batch, sequence = command
+        try:
+            run = _Run(config, params, optimizer, batch, sequence, start_step)
+            for update, reason in run_until_stop(config, params, optimizer, steps=steps,
+                                                 start_step=start_step, seed=seed):
+                run.pending.append(update)
+                if reason is not None:
+                    conn.send(("end", run_id, run.chunk(finished=True, reason=reason)))
+                    break
+                if conn.poll():
+                    message = conn.recv()
+                    if message[0] in ("stop", "quit"):
+                        conn.send(("end", run_id, run.chunk(finished=True)))
+                        if message[0] == "quit":
+                            return
+                        break
+                if time.monotonic() - run.last_sent >= SEND_SECONDS:
+                    conn.send(("updates", run_id, run.chunk()))
+            else:
+                conn.send(("end", run_id, run.chunk(finished=True)))
+        except Exception:
+            conn.send(("error", run_id, traceback.format_exc()))
 
 
-class TrainingProcess:
-    """A training run in a spawned child process; :meth:`receive` collects what it has sent."""
+class TrainingChannel:
+    """The session's training process: started on first use, kept alive between runs.
 
-    def __init__(self, config, task, params, optimizer, *, steps, start_step, seed, send_seconds):
+    :meth:`start` begins a run (stopping any other); :meth:`receive` returns what the current run
+    has sent, without waiting unless asked to; :meth:`stop` asks the run to end (its last chunk,
+    with the weights it reached, still arrives through :meth:`receive`).
+    """
+
+    def __init__(self):
+        self._process = None
+        self._conn = None
+        self.run_id = 0
+        self.running = False
+
+    # --- the process ---
+    def _ensure_process(self):
+        if self._process is not None and self._process.is_alive():
+            return
         context = multiprocessing.get_context("spawn")   # fork is unsafe under Qt's threads
-        self._conn, child_conn = context.Pipe(duplex=False)
-        self._stop = context.Event()
-        self._process = context.Process(
-            target=_run, daemon=True, name="bptt-explorer training",
-            args=(child_conn, self._stop, config, task, params, optimizer, steps, start_step, seed,
-                  send_seconds))
+        self._conn, child_conn = context.Pipe(duplex=True)
+        self._process = context.Process(target=_child, args=(child_conn,), daemon=True,
+                                        name="bptt-explorer training")
         self._process.start()
         child_conn.close()
 
-    def receive(self, timeout: float) -> list:
-        """Every message that arrives within ``timeout`` seconds (waiting releases the GIL), up to
-        the last one ("done", "paused" or "error")."""
-        messages = []
-        try:
-            while self._conn.poll(timeout if not messages else 0):
-                messages.append(self._conn.recv())
-                if messages[-1][0] in FINAL:
-                    break
-        except EOFError:                      # the child ended without a last word (killed)
-            messages.append(("error", "the training process ended unexpectedly"))
-        return messages
+    def fileno(self) -> int | None:
+        """The pipe's file descriptor (readable when the child has sent something), or None."""
+        return None if self._conn is None else self._conn.fileno()
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    # --- runs ---
+    def start(self, config, params, optimizer, *, steps, start_step, seed, batch, sequence) -> int:
+        self._ensure_process()
+        if self.running:
+            self._conn.send(("stop", self.run_id))
+        self.run_id += 1
+        self._conn.send(("train", self.run_id, config, params, optimizer, steps, start_step, seed, batch,
+                         sequence))
+        self.running = True
+        return self.run_id
 
     def stop(self):
-        self._stop.set()
-        self._process.join(timeout=2.0)
+        """Ask the current run to end after its update in progress."""
+        if self.running and self.alive:
+            self._conn.send(("stop", self.run_id))
+
+    def abandon(self):
+        """Forget the current run: whatever it still sends is dropped."""
+        self.stop()
+        self.running = False
+        self.run_id += 1
+
+    def receive(self, timeout: float = 0.0) -> list:
+        """The current run's messages that have arrived (waiting up to ``timeout`` seconds for the
+        first), as (kind, payload) with kind "updates", "end" or "error"; others are dropped."""
+        messages = []
+        if self._conn is None:
+            return messages
+        try:
+            wait = timeout
+            while self._conn.poll(wait):
+                wait = 0
+                kind, run_id, payload = self._conn.recv()
+                if run_id != self.run_id:
+                    continue
+                messages.append((kind, payload))
+                if kind in ("end", "error"):
+                    self.running = False
+                    break
+        except (EOFError, OSError):           # the child died (killed, out of memory)
+            self._process = None
+            if self.running:
+                self.running = False
+                messages.append(("error", "the training process ended unexpectedly"))
+        return messages
+
+    def close(self, timeout: float = 2.0):
+        """End the child process (at once if it does not stop within ``timeout``)."""
+        if self._process is None:
+            return
+        try:
+            self._conn.send(("quit",))
+        except (OSError, ValueError):
+            pass
+        self._process.join(timeout)
         if self._process.is_alive():
             self._process.terminate()
-            self._process.join(timeout=2.0)
+            self._process.join(timeout)
         self._conn.close()
+        self._process = self._conn = None
+        self.running = False

@@ -1,8 +1,8 @@
 """The main window: the graph in the middle, the other views in docks, controls on the left, the
 step-through toolbar on top, menus for files, presets, views and help.
 
-The window owns no numbers: it wires the controls and actions to :class:`explorer.state.AppState`
-and places the views (``explorer.views``), which redraw themselves from the state's signals.
+The window owns no numbers: it wires the controls and actions to the session (through its Qt
+adapter, :class:`explorer.qt_session.QtSession`) and places the views (``explorer.views``), which redraw themselves from the state's signals.
 """
 
 import importlib
@@ -21,7 +21,7 @@ from rnn.errors import RnnInputError
 from .config import ExplorerConfig
 from .controls import ControlPanel
 from .presets import PRESETS, apply_preset
-from .state import AppState
+from .qt_session import QtSession
 
 ORGANISATION = APPLICATION = "BPTT Explorer"
 SETTINGS_ENV = "BPTT_EXPLORER_SETTINGS"
@@ -168,13 +168,13 @@ class Banner(QFrame):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, state: AppState | None = None, settings: QSettings | None = None,
+    def __init__(self, state: QtSession | None = None, settings: QSettings | None = None,
                  restore: bool = True):
         super().__init__()
         self.setWindowTitle("BPTT Explorer")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setMinimumSize(800, 560)
-        self.state = state or AppState(parent=self)
+        self.state = state or QtSession(parent=self)
         self.settings = settings
         self.views = {}
         self.docks = {}
@@ -207,6 +207,8 @@ class MainWindow(QMainWindow):
         s.breakpointHit.connect(self._show_breakpoint)
         s.requestChanged.connect(lambda *_: self.alert.hide())
         s.historyChanged.connect(self._refresh_busy_label)
+        s.undoChanged.connect(self._update_undo)
+        self._update_undo()
         self._update_progress()
         self._update_training(s.training)
 
@@ -323,6 +325,11 @@ class MainWindow(QMainWindow):
         self._action("export", "&Export window as PNG…", self.export_png_dialog, ["Ctrl+E"],
                      "Save a picture of the whole window")
         self._action("quit", "&Quit", self.close, [QKeySequence.StandardKey.Quit], "Close the explorer")
+        self._action("undo", "&Undo", s.undo, ["Ctrl+Z"], "Undo the last change of a control")
+        self._action("redo", "&Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"],
+                     "Redo the change just undone")
+        self._action("defaults", "Reset to &defaults", s.reset_to_defaults, [],
+                     "Every control back to its default (undoable)")
         self._action("reset_layout", "&Reset layout", self.reset_layout, [], "Put every panel back where it started")
         self._action("how", "&How to read this window", self.show_how_to_read, [QKeySequence.StandardKey.HelpContents])
         self._action("about", "&About BPTT Explorer", self.show_about)
@@ -370,6 +377,12 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addAction(self.actions["quit"])
 
+        edit = menu.addMenu("&Edit")
+        for key in ("undo", "redo"):
+            edit.addAction(self.actions[key])
+        edit.addSeparator()
+        edit.addAction(self.actions["defaults"])
+
         presets = menu.addMenu("&Presets")
         presets.setToolTipsVisible(True)
         for preset in PRESETS.values():
@@ -414,10 +427,10 @@ class MainWindow(QMainWindow):
                 canvas.scene().prepareForPaint()
 
     def _update_progress(self, *_):
-        stepper = self.state.stepper
-        T = self.state.record.seq_len
-        self.progress.setText(f"  forward {stepper.forward_done}/{T} · backward visit "
-                              f"{stepper.visits_done}/{len(stepper.plan)}  ")
+        result = self.state.result
+        T = result.seq_len
+        self.progress.setText(f"  forward {result.forward_done}/{T} · backward visit "
+                              f"{result.visits_done}/{result.plan_length}  ")
         self.scrubber.blockSignals(True)
         self.scrubber.setRange(0, max(0, T - 1))
         self.scrubber.blockSignals(False)
@@ -459,6 +472,14 @@ class MainWindow(QMainWindow):
         if training:
             self.alert.hide()
         self._refresh_busy_label()
+
+    @Slot()
+    def _update_undo(self):
+        for key, possible, text in (("undo", self.state.can_undo, self.state.undo_text()),
+                                    ("redo", self.state.can_redo, self.state.redo_text())):
+            action = self.actions[key]
+            action.setEnabled(possible)
+            action.setText(f"&{key.title()} {text}" if possible else f"&{key.title()}")
 
     @Slot(str, str)
     def _show_breakpoint(self, text: str, level: str):
@@ -618,7 +639,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def wait_until_idle(state: AppState, timeout_s: float = 60.0) -> bool:
+def wait_until_idle(state, timeout_s: float = 60.0) -> bool:
     """Process events until no job is running and the views have caught up (for scripts and tests)."""
     import time
     app = QApplication.instance()

@@ -8,7 +8,7 @@ at its next ``yield``), and anything a cancelled or superseded job still reports
 the GUI never applies a stale result.
 
 Jobs must not mutate arrays the GUI reads: they work on copies and hand back snapshots.
-The same generator can be drained synchronously with :func:`drain` for small, fast work.
+The same generator can be drained synchronously with :func:`explorer.jobs.drain` for small, fast work.
 """
 
 import threading
@@ -16,16 +16,6 @@ import traceback
 
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
-
-
-def drain(generator):
-    """Run a job's generator to the end on this thread; return its result (progress is ignored)."""
-    with np.errstate(all="ignore"):
-        while True:
-            try:
-                next(generator)
-            except StopIteration as stop:
-                return stop.value
 
 
 class _Relay(QObject):

@@ -9,8 +9,9 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "tests"):      # the project, and the tests' shared engine_reference
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 # QSettings of anything started from the tests (the window, `python main.py`) use this file.
 _SETTINGS_DIR = tempfile.mkdtemp(prefix="bptt-explorer-test-settings-")

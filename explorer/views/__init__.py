@@ -1,6 +1,6 @@
 """The explorer's views: each a QWidget built from the AppState, redrawing itself on its signals.
 
-    view = GraphView(state)        # any of the classes below, with an explorer.state.AppState
+    view = GraphView(state)        # any of the classes below, with an explorer.qt_session.QtSession
 
 Views never talk to each other; they may write the selection with ``state.select(...)``.
 """

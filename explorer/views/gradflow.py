@@ -6,8 +6,6 @@ from PySide6.QtCore import QRectF, Qt
 
 import pyqtgraph as pg
 
-from rnn.diagnostics import gradient_bound
-
 from . import style
 
 MAX_DECADES = 30
@@ -117,25 +115,23 @@ class GradientFlowView(style.CanvasView):
 
     # ------------------------------------------------------------------ data (what is drawn)
     def norm_data(self):
-        """(t, ‖∂L/∂h_t‖) with NaN where the norm is 0 (not reached, or nothing flows there)."""
-        r = self.state.record
-        return np.arange(r.seq_len, dtype=float), style.positive_or_nan(r.dh_norm)
+        """(t, ‖∂L/∂h_t‖ of the top layer over the batch) with NaN where the norm is 0 (not reached,
+        or nothing flows there)."""
+        result = self.state.result
+        return np.arange(result.seq_len, dtype=float), style.positive_or_nan(result.dh_norm_batch[-1])
 
     def bound_data(self):
-        r = self.state.record
-        if r.sensitivity is None or r.spec.cell != "rnn":
-            return np.full(r.seq_len, np.nan)
-        return style.positive_or_nan(gradient_bound(r, self.state.regime))
+        return style.positive_or_nan(self.state.result.bound)
 
     def sensitivity_image(self):
         """log10 S[t, k] (rows t, columns k), NaN (transparent) where S = 0; None before the pass ends."""
-        S = self.state.record.sensitivity
+        S = self.state.result.sensitivity
         return None if S is None else style.log10_or_nan(S)
 
     # ------------------------------------------------------------------ redraw
     def refresh(self):
-        r, stepper = self.state.record, self.state.stepper
-        T = r.seq_len
+        result = self.state.result
+        T = result.seq_len
         t, norms = self.norm_data()
         style.set_curve(self.norm_curve, t, norms)
         bound = self.bound_data()
@@ -148,15 +144,15 @@ class GradientFlowView(style.CanvasView):
         elif not has_bound and self.legend.getLabel(self.bound_curve) is not None:
             self.legend.removeItem(self.bound_curve)
             style.fit_legend_row(self.legend)
-        self.shading.update(stepper.segments, stepper.carry_factors)
-        self.jac_shading.update(stepper.segments, stepper.carry_factors)
-        visit = stepper.next_visit
-        self.visit_line.setVisible(stepper.forward_complete and visit is not None)
+        self.shading.update(result.segments, result.carry_factors)
+        self.jac_shading.update(result.segments, result.carry_factors)
+        visit = result.next_visit
+        self.visit_line.setVisible(result.forward_complete and visit is not None)
         if visit is not None:
             self.visit_line.setValue(visit[1])
         self._set_norm_range(norms, bound)
         self.norm_empty.setVisible(bool(np.all(np.isnan(norms))))
-        overflow = not np.all(np.isfinite(r.dh_norm))
+        overflow = not np.all(np.isfinite(result.dh_norm_batch[-1]))
         self.norm_empty.setText(OVERFLOW if overflow else NO_NORMS)
         self._draw_jacobians()
         self._draw_sensitivity()
@@ -177,9 +173,10 @@ class GradientFlowView(style.CanvasView):
 
     def _draw_jacobians(self):
         layer = self.state.selection.layer
-        norms = style.jacobian_norms(self.state, layer)
+        result = self.state.result
+        norms = result.jacobian_norms[layer]
         style.set_curve(self.jac_curve, np.arange(norms.size), norms)
-        spec, batch = self.state.record.spec, self.state.selection.batch_index
+        spec, batch = result.record.spec, result.jacobian_sequence
         parts = [JAC_TITLE]            # what s is, which layer and sequence: only when it matters
         if spec.has_cell_state:
             parts.append("s = (h, c)")
@@ -191,20 +188,21 @@ class GradientFlowView(style.CanvasView):
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()
-        T = self.state.record.seq_len
+        result = self.state.result
+        T = result.seq_len
         overflow = image is not None and not np.any(np.isfinite(image))
         self.sens_message.setVisible(image is None or overflow)
-        done = self.state.stepper.done
+        done = result.done
         self.sens_message.setText(SENS_OVERFLOW if overflow else TOO_LARGE if done else NO_SENSITIVITY)
         if image is None:
             self.sens_image.clear()
         else:
             self.sens_image.setImage(image, autoLevels=False)
             self.sens_image.setRect(QRectF(-0.5, -0.5, T, T))
-            self.sens_bar.setLevels(style.log_levels(self.state.record.sensitivity, max_decades=MAX_DECADES))
+            self.sens_bar.setLevels(style.log_levels(result.sensitivity, max_decades=MAX_DECADES))
         # rows without a loss are blank: show only the rows from the first to the last loss step, so a
         # single loss (delayed recall) is a full-height strip rather than a hairline at the top
-        rows = np.flatnonzero(style.loss_steps(self.state.record))
+        rows = np.flatnonzero(result.loss_steps)
         first, last = (int(rows[0]), int(rows[-1])) if rows.size and image is not None else (0, T - 1)
         self.sens_plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(first - 0.5, last + 0.5),
                                              padding=0.02)

@@ -164,10 +164,10 @@ class GraphView(QWidget):
     # ------------------------------------------------------------------ data per edge / node
     def edge_magnitudes(self):
         """‖gradient‖ of every edge (see the tooltip), NaN where the backward pass has not been."""
-        r = self.state.record
-        dh = r.step_norms("dh")                  # (L, T)
-        dy = r.step_norms("dyhat")               # (T,)
-        dih = r.step_norms("d_ih")[0]            # (T,)
+        result = self.state.result                # every norm over the batch and the units
+        dh = result.dh_norm_batch                # (L, T)
+        dy = result.dyhat_norm_batch             # (T,)
+        dih = result.d_ih_norm_batch[0]          # (T,)
         mags = np.empty(self.e_kind.size)
         k, t0, layer = self.e_kind, self.e_t0, self.e_layer
         sel = k == 0
@@ -176,30 +176,25 @@ class GraphView(QWidget):
         mags[sel] = dh[layer[sel], t0[sel]]
         sel = k >= 3
         mags[sel] = dy[t0[sel]]
-        mags[r.visits[t0] == 0] = np.nan         # the backward pass has not reached the tail yet
+        mags[~result.visited[t0]] = np.nan       # the backward pass has not reached the tail yet
         return mags
 
     def _cut_mask(self):
         """True for recurrent edges (t−1 → t) that no truncation window backpropagates through."""
-        stepper = self.state.stepper
-        T = self.state.record.seq_len
-        through = np.zeros(T, dtype=bool)        # through[t]: the gradient goes from t back to t−1
-        for seg in stepper.segments:
-            through[seg.window_start + 1: seg.loss_end] = True
-        through &= np.asarray(stepper.carry_factors) != 0
+        through = self.state.result.through      # through[t]: the gradient goes from t back to t−1
         return (self.e_kind == 2) & ~through[self.e_t1]
 
     # ------------------------------------------------------------------ redraw
     def refresh(self, fit=False):
-        r = self.state.record
+        result = stepper = self.state.result
+        r = result.record
         T, L = r.seq_len, r.spec.num_layers
-        has_loss = style.loss_steps(r)
+        has_loss = result.loss_steps
         shape = (T, L, has_loss.tobytes())
         if shape != self._shape:
             self._build(T, L, has_loss)
             self._shape = shape
             fit = True
-        stepper = self.state.stepper
         self.shading.update(stepper.segments, stepper.carry_factors)
         self._draw_edges()
         self._draw_nodes(has_loss)
@@ -221,11 +216,11 @@ class GraphView(QWidget):
         self._update_selection()
 
     def _progress_text(self):
-        s = self.state.stepper
+        s = self.state.result
         if not s.forward_complete:
             return f"forward {s.forward_done}/{s.record.seq_len}"
         if not s.backward_complete:
-            return f"backward visit {s.visits_done}/{len(s.plan)}"
+            return f"backward visit {s.visits_done}/{s.plan_length}"
         return f"pass complete · L = {style.fmt(s.record.loss)}"
 
     def _draw_edges(self):
@@ -387,7 +382,7 @@ class GraphView(QWidget):
         t = sel.step
         rows = np.arange(L + 3)
         done = t < r.forward_done
-        has_loss = style.loss_steps(r)[t]
+        has_loss = self.state.result.loss_steps[t]
         self.roll_edges.setData(np.zeros(2 * (L + 2)), np.repeat(rows, 2)[1:-1], connect="pairs")
         theta = np.linspace(0, 2 * np.pi, 60)
         for l in range(L):
@@ -411,19 +406,21 @@ class GraphView(QWidget):
         self._set_bottom_axis(rolled=True)
 
     def _rolled_texts(self):
-        r, sel = self.state.record, self.state.selection
+        result, sel = self.state.result, self.state.selection
+        r = result.record
         t, b, u, L = sel.step, sel.batch_index, sel.unit, r.spec.num_layers
         if t >= r.forward_done:
             return [f"x_{t} = {self._vec(r.inputs[t, b])}"] + ["not computed yet"] * (L + 2)
         texts = [f"x_{t} = {self._vec(r.inputs[t, b])}"]
         for l in range(L):
-            text = f"h_{t}[{u}] = {style.fmt(r.h[l, t, b, u])}   ‖h_{t}‖ = {style.fmt(np.linalg.norm(r.h[l, t, b]))}"
-            if r.visits[t] > 0:
-                text += f"   ‖∂L/∂h_{t}‖ = {style.fmt(np.linalg.norm(r.dh[l, t]))}"
+            text = (f"h_{t}[{u}] = {style.fmt(r.h[l, t, b, u])}   ‖h_{t}‖ = "
+                    f"{style.fmt(result.h_norm_sequence[l, t, b])}")
+            if result.visited[t]:
+                text += f"   ‖∂L/∂h_{t}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}"
             texts.append(text)
         target = r.targets[t, b]
         texts.append(f"ŷ_{t} = {self._vec(r.yhat[t, b])}   target {self._vec(np.atleast_1d(target))}")
-        texts.append(f"ℓ_{t} = {style.fmt(r.loss_t[t])}" if style.loss_steps(r)[t] else f"no loss at t = {t}")
+        texts.append(f"ℓ_{t} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}")
         return texts
 
     @staticmethod

@@ -34,10 +34,6 @@ def vec(values, limit: int = 6) -> str:
     return f"<span style='font-family:monospace'>[{html.escape(body)}]</span>"
 
 
-def norm(values) -> float:
-    return float(np.linalg.norm(values))
-
-
 class InspectorView(QWidget):
     """Formulas with the selected node's live values, and a per-unit table of the step's vectors."""
 
@@ -92,7 +88,7 @@ class InspectorView(QWidget):
             return "".join(parts)
         parts.append("<h3>Forward</h3>")
         parts += getattr(self, f"_forward_{spec.cell}")(r, t, l, u, b)
-        jac = style.jacobian_norms(self.state, l)[t]
+        jac = self.state.result.jacobian_norms[l, t]
         kind = "(h, c)" if spec.has_cell_state else "h"
         if np.isnan(jac):
             effect = "not computed for a network this large"
@@ -159,17 +155,19 @@ class InspectorView(QWidget):
         return out
 
     def _backward(self, r, t, l, u, b, top):
-        stepper = self.state.stepper
-        if not stepper.forward_complete:
+        result = self.state.result
+        if not result.forward_complete:
             return ["<p>Not computed yet: the backward pass starts when the forward pass is complete.</p>"]
         if r.visits[t] == 0:
-            visit = stepper.next_visit
+            visit = result.next_visit
             where = f" (next visit: t = {visit[1]})" if visit is not None else ""
             return [f"<p><b style='color:{style.ACCENT}'>Not computed yet</b>: the backward pass has not "
                     f"reached step {t}{where}.</p>"]
         T, spec = r.seq_len, r.spec
         dh = r.dh[l, t, b]
-        out = [f"<p><b>∂L/∂h<sub>{t}</sub>[{u}] = {num(dh[u])}</b>, &nbsp; ‖∂L/∂h<sub>{t}</sub>‖ = {num(norm(dh))}</p>"]
+        dh_norm = result.dh_norm_sequence[l, t, b]          # over the units of sequence b
+        out = [f"<p><b>∂L/∂h<sub>{t}</sub>[{u}] = {num(dh[u])}</b>, &nbsp; ‖∂L/∂h<sub>{t}</sub>‖ = {num(dh_norm)} "
+               f"<span style='color:{style.MUTED}'>(sequence {b}, over its units)</span></p>"]
         if spec.cell == "rnn":
             out.append(f"<p>∂L/∂a<sub>{t}</sub>[{u}] = ∂L/∂h<sub>{t}</sub>[{u}] · φ'(a<sub>{t}</sub>[{u}]) = "
                        f"{num(dh[u])} · {num(r.dphi[l, t, b, u])} = {num(r.d_ih[l, t, b, u])}</p>")
@@ -178,14 +176,14 @@ class InspectorView(QWidget):
             step_jac = "(∂h<sub>t+1</sub>/∂h<sub>t</sub>)ᵀ"
         local = "W<sub>hy</sub>ᵀ ∂ℓ<sub>t</sub>/∂ŷ<sub>t</sub>" if top else "∂L/∂x<sup>(l+1)</sup><sub>t</sub>"
         out.append(f"<p>BPTT recursion: <b>∂L/∂h<sub>t</sub> = {local} + {step_jac} ∂L/∂h<sub>t+1</sub></b></p>")
-        terms = [f"‖∂L/∂h<sub>{t}</sub>‖ = {num(norm(dh))}"]
+        terms = [f"‖∂L/∂h<sub>{t}</sub>‖ = {num(dh_norm)}"]
         if top:
-            terms.append(f"‖∂ℓ<sub>{t}</sub>/∂ŷ<sub>{t}</sub>‖ = {num(norm(r.dyhat[t, b]))}")
+            terms.append(f"‖∂ℓ<sub>{t}</sub>/∂ŷ<sub>{t}</sub>‖ = {num(result.dyhat_norm_sequence[t, b])}")
         if t + 1 < T:
-            jac_next = style.jacobian_norms(self.state, l)[t + 1]
-            terms.append(f"‖∂L/∂h<sub>{t + 1}</sub>‖ = {num(norm(r.dh[l, t + 1, b]))}")
+            jac_next = result.jacobian_norms[l, t + 1]
+            terms.append(f"‖∂L/∂h<sub>{t + 1}</sub>‖ = {num(result.dh_norm_sequence[l, t + 1, b])}")
             terms.append(f"‖∂s<sub>{t + 1}</sub>/∂s<sub>{t}</sub>‖₂ = {num(jac_next)}")
-            if stepper.carry_factors[t + 1] == 0 or not self._through(t + 1):
+            if not result.through[t + 1]:
                 terms.append("<b>cut by truncation</b> between t and t+1")
         else:
             terms.append("last step: nothing arrives from t+1")
@@ -198,11 +196,6 @@ class InspectorView(QWidget):
                        f"add up)</p>")
         return out
 
-    def _through(self, t) -> bool:
-        """Whether some truncation window backpropagates from step t to t − 1."""
-        return any(seg.window_start < t < seg.loss_end for seg in self.state.stepper.segments)
-
-    # ------------------------------------------------------------------ table
     def columns(self):
         """(header, (T, B, H)-indexable array getter) for the per-unit table."""
         r = self.state.record

@@ -357,18 +357,5 @@ class SegmentShading:
         return [tuple(b.getRegion()) for b in self.bands if b.isVisible()]
 
 
-def loss_steps(record) -> np.ndarray:
-    """Boolean (T,): which steps carry a loss in any sequence of the batch."""
-    return np.any(np.asarray(record.loss_mask) != 0, axis=1)
-
-
 def step_color(kind: str) -> QColor:
     return QColor({"x": "#4f9bd9", "h": "#3a7d44", "y": "#8e5ab5", "L": "#c0392b"}[kind])
-
-
-def jacobian_norms(state, layer: int):
-    """‖∂s_t/∂s_{t−1}‖₂ per step from the engine (via the state's cache), NaN for the steps the forward
-    pass has not reached (and wherever the state found them too costly to compute)."""
-    norms = np.array(state.jacobian_norms(layer), dtype=float)
-    norms[state.record.forward_done:] = np.nan
-    return norms

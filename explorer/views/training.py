@@ -20,12 +20,8 @@ TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<
 
 
 DENSE_UPDATES = 400
-
-
-def _fast(item: pg.PlotDataItem) -> pg.PlotDataItem:
-    item.setDownsampling(auto=True, method="peak")
-    item.setClipToView(True)
-    return item
+MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
+EARLIER_RUN = "#b8b8b8"    # the loss of a run that training was forked away from
 
 
 class TrainingView(style.CanvasView):
@@ -37,22 +33,22 @@ class TrainingView(style.CanvasView):
         self.loss_plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.loss_plot, "Loss (log)", left="loss L")
         self.loss_plot.setToolTip(LOSS_TOOLTIP)
-        self.loss_curve = _fast(self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2), connect="finite"))
+        self.earlier_curves = []          # one per run forked away from (time travel), drawn underneath
+        self.loss_curve = self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2), connect="finite")
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
 
         self.grad_plot = self.canvas.addPlot(row=1, col=0)
         style.style_plot(self.grad_plot, "Gradient norm ‖g‖ (log)", left="‖g‖")
         self.grad_plot.setToolTip(GRAD_TOOLTIP)
-        self.grad_curve = _fast(self.grad_plot.plot(pen=style.pen("#555555", 1.5), connect="finite",
-                                                    name="‖g‖"))
-        self.clip_points = _fast(self.grad_plot.plot(pen=None, symbol="o", symbolSize=7,
-                                                     symbolBrush=style.CLIP_RED, symbolPen=None, name="clipped"))
+        self.grad_curve = self.grad_plot.plot(pen=style.pen("#555555", 1.5), connect="finite", name="‖g‖")
+        self.clip_points = self.grad_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=style.CLIP_RED,
+                                               symbolPen=None, name="clipped")
 
         self.cos_plot = self.canvas.addPlot(row=2, col=0)
         style.style_plot(self.cos_plot, "cos(g̃, g): truncated vs full", left="cosine",
                          bottom="update")
         self.cos_plot.setToolTip(COS_TOOLTIP)
-        self.cos_curve = _fast(self.cos_plot.plot(pen=style.pen("#2e8b57", 2), connect="finite"))
+        self.cos_curve = self.cos_plot.plot(pen=style.pen("#2e8b57", 2), connect="finite")
         self.cos_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, movable=False,
                                               pen=style.pen(style.MUTED, 1, Qt.PenStyle.DashLine)))
         self.cos_plot.setYRange(-1.05, 1.05, padding=0)
@@ -71,24 +67,45 @@ class TrainingView(style.CanvasView):
         state.historyChanged.connect(self.refresh)
         self.refresh()
 
+    def columns(self) -> int:
+        """Pixel columns of the plots: the history is drawn at this resolution."""
+        return max(MIN_COLUMNS, int(self.loss_plot.getViewBox().width()))
+
     def data(self):
-        """(updates, loss, grad_norm, clipped mask, cosine) as arrays; log-plot values NaN where ≤ 0."""
-        h = self.state.history
+        """(updates, loss, grad_norm, clipped, cosine) to draw, decimated to min/max per pixel column
+        (so a refresh costs the same at update 100 and at update 1,000,000); x is the update number
+        (1, 2, …); log-plot values NaN where ≤ 0; ``clipped`` is a column's any()."""
+        h, columns = self.state.history, self.columns()
         n = len(h)
-        x = np.arange(n, dtype=float)
-        clipped = np.asarray(h.clipped, dtype=bool).reshape(n)
-        cosine = np.asarray(h.cosine, dtype=float).reshape(n)
-        return (x, style.positive_or_nan(np.asarray(h.loss, dtype=float).reshape(n)),
-                style.positive_or_nan(np.asarray(h.grad_norm, dtype=float).reshape(n)), clipped, cosine)
+        x, loss = h.decimated("loss", 0, n, columns)
+        _, grad = h.decimated("grad_norm", 0, n, columns)
+        _, clipped = h.decimated("clipped", 0, n, columns)
+        _, cosine = h.decimated("cosine", 0, n, columns)
+        return x + 1, style.positive_or_nan(loss), style.positive_or_nan(grad), clipped > 0, cosine
+
+    def _draw_earlier_runs(self, columns):
+        runs = self.state.earlier_runs
+        while len(self.earlier_curves) < len(runs):
+            curve = self.loss_plot.plot(pen=style.pen(EARLIER_RUN, 1.5), connect="finite")
+            curve.setZValue(-10)
+            self.earlier_curves.append(curve)
+        for i, curve in enumerate(self.earlier_curves):
+            if i < len(runs):
+                first, history = runs[i]
+                x, loss = history.decimated("loss", 0, len(history), columns)
+                style.set_curve(curve, x + 1 + first, style.positive_or_nan(loss))
+            curve.setVisible(i < len(runs))
 
     def refresh(self):
         x, loss, grad, clipped, cosine = self.data()
         style.set_curve(self.loss_curve, x, loss)
         style.set_curve(self.grad_curve, x, grad)
         style.set_curve(self.clip_points, x[clipped], grad[clipped])
+        self._draw_earlier_runs(self.columns())
         has_cosine = bool(np.any(np.isfinite(cosine)))
         style.set_curve(self.cos_curve, x, cosine)
-        empty = x.size == 0
+        n = len(self.state.history)
+        empty = n == 0
         # before any update only the loss plot (with its hint) is shown; the plots share the update
         # axis, so only the lowest visible one shows its numbers and label
         self.cos_plot.setVisible(has_cosine)
@@ -99,8 +116,8 @@ class TrainingView(style.CanvasView):
             for plot in (self.loss_plot, self.grad_plot):
                 plot.getAxis("bottom").showLabel(plot is lowest)
                 plot.getAxis("bottom").setStyle(showValues=plot is lowest)
-        symbols = x.size <= 60          # a few updates: markers, so even a single point shows
-        dense = x.size > DENSE_UPDATES  # many: a band of hairlines (Qt draws wider lines far slower)
+        symbols = n <= 60               # a few updates: markers, so even a single point shows
+        dense = n > DENSE_UPDATES       # many: a band of hairlines (Qt draws wider lines far slower)
         if (symbols, dense) != self._symbols:
             self._symbols = symbols, dense
             curves = ((self.loss_curve, style.CURVE_BLUE, 2), (self.grad_curve, "#555555", 1.5),
@@ -118,9 +135,10 @@ class TrainingView(style.CanvasView):
         elif self._was_empty:
             self.loss_plot.enableAutoRange(x=True)
         self._was_empty = empty
+        clips = int(np.count_nonzero(self.state.history.clipped))
         style.set_title(self.grad_plot, "Gradient norm ‖g‖ · "
-                                        f"<span style='color:{style.CLIP_RED}'>● clipped {int(clipped.sum())}</span>")
-        title = f"Loss (log) · {x.size} updates"
-        if x.size:
+                                        f"<span style='color:{style.CLIP_RED}'>● clipped {clips}</span>")
+        title = f"Loss (log) · {n} updates"
+        if n:
             title += f" · last {style.fmt(self.state.history.loss[-1], 3)}"
         style.set_title(self.loss_plot, title)

@@ -13,7 +13,7 @@ pytest.importorskip("pytestqt")
 import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
 from explorer.presets import NAMES, PRESETS, apply_preset  # noqa: E402
-from explorer.state import AppState  # noqa: E402
+from explorer.qt_session import QtSession  # noqa: E402
 from explorer.window import MainWindow  # noqa: E402
 from rnn.params import init_params  # noqa: E402
 
@@ -51,7 +51,7 @@ def test_required_presets_exist_with_lessons():
 
 
 def test_a_preset_is_one_set_config_with_fresh_weights(qtbot):
-    state = AppState()
+    state = QtSession()
     calls = []
     original = state.set_config
 

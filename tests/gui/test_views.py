@@ -1,4 +1,4 @@
-"""The views follow the state: each is built from a real AppState, the state is changed, and what
+"""The views follow the state: each is built from a real QtSession, the state is changed, and what
 the view draws is compared with what the engine recorded."""
 
 import os
@@ -18,13 +18,14 @@ from PySide6.QtGui import QTextDocument  # noqa: E402
 
 import pyqtgraph  # noqa: E402,F401  (imported after PySide6 so it binds to it)
 
-from explorer.state import AppState  # noqa: E402
+from explorer.qt_session import QtSession  # noqa: E402
 from explorer.views import (GradientFlowView, GraphView, HiddenStatesView, InspectorView,  # noqa: E402
                             RegimeBadge, ShapesPanel, TrainingView)
 from explorer.views import style  # noqa: E402
 from explorer.views.gradflow import BOUND_NAME, NO_SENSITIVITY  # noqa: E402
 from rnn.diagnostics import gradient_bound  # noqa: E402
 from rnn.params import shapes_table  # noqa: E402
+from engine_reference import reference_jacobians  # noqa: E402
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -41,7 +42,7 @@ def configure(qtbot, state, **changes):
 
 @pytest.fixture
 def state(qtbot):
-    s = AppState()
+    s = QtSession()
     settle(qtbot, s)
     yield s
     if hasattr(s, "shutdown"):
@@ -136,11 +137,11 @@ def test_graph_shows_forward_progress_backward_wave_and_truncation(qtbot, state)
     assert np.array_equal(view.node_done[h_row], np.arange(12) < 3)
     assert view.forward_line.isVisible() and view.forward_line.value() == pytest.approx(2.5)
     assert not view.backward_line.isVisible()
-    while not state.stepper.forward_complete:
+    while not state.result.forward_complete:
         state.step_forward()
     state.step_backward()
     assert view.backward_line.isVisible()
-    assert view.backward_line.value() == state.stepper.next_visit[1]
+    assert view.backward_line.value() == state.result.next_visit[1]
     assert np.all(np.isnan(view.edge_magnitudes()[view.e_t0 < 8]))   # not reached yet
 
 
@@ -241,7 +242,7 @@ def test_gradient_flow_curve_bound_and_sensitivity(qtbot, state):
     expected = np.where(r.sensitivity > 0, np.log10(np.where(r.sensitivity > 0, r.sensitivity, 1)), np.nan)
     assert nan_equal(view.sens_image.image, expected)
     assert not view.sens_message.isVisible()
-    assert nan_equal(view.jac_curve.yData, state.jacobian_norms(0))
+    assert nan_equal(view.jac_curve.yData, reference_jacobians(state, 0))
 
 
 def test_gradient_flow_before_the_pass_ends(qtbot, state):
@@ -269,31 +270,38 @@ def test_gradient_flow_gated_cell_has_no_bound(qtbot, state):
 def test_training_curves_follow_the_history(qtbot, state):
     view = make(qtbot, TrainingView, state)
     assert view.empty.isVisible()
-    for i in range(30):
-        state.history.append(SimpleNamespace(loss=1.0 / (i + 1), grad_norm=float(i % 7), clipped=i % 7 > 4,
-                                             cosine_to_full=None))
-    state.historyChanged.emit()
-    assert not view.empty.isVisible()
-    assert np.allclose(view.loss_curve.yData, 1.0 / np.arange(1, 31))
-    grad = view.grad_curve.yData
-    assert np.all(np.isnan(grad[::7])) and np.allclose(grad[1:7], np.arange(1, 7))   # ‖g‖ = 0 left out
-    assert np.array_equal(view.clip_points.xData, np.flatnonzero(np.arange(30) % 7 > 4))
-    assert not view.cos_plot.isVisible()                      # no comparison: no cosine plot
-    state.history.append(SimpleNamespace(loss=0.01, grad_norm=1.0, clipped=False, cosine_to_full=0.9))
-    state.historyChanged.emit()
-    assert view.cos_plot.isVisible() and view.cos_curve.yData[-1] == 0.9
-
-
-def test_training_view_is_cheap_for_ten_thousand_updates(qtbot, state):
-    view = make(qtbot, TrainingView, state)
+    configure(qtbot, state, clip_mode="norm", clip_threshold=0.02)
+    state.start_training(30)                          # a few cheap updates: trained at once
+    settle(qtbot, state)
     h = state.history
+    assert len(h) == 30 and not view.empty.isVisible()
+    assert np.array_equal(view.loss_curve.xData, np.arange(1, 31))     # x is the update number
+    assert np.array_equal(view.loss_curve.yData, h.loss)
+    assert np.array_equal(view.clip_points.xData, np.flatnonzero(h.clipped) + 1)
+    assert 0 < h.clipped.sum() and f"clipped {int(h.clipped.sum())}" in view.grad_plot.titleLabel.text
+    assert not view.cos_plot.isVisible()              # full BPTT: nothing to compare
+    configure(qtbot, state, truncation="tbptt", k1=5, k2=5)
+    state.apply_update()
+    settle(qtbot, state)
+    assert view.cos_plot.isVisible() and view.cos_curve.yData[-1] == state.history.cosine[-1]
+
+
+def test_training_view_draws_a_million_updates_decimated(qtbot, state):
+    """A refresh draws at most two points per pixel column, whatever the length of the history,
+    and the envelope (every spike) survives."""
+    from explorer.history import TrainingHistory
+    n = 1_000_000
     rng = np.random.default_rng(0)
-    h.loss[:], h.grad_norm[:] = list(rng.random(10_000) + 0.1), list(rng.random(10_000) + 0.1)
-    h.clipped[:], h.cosine[:] = list(rng.random(10_000) > 0.9), [np.nan] * 10_000
-    start = time.perf_counter()
-    state.historyChanged.emit()
-    assert time.perf_counter() - start < 0.5
-    assert view.loss_curve.opts["autoDownsample"] and view.loss_curve.opts["clipToView"]
+    loss = rng.random(n) + 0.5
+    loss[123_457] = 40.0                                # one spike among a million
+    grad = rng.random(n) + 0.1
+    state.session.history = TrainingHistory.from_arrays(
+        {"loss": loss, "grad_norm": grad, "clipped": np.zeros(n, bool), "cosine": np.full(n, np.nan)})
+    view = make(qtbot, TrainingView, state)
+    drawn = view.loss_curve.yData
+    assert drawn.size <= 2 * view.columns() < 10_000
+    assert np.nanmax(drawn) == 40.0 and np.nanmin(drawn) == loss.min()
+    assert view.loss_curve.xData[-1] <= n and "1000000 updates" in view.loss_plot.titleLabel.text
 
 
 # ---------------------------------------------------------------------------- inspector
@@ -307,7 +315,7 @@ def test_inspector_shows_the_selected_values(qtbot, state):
     assert f"h7[3] = tanh(a7[3]) = tanh({style.fmt(a)}) = {style.fmt(h)}" in text.replace("₇", "7")
     assert style.fmt(r.dh[0, 7, 0, 3]) in text
     assert style.fmt(np.linalg.norm(r.dh[0, 7, 0])) in text
-    assert style.fmt(state.jacobian_norms(0)[7]) in text
+    assert style.fmt(reference_jacobians(state, 0)[7]) in text
     assert view.table.rowCount() == state.config.hidden
     assert [view.table.item(u, 0).text() for u in range(8)] == [style.fmt(v) for v in r.h[0, 7, 0]]
     assert view.table.currentRow() == 3 or view.table.selectedItems()[0].row() == 3

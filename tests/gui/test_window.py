@@ -98,7 +98,7 @@ def test_opens_quickly_on_the_demo(qtbot):
     w = make_window(qtbot)
     elapsed = time.perf_counter() - start
     assert elapsed < 5.0                               # < 2 s in practice; slack for a loaded CI machine
-    assert w.state.config == ExplorerConfig() and w.state.stepper.done
+    assert w.state.config == ExplorerConfig() and w.state.result.done
     assert w.lesson.isVisible() and "Demo" in w.lesson.title.text()
     assert w.progress.text().strip() == "forward 20/20 · backward visit 20/20"
     assert_views_follow(w)
@@ -235,7 +235,7 @@ def test_stepping_through_the_toolbar_gives_the_engines_whole_pass(qtbot, window
     for t in range(T):
         actions["forward"].trigger()
         assert state.selection.step == t and window.scrubber.value() == t
-    V = len(state.stepper.plan)
+    V = state.result.plan_length
     assert window.progress.text().strip() == f"forward {T}/{T} · backward visit 0/{V}"
     for _ in range(V):
         actions["back"].trigger()
@@ -250,10 +250,10 @@ def test_stepping_through_the_toolbar_gives_the_engines_whole_pass(qtbot, window
 
 def test_finish_and_reset_actions(qtbot, window):
     window.actions["reset"].trigger()
-    assert window.state.stepper.forward_done == 0
+    assert window.state.result.forward_done == 0
     window.actions["finish"].trigger()
     settle(qtbot, window)
-    assert window.state.stepper.done
+    assert window.state.result.done
     assert np.array_equal(window.state.record.dh, reference_record(window.state.config).dh)
 
 
@@ -272,9 +272,9 @@ def test_keyboard_steps_when_the_graph_has_focus(qtbot, window):
     window.views["GraphView"].setFocus()
     window.actions["reset"].trigger()
     qtbot.keyClick(window.views["GraphView"], Qt.Key.Key_Right)
-    if window.state.stepper.forward_done == 0:
+    if window.state.result.forward_done == 0:
         pytest.skip("this platform plugin does not deliver shortcuts off screen")
-    assert window.state.stepper.forward_done == 1
+    assert window.state.result.forward_done == 1
 
 
 def test_inspector_tab_shows_the_selection_made_while_it_was_hidden(qtbot, window):
@@ -363,7 +363,7 @@ def test_a_thousand_rapid_random_changes(qtbot, window):
     for name in panel.widgets:                         # every control shows the state, or a refused value
         assert name in panel._refused or panel._same(name, panel.value(name), getattr(state.config, name)), name
     ref = reference_record(state.config, state.params)
-    if state.stepper.done:
+    if state.result.done:
         assert np.allclose(state.record.h, ref.h, equal_nan=True)
 
 

@@ -1,0 +1,84 @@
+"""The engine work the session runs: a recorded pass as a generator job (each ``yield`` a point
+where it can be cancelled), sampled names, and the seed of a training run. No Qt here: a job runs
+on a worker thread of the window, in the training process, or drained on the caller's thread."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn.bptt import BPTT
+from rnn.diagnostics import regime
+from rnn.params import init_params
+from rnn.passresult import PassResult, summarise
+from rnn.sampling import sample_text
+
+from .config import ExplorerConfig
+from .cost import pass_chunk_steps, sensitivity_affordable
+
+N_SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class ComputedPass:
+    """A pass job's result: the configuration, weights and batch it was computed for, the stepper
+    (to step on from; None once it has crossed a process boundary, where a complete pass needs
+    none) and its :class:`PassResult`."""
+    config: ExplorerConfig
+    params: dict
+    batch: object
+    stepper: BPTT | None
+    result: PassResult
+    reinitialised: bool
+
+
+def new_stepper(config: ExplorerConfig, params: dict, batch) -> BPTT:
+    """The engine's stepper for a configuration, its weights and its batch, at step 0."""
+    return BPTT(config.spec(), params, batch.inputs, batch.targets, **config.pass_arguments(batch),
+                with_sensitivity=sensitivity_affordable(config))
+
+
+def drain(generator):
+    """Run a job's generator to the end on this thread; return its result (progress is ignored)."""
+    with np.errstate(all="ignore"):
+        while True:
+            try:
+                next(generator)
+            except StopIteration as stop:
+                return stop.value
+
+
+def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitialise: bool = False,
+                 resample: bool = False, run: bool = True, sequence: int = 0, regime_=None):
+    """Job: (re)initialise and (re)sample as asked, build the stepper, run it to the end (unless
+    ``run`` is False) and summarise it. ``regime_``: the regime of ``params`` if already known."""
+    spec, task = config.spec(), config.task_object
+    fresh = reinitialise or params is None
+    if fresh:
+        params = init_params(spec, **config.init_options())
+        yield
+    if resample or batch is None:
+        batch = task.sample(config.batch, config.seq_len, np.random.default_rng(config.seed))
+        yield
+    stepper = new_stepper(config, params, batch)
+    if run:
+        steps = pass_chunk_steps(config)
+        while not stepper.forward_complete:
+            stepper.forward_steps(steps)
+            yield
+        while not stepper.backward_complete:
+            stepper.backward_steps(steps)
+            yield
+    if regime_ is None or fresh:
+        regime_ = regime(params, spec)
+    return ComputedPass(config, params, batch, stepper, summarise(stepper, regime_, sequence), fresh)
+
+
+def sample_names(spec, params, task, seed: int, n: int = N_SAMPLES) -> list:
+    rng = np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
+        return [sample_text(spec, params, task, rng, max_length=task.default_seq_len) for _ in range(n)]
+
+
+def training_seed(config: ExplorerConfig, start_step: int) -> int:
+    """Batches for updates start_step+1… come from this seed: a resumed run draws fresh batches."""
+    return int((config.seed * 1_000_003 + start_step * 7919) % 2**31)

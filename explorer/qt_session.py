@@ -1,0 +1,80 @@
+"""The Qt side of the session: a thin adapter that runs the session's pass jobs on a worker
+thread, reads the training pipe when it is readable, and relays the session's events as Qt
+signals for the views. It owns no state: every attribute it does not define is the session's."""
+
+from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
+
+from .session import Phase, Session
+from .worker import Worker
+
+
+class QtSession(QObject):
+    requestChanged = Signal(object)     # the newest requested config (controls follow this)
+    configChanged = Signal(object)      # the committed config (matches the pass)
+    paramsChanged = Signal()
+    passChanged = Signal()
+    selectionChanged = Signal(object)
+    historyChanged = Signal()
+    samplesChanged = Signal()
+    phaseChanged = Signal(object)
+    message = Signal(str, str)
+    breakpointHit = Signal(str, str)
+    undoChanged = Signal()
+    busyChanged = Signal(bool)          # a pass is computing on the worker
+    trainingChanged = Signal(bool)      # training started / stopped
+
+    RELAYS = {"request_changed": "requestChanged", "config_changed": "configChanged",
+              "params_changed": "paramsChanged", "pass_changed": "passChanged",
+              "selection_changed": "selectionChanged", "history_changed": "historyChanged",
+              "samples_changed": "samplesChanged", "phase_changed": "phaseChanged", "message": "message",
+              "breakpoint_hit": "breakpointHit", "undo_changed": "undoChanged"}
+
+    def __init__(self, session: Session | None = None, parent=None):
+        super().__init__(parent)
+        self.worker = Worker(self)
+        if session is None:
+            session = Session(runner=self.worker)
+        else:
+            session.runner = self.worker
+        self.session = session
+        for event, signal in self.RELAYS.items():
+            getattr(session, event).connect(getattr(self, signal).emit)
+        session.phase_changed.connect(self._on_phase)
+        self._phase = session.phase
+        self._notifier = None
+
+    def __getattr__(self, name):      # reading: the session's attributes and methods
+        if name.startswith("__") or name in ("session", "worker", "_notifier", "_phase"):
+            raise AttributeError(name)
+        return getattr(self.session, name)
+
+    def _on_phase(self, phase):
+        before, self._phase = self._phase, phase
+        if (before is Phase.COMPUTING) != (phase is Phase.COMPUTING):
+            self.busyChanged.emit(phase is Phase.COMPUTING)
+        if (before is Phase.TRAINING) != (phase is Phase.TRAINING):
+            if phase is Phase.TRAINING:
+                self._watch_pipe()
+            self.trainingChanged.emit(phase is Phase.TRAINING)
+
+    def _watch_pipe(self):
+        fd = self.session.channel.fileno()
+        if fd is None:                    # a few updates trained at once: no process involved
+            return
+        if self._notifier is not None and self._notifier.socket() == fd:
+            return
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+        self._notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_pipe)
+
+    @Slot()
+    def _on_pipe(self, *_):
+        self.session.poll()    # (what an abandoned run still sends is read here and dropped)
+
+    def shutdown(self):
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+        self.session.shutdown()
+        self.worker.shutdown()

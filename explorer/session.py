@@ -1,0 +1,679 @@
+"""The session: the one source of truth of the app, with no Qt in it.
+
+It holds the configuration, the weights, the optimizer, the training history, the current pass
+(its stepper and its :class:`rnn.passresult.PassResult`), the selection and an explicit
+:class:`Phase`. Controls write to it (``set_config``, ``select``, ``step_forward``, …); views read
+it and subscribe to its events, each emitted once per real change (the pattern of napari's
+evented models, with psygnal's signals). A plain script or test drives a whole scenario with it:
+
+    session = Session()
+    session.set_config(hidden=16)
+    session.step_forward(); session.step_backward()
+    session.start_training(); session.poll(timeout=1.0); session.pause_training()
+    session.undo()
+
+Two configurations are kept: ``requested`` is the newest valid one asked for (what the controls
+show), ``config`` the one that ``params``, ``batch`` and ``result`` were computed for (what the
+views draw). They differ only while a large pass is computed off the calling thread.
+
+Where work runs: small passes at once; large ones through the ``runner`` (the window's worker
+thread; by default they are drained at once too); training in the :class:`TrainingChannel`'s child
+process, whose messages are applied by :meth:`poll` (the window calls it when the pipe is readable).
+"""
+
+import copy
+import enum
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from psygnal import Signal
+
+from rnn.diagnostics import regime as measure_regime
+from rnn.errors import RnnInputError
+from rnn.optim import make_optimizer
+from rnn.passresult import summarise
+from rnn.tasks import TASKS, NamesTask
+
+from .checkpoints import CheckpointStore
+from .config import NETWORK_FIELDS, ExplorerConfig
+from .cost import SYNC_LIMIT_MS, estimate_ms
+from .history import TrainingHistory
+from .jobs import compute_pass, drain, new_stepper, sample_names, training_seed
+from .trainer import Chunk, TrainingChannel, run_until_stop
+
+BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
+PASS_FIELDS = ("loss_at", "truncation", "k1", "k2")
+UNDO_DEPTH = 200                     # configuration changes kept for undo
+UNDO_SNAPSHOT_BYTES = 256 * 2**20    # trained weights kept with them, newest first, up to this
+CHECKPOINT_BYTES = 128 * 2**20       # weights checkpointed while training (time travel)
+PAUSE_WAIT_SECONDS = 0.25            # pausing waits this long for the run's last weights
+
+
+class Phase(enum.Enum):
+    IDLE = "idle"                # a complete pass is shown, nothing runs
+    COMPUTING = "computing"      # a pass is computed off the calling thread
+    STEPPING = "stepping"        # a pass is part-way through, stepped by hand
+    TRAINING = "training"        # training runs in the child process
+    PAUSED = "paused"            # training stopped at a breakpoint (NaN/Inf, ‖g‖, a clip)
+
+
+TRANSITIONS = {   # phase → the phases it may go to
+    Phase.IDLE: {Phase.COMPUTING, Phase.STEPPING, Phase.TRAINING},
+    Phase.COMPUTING: {Phase.IDLE, Phase.COMPUTING, Phase.STEPPING, Phase.TRAINING},
+    Phase.STEPPING: {Phase.IDLE, Phase.COMPUTING, Phase.TRAINING},
+    Phase.TRAINING: {Phase.IDLE, Phase.COMPUTING, Phase.PAUSED},
+    Phase.PAUSED: {Phase.IDLE, Phase.COMPUTING, Phase.STEPPING, Phase.TRAINING},
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    step: int = 0
+    layer: int = 0
+    unit: int = 0
+    batch_index: int = 0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a configuration change discards (restored by undo): weights, optimizer, history."""
+    params: dict
+    optimizer: object
+    history: TrainingHistory
+    nbytes: int
+
+
+class InlineRunner:
+    """Runs a job at once on the calling thread (the runner of a session without a window)."""
+
+    busy = False
+
+    def submit(self, job, on_finished=None, on_progress=None, on_failed=None):
+        try:
+            result = drain(job())
+        except Exception as error:     # reported like a worker thread's failure
+            if on_failed is None:
+                raise
+            on_failed(error, "")
+            return
+        if on_finished is not None:
+            on_finished(result)
+
+    def cancel(self):
+        pass
+
+    def shutdown(self):
+        pass
+
+
+class Session:
+    # events: each emitted once per real change
+    request_changed = Signal(object)     # the newest requested ExplorerConfig (controls follow it)
+    config_changed = Signal(object)      # the committed ExplorerConfig (matches the pass)
+    params_changed = Signal()            # weights re-initialised, loaded, trained or restored
+    pass_changed = Signal()              # a new PassResult (a new pass, or a step)
+    selection_changed = Signal(object)   # the new Selection
+    history_changed = Signal()           # the training history grew or was replaced
+    samples_changed = Signal()           # new sampled names (names task)
+    phase_changed = Signal(object)       # the new Phase
+    message = Signal(str, str)           # (text, level: "info" | "warning" | "error")
+    breakpoint_hit = Signal(str, str)    # (text, level): training paused by a breakpoint or NaN
+    undo_changed = Signal()              # what undo / redo would do changed
+
+    def __init__(self, config: ExplorerConfig | None = None, runner=None):
+        config = config or ExplorerConfig()
+        self.runner = runner or InlineRunner()
+        self.channel = TrainingChannel()
+        self.selection = Selection()
+        self.history = TrainingHistory()
+        self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)
+        self.earlier_runs: list = []     # (first update, TrainingHistory) of runs forked away from
+        self.samples: list = []
+        self.shown_update = None         # the update whose checkpoint is shown (time travel), or None
+        self.phase = Phase.IDLE
+        self.config = self.requested = config
+        self.optimizer = make_optimizer(config.optimizer, config.lr)
+        self._train_after_pass = None    # ("train", steps) to start once the pending pass lands
+        self._undo: list = []            # (config, Snapshot | None) before each change
+        self._redo: list = []
+        self._install(drain(compute_pass(config, None, None, reinitialise=True, resample=True)),
+                      new_params=True)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def spec(self):
+        return self.config.spec()
+
+    @property
+    def task(self):
+        return self.config.task_object
+
+    @property
+    def record(self):
+        return self.result.record
+
+    @property
+    def regime(self):
+        return self.result.regime
+
+    @property
+    def training(self) -> bool:
+        return self.phase is Phase.TRAINING
+
+    @property
+    def busy(self) -> bool:
+        return self.phase is Phase.COMPUTING
+
+    @property
+    def idle(self) -> bool:
+        """Nothing is computing or queued and the views show the requested configuration."""
+        return self.phase in (Phase.IDLE, Phase.STEPPING, Phase.PAUSED) and self.requested == self.config \
+            and self._train_after_pass is None
+
+    def check(self, **changes) -> str | None:
+        """The error message these control changes would be refused with, or None if valid."""
+        try:
+            self.requested.with_(**changes)
+        except (RnnInputError, TypeError, ValueError) as error:
+            return str(error)
+        return None
+
+    # ------------------------------------------------------------------ configuration
+    def set_config(self, reinitialise: bool = False, record_undo: bool = True, **changes) -> bool:
+        """Apply control changes; refuse invalid ones with a message. Returns whether they were valid.
+        ``reinitialise``: draw fresh weights (and clear the history) even if no network field changed."""
+        try:
+            new = self.requested.with_(**changes)
+        except (RnnInputError, TypeError, ValueError) as error:
+            self.message.emit(str(error), "error")
+            return False
+        if new == self.requested and not reinitialise:
+            return True
+        if record_undo:
+            self._remember_for_undo(new, reinitialise)
+        if new != self.requested:
+            self.requested = new
+            self.request_changed.emit(new)
+        self._apply_requested(force_reinitialise=reinitialise)
+        return True
+
+    def reset_to_defaults(self) -> bool:
+        """Every control back to its default (undoable)."""
+        return self.set_config(**ExplorerConfig().to_dict())
+
+    def reinitialise(self):
+        """New initial weights from the current configuration; the training history is cleared."""
+        self.set_config(reinitialise=True)
+
+    def select(self, **changes):
+        new = self._clamped(Selection(**{**self.selection.__dict__, **changes}))
+        if new == self.selection:
+            return
+        sequence_changed = new.batch_index != self.selection.batch_index
+        self.selection = new
+        if sequence_changed and self.result.jacobians_computed:
+            self._resummarise()         # the step Jacobians are of the selected sequence
+        self.selection_changed.emit(new)
+
+    # ------------------------------------------------------------------ undo
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo_text(self) -> str:
+        return self._describe(*self._undo[-1]) if self._undo else ""
+
+    def redo_text(self) -> str:
+        return self._describe(*self._redo[-1]) if self._redo else ""
+
+    def _describe(self, config, snapshot):
+        changed = sorted(config.changed_fields(self.requested))
+        return ", ".join(f"{name} = {getattr(config, name)}" for name in changed[:3]) or "new weights"
+
+    def undo(self) -> bool:
+        """Go back to the configuration before the last change (and the weights it discarded)."""
+        return self._travel(self._undo, self._redo)
+
+    def redo(self) -> bool:
+        return self._travel(self._redo, self._undo)
+
+    def _travel(self, source, target) -> bool:
+        if not source:
+            return False
+        config, snapshot = source.pop()
+        target.append((self.requested, self._snapshot() if snapshot is not None else None))
+        self._stop_training_now()
+        if snapshot is None:
+            self.set_config(record_undo=False, **config.to_dict())
+        else:
+            self._restore(config, snapshot)
+        self.undo_changed.emit()
+        return True
+
+    def _remember_for_undo(self, new: ExplorerConfig, reinitialise: bool):
+        discards = reinitialise or bool(new.changed_fields(self.requested) & set(NETWORK_FIELDS))
+        self._undo.append((self.requested, self._snapshot() if discards else None))
+        del self._undo[:-UNDO_DEPTH]
+        budget = UNDO_SNAPSHOT_BYTES         # keep the trained weights of the newest changes only
+        for i in range(len(self._undo) - 1, -1, -1):
+            config, snapshot = self._undo[i]
+            if snapshot is not None:
+                budget -= snapshot.nbytes
+                if budget < 0:
+                    self._undo[i] = (config, None)
+        self._redo.clear()
+        self.undo_changed.emit()
+
+    def _snapshot(self) -> Snapshot:
+        params = {name: value.copy() for name, value in self.params.items()}
+        return Snapshot(params, copy.deepcopy(self.optimizer), self.history.copy(),
+                        2 * sum(value.nbytes for value in params.values()) + 25 * len(self.history))
+
+    def _restore(self, config: ExplorerConfig, snapshot: Snapshot):
+        """Show ``config`` with the weights, optimizer and history of ``snapshot``."""
+        self.requested = config
+        self.request_changed.emit(config)
+        params = {name: value.copy() for name, value in snapshot.params.items()}
+        resample = bool(config.changed_fields(self.config) & set(BATCH_FIELDS))
+        job = lambda: compute_pass(config, params, None if resample else self.batch, resample=resample,
+                                   sequence=self.selection.batch_index)
+        self._submit_pass(config, job, new_params=True,
+                          then=lambda: self._adopt_training_state(snapshot))
+
+    def _adopt_training_state(self, snapshot: Snapshot):
+        self.optimizer = copy.deepcopy(snapshot.optimizer)
+        self.history = snapshot.history.copy()
+        self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)
+        self.checkpoints.add(len(self.history), self.params, copy.deepcopy(self.optimizer))
+        self.history_changed.emit()
+
+    # ------------------------------------------------------------------ weights from a file
+    def load_weights(self, spec, params, source: str = "") -> bool:
+        """Adopt loaded weights: the configuration follows their cell, activation and sizes."""
+        task = self.requested.task
+        if (TASKS[task].input_size, TASKS[task].output_size) != (spec.input_size, spec.output_size):
+            matches = [name for name, t in TASKS.items()
+                       if (t.input_size, t.output_size) == (spec.input_size, spec.output_size)]
+            if not matches:
+                self.message.emit(f"{source or 'These weights'}: no task has {spec.input_size} inputs and "
+                                  f"{spec.output_size} outputs, so they cannot be shown", "error")
+                return False
+            task = matches[0]
+        changes = dict(cell=spec.cell, activation=spec.activation, hidden=int(spec.hidden_size),
+                       layers=int(spec.num_layers), task=task)
+        if self.requested.seq_len < TASKS[task].min_seq_len:
+            changes["seq_len"] = TASKS[task].default_seq_len
+        try:
+            new = self.requested.with_(**changes)
+        except (RnnInputError, TypeError, ValueError) as error:
+            self.message.emit(f"{source or 'These weights'}: {error}", "error")
+            return False
+        self._remember_for_undo(new, reinitialise=True)
+        self._stop_training_now()
+        self.runner.cancel()
+        self._train_after_pass = None
+        self.requested = new
+        self.request_changed.emit(new)
+        resample = bool(new.changed_fields(self.config) & set(BATCH_FIELDS))
+        params = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
+        batch = None if resample else self.batch
+        job = lambda: compute_pass(new, params, batch, resample=resample, sequence=self.selection.batch_index)
+        self._submit_pass(new, job, new_params=True)
+        self.message.emit(f"Loaded {source or 'weights'}: {spec.label}, {spec.num_layers} layer(s), "
+                          f"H = {spec.hidden_size}", "info")
+        return True
+
+    # ------------------------------------------------------------------ stepping
+    def _can_step(self) -> bool:
+        if self.phase is Phase.TRAINING:
+            self.pause_training()
+        if self.phase is Phase.COMPUTING:
+            self.message.emit("Still computing the last change; try again in a moment.", "warning")
+            return False
+        return True
+
+    def step_forward(self):
+        """Compute one more timestep forward (a complete pass starts over at t = 0)."""
+        if not self._can_step():
+            return
+        if self.stepper is None or self.stepper.forward_complete:
+            self._new_pass()
+        self.stepper.step_forward()
+        self._stepped(step=self.stepper.forward_done - 1)
+
+    def step_backward(self):
+        """Make the next backward visit (a complete pass starts its backward pass again)."""
+        if not self._can_step():
+            return
+        if self.stepper is not None and not self.stepper.forward_complete:
+            self.message.emit("Finish the forward pass before stepping backward (End, or → to the last step).",
+                              "warning")
+            return
+        if self.stepper is None or self.stepper.backward_complete:
+            self._new_pass()
+            self.stepper.finish_forward()
+        with np.errstate(all="ignore"):
+            _, t = self.stepper.step_backward()
+        self._stepped(step=t)
+
+    def finish_pass(self):
+        """Run the rest of the pass, forward and backward."""
+        if not self._can_step() or self.result.done:
+            return
+        if estimate_ms(self.config) <= SYNC_LIMIT_MS:
+            with np.errstate(all="ignore"):
+                self.stepper.finish()
+            self._stepped()
+        else:
+            config, params, batch = self.config, self.params, self.batch
+            self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index,
+                                                           regime_=self.regime))
+
+    def reset_pass(self):
+        """Start the pass again at t = 0 with the same weights and batch."""
+        if not self._can_step():
+            return
+        self._new_pass()
+        self._stepped(step=0)
+
+    def _new_pass(self):
+        self.stepper = new_stepper(self.config, self.params, self.batch)
+
+    def _stepped(self, **selection):
+        self._resummarise()
+        self._set_phase(Phase.IDLE if self.stepper.done else Phase.STEPPING)
+        if selection:
+            self.select(**selection)
+
+    def _resummarise(self):
+        if self.stepper is None:        # a complete pass computed elsewhere: only the sequence changed
+            self._new_pass()
+            self.stepper.finish()
+        previous = self.result if self.result.record is self.stepper.record else None
+        self.result = summarise(self.stepper, self.result.regime, self.selection.batch_index, previous)
+        self.pass_changed.emit()
+
+    # ------------------------------------------------------------------ training
+    def apply_update(self):
+        """One optimizer update on a fresh training batch."""
+        self.start_training(steps=1)
+
+    def start_training(self, steps: int | None = None):
+        """Train for ``steps`` updates, or until paused (None)."""
+        if self.requested != self.config or self.phase is Phase.COMPUTING:
+            self._train_after_pass = ("train", steps)   # starts once the pending pass lands
+            return
+        self._stop_training_now()
+        if self.shown_update is not None:      # looking at the past: training goes on from the newest
+            _, params, optimizer = self.checkpoints.nearest_at_or_before(len(self.history))
+            self.params = {name: value.copy() for name, value in params.items()}
+            self.optimizer, self.shown_update = copy.deepcopy(optimizer), None
+        config = self.config
+        continuous = steps is None
+        start = len(self.history)
+        seed = training_seed(config, start)
+        if not continuous and steps * estimate_ms(config) * (1.5 if config.truncation_rule().is_full else 2.5) \
+                <= SYNC_LIMIT_MS:
+            self._train_here(config, steps, start, seed)
+            return
+        self.channel.start(config, self.params, self.optimizer, steps=10**9 if continuous else steps,
+                           start_step=start, seed=seed, batch=self.batch, sequence=self.selection.batch_index)
+        self._set_phase(Phase.TRAINING)
+
+    def _train_here(self, config, steps, start, seed):
+        """A few cheap updates on this thread, through the same loop as the child's."""
+        self._set_phase(Phase.TRAINING)
+        params = {name: value.copy() for name, value in self.params.items()}
+        optimizer = copy.deepcopy(self.optimizer)
+        updates, reason = [], None
+        for update, reason in run_until_stop(config, params, optimizer, steps=steps, start_step=start, seed=seed):
+            updates.append(update)
+        display = drain(compute_pass(config, params, self.batch, sequence=self.selection.batch_index))
+        samples = sample_names(config.spec(), params, config.task_object, seed=start + len(updates)) \
+            if isinstance(config.task_object, NamesTask) else None
+        reason = reason or ("", "warning")
+        self._apply_chunk(Chunk(updates, params, optimizer, display, samples, reason[0], reason[1], True))
+
+    def pause_training(self):
+        """Stop training; the weights are those after the last update made."""
+        if self.phase is not Phase.TRAINING:
+            return
+        self.channel.stop()
+        deadline = time.monotonic() + PAUSE_WAIT_SECONDS
+        while self.phase is Phase.TRAINING and time.monotonic() < deadline:
+            self.poll(timeout=max(0.0, deadline - time.monotonic()))
+        if self.phase is Phase.TRAINING:   # an update takes longer than we wait: keep what arrived
+            self._stop_training_now()
+            self._refresh_display()
+        self.message.emit(f"Training paused after update {len(self.history)}.", "info")
+
+    def toggle_training(self):
+        if self.phase is Phase.TRAINING:
+            self.pause_training()
+        else:
+            self.start_training()
+
+    def poll(self, timeout: float = 0.0) -> bool:
+        """Apply what the training process has sent (waiting up to ``timeout`` s for it); returns
+        whether anything arrived. The window calls this when the training pipe is readable."""
+        messages = self.channel.receive(timeout)
+        if not messages or self.phase is not Phase.TRAINING:
+            return False
+        for kind, payload in messages:
+            if kind == "error":
+                self._set_phase(Phase.IDLE)
+                last_line = payload.strip().splitlines()[-1] if payload.strip() else payload
+                self.message.emit(f"Internal error in the training process: {last_line}", "error")
+                return True
+        chunks = [payload for _, payload in messages]
+        last = chunks[-1]
+        newest = lambda name: next((getattr(c, name) for c in reversed(chunks) if getattr(c, name) is not None), None)
+        self._apply_chunk(Chunk([update for c in chunks for update in c.updates], last.params, last.optimizer,
+                                newest("display"), newest("samples"), last.stop_reason, last.stop_level,
+                                last.finished))
+        return True
+
+    def sample_again(self, seed: int | None = None):
+        """Draw new names from the current network (names task only)."""
+        if not isinstance(self.task, NamesTask):
+            return
+        seed = len(self.history) + int(time.monotonic() * 1000) % 100000 if seed is None else seed
+        self.samples = sample_names(self.spec, self.params, self.task, seed)
+        self.samples_changed.emit()
+
+    def shutdown(self):
+        self._train_after_pass = None
+        self.runner.cancel()
+        self.channel.close()
+        self.runner.shutdown()
+
+    # ------------------------------------------------------------------ time travel
+    def show_update(self, update: int) -> int:
+        """Show the network as it was after ``update`` (from the nearest checkpoint at or before
+        it); returns the update shown. Training stops."""
+        self._stop_training_now()
+        if not len(self.checkpoints):
+            return len(self.history)
+        at, params, optimizer = self.checkpoints.nearest_at_or_before(update)
+        config, batch = self.config, self.batch
+        params = {name: value.copy() for name, value in params.items()}
+        self.params, self.optimizer, self.shown_update = params, copy.deepcopy(optimizer), at
+        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index))
+        self.params_changed.emit()
+        return at
+
+    def continue_from(self, update: int) -> int:
+        """Fork: drop the updates after ``update`` (kept as an earlier run on the loss curve) and
+        go on from the weights of the nearest checkpoint at or before it."""
+        at = self.show_update(update)
+        self.shown_update = None
+        if at < len(self.history):
+            self.earlier_runs.append((0, self.history.copy()))
+            self.history.truncate(at)
+            self.checkpoints.truncate_after(at)
+            self.history_changed.emit()
+        return at
+
+    # ------------------------------------------------------------------ internals: phase
+    def _set_phase(self, phase: Phase):
+        if phase is self.phase:
+            return
+        if phase not in TRANSITIONS[self.phase]:
+            raise RuntimeError(f"the session cannot go from {self.phase.value} to {phase.value}")
+        self.phase = phase
+        self.phase_changed.emit(phase)
+
+    # ------------------------------------------------------------------ internals: passes
+    def _apply_requested(self, force_reinitialise=False):
+        new = self.requested
+        changed = new.changed_fields(self.config)
+        if force_reinitialise:
+            changed.add("init")
+        resume = self.phase is Phase.TRAINING or self._train_after_pass is not None
+        steps = self._train_after_pass[1] if self._train_after_pass else None
+        self._train_after_pass = None
+        self._stop_training_now()
+        if self.phase is Phase.COMPUTING:
+            self.runner.cancel()
+        if not changed:
+            if resume:
+                self.start_training(steps)
+            return
+        reinitialise = bool(changed & set(NETWORK_FIELDS))
+        resample = bool(changed & set(BATCH_FIELDS))
+        if not (reinitialise or resample or changed & set(PASS_FIELDS)):
+            self._commit_settings(new)
+            if resume:
+                self.start_training(steps)
+            return
+        if resume and not reinitialise:
+            self._train_after_pass = ("train", steps)
+        elif resume:
+            self.message.emit("Training stopped: the network was re-initialised.", "info")
+        params, batch, sequence = self.params, self.batch, self.selection.batch_index
+        regime_ = None if reinitialise else self.regime
+        job = lambda: compute_pass(new, params, batch, reinitialise=reinitialise, resample=resample,
+                                   sequence=sequence, regime_=regime_)
+        self._submit_pass(new, job, new_params=reinitialise)
+
+    def _submit_pass(self, config, job, new_params=False, then=None):
+        def finished(computed):
+            self._commit_pass(computed, new_params)
+            if then is not None:
+                then()
+        if estimate_ms(config) <= SYNC_LIMIT_MS:
+            self.runner.cancel()
+            try:
+                computed = drain(job())
+            except RnnInputError as error:
+                self._job_failed(error, "")
+                return
+            if self.phase is Phase.COMPUTING:
+                self._set_phase(Phase.IDLE)
+            finished(computed)
+            return
+        self._set_phase(Phase.COMPUTING)
+        self.message.emit("Computing… (the views show the previous result until it is done)", "info")
+        self.runner.submit(job, on_finished=finished, on_failed=self._job_failed)
+
+    def _commit_pass(self, computed, new_params=False):
+        old = self.config
+        new_params = new_params or computed.reinitialised
+        self._install(computed, new_params)
+        self._set_phase(Phase.IDLE if computed.result.done else Phase.STEPPING)
+        if computed.config != old:
+            self.config_changed.emit(computed.config)
+        self.params_changed.emit()
+        if new_params:
+            self.history_changed.emit()
+            self.samples_changed.emit()
+        self.select()
+        self.pass_changed.emit()
+        if self._train_after_pass is not None and self.requested == self.config:
+            _, steps = self._train_after_pass
+            self._train_after_pass = None
+            self.start_training(steps)
+
+    def _install(self, computed, new_params: bool):
+        """Replace every derived attribute at once (no events)."""
+        self.config = computed.config
+        self.params, self.batch, self.stepper = computed.params, computed.batch, computed.stepper
+        self.result = computed.result
+        if new_params:
+            self.history = TrainingHistory()
+            self.earlier_runs = []
+            self.samples = []
+            self.optimizer = make_optimizer(self.config.optimizer, self.config.lr)
+            self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)
+            self.checkpoints.add(0, self.params, copy.deepcopy(self.optimizer))
+
+    def _commit_settings(self, new: ExplorerConfig):
+        """Training-only settings (optimizer, lr, clipping, breakpoints): no new pass needed."""
+        changed = new.changed_fields(self.config)
+        self.config = new
+        if "optimizer" in changed:
+            self.optimizer = make_optimizer(new.optimizer, new.lr)
+        elif "lr" in changed:
+            self.optimizer.lr = float(new.lr)
+        self.config_changed.emit(new)
+
+    def _refresh_display(self):
+        """A new pass for the current weights (after training stopped without sending one)."""
+        config, params, batch = self.config, self.params, self.batch
+        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index))
+
+    def _job_failed(self, error, details=""):
+        self._train_after_pass = None
+        if self.phase in (Phase.COMPUTING, Phase.TRAINING):
+            self._set_phase(Phase.IDLE)
+        text = str(error) if isinstance(error, RnnInputError) else f"Internal error: {error!r}"
+        if details and not isinstance(error, RnnInputError):
+            import sys
+            print(details, file=sys.stderr)
+        if self.requested != self.config:
+            self.requested = self.config
+            self.request_changed.emit(self.config)
+        self.message.emit(text, "error")
+
+    # ------------------------------------------------------------------ internals: training
+    def _stop_training_now(self):
+        """End a run at once, keeping the weights and history received so far."""
+        if self.phase is Phase.TRAINING:
+            self.channel.abandon()
+            self._set_phase(Phase.IDLE if self.result.done else Phase.STEPPING)
+
+    def _apply_chunk(self, chunk):
+        self.history.extend(chunk.updates)
+        self.params, self.optimizer = chunk.params, chunk.optimizer
+        if chunk.updates:
+            self.checkpoints.add(len(self.history), chunk.params, chunk.optimizer)
+        if chunk.display is not None:
+            self.batch, self.stepper, self.result = chunk.display.batch, chunk.display.stepper, chunk.display.result
+        if chunk.samples is not None:
+            self.samples = chunk.samples
+        if chunk.finished and self.phase is Phase.TRAINING:
+            self._set_phase(Phase.PAUSED if chunk.stop_reason else Phase.IDLE)
+        if chunk.display is not None:
+            self.params_changed.emit()
+        self.history_changed.emit()
+        if chunk.samples is not None:
+            self.samples_changed.emit()
+        if chunk.display is not None:
+            self.select()
+            self.pass_changed.emit()
+        if chunk.stop_reason:
+            self.message.emit(chunk.stop_reason, chunk.stop_level)
+            self.breakpoint_hit.emit(chunk.stop_reason, chunk.stop_level)
+        elif chunk.finished and self.history:
+            self.message.emit(f"Trained to update {len(self.history)}; loss {self.history.loss[-1]:.4g}.", "info")
+
+    def _clamped(self, s: Selection) -> Selection:
+        c = self.config
+        clamp = lambda v, n: int(min(max(v, 0), n - 1))
+        return Selection(clamp(s.step, c.seq_len), clamp(s.layer, c.layers), clamp(s.unit, c.hidden),
+                         clamp(s.batch_index, c.batch))

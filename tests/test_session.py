@@ -1,0 +1,383 @@
+"""The session without Qt: one source of truth, consistent after every change, events once per real
+change, an explicit phase, training in its own process that is exactly the engine's loop, breakpoints
+that keep the last finite weights, undo that brings back what a change discarded, time travel."""
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from explorer.config import ExplorerConfig
+from explorer.jobs import training_seed
+from explorer.session import TRANSITIONS, Phase, Session
+from rnn.cells import make_cell
+from rnn.diagnostics import jacobian_norms
+from rnn.optim import make_optimizer
+from rnn.params import NetworkSpec, init_params
+from rnn.training import train
+
+from engine_reference import reference_record
+
+
+@pytest.fixture
+def session():
+    s = Session()
+    yield s
+    s.shutdown()
+
+
+def train_until(session, n, timeout=30.0):
+    """Apply what the training process sends until the history holds ``n`` updates."""
+    deadline = time.monotonic() + timeout
+    while len(session.history) < n and time.monotonic() < deadline:
+        session.poll(timeout=0.2)
+    assert len(session.history) >= n, f"only {len(session.history)} updates in {timeout} s"
+
+
+def finish_training(session, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while session.phase is Phase.TRAINING and time.monotonic() < deadline:
+        session.poll(timeout=0.2)
+    assert session.phase is not Phase.TRAINING
+
+
+def engine_run(config, start, steps, start_step=0, optimizer=None):
+    """The same training run in the engine's own loop: (updates, final params)."""
+    params = {k: v.copy() for k, v in start.items()}
+    optimizer = optimizer or make_optimizer(config.optimizer, config.lr)
+    updates = list(train(params=params, optimizer=optimizer, steps=steps, start_step=start_step,
+                         seed=training_seed(config, start_step), **config.training_arguments()))
+    return updates, params
+
+
+def same_params(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def assert_consistent(session):
+    """Everything the views read describes the same configuration."""
+    c, r, result = session.config, session.record, session.result
+    assert r.seq_len == c.seq_len and r.batch_size == c.batch and r.spec == c.spec()
+    assert session.params["weight_hh_l0"].shape == (c.spec().gates * c.hidden, c.hidden)
+    assert session.batch.inputs.shape[:2] == (c.seq_len, c.batch)
+    assert result.dh_norm_batch.shape == (c.layers, c.seq_len)
+    assert result.jacobian_norms.shape == (c.layers, c.seq_len)
+    s = session.selection
+    assert 0 <= s.step < c.seq_len and 0 <= s.layer < c.layers and 0 <= s.unit < c.hidden
+    assert 0 <= s.batch_index < c.batch
+
+
+def test_the_session_imports_no_qt():
+    code = ("import sys, explorer.session, explorer.jobs, explorer.trainer, rnn.passresult; "
+            "print([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_starts_on_the_demo_with_a_complete_pass(session):
+    assert session.config == ExplorerConfig() and session.phase is Phase.IDLE
+    assert session.result.done
+    ref = reference_record(session.config)
+    assert np.array_equal(session.record.h, ref.h) and np.array_equal(session.record.dh, ref.dh)
+    assert_consistent(session)
+
+
+def test_the_pass_result_measures_what_the_engine_recorded(session):
+    assert session.set_config(hidden=5, layers=2, batch=3, truncation="tbptt", k1=4, k2=6)
+    result, r = session.result, session.record
+    # every norm, written out from its definition on the recorded arrays
+    for l in range(2):
+        for t in range(r.seq_len):
+            assert result.dh_norm_batch[l, t] == pytest.approx(np.sqrt((r.dh[l, t] ** 2).sum()), rel=1e-14)
+            for b in range(3):
+                assert result.dh_norm_sequence[l, t, b] == pytest.approx(np.sqrt((r.dh[l, t, b] ** 2).sum()),
+                                                                         rel=1e-14)
+    # truncation: TBPTT(4, 6) on T = 20: segments [0,4), [4,8), …; the windows reach 2 steps back
+    through = np.zeros(20, bool)
+    for start in range(0, 20, 4):
+        through[max(start - 2, 0) + 1:start + 4] = True
+    assert np.array_equal(result.through, through)
+    assert np.array_equal(result.loss_steps, np.arange(20) == 19)     # delayed recall: the last step
+    cell = make_cell("rnn", "tanh")
+    for l in range(2):
+        assert np.allclose(result.jacobian_norms[l], jacobian_norms(r, cell, session.params, l, 0), rtol=1e-13)
+
+
+def test_invalid_change_is_refused_and_leaves_the_session_alone(session):
+    before = (session.config, session.params, session.record)
+    messages = []
+    session.message.connect(lambda text, level: messages.append((level, text)))
+    assert not session.set_config(truncation="tbptt", k1=8, k2=4)
+    assert not session.set_config(seq_len=1)            # delayed recall needs T ≥ 2
+    assert not session.set_config(hidden=0)
+    assert not session.set_config(cell="transformer")
+    assert (session.config, session.params, session.record) == before
+    assert session.requested == session.config and not session.can_undo
+    assert [level for level, _ in messages] == ["error"] * 4
+    assert "k2" in messages[0][1] and "at least 2" in messages[1][1]
+
+
+def test_events_fire_once_per_real_change(session):
+    seen = []
+    for name in ("config_changed", "params_changed", "pass_changed", "request_changed"):
+        getattr(session, name).connect(lambda *a, name=name: seen.append(name))
+    assert session.set_config(hidden=8)                 # no change: nothing emitted
+    assert seen == []
+    assert session.set_config(hidden=12)
+    assert seen.count("config_changed") == 1 and seen.count("params_changed") == 1
+    assert seen.count("request_changed") == 1
+    seen.clear()
+    assert session.set_config(lr=0.1)                   # training-only setting: no new pass
+    assert sorted(seen) == ["config_changed", "request_changed"]
+    seen.clear()
+    session.select(step=3)
+    session.select(step=3)
+    assert seen == []
+
+
+@pytest.mark.parametrize("changes", [
+    dict(seq_len=35), dict(hidden=5, layers=2), dict(cell="lstm"), dict(cell="gru", batch=3),
+    dict(truncation="tbptt", k1=4, k2=7), dict(activation="relu", init="orthogonal", scale_kind="radius", scale=1.2),
+    dict(task="sine", loss_at="all"), dict(task="names", seq_len=12, batch=2),
+])
+def test_each_change_matches_the_engine(session, changes):
+    assert session.set_config(**changes)
+    ref = reference_record(session.config)
+    assert np.array_equal(session.record.h, ref.h)
+    assert np.array_equal(session.record.dh, ref.dh)
+    assert np.allclose(session.record.loss_t, ref.loss_t)
+    assert_consistent(session)
+
+
+def test_stepping_through_gives_the_whole_pass_and_names_its_phase(session):
+    phases = []
+    session.phase_changed.connect(phases.append)
+    T = session.config.seq_len
+    session.step_forward()                               # from a finished pass: a fresh walk-through
+    assert session.result.forward_done == 1 and session.selection.step == 0
+    assert session.phase is Phase.STEPPING
+    for _ in range(T - 1):
+        session.step_forward()
+    assert session.result.forward_complete and not session.result.backward_complete
+    for _ in range(session.result.plan_length):
+        session.step_backward()
+    assert session.result.done and session.selection.step == 0 and session.phase is Phase.IDLE
+    assert phases == [Phase.STEPPING, Phase.IDLE]
+    ref = reference_record(session.config)
+    for name in ("h", "pre", "yhat", "loss_t", "dh", "d_ih", "dh0"):
+        assert np.array_equal(getattr(session.record, name), getattr(ref, name)), name
+    assert np.allclose(session.record.sensitivity, ref.sensitivity)
+
+
+def test_jacobian_norms_follow_the_steps_and_the_selected_sequence(session):
+    assert session.set_config(batch=3)
+    cell = make_cell("rnn", "tanh")
+    session.reset_pass()
+    for _ in range(4):
+        session.step_forward()
+    jac = session.result.jacobian_norms[0]
+    assert np.all(np.isfinite(jac[:4])) and np.all(np.isnan(jac[4:]))     # not computed yet
+    session.finish_pass()
+    session.select(batch_index=2)
+    expected = jacobian_norms(session.record, cell, session.params, 0, 2)
+    assert session.result.jacobian_sequence == 2
+    assert np.allclose(session.result.jacobian_norms[0], expected, rtol=1e-13)
+
+
+def test_a_step_backward_before_the_forward_pass_ends_is_refused_with_a_message(session):
+    messages = []
+    session.message.connect(lambda text, level: messages.append(level))
+    session.reset_pass()
+    session.step_backward()
+    assert messages == ["warning"] and session.result.visits_done == 0
+
+
+def test_phase_transitions_are_the_named_ones(session):
+    with pytest.raises(RuntimeError):
+        session._set_phase(Phase.PAUSED)                # idle → paused is not a transition
+    assert Phase.PAUSED in TRANSITIONS[Phase.TRAINING] and Phase.PAUSED not in TRANSITIONS[Phase.IDLE]
+
+
+def test_a_few_updates_match_the_engine_loop(session):
+    assert session.set_config(task="sine", hidden=6, optimizer="sgd", lr=0.05, clip_mode="norm",
+                              clip_threshold=0.5)
+    start = {k: v.copy() for k, v in session.params.items()}
+    session.start_training(15)
+    finish_training(session)
+    assert session.phase is Phase.IDLE and len(session.history) == 15
+    updates, params = engine_run(session.config, start, 15)
+    assert np.array_equal(session.history.loss, [u.loss for u in updates])
+    assert same_params(session.params, params)
+
+
+def test_live_training_in_its_process_is_the_engine_loop(session):
+    """Continuous training runs in the child process; what lands is exactly the engine's own run,
+    and the display pass is the pass of the weights training stopped with."""
+    assert session.set_config(task="sine", hidden=6, optimizer="adam", lr=0.01, clip_mode="norm",
+                              clip_threshold=0.5, truncation="tbptt")
+    start = {k: v.copy() for k, v in session.params.items()}
+    session.start_training()
+    assert session.phase is Phase.TRAINING
+    train_until(session, 30)
+    session.pause_training()
+    assert session.phase is Phase.IDLE
+    n = len(session.history)
+    updates, params = engine_run(session.config, start, n)
+    assert np.array_equal(session.history.loss, [u.loss for u in updates])
+    assert np.array_equal(session.history.cosine, [u.cosine_to_full for u in updates])
+    assert same_params(session.params, params)
+    assert np.array_equal(session.record.dh, reference_record(session.config, params).dh)   # the views
+    time.sleep(0.2)
+    session.poll(timeout=0.1)
+    assert len(session.history) == n                     # nothing lands after a pause
+
+
+def test_training_resumes_with_fresh_batches_and_the_same_process(session):
+    session.start_training()
+    train_until(session, 5)
+    session.pause_training()
+    process = session.channel._process
+    n = len(session.history)
+    session.toggle_training()
+    train_until(session, n + 5)
+    session.toggle_training()
+    assert session.channel._process is process          # one child per session, kept between Plays
+    assert session.phase is Phase.IDLE
+
+
+def test_nan_pauses_training_and_keeps_the_last_finite_weights(session):
+    hits = []
+    session.breakpoint_hit.connect(lambda text, level: hits.append((level, text)))
+    assert session.set_config(activation="linear", scale_kind="radius", scale=3.0, lr=5.0, seq_len=40,
+                              hidden=16, batch=4)
+    start = {k: v.copy() for k, v in session.params.items()}
+    session.start_training(500)
+    finish_training(session)
+    assert session.phase is Phase.PAUSED
+    assert hits and hits[-1][0] == "error" and "NaN/Inf" in hits[-1][1]
+    n = len(session.history)
+    assert n < 500 and not np.isfinite(session.history.loss[-1])
+    assert all(np.all(np.isfinite(v)) for v in session.params.values())
+    updates, params = engine_run(session.config, start, 500)
+    assert len(updates) == n and not updates[-1].finite
+    assert same_params(session.params, params)
+
+
+@pytest.mark.parametrize("changes, word", [
+    (dict(break_on_norm=True, break_norm=1e-5), "‖g‖"),
+    (dict(clip_mode="norm", clip_threshold=1e-6, break_on_clip=True), "clipped"),
+])
+def test_breakpoints_pause_at_the_first_update_that_meets_them(session, changes, word):
+    hits = []
+    session.breakpoint_hit.connect(lambda text, level: hits.append(text))
+    assert session.set_config(**changes)
+    session.start_training(50)
+    finish_training(session)
+    assert len(session.history) == 1 and hits and word in hits[0] and session.phase is Phase.PAUSED
+
+
+def test_one_update_and_reinitialise(session):
+    before = session.params
+    session.apply_update()
+    assert len(session.history) == 1 and session.params is not before
+    session.reinitialise()
+    assert len(session.history) == 0
+    assert same_params(session.params, init_params(session.spec, **session.config.init_options()))
+
+
+def test_names_training_samples_names(session):
+    assert session.set_config(task="names", seq_len=12, hidden=16, batch=8, optimizer="adam", lr=0.02)
+    session.start_training(20)
+    finish_training(session)
+    assert len(session.samples) == 5 and all(isinstance(s, str) for s in session.samples)
+    assert all(set(s) <= set("abcdefghijklmnopqrstuvwxyz") for s in session.samples)
+
+
+def test_load_weights_adopts_their_shape(session):
+    spec = NetworkSpec(cell="gru", input_size=1, hidden_size=5, output_size=1, num_layers=2)
+    params = init_params(spec, seed=3)
+    assert session.load_weights(spec, params, "test")
+    assert (session.config.cell, session.config.hidden, session.config.layers) == ("gru", 5, 2)
+    assert same_params(session.params, params)
+    assert_consistent(session)
+    bad = NetworkSpec(cell="rnn", input_size=7, hidden_size=5, output_size=3)
+    assert not session.load_weights(bad, init_params(bad), "bad")
+    assert session.config.cell == "gru"
+
+
+def test_undo_brings_back_the_trained_weights_a_change_discarded(session):
+    session.start_training(20)
+    trained, history = {k: v.copy() for k, v in session.params.items()}, session.history.loss.copy()
+    assert session.set_config(hidden=12)                # a network change: fresh weights, no history
+    assert len(session.history) == 0 and session.can_undo
+    assert "hidden = 8" in session.undo_text()
+    assert session.undo()
+    assert session.config.hidden == 8 and session.requested.hidden == 8
+    assert same_params(session.params, trained) and np.array_equal(session.history.loss, history)
+    assert session.redo()
+    assert session.config.hidden == 12 and len(session.history) == 0 and not session.can_redo
+    assert session.undo() and session.config.hidden == 8
+
+
+def test_undo_of_a_setting_keeps_the_training(session):
+    session.start_training(10)
+    assert session.set_config(lr=0.2) and session.set_config(clip_mode="norm")
+    assert session.undo() and session.config.clip_mode == "none" and session.config.lr == 0.2
+    assert session.undo() and session.config.lr == 0.05 and len(session.history) == 10
+    assert not session.undo()
+
+
+def test_reset_to_defaults_is_undoable(session):
+    assert session.set_config(cell="lstm", seq_len=30)
+    assert session.reset_to_defaults() and session.config == ExplorerConfig()
+    assert session.undo() and (session.config.cell, session.config.seq_len) == ("lstm", 30)
+
+
+def test_time_travel_shows_an_earlier_network_and_forks_from_it(session):
+    assert session.set_config(task="sine", hidden=6, optimizer="adam", lr=0.01)
+    start = {k: v.copy() for k, v in session.params.items()}
+    for _ in range(10):
+        session.start_training(4)                         # 40 updates, a checkpoint after every 4
+    assert len(session.history) == 40
+    shown = session.show_update(18)
+    assert shown == 16                                    # the nearest checkpoint at or before update 18
+    params_16, optimizer = start, make_optimizer("adam", 0.01)
+    for k in range(4):                                    # (the run is runs of 4 updates)
+        _, params_16 = engine_run(session.config, params_16, 4, start_step=4 * k, optimizer=optimizer)
+    assert same_params(session.params, params_16)
+    ref = reference_record(session.config, params_16)
+    assert np.array_equal(session.record.dh, ref.dh)       # the pass recomputed from that checkpoint
+    assert len(session.history) == 40                      # looking back loses nothing
+    session.continue_from(16)
+    assert len(session.history) == 16 and len(session.earlier_runs) == 1
+    assert len(session.earlier_runs[0][1]) == 40           # the run forked away from stays on the curve
+    session.set_config(lr=0.001)
+    session.start_training(4)
+    assert len(session.history) == 20
+
+
+def test_a_whole_scenario_without_qt(session):
+    """Set a configuration, step forward and back, train, pause at a breakpoint, undo."""
+    assert session.set_config(task="sine", hidden=6, seq_len=15)
+    session.step_forward()
+    session.step_forward()
+    session.finish_pass()
+    session.step_backward()
+    assert session.phase is Phase.STEPPING
+    assert session.set_config(break_on_norm=True, break_norm=1e-5)
+    session.start_training(100)
+    finish_training(session)
+    assert session.phase is Phase.PAUSED and len(session.history) == 1
+    assert session.undo() and not session.config.break_on_norm
+    session.start_training(3)
+    assert len(session.history) == 4 and session.phase is Phase.IDLE
+
+
+def test_a_breakpoint_in_a_few_cheap_updates_pauses_too(session):
+    assert session.set_config(break_on_norm=True, break_norm=1e-5)
+    session.apply_update()                                # one update: trained at once, here
+    assert session.phase is Phase.PAUSED and len(session.history) == 1
+    session.step_forward()
+    assert session.phase is Phase.STEPPING
