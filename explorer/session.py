@@ -343,8 +343,8 @@ class Session:
             return
         if self.stepper is None or self.stepper.forward_complete:
             self._new_pass()
-        self.stepper.step_forward()
-        self._stepped(step=self.stepper.forward_done - 1)
+        t = self.stepper.step_forward()
+        self._stepped(steps=[t], step=t)
 
     def step_backward(self):
         """Make the next backward visit (a complete pass starts its backward pass again)."""
@@ -359,7 +359,7 @@ class Session:
             self.stepper.finish_forward()
         with np.errstate(all="ignore"):
             _, t = self.stepper.step_backward()
-        self._stepped(step=t)
+        self._stepped(steps=[t], step=t)
 
     def finish_pass(self):
         """Run the rest of the pass, forward and backward."""
@@ -384,18 +384,20 @@ class Session:
     def _new_pass(self):
         self.stepper = new_stepper(self.config, self.params, self.batch)
 
-    def _stepped(self, **selection):
-        self._resummarise()
+    def _stepped(self, steps=None, **selection):
+        """After a manual step: measure the steps it touched (None: all), name the phase, select."""
+        self._resummarise(steps)
         self._set_phase(Phase.IDLE if self.stepper.done else Phase.STEPPING)
         if selection:
             self.select(**selection)
 
-    def _resummarise(self):
+    def _resummarise(self, steps=None):
         if self.stepper is None:        # a complete pass computed elsewhere: only the sequence changed
             self._new_pass()
             self.stepper.finish()
         previous = self.result if self.result.record is self.stepper.record else None
-        self.result = summarise(self.stepper, self.result.regime, self.selection.batch_index, previous)
+        self.result = summarise(self.stepper, self.result.regime, self.selection.batch_index, previous,
+                                steps=steps)
         self.pass_changed.emit()
 
     # ------------------------------------------------------------------ training

@@ -51,12 +51,12 @@ def sensitivity(record, cell, params):
     return S
 
 
-def jacobian_norms(record, cell, params, layer: int, batch_index: int = 0):
+def jacobian_norms(record, cell, params, layer: int, batch_index: int = 0, steps: slice = slice(None)):
     """‖∂s_t/∂s_{t−1}‖₂ for every step t of one layer and one sequence of the batch, (T,).
 
     s is h for the vanilla cell and the GRU, and (h, c) for the LSTM. The Jacobian's rows come from
     pushing the identity back through each step's local backward (no separate derivative code):
-    for the vanilla cell ∂h_t/∂h_{t−1} = diag(φ'(a_t)) W_hh.
+    for the vanilla cell ∂h_t/∂h_{t−1} = diag(φ'(a_t)) W_hh. ``steps``: only these steps.
     """
     b = slice(batch_index, batch_index + 1)
     H = record.spec.hidden_size
@@ -65,8 +65,8 @@ def jacobian_norms(record, cell, params, layer: int, batch_index: int = 0):
     eye = np.eye(size)[:, None, None, :]            # (size, 1, 1, size): one adjoint per row
     dh, dc = eye[..., :H], (eye[..., H:] if lstm else None)
     c_prev = record.c_prev(layer)
-    back = cell.backward(record.gates[layer, :, b], record.extra[layer, :, b], record.h_prev(layer)[:, b],
-                         None if c_prev is None else c_prev[:, b], dh, dc,
+    back = cell.backward(record.gates[layer, steps, b], record.extra[layer, steps, b],
+                         record.h_prev(layer)[steps, b], None if c_prev is None else c_prev[steps, b], dh, dc,
                          params[f"weight_ih_l{layer}"], params[f"weight_hh_l{layer}"])
     rows = np.concatenate([back.dh_prev, back.dc_prev], axis=-1) if lstm else back.dh_prev
     jac = rows[:, :, 0, :].transpose(1, 0, 2)       # (T, size, size), each Jacobian transposed

@@ -38,6 +38,25 @@ def sequence_norms(values):
         return np.sqrt(np.sum(values * values, axis=-1))
 
 
+NORMS = {   # PassResult field: (recorded array, norm, whether the array has a layer axis first)
+    "dh_norm_batch": ("dh", batch_norms, True),
+    "dh_norm_sequence": ("dh", sequence_norms, True),
+    "h_norm_sequence": ("h", sequence_norms, True),
+    "d_ih_norm_batch": ("d_ih", batch_norms, True),
+    "dyhat_norm_batch": ("dyhat", batch_norms, False),
+    "dyhat_norm_sequence": ("dyhat", sequence_norms, False),
+}
+
+
+def _measure(record, field: str, steps=None):
+    """One PassResult norm of the recording, at every step or at ``steps`` only."""
+    name, norm, layered = NORMS[field]
+    values = getattr(record, name)
+    if steps is None:
+        return norm(values)
+    return norm(values[:, steps] if layered else values[steps])
+
+
 def through_mask(segments, carry_factors, seq_len: int) -> np.ndarray:
     """through[t]: the gradient flows from step t back to step t − 1 (some truncation window spans
     both, and randomized truncation kept the link). through[0] is False (h_{−1} is h0)."""
@@ -115,37 +134,47 @@ class PassResult:
 
 
 def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassResult | None" = None,
-              with_jacobians: bool = True) -> PassResult:
+              with_jacobians: bool = True, steps=None) -> PassResult:
     """The :class:`PassResult` of a stepper where it stands.
 
-    ``previous``: the result of the same stepper before its last steps; the per-step Jacobians of
-    steps it had already computed forward are reused (they depend only on the forward pass).
+    ``previous``: the result of the same stepper before its last steps, and ``steps`` the timesteps
+    those steps touched (a forward step, or a backward visit, changes one column of the
+    recording): only those columns are measured again, so a manual step costs one step's norms,
+    not the whole pass's. The step Jacobians depend only on the forward pass; those of steps
+    ``previous`` had computed are kept.
     """
     r, spec = stepper.record, stepper.spec
     T, L = r.seq_len, spec.num_layers
     sequence = int(min(max(sequence, 0), r.batch_size - 1))
     affordable = with_jacobians and jacobians_affordable(T, L, spec.hidden_size, spec.has_cell_state)
+    same = previous is not None and previous.record is r
     jac = np.full((L, T), np.nan)
     if affordable and r.forward_done:
-        reuse = (previous is not None and previous.record is r and previous.jacobian_sequence == sequence
-                 and previous.forward_done == r.forward_done and previous.jacobians_computed)
-        if reuse:
-            jac = previous.jacobian_norms
-        else:
+        known = 0
+        if same and previous.jacobian_sequence == sequence and previous.jacobians_computed:
+            known = min(previous.forward_done, r.forward_done)
+            jac[:, :known] = previous.jacobian_norms[:, :known]
+        if known < r.forward_done:
+            new = slice(known, r.forward_done)
             with np.errstate(all="ignore"):
                 for layer in range(L):
-                    jac[layer] = jacobian_norms(r, stepper.cell, stepper.params, layer, sequence)
-            jac[:, r.forward_done:] = np.nan
+                    jac[layer, new] = jacobian_norms(r, stepper.cell, stepper.params, layer, sequence, new)
+    if same and steps is not None:
+        t = np.arange(T)[steps] if isinstance(steps, slice) else np.atleast_1d(np.asarray(steps, dtype=int))
+        norms = {}
+        for field, (_, _, layered) in NORMS.items():
+            values = getattr(previous, field).copy()
+            values[(slice(None), t) if layered else t] = _measure(r, field, t)
+            norms[field] = values
+    else:
+        norms = {field: _measure(r, field) for field in NORMS}
     with np.errstate(all="ignore"):
         bound = gradient_bound(r, regime)
     return PassResult(
         record=r, segments=tuple(stepper.segments), carry_factors=np.asarray(stepper.carry_factors),
-        plan_length=len(stepper.plan), forward_done=r.forward_done, visits_done=stepper.visits_done, next_visit=stepper.next_visit,
-        loss_steps=np.any(np.asarray(r.loss_mask) != 0, axis=1),
+        plan_length=len(stepper.plan), forward_done=r.forward_done, visits_done=stepper.visits_done,
+        next_visit=stepper.next_visit, loss_steps=np.any(np.asarray(r.loss_mask) != 0, axis=1),
         through=through_mask(stepper.segments, stepper.carry_factors, T),
-        window_masks=window_masks(stepper.segments, T),
-        dh_norm_batch=batch_norms(r.dh), dh_norm_sequence=sequence_norms(r.dh),
-        h_norm_sequence=sequence_norms(r.h), d_ih_norm_batch=batch_norms(r.d_ih),
-        dyhat_norm_batch=batch_norms(r.dyhat), dyhat_norm_sequence=sequence_norms(r.dyhat),
+        window_masks=window_masks(stepper.segments, T), **norms,
         jacobian_norms=jac, jacobian_sequence=sequence, jacobians_computed=affordable, regime=regime,
         bound=bound)
