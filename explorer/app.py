@@ -1,7 +1,9 @@
-"""The command line that opens the window: ``python main.py [--preset NAME] [--screenshot PATH] [--size WxH]``
-(also installed as ``bptt-explorer``).
+"""The command line that opens the window:
+``python main.py [SESSION.bptt] [--preset NAME] [--screenshot PATH] [--size WxH]`` (also installed as
+``bptt-explorer``).
 
-Without ``--screenshot`` the window opens (on your last configuration, or the demo). With it, the
+Without ``--screenshot`` the window opens (on the session file given, else your last
+configuration, else the demo; a session file that cannot be opened is said in the window). With it, the
 window is rendered off screen once the preset has been computed (the worker is waited for), the
 PNG is written and the program exits 0. An unknown preset or a bad size exits 2 with a message.
 """
@@ -37,6 +39,7 @@ def main(argv=None):
     from explorer.presets import NAMES
 
     parser = argparse.ArgumentParser(prog="main.py", description="BPTT Explorer: backpropagation through time, made visible.")
+    parser.add_argument("session", nargs="?", metavar="SESSION.bptt", help="open a saved session")
     parser.add_argument("--preset", metavar="NAME", help=f"open a lesson: {', '.join(NAMES)}")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window to a PNG and exit")
     parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x800")
@@ -58,7 +61,8 @@ def main(argv=None):
     from PySide6.QtWidgets import QApplication  # PySide6 before pyqtgraph
     import pyqtgraph  # noqa: F401
 
-    from explorer.window import MainWindow, app_settings, wait_until_idle
+    from explorer.settings import app_settings
+    from explorer.window import MainWindow, wait_until_idle
 
     try:   # one BLAS thread: the window draws on one core, training runs on the other
         from threadpoolctl import threadpool_limits
@@ -70,12 +74,14 @@ def main(argv=None):
     app.setApplicationName("BPTT Explorer")
     screenshot = bool(args.screenshot)
     # a screenshot is reproducible: it neither reads nor writes the user's settings
-    window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not args.preset)
+    window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not args.preset and not args.session)
     if size:
         window.resize(*size)
     if args.preset:
         window.apply_preset(args.preset)
     window.show()
+    if args.session:
+        window.files.open_session(args.session, quiet=screenshot)
 
     if not screenshot:
         code = app.exec()

@@ -3,6 +3,7 @@ thread, reads the training pipe when it is readable, and relays the session's ev
 signals for the views. It owns no state: every attribute it does not define is the session's."""
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
 from .session import Phase, Session
 from .worker import Worker
@@ -20,6 +21,7 @@ class QtSession(QObject):
     message = Signal(str, str)
     breakpointHit = Signal(str, str)
     undoChanged = Signal()
+    shownUpdateChanged = Signal(object)   # time travel: the update shown (None: the newest)
     busyChanged = Signal(bool)          # a pass is computing on the worker
     trainingChanged = Signal(bool)      # training started / stopped
 
@@ -27,7 +29,8 @@ class QtSession(QObject):
               "params_changed": "paramsChanged", "pass_changed": "passChanged",
               "selection_changed": "selectionChanged", "history_changed": "historyChanged",
               "samples_changed": "samplesChanged", "phase_changed": "phaseChanged", "message": "message",
-              "breakpoint_hit": "breakpointHit", "undo_changed": "undoChanged"}
+              "breakpoint_hit": "breakpointHit", "undo_changed": "undoChanged",
+              "shown_update_changed": "shownUpdateChanged"}
 
     def __init__(self, session: Session | None = None, parent=None):
         super().__init__(parent)
@@ -78,3 +81,23 @@ class QtSession(QObject):
             self._notifier.setEnabled(False)
         self.session.shutdown()
         self.worker.shutdown()
+
+
+def wait_until_idle(state, timeout_s: float = 60.0) -> bool:
+    """Process events until no job is running and the views have caught up (for scripts and tests)."""
+    import time
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if state.idle and not state.training:
+            break
+        time.sleep(0.005)
+    else:
+        return False
+    # let coalesced redraws (0–50 ms timers in the views) run
+    end = time.monotonic() + 0.15
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+    return True

@@ -31,7 +31,8 @@ from psygnal import Signal
 
 from rnn.diagnostics import regime as measure_regime
 from rnn.errors import RnnInputError
-from rnn.optim import make_optimizer
+from rnn.optim import make_optimizer, optimizer_from_state_dict
+from rnn.params import check_params
 from rnn.passresult import summarise
 from rnn.tasks import TASKS, NamesTask
 
@@ -40,6 +41,7 @@ from .config import NETWORK_FIELDS, ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms
 from .history import TrainingHistory
 from .jobs import compute_pass, drain, new_stepper, sample_names, training_seed
+from .session_file import SessionDocument, read_session, write_session
 from .trainer import Chunk, TrainingChannel, run_until_stop
 
 BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
@@ -120,6 +122,7 @@ class Session:
     message = Signal(str, str)           # (text, level: "info" | "warning" | "error")
     breakpoint_hit = Signal(str, str)    # (text, level): training paused by a breakpoint or NaN
     undo_changed = Signal()              # what undo / redo would do changed
+    shown_update_changed = Signal(object)  # time travel: the update shown (None: the newest)
 
     def __init__(self, config: ExplorerConfig | None = None, runner=None):
         config = config or ExplorerConfig()
@@ -135,7 +138,7 @@ class Session:
         self.config = self.requested = config
         self.optimizer = make_optimizer(config.optimizer, config.lr)
         self._train_after_pass = None    # ("train", steps) to start once the pending pass lands
-        self._undo: list = []            # (config, Snapshot | None) before each change
+        self._undo: list = []            # (config, Snapshot | None, description) before each change
         self._redo: list = []
         self._install(drain(compute_pass(config, None, None, reinitialise=True, resample=True)),
                       new_params=True)
@@ -226,14 +229,16 @@ class Session:
         return bool(self._redo)
 
     def undo_text(self) -> str:
-        return self._describe(*self._undo[-1]) if self._undo else ""
+        """What undo would set, e.g. "hidden = 8" ("" if nothing to undo)."""
+        return self._undo[-1][2] if self._undo else ""
 
     def redo_text(self) -> str:
-        return self._describe(*self._redo[-1]) if self._redo else ""
+        return self._redo[-1][2] if self._redo else ""
 
-    def _describe(self, config, snapshot):
-        changed = sorted(config.changed_fields(self.requested))
-        return ", ".join(f"{name} = {getattr(config, name)}" for name in changed[:3]) or "new weights"
+    @staticmethod
+    def _describe(destination: ExplorerConfig, current: ExplorerConfig) -> str:
+        changed = sorted(destination.changed_fields(current))
+        return ", ".join(f"{name} = {getattr(destination, name)}" for name in changed[:3]) or "new weights"
 
     def undo(self) -> bool:
         """Go back to the configuration before the last change (and the weights it discarded)."""
@@ -245,8 +250,9 @@ class Session:
     def _travel(self, source, target) -> bool:
         if not source:
             return False
-        config, snapshot = source.pop()
-        target.append((self.requested, self._snapshot() if snapshot is not None else None))
+        config, snapshot, _ = source.pop()
+        target.append((self.requested, self._snapshot() if snapshot is not None else None,
+                       self._describe(self.requested, config)))
         self._stop_training_now()
         if snapshot is None:
             self.set_config(record_undo=False, **config.to_dict())
@@ -257,15 +263,16 @@ class Session:
 
     def _remember_for_undo(self, new: ExplorerConfig, reinitialise: bool):
         discards = reinitialise or bool(new.changed_fields(self.requested) & set(NETWORK_FIELDS))
-        self._undo.append((self.requested, self._snapshot() if discards else None))
+        self._undo.append((self.requested, self._snapshot() if discards else None,
+                           self._describe(self.requested, new)))
         del self._undo[:-UNDO_DEPTH]
         budget = UNDO_SNAPSHOT_BYTES         # keep the trained weights of the newest changes only
         for i in range(len(self._undo) - 1, -1, -1):
-            config, snapshot = self._undo[i]
+            config, snapshot, text = self._undo[i]
             if snapshot is not None:
                 budget -= snapshot.nbytes
                 if budget < 0:
-                    self._undo[i] = (config, None)
+                    self._undo[i] = (config, None, text)
         self._redo.clear()
         self.undo_changed.emit()
 
@@ -274,16 +281,37 @@ class Session:
         return Snapshot(params, copy.deepcopy(self.optimizer), self.history.copy(),
                         2 * sum(value.nbytes for value in params.values()) + 25 * len(self.history))
 
-    def _restore(self, config: ExplorerConfig, snapshot: Snapshot):
-        """Show ``config`` with the weights, optimizer and history of ``snapshot``."""
+    def _restore(self, config: ExplorerConfig, snapshot: Snapshot, position: dict | None = None):
+        """Show ``config`` with the weights, optimizer and history of ``snapshot`` (and, from a
+        saved session, its stepping position)."""
         self.requested = config
         self.request_changed.emit(config)
         params = {name: value.copy() for name, value in snapshot.params.items()}
         resample = bool(config.changed_fields(self.config) & set(BATCH_FIELDS))
         job = lambda: compute_pass(config, params, None if resample else self.batch, resample=resample,
                                    sequence=self.selection.batch_index)
-        self._submit_pass(config, job, new_params=True,
-                          then=lambda: self._adopt_training_state(snapshot))
+
+        def then():
+            self._adopt_training_state(snapshot)
+            if position:
+                self._go_to(position)
+        self._submit_pass(config, job, new_params=True, then=then)
+
+    def _go_to(self, position: dict):
+        """Step a fresh pass to a saved position and select what was selected (values clamped)."""
+        def number(key, default):
+            value = position.get(key, default)
+            return value if isinstance(value, int) and not isinstance(value, bool) else default
+        forward, visits = number("forward_done", self.config.seq_len), number("visits_done", -1)
+        if 0 <= forward < self.config.seq_len or 0 <= visits < self.result.plan_length:
+            self._new_pass()
+            with np.errstate(all="ignore"):
+                if forward > 0:
+                    self.stepper.forward_steps(min(forward, self.config.seq_len))
+                if self.stepper.forward_complete and visits > 0:
+                    self.stepper.backward_steps(visits)
+            self._stepped()
+        self.select(**{key: number(key, 0) for key in ("step", "layer", "unit", "batch_index")})
 
     def _adopt_training_state(self, snapshot: Snapshot):
         self.optimizer = copy.deepcopy(snapshot.optimizer)
@@ -327,6 +355,47 @@ class Session:
         self.message.emit(f"Loaded {source or 'weights'}: {spec.label}, {spec.num_layers} layer(s), "
                           f"H = {spec.hidden_size}", "info")
         return True
+
+    # ------------------------------------------------------------------ saved sessions
+    def save(self, path, layout: bytes = b"", lesson: dict | None = None):
+        """Write the whole session to one file (atomically; raises SessionFileError, nothing is
+        written): the configuration, weights, optimizer, history, stepping position, lesson
+        position and the window's layout."""
+        selection = self.selection
+        position = dict(forward_done=int(self.result.forward_done), visits_done=int(self.result.visits_done),
+                        step=selection.step, layer=selection.layer, unit=selection.unit,
+                        batch_index=selection.batch_index)
+        document = SessionDocument(config=self.config.to_dict(), params=self.params,
+                                   optimizer=self.optimizer.state_dict(), history=self.history.to_arrays(),
+                                   position=position, lesson=dict(lesson or {}), layout=bytes(layout))
+        write_session(path, document)
+
+    def open(self, path) -> SessionDocument:
+        """Replace the session by the one saved in ``path`` (undoable) and return its document
+        (for the layout and the lesson). Raises RnnInputError with a one-line reason, changing
+        nothing, if the file cannot be used."""
+        try:
+            document = read_session(path)
+            config = ExplorerConfig.from_dict(document.config)
+            params = {name: np.array(value, dtype=np.float64) for name, value in document.params.items()}
+            check_params(params, config.spec())
+            optimizer = optimizer_from_state_dict(document.optimizer) if document.optimizer else \
+                make_optimizer(config.optimizer, config.lr)
+            history = TrainingHistory.from_arrays(document.history) if document.history else TrainingHistory()
+        except OSError as error:
+            raise RnnInputError(f"could not read {path}: {error.strerror or error}") from None
+        except RnnInputError as error:
+            raise RnnInputError(f"{path} cannot be used: {error}") from None
+        self._remember_for_undo(config, reinitialise=True)
+        self._stop_training_now()
+        self.runner.cancel()
+        self._train_after_pass = None
+        snapshot = Snapshot(params, optimizer, history, 0)
+        position = document.position
+        self._restore(config, snapshot, position=position)
+        notes = "; ".join(document.notes)
+        self.message.emit(f"Opened the session {path}" + (f" ({notes})" if notes else ""), "info")
+        return document
 
     # ------------------------------------------------------------------ stepping
     def _can_step(self) -> bool:
@@ -414,7 +483,8 @@ class Session:
         if self.shown_update is not None:      # looking at the past: training goes on from the newest
             _, params, optimizer = self.checkpoints.nearest_at_or_before(len(self.history))
             self.params = {name: value.copy() for name, value in params.items()}
-            self.optimizer, self.shown_update = copy.deepcopy(optimizer), None
+            self.optimizer = copy.deepcopy(optimizer)
+            self._set_shown(None)
         config = self.config
         continuous = steps is None
         start = len(self.history)
@@ -496,30 +566,48 @@ class Session:
 
     # ------------------------------------------------------------------ time travel
     def show_update(self, update: int) -> int:
-        """Show the network as it was after ``update`` (from the nearest checkpoint at or before
-        it); returns the update shown. Training stops."""
+        """Show the network as it was after ``update``: the weights of the nearest checkpoint at
+        or before it, and the display pass recomputed with them. Training stops; the history is
+        kept whole. Returns the update shown."""
         self._stop_training_now()
-        if not len(self.checkpoints):
-            return len(self.history)
-        at, params, optimizer = self.checkpoints.nearest_at_or_before(update)
-        config, batch = self.config, self.batch
-        params = {name: value.copy() for name, value in params.items()}
-        self.params, self.optimizer, self.shown_update = params, copy.deepcopy(optimizer), at
-        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index))
-        self.params_changed.emit()
+        newest = len(self.history)
+        if not len(self.checkpoints) or update >= newest:
+            return self.show_latest()
+        at, params, optimizer = self.checkpoints.nearest_at_or_before(max(0, int(update)))
+        self._show_checkpoint(at, params, optimizer, shown=at if at < newest else None)
         return at
 
+    def show_latest(self) -> int:
+        """Back from the past: the weights after the last update."""
+        if self.shown_update is not None:
+            at, params, optimizer = self.checkpoints.nearest_at_or_before(len(self.history))
+            self._show_checkpoint(at, params, optimizer, shown=None)
+        return len(self.history)
+
     def continue_from(self, update: int) -> int:
-        """Fork: drop the updates after ``update`` (kept as an earlier run on the loss curve) and
-        go on from the weights of the nearest checkpoint at or before it."""
+        """Fork: the updates after the checkpoint at or before ``update`` are dropped (the run they
+        made stays on the loss curve, greyed) and training goes on from there, with whatever
+        settings are chosen now."""
         at = self.show_update(update)
-        self.shown_update = None
         if at < len(self.history):
             self.earlier_runs.append((0, self.history.copy()))
             self.history.truncate(at)
             self.checkpoints.truncate_after(at)
             self.history_changed.emit()
+        self._set_shown(None)
         return at
+
+    def _show_checkpoint(self, at, params, optimizer, shown):
+        config, batch = self.config, self.batch
+        params = {name: value.copy() for name, value in params.items()}
+        self.params, self.optimizer = params, copy.deepcopy(optimizer)
+        self._set_shown(shown)
+        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index))
+
+    def _set_shown(self, update):
+        if update != self.shown_update:
+            self.shown_update = update
+            self.shown_update_changed.emit(update)
 
     # ------------------------------------------------------------------ internals: phase
     def _set_phase(self, phase: Phase):
@@ -592,6 +680,7 @@ class Session:
             self.config_changed.emit(computed.config)
         self.params_changed.emit()
         if new_params:
+            self._set_shown(None)
             self.history_changed.emit()
             self.samples_changed.emit()
         self.select()

@@ -5,26 +5,18 @@ The window owns no numbers: it wires the controls and actions to the session (th
 adapter, :class:`explorer.qt_session.QtSession`) and places the views (``explorer.views``), which redraw themselves from the state's signals.
 """
 
-import importlib
-import json
-import pkgutil
-
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog,
-                               QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy,
-                               QSlider, QTextBrowser, QToolBar, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSlider, QToolBar, QVBoxLayout, QWidget
 
-from rnn.errors import RnnInputError
-
-from .config import ExplorerConfig
 from .controls import ControlPanel
+from .files import FileActions
+from .help import how_to_read_dialog, show_about
 from .presets import PRESETS, apply_preset
-from .qt_session import QtSession
-
-ORGANISATION = APPLICATION = "BPTT Explorer"
-SETTINGS_ENV = "BPTT_EXPLORER_SETTINGS"
+from .qt_session import QtSession, wait_until_idle  # noqa: F401  (scripts import it from here)
+from .settings import restore_settings, save_settings
+from .widgets import Banner, make_view, scrollable
 
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
@@ -33,139 +25,6 @@ DOCKS = [  # (view class name, dock title, area)
     ("InspectorView", "Inspector", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("ShapesPanel", "Shapes", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
-
-HOW_TO_READ = """
-<h3>How to read this window</h3>
-<p><b>The graph</b> (middle) is the network unrolled in time: one column per step t, rows for the
-input x<sub>t</sub>, the hidden state h<sub>t</sub> of each layer, the output ŷ<sub>t</sub> and the
-loss term L<sub>t</sub>. Grey nodes are not computed yet. After the backward pass, every edge is
-coloured and thickened by the size of the gradient that flowed along it (log scale): where the
-colour fades, the gradient has vanished.</p>
-<p><b>Step through a pass</b> with the toolbar: → computes one more step forward, ← makes one more
-backward visit (from the last step back to the first), End finishes the pass, Home starts again.
-The status line says where you are: <i>forward t/T · backward visit v/V</i>. The slider selects the
-step the other views highlight.</p>
-<p><b>Gradient flow</b> plots ‖∂L/∂h<sub>t</sub>‖ against t with the Pascanu et al. bound
-(γσ<sub>max</sub>)<sup>t−k</sup>; the badge above the controls gives the verdict: γσ<sub>max</sub> &lt; 1
-guarantees vanishing, &gt; 1 is needed for exploding.</p>
-<p><b>Hidden states</b> shows h<sub>t</sub> unit by unit; <b>Inspector</b> the numbers at the selected
-step; <b>Shapes</b> the shape of every tensor; <b>Training</b> the loss, ‖g‖ (clipped updates
-marked) and, under truncation, cos(g̃, g) against the full gradient.</p>
-<p><b>Controls</b> (left) change everything live; hover any control for what it does and the formula
-it changes. A refused value is explained in red under its group. <b>Presets</b> set up a lesson in one
-click. Right-click any plot to export it as PNG, SVG or CSV.</p>
-<p><b>Keys:</b> → step forward · ← step backward · End finish pass · Home / Ctrl+R reset pass ·
-U one update · Space play/pause training · Ctrl+I new initial weights.</p>
-"""
-
-
-def app_settings() -> QSettings:
-    """The user's settings, or the ini file named by $BPTT_EXPLORER_SETTINGS (tests use that)."""
-    import os
-    path = os.environ.get(SETTINGS_ENV)
-    if path:
-        return QSettings(path, QSettings.Format.IniFormat)
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
-
-
-def find_view(name: str):
-    """The view class ``name`` from :mod:`explorer.views` (its package or any of its modules), or None."""
-    try:
-        views = importlib.import_module("explorer.views")
-    except Exception:
-        return None
-    if hasattr(views, name):
-        return getattr(views, name)
-    for module in pkgutil.iter_modules(getattr(views, "__path__", [])):
-        try:
-            candidate = importlib.import_module(f"explorer.views.{module.name}")
-        except Exception:
-            continue
-        if hasattr(candidate, name):
-            return getattr(candidate, name)
-    return None
-
-
-def make_view(name: str, state, parent=None):
-    """An instance of the view, or a labelled placeholder if it is missing or fails to build."""
-    cls = find_view(name)
-    problem = f"{name} is not available yet."
-    if cls is not None:
-        try:
-            return cls(state, parent)
-        except Exception as error:  # a broken view must not take the window down
-            problem = f"{name} could not be built: {error}"
-    label = QLabel(problem, parent)
-    label.setObjectName(f"placeholder:{name}")
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #707070; font-size: 13pt;")
-    return label
-
-
-def _scrollable(view, max_width=360, max_height=240):
-    """A view too large to shrink with its dock goes into a scroll area (tables, long forms)."""
-    hint = view.minimumSizeHint()
-    if hint.width() <= max_width and hint.height() <= max_height:
-        return view
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(view)
-    return area
-
-
-class Banner(QFrame):
-    """A coloured box with a title, a text and a close button (lessons and breakpoints)."""
-
-    STYLES = {
-        "lesson": ("#eef4ff", "#3a6fc4"),
-        "info": ("#eef4ff", "#3a6fc4"),
-        "warning": ("#fff4e0", "#d98a00"),
-        "error": ("#ffe6e6", "#c00000"),
-    }
-
-    def __init__(self, name, parent=None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.title = QLabel()
-        self.title.setObjectName(f"{name}:title")
-        font = self.title.font()
-        font.setPointSize(13)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.text = QLabel()
-        self.text.setObjectName(f"{name}:text")
-        self.text.setWordWrap(True)
-        font = self.text.font()
-        font.setPointSize(10)
-        self.text.setFont(font)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setToolTip("Hide this box")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 8)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self.text)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.hide()
-
-    def show_message(self, title: str, text: str, level: str = "lesson"):
-        background, border = self.STYLES.get(level, self.STYLES["info"])
-        self.setStyleSheet(f"#{self.objectName()} {{ background: {background}; border: 2px solid {border}; "
-                           f"border-radius: 6px; }}")
-        self.title.setStyleSheet(f"color: {border};")
-        self.title.setText(title)
-        self.text.setText(text)
-        self.show()
-
 
 class MainWindow(QMainWindow):
     def __init__(self, state: QtSession | None = None, settings: QSettings | None = None,
@@ -176,6 +35,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(800, 560)
         self.state = state or QtSession(parent=self)
         self.settings = settings
+        self.files = FileActions(self)
         self.views = {}
         self.docks = {}
         self.preset = None
@@ -212,7 +72,7 @@ class MainWindow(QMainWindow):
         self._update_progress()
         self._update_training(s.training)
 
-        restored = restore and self.settings is not None and self._restore_settings()
+        restored = restore and self.settings is not None and restore_settings(self, self.settings)
         if not restored:
             self.show_lesson(PRESETS["demo"])
 
@@ -250,7 +110,7 @@ class MainWindow(QMainWindow):
             self.views[name] = view
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock:{name}")
-            dock.setWidget(_scrollable(view))
+            dock.setWidget(scrollable(view))
             self.addDockWidget(area, dock)
             self.docks[name] = dock
         # right column: gradient flow above training; bottom: hidden states | inspector | shapes (tabs)
@@ -318,11 +178,17 @@ class MainWindow(QMainWindow):
         play.setCheckable(True)
         self._action("reinit", "New weights", s.reinitialise, ["Ctrl+I"],
                      "Draw new initial weights from the initialiser (clears the training history)")
-        self._action("open", "&Open weights…", self.open_weights_dialog, [QKeySequence.StandardKey.Open],
+        files = self.files
+        self._action("open_session", "&Open session…", files.open_session_dialog, ["Ctrl+O"],
+                     "Open a saved session: network, training, position, lesson and layout")
+        self._action("save_session", "&Save session…", files.save_session_dialog, ["Ctrl+S"],
+                     "Save everything (network, optimizer, training history, position, lesson, layout) "
+                     "in one .bptt file")
+        self._action("open", "Open &weights…", files.open_weights_dialog, ["Ctrl+Shift+O"],
                      "Load weights from a .npz or PyTorch .pt file")
-        self._action("save", "&Save weights…", self.save_weights_dialog, [QKeySequence.StandardKey.Save],
+        self._action("save", "Save w&eights…", files.save_weights_dialog, ["Ctrl+Shift+S"],
                      "Save the current weights as .npz or PyTorch .pt")
-        self._action("export", "&Export window as PNG…", self.export_png_dialog, ["Ctrl+E"],
+        self._action("export", "&Export window as PNG…", files.export_png_dialog, ["Ctrl+E"],
                      "Save a picture of the whole window")
         self._action("quit", "&Quit", self.close, [QKeySequence.StandardKey.Quit], "Close the explorer")
         self._action("undo", "&Undo", s.undo, ["Ctrl+Z"], "Undo the last change of a control")
@@ -332,7 +198,7 @@ class MainWindow(QMainWindow):
                      "Every control back to its default (undoable)")
         self._action("reset_layout", "&Reset layout", self.reset_layout, [], "Put every panel back where it started")
         self._action("how", "&How to read this window", self.show_how_to_read, [QKeySequence.StandardKey.HelpContents])
-        self._action("about", "&About BPTT Explorer", self.show_about)
+        self._action("about", "&About BPTT Explorer", lambda: show_about(self))
 
     def _build_toolbar(self):
         bar = QToolBar("Step through")
@@ -372,6 +238,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self):
         menu = self.menuBar()
         file = menu.addMenu("&File")
+        for key in ("open_session", "save_session"):
+            file.addAction(self.actions[key])
+        file.addSeparator()
         for key in ("open", "save", "export"):
             file.addAction(self.actions[key])
         file.addSeparator()
@@ -504,70 +373,22 @@ class MainWindow(QMainWindow):
         self.lesson.show_message(f"Lesson — {preset.title}", preset.description, "lesson")
         self.statusBar().showMessage(f"Preset: {preset.title}", 6000)
 
-    # --- files ---
-    def open_weights_dialog(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Open weights", "", "Weights (*.npz *.pt *.pth);;All files (*)")
-        if path:
-            self.open_weights(path)
+    # --- what a saved session keeps of the window ---
+    def layout_bytes(self) -> bytes:
+        return bytes(self.saveState().data())
 
-    def open_weights(self, path: str, quiet: bool = False) -> bool:
-        """Load weights through rnn.io; on any problem the current state is kept and the reason shown."""
-        try:
-            from rnn.io import load_params
-        except ImportError as error:
-            return self._file_error("Open weights", f"Loading weights needs rnn.io, which is not available ({error}).", quiet)
-        config = self.state.requested
-        cells = [config.cell] + [c for c in ("rnn", "lstm", "gru") if c != config.cell]
-        first_error = None
-        for cell in cells:
-            try:
-                spec, params = load_params(path, cell, config.activation)
-                break
-            except RnnInputError as error:
-                first_error = first_error or error
-            except (OSError, ValueError, KeyError, ImportError) as error:
-                first_error = first_error or error
-                break
-        else:
-            spec = None
-        if spec is None:
-            return self._file_error("Open weights", f"Could not load {path}:\n{first_error}", quiet)
-        import os
-        return self.state.load_weights(spec, params, source=os.path.basename(path))
+    def restore_layout(self, layout: bytes):
+        if layout:
+            self.restoreState(QByteArray(layout))
 
-    def save_weights_dialog(self):
-        path, chosen = QFileDialog.getSaveFileName(self, "Save weights", "weights.npz",
-                                                   "NumPy archive (*.npz);;PyTorch (*.pt)")
-        if path:
-            if not path.endswith((".npz", ".pt")):
-                path += ".pt" if "PyTorch" in chosen else ".npz"
-            self.save_weights(path)
+    def lesson_position(self) -> dict:
+        return {"preset": self.preset.name} if self.preset is not None else {}
 
-    def save_weights(self, path: str, quiet: bool = False) -> bool:
-        try:
-            from rnn.io import save_params
-            save_params(path, self.state.params)
-        except (ImportError, RnnInputError, OSError, ValueError) as error:
-            return self._file_error("Save weights", f"Could not save {path}:\n{error}", quiet)
-        self.show_message(f"Saved the weights to {path}", "info")
-        return True
-
-    def export_png_dialog(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Export window as PNG", "bptt-explorer.png", "PNG image (*.png)")
-        if path:
-            self.export_png(path)
-
-    def export_png(self, path: str) -> bool:
-        if not self.grab().save(path, "PNG"):
-            return self._file_error("Export", f"Could not write {path}", quiet=False)
-        self.show_message(f"Saved a picture of the window to {path}", "info")
-        return True
-
-    def _file_error(self, title, text, quiet):
-        self.show_message(text.replace("\n", " "), "error")
-        if not quiet:
-            QMessageBox.warning(self, title, text)
-        return False
+    def restore_lesson(self, lesson: dict):
+        name = lesson.get("preset") if isinstance(lesson, dict) else None
+        if name in PRESETS:
+            self.preset = PRESETS[name]
+            self.show_lesson(self.preset)
 
     # --- view / help ---
     def reset_layout(self):
@@ -582,78 +403,13 @@ class MainWindow(QMainWindow):
         self.apply_default_sizes()
 
     def show_how_to_read(self):
-        dialog = QDialog(self)
-        dialog.setWindowTitle("How to read this window")
-        text = QTextBrowser()
-        text.setHtml(HOW_TO_READ)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(text)
-        layout.addWidget(buttons)
-        dialog.resize(640, 560)
-        dialog.open()
-        self._help_dialog = dialog
-        return dialog
-
-    def show_about(self):
-        QMessageBox.about(self, "About BPTT Explorer",
-                          "<b>BPTT Explorer</b><p>Step through backpropagation through time and watch the "
-                          "gradient vanish, explode and get truncated.</p><p>The numbers come from a "
-                          "NumPy engine (<code>rnn</code>) that records every forward and backward step; "
-                          "this window only draws them.</p>")
-
-    # --- settings ---
-    def _restore_settings(self) -> bool:
-        s = self.settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        state = s.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self._restored_layout = self.restoreState(state)
-        raw = s.value("config")
-        if not raw:
-            return False
-        try:
-            config = ExplorerConfig.from_dict(json.loads(raw))
-        except (RnnInputError, ValueError, TypeError):
-            return False
-        if config == ExplorerConfig():
-            return False
-        self.state.set_config(**config.to_dict())
-        self.show_message("Restored your last configuration (Presets → Demo for the introduction).", "info")
-        return True
+        self._help_dialog = how_to_read_dialog(self)
+        return self._help_dialog
 
     def save_settings(self):
-        if self.settings is None:
-            return
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("config", json.dumps(self.state.requested.to_dict()))
-        self.settings.sync()
+        save_settings(self, self.settings)
 
     def closeEvent(self, event):
         self.save_settings()
         self.state.shutdown()
         super().closeEvent(event)
-
-
-def wait_until_idle(state, timeout_s: float = 60.0) -> bool:
-    """Process events until no job is running and the views have caught up (for scripts and tests)."""
-    import time
-    app = QApplication.instance()
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        app.processEvents()
-        if state.idle and not state.training:
-            break
-        time.sleep(0.005)
-    else:
-        return False
-    # let coalesced redraws (0–50 ms timers in the views) run
-    end = time.monotonic() + 0.15
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.005)
-    return True

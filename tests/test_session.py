@@ -381,3 +381,46 @@ def test_a_breakpoint_in_a_few_cheap_updates_pauses_too(session):
     assert session.phase is Phase.PAUSED and len(session.history) == 1
     session.step_forward()
     assert session.phase is Phase.STEPPING
+
+
+def test_a_saved_session_opens_as_it_was(session, tmp_path):
+    assert session.set_config(task="sine", hidden=6, optimizer="adam", lr=0.01, seq_len=12)
+    session.start_training(6)
+    session.reset_pass()
+    for _ in range(5):
+        session.step_forward()
+    session.select(unit=3)
+    path = tmp_path / "lesson.bptt"
+    session.save(path, layout=b"\x01\x02", lesson={"name": "vanishing", "step": 2})
+    saved = (session.config, {k: v.copy() for k, v in session.params.items()}, session.history.loss.copy())
+    other = Session()
+    try:
+        document = other.open(path)
+        assert document is not None and document.layout == b"\x01\x02" and document.lesson["step"] == 2
+        assert other.config == saved[0] and same_params(other.params, saved[1])
+        assert np.array_equal(other.history.loss, saved[2])
+        assert other.result.forward_done == 5 and other.phase is Phase.STEPPING
+        assert other.selection.unit == 3 and other.selection.step == 4
+        # the optimizer state came along: training on gives what the original gives
+        session.finish_pass()
+        other.finish_pass()
+        session.start_training(3)
+        other.start_training(3)
+        assert same_params(other.params, session.params)
+        assert other.undo() and other.config == ExplorerConfig()     # opening is undoable
+    finally:
+        other.shutdown()
+
+
+def test_a_broken_session_file_changes_nothing(session, tmp_path):
+    from rnn.errors import RnnInputError
+    path = tmp_path / "broken.bptt"
+    session.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])                # truncated
+    before = (session.config, session.params)
+    with pytest.raises(RnnInputError, match="broken.bptt"):
+        session.open(path)
+    with pytest.raises(RnnInputError, match="missing.bptt"):
+        session.open(tmp_path / "missing.bptt")
+    assert (session.config, session.params) == before and not session.can_undo

@@ -2,6 +2,7 @@
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 import pyqtgraph as pg
 
@@ -14,9 +15,14 @@ the gradient was clipped (g ← g · c/‖g‖ when ‖g‖ &gt; c)."""
 COS_TOOLTIP = """<b>cos(g̃, g)</b> = g̃·g / (‖g̃‖‖g‖): how well the truncated gradient g̃ points along the full
 BPTT gradient g (shown when the comparison is switched on). 1 = same direction."""
 
+TRAVEL_TOOLTIP = """<b>Time travel</b>: click the loss or ‖g‖ curve (or drag the orange line) to see the network
+as it was after that update (the weights of the nearest checkpoint before it; the views recompute
+their pass). <i>Continue from here</i> trains on from that point with the current settings: the
+run you leave stays on the loss curve in grey."""
+
 TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<br>{GRAD_TOOLTIP}<br>"
-           f"{COS_TOOLTIP}<br>Non-finite or non-positive values are left out of the log plots. "
-           f"Right-click → Export saves PNG/SVG/CSV.")
+           f"{COS_TOOLTIP}<br>{TRAVEL_TOOLTIP}<br>Non-finite or non-positive values are left out of the "
+           f"log plots. Right-click → Export saves PNG/SVG/CSV.")
 
 
 DENSE_UPDATES = 400
@@ -61,11 +67,58 @@ class TrainingView(style.CanvasView):
         for plot in (self.loss_plot, self.grad_plot):
             style.style_axis(plot.getAxis("bottom"), "update")
 
+        # time travel: a cursor on the update shown, and what to do from there
+        self.cursor = pg.InfiniteLine(angle=90, movable=True, pen=style.pen(style.ACCENT, 2.5),
+                                      hoverPen=style.pen(style.ACCENT, 4))
+        self.cursor.setVisible(False)
+        self.cursor.sigPositionChangeFinished.connect(lambda line: self.state.show_update(round(line.value())))
+        self.loss_plot.addItem(self.cursor, ignoreBounds=True)
+        self.canvas.scene().sigMouseClicked.connect(self._on_click)
+        self.travel_bar = QWidget()
+        self.travel_label = QLabel()
+        self.travel_label.setFont(style.font(style.TICK_PT))
+        self.continue_button = QPushButton("Continue from here")
+        self.continue_button.setToolTip("Drop the later updates (they stay on the curve, in grey) and train on "
+                                        "from this one with the current settings")
+        self.continue_button.clicked.connect(lambda: self.state.continue_from(self.state.shown_update))
+        self.latest_button = QPushButton("Back to the latest")
+        self.latest_button.clicked.connect(self.state.show_latest)
+        bar = QHBoxLayout(self.travel_bar)
+        bar.setContentsMargins(6, 2, 6, 2)
+        bar.addWidget(self.travel_label, 1)
+        bar.addWidget(self.continue_button)
+        bar.addWidget(self.latest_button)
+        self.layout().addWidget(self.travel_bar)
+        self.travel_bar.setVisible(False)
+
         self._was_empty = True
         self._symbols = None
         self._lowest = None
         state.historyChanged.connect(self.refresh)
+        state.shownUpdateChanged.connect(self._show_travel)
         self.refresh()
+
+    def _on_click(self, event):
+        """A click on the loss or ‖g‖ curve shows the network after that update."""
+        n = len(self.state.history)
+        if not n or event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        for plot in (self.loss_plot, self.grad_plot):
+            box = plot.getViewBox()
+            if plot.isVisible() and box.sceneBoundingRect().contains(event.scenePos()):
+                update = int(round(box.mapSceneToView(event.scenePos()).x()))
+                self.state.show_update(min(max(update, 0), n))
+                event.accept()
+                return
+
+    def _show_travel(self, *_):
+        shown, n = self.state.shown_update, len(self.state.history)
+        self.cursor.setVisible(shown is not None)
+        self.travel_bar.setVisible(shown is not None)
+        if shown is not None:
+            self.cursor.setValue(shown)
+            self.travel_label.setText(f"Showing the network after update {shown} of {n} "
+                                      f"(loss then {style.fmt(self.state.history.loss[shown - 1], 3) if shown else '—'})")
 
     def columns(self) -> int:
         """Pixel columns of the plots: the history is drawn at this resolution."""

@@ -304,6 +304,37 @@ def test_training_view_draws_a_million_updates_decimated(qtbot, state):
     assert view.loss_curve.xData[-1] <= n and "1000000 updates" in view.loss_plot.titleLabel.text
 
 
+def test_clicking_the_loss_curve_travels_back_and_continue_forks(qtbot, state):
+    configure(qtbot, state, task="sine", hidden=6, optimizer="adam", lr=0.01)
+    for _ in range(10):
+        state.start_training(4)                           # 40 updates, a checkpoint after every 4
+        settle(qtbot, state)
+    view = make(qtbot, TrainingView, state)
+    qtbot.wait(100)                                           # painted: the plot ranges are applied
+    assert not view.travel_bar.isVisible()
+    latest = {k: v.copy() for k, v in state.params.items()}
+    loss_y = float(np.log10(state.history.loss[21]))        # (log axis: view y is log10)
+    click_plot(qtbot, view.canvas, view.loss_plot, 22, loss_y)
+    settle(qtbot, state)
+    assert state.shown_update == 20                           # the nearest checkpoint at or before 22
+    assert view.travel_bar.isVisible() and view.cursor.isVisible() and view.cursor.value() == 20
+    assert "update 20 of 40" in view.travel_label.text()
+    assert not all(np.array_equal(state.params[k], latest[k]) for k in latest)
+    qtbot.mouseClick(view.latest_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, state)
+    assert state.shown_update is None and not view.travel_bar.isVisible()
+    assert all(np.array_equal(state.params[k], latest[k]) for k in latest)
+    click_plot(qtbot, view.canvas, view.loss_plot, 12, loss_y)
+    settle(qtbot, state)
+    qtbot.mouseClick(view.continue_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, state)
+    assert len(state.history) == 12 and state.shown_update is None
+    assert view.earlier_curves[0].isVisible() and view.earlier_curves[0].xData[-1] == 40
+    state.start_training(4)
+    settle(qtbot, state)
+    assert len(state.history) == 16 and view.loss_curve.xData[-1] == 16
+
+
 # ---------------------------------------------------------------------------- inspector
 
 def test_inspector_shows_the_selected_values(qtbot, state):

@@ -374,9 +374,9 @@ def test_save_and_open_weights(qtbot, window, tmp_path):
     assert state.set_config(cell="gru", hidden=6, layers=2)
     saved = {k: v.copy() for k, v in state.params.items()}
     path = tmp_path / "w.npz"
-    assert window.save_weights(str(path), quiet=True) and path.exists()
+    assert window.files.save_weights(str(path), quiet=True) and path.exists()
     assert state.set_config(cell="rnn", hidden=9, layers=1)
-    assert window.open_weights(str(path), quiet=True)
+    assert window.files.open_weights(str(path), quiet=True)
     settle(qtbot, window)
     assert (state.config.cell, state.config.hidden, state.config.layers) == ("gru", 6, 2)
     assert all(np.array_equal(state.params[k], saved[k]) for k in saved)
@@ -389,15 +389,15 @@ def test_a_bad_weights_file_changes_nothing(qtbot, window, tmp_path):
     before = (state.config, state.params)
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"this is not a zip archive")
-    assert not window.open_weights(str(bad), quiet=True)
-    assert not window.open_weights(str(tmp_path / "missing.npz"), quiet=True)
+    assert not window.files.open_weights(str(bad), quiet=True)
+    assert not window.files.open_weights(str(tmp_path / "missing.npz"), quiet=True)
     assert (state.config, state.params) == before
     assert "bad.npz" in window.statusBar().currentMessage() or "missing" in window.statusBar().currentMessage()
 
 
 def test_export_window_png(qtbot, window, tmp_path):
     path = tmp_path / "window.png"
-    assert window.export_png(str(path))
+    assert window.files.export_png(str(path))
     image = QImage(str(path))
     assert (image.width(), image.height()) == (window.width(), window.height())
 
@@ -457,3 +457,65 @@ def test_unknown_preset_and_bad_size_exit_2(tmp_path):
         result = run_main("--size", size, "--screenshot", str(tmp_path / "y.png"))
         assert result.returncode == 2, size
         assert "--size" in result.stderr
+
+
+# ---------------------------------------------------------------------------- undo, sessions
+
+def test_ctrl_z_undoes_a_control_change_and_ctrl_shift_z_redoes_it(qtbot, window):
+    state = window.state
+    assert window.actions["undo"].isEnabled() is False
+    set_widget(window.controls.widgets["hidden"], 11)
+    settle(qtbot, window)
+    assert state.config.hidden == 11 and window.actions["undo"].isEnabled()
+    assert "hidden = 8" in window.actions["undo"].text()
+    window.views["GraphView"].setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
+    assert state.config.hidden == 8
+    assert_controls_show(window, state.config)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settle(qtbot, window)
+    assert state.config.hidden == 11
+    assert_controls_show(window, state.config)
+
+
+def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path):
+    state = window.state
+    window.apply_preset("vanishing")
+    settle(qtbot, window)
+    state.start_training(5)
+    settle(qtbot, window)
+    window.docks["ShapesPanel"].raise_()
+    path = tmp_path / "class.bptt"
+    assert window.files.save_session(str(path), quiet=True) and path.exists()
+    other = make_window(qtbot)
+    try:
+        assert other.files.open_session(str(path), quiet=True)
+        settle(qtbot, other)
+        assert other.state.config == state.config and len(other.state.history) == 5
+        assert all(np.array_equal(other.state.params[k], state.params[k]) for k in state.params)
+        assert other.preset is not None and other.preset.name == "vanishing" and other.lesson.isVisible()
+        assert_controls_show(other, state.config)
+        assert_views_follow(other)
+        broken = tmp_path / "broken.bptt"
+        broken.write_bytes(path.read_bytes()[:300])
+        before = other.state.params
+        assert not other.files.open_session(str(broken), quiet=True)
+        assert other.state.params is before and "broken.bptt" in other.statusBar().currentMessage()
+    finally:
+        other.state.shutdown()
+
+
+def test_main_opens_a_session_file_given_on_the_command_line(tmp_path):
+    from explorer.session import Session
+    session = Session()
+    session.set_config(hidden=9, task="sine")
+    path = tmp_path / "s.bptt"
+    session.save(path)
+    session.shutdown()
+    shot = tmp_path / "shot.png"
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), str(path), "--screenshot", str(shot),
+                          "--size", "1280x800"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert shot.exists() and "Traceback" not in out.stderr

@@ -1,0 +1,50 @@
+"""Help ▸ How to read this window, and Help ▸ About."""
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout
+
+HOW_TO_READ = """
+<h3>How to read this window</h3>
+<p><b>The graph</b> (middle) is the network unrolled in time: one column per step t, rows for the
+input x<sub>t</sub>, the hidden state h<sub>t</sub> of each layer, the output ŷ<sub>t</sub> and the
+loss term L<sub>t</sub>. Grey nodes are not computed yet. After the backward pass, every edge is
+coloured and thickened by the size of the gradient that flowed along it (log scale): where the
+colour fades, the gradient has vanished.</p>
+<p><b>Step through a pass</b> with the toolbar: → computes one more step forward, ← makes one more
+backward visit (from the last step back to the first), End finishes the pass, Home starts again.
+The status line says where you are: <i>forward t/T · backward visit v/V</i>. The slider selects the
+step the other views highlight.</p>
+<p><b>Gradient flow</b> plots ‖∂L/∂h<sub>t</sub>‖ against t with the Pascanu et al. bound
+(γσ<sub>max</sub>)<sup>t−k</sup>; the badge above the controls gives the verdict: γσ<sub>max</sub> &lt; 1
+guarantees vanishing, &gt; 1 is needed for exploding.</p>
+<p><b>Hidden states</b> shows h<sub>t</sub> unit by unit; <b>Inspector</b> the numbers at the selected
+step; <b>Shapes</b> the shape of every tensor; <b>Training</b> the loss, ‖g‖ (clipped updates
+marked) and, under truncation, cos(g̃, g) against the full gradient.</p>
+<p><b>Controls</b> (left) change everything live; hover any control for what it does and the formula
+it changes. A refused value is explained in red under its group. <b>Presets</b> set up a lesson in one
+click. Right-click any plot to export it as PNG, SVG or CSV.</p>
+<p><b>Keys:</b> → step forward · ← step backward · End finish pass · Home / Ctrl+R reset pass ·
+U one update · Space play/pause training · Ctrl+I new initial weights.</p>
+"""
+
+
+def how_to_read_dialog(parent):
+    """The window's reading guide, opened as a non-modal dialog (returned)."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("How to read this window")
+    text = QTextBrowser()
+    text.setHtml(HOW_TO_READ)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(text)
+    layout.addWidget(buttons)
+    dialog.resize(640, 560)
+    dialog.open()
+    return dialog
+
+def show_about(parent):
+    QMessageBox.about(parent, "About BPTT Explorer",
+                      "<b>BPTT Explorer</b><p>Step through backpropagation through time and watch the "
+                      "gradient vanish, explode and get truncated.</p><p>The numbers come from a "
+                      "NumPy engine (<code>rnn</code>) that records every forward and backward step; "
+                      "this window only draws them.</p>")

@@ -1,0 +1,107 @@
+"""Small widgets the window is built from: the view factory (a missing or broken view becomes a
+labelled placeholder, never a crash), scroll areas for tall views, and the message banner."""
+
+import importlib
+import pkgutil
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout
+
+
+def find_view(name: str):
+    """The view class ``name`` from :mod:`explorer.views` (its package or any of its modules), or None."""
+    try:
+        views = importlib.import_module("explorer.views")
+    except Exception:
+        return None
+    if hasattr(views, name):
+        return getattr(views, name)
+    for module in pkgutil.iter_modules(getattr(views, "__path__", [])):
+        try:
+            candidate = importlib.import_module(f"explorer.views.{module.name}")
+        except Exception:
+            continue
+        if hasattr(candidate, name):
+            return getattr(candidate, name)
+    return None
+
+
+def make_view(name: str, state, parent=None):
+    """An instance of the view, or a labelled placeholder if it is missing or fails to build."""
+    cls = find_view(name)
+    problem = f"{name} is not available yet."
+    if cls is not None:
+        try:
+            return cls(state, parent)
+        except Exception as error:  # a broken view must not take the window down
+            problem = f"{name} could not be built: {error}"
+    label = QLabel(problem, parent)
+    label.setObjectName(f"placeholder:{name}")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #707070; font-size: 13pt;")
+    return label
+
+
+def scrollable(view, max_width=360, max_height=240):
+    """A view too large to shrink with its dock goes into a scroll area (tables, long forms)."""
+    hint = view.minimumSizeHint()
+    if hint.width() <= max_width and hint.height() <= max_height:
+        return view
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(view)
+    return area
+
+
+class Banner(QFrame):
+    """A coloured box with a title, a text and a close button (lessons and breakpoints)."""
+
+    STYLES = {
+        "lesson": ("#eef4ff", "#3a6fc4"),
+        "info": ("#eef4ff", "#3a6fc4"),
+        "warning": ("#fff4e0", "#d98a00"),
+        "error": ("#ffe6e6", "#c00000"),
+    }
+
+    def __init__(self, name, parent=None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.title = QLabel()
+        self.title.setObjectName(f"{name}:title")
+        font = self.title.font()
+        font.setPointSize(13)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.text = QLabel()
+        self.text.setObjectName(f"{name}:text")
+        self.text.setWordWrap(True)
+        font = self.text.font()
+        font.setPointSize(10)
+        self.text.setFont(font)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Hide this box")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 8)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.text)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.hide()
+
+    def show_message(self, title: str, text: str, level: str = "lesson"):
+        background, border = self.STYLES.get(level, self.STYLES["info"])
+        self.setStyleSheet(f"#{self.objectName()} {{ background: {background}; border: 2px solid {border}; "
+                           f"border-radius: 6px; }}")
+        self.title.setStyleSheet(f"color: {border};")
+        self.title.setText(title)
+        self.text.setText(text)
+        self.show()
