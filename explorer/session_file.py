@@ -53,7 +53,6 @@ import os
 import re
 import stat
 import struct
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -63,6 +62,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from rnn.errors import RnnInputError
+from rnn.io import check_output_path, write_atomically
 from rnn.optim import optimizer_from_state_dict
 
 FORMAT_VERSION = 1
@@ -206,37 +206,12 @@ def _restore_optimizer(where: str, state: dict, params: dict) -> dict:
 # ------------------------------------------------------------------------------------ writing
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()  # read once, at import: os.umask can only be read by setting it
-
-
 def check_session_target(path) -> Path:
     """``path`` as a Path, or SessionFileError unless a session file may be written there."""
-    path = Path(path)
-    if str(path) == "" or path.name in ("", ".", ".."):
-        raise SessionFileError(f"session file {str(path)!r}: not a file name")
-    folder = path.parent
-    if not folder.is_dir():
-        raise SessionFileError(f"session file {path}: the folder {folder} does not exist")
     try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return path
-    except OSError as exc:
-        raise SessionFileError(f"session file {path}: cannot check it ({_one_line(exc)})") from None
-    if stat.S_ISLNK(info.st_mode):
-        raise SessionFileError(f"session file {path}: is a symbolic link; not writing through it")
-    if stat.S_ISDIR(info.st_mode):
-        raise SessionFileError(f"session file {path}: is a folder")
-    if not stat.S_ISREG(info.st_mode):
-        raise SessionFileError(f"session file {path}: is not a regular file "
-                               "(a FIFO, device or socket)")
-    return path
+        return check_output_path(path)
+    except RnnInputError as error:
+        raise SessionFileError(str(error).replace("output file", "session file", 1)) from None
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -326,44 +301,18 @@ def write_session(path, document: SessionDocument) -> None:
     text, members = _plan(document)
     path = check_session_target(path)
     blob = json.dumps(text, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise SessionFileError(f"session file {path}: cannot write in {path.parent} "
-                               f"({_one_line(exc)})") from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            with zipfile.ZipFile(file, "w") as archive:
-                for name, data in [(_JSON_MEMBER, blob)] + [(m, _npy_bytes(a)) for m, a in members]:
-                    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    archive.writestr(info, data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes it private (0600); give the usual mode
-        check_session_target(path)  # still not a symlink/FIFO/folder (replace would not follow)
-        os.replace(temp, path)
-        _fsync_folder(path.parent)
-    except OSError as exc:
-        raise SessionFileError(f"session file {path}: cannot write it ({_one_line(exc)})") from None
-    finally:
-        if os.path.lexists(temp):
-            os.unlink(temp)
 
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable where the platform allows it (best effort)."""
+    def write(file):
+        with zipfile.ZipFile(file, "w") as archive:
+            for name, data in [(_JSON_MEMBER, blob)] + [(m, _npy_bytes(a)) for m, a in members]:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, data)
     try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        write_atomically(path, write)
+    except RnnInputError as error:
+        raise SessionFileError(str(error).replace("output file", "session file", 1)) from None
 
 
 # ------------------------------------------------------------------------------------ reading

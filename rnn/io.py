@@ -15,6 +15,7 @@ target in one step, so a failure never leaves a half-written file.
 from __future__ import annotations
 
 import os
+import stat
 import re
 import tempfile
 import zipfile
@@ -266,15 +267,27 @@ def load_array(path, what: str) -> np.ndarray:
 
 
 def check_output_path(path) -> Path:
-    """Raise RnnInputError unless ``path`` can be written: its folder exists and it is not a folder."""
+    """Raise RnnInputError unless ``path`` can be written: its folder exists, and it is nothing yet
+    or a regular file (never a folder, a symbolic link, a FIFO or a device, which a write would
+    follow or destroy)."""
     path = Path(path)
     folder = path.parent
     if str(path) == "" or path.name in ("", ".", ".."):
         raise RnnInputError(f"output file {str(path)!r}: not a file name")
     if not folder.is_dir():
         raise RnnInputError(f"output file {path}: the folder {folder} does not exist")
-    if path.is_dir():
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise RnnInputError(f"output file {path}: cannot check it ({_one_line(exc)})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise RnnInputError(f"output file {path}: is a symbolic link; not writing through it")
+    if stat.S_ISDIR(info.st_mode):
         raise RnnInputError(f"output file {path}: is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise RnnInputError(f"output file {path}: is not a regular file (a FIFO, device or socket)")
     return path
 
 
@@ -299,8 +312,10 @@ def _umask() -> int:
 _UMASK = _umask()  # read once, at import: os.umask can only be read by setting it
 
 
-def _write_atomically(path, write) -> None:
-    """Call ``write(file)`` on a temporary file next to ``path``, then move it onto ``path``."""
+def write_atomically(path, write) -> None:
+    """Call ``write(file)`` on a temporary file next to ``path``, fsync it, then move it onto
+    ``path`` (checked again just before: :func:`check_output_path`). On any failure the old file
+    is untouched and the temporary file removed; RnnInputError says why."""
     path = check_output_path(path)
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -312,12 +327,28 @@ def _write_atomically(path, write) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes it private (0600); give the usual mode
+        check_output_path(path)          # still not a symlink, FIFO or folder
         os.replace(temp, path)
+        _fsync_folder(path.parent)
     except OSError as exc:
         raise RnnInputError(f"output file {path}: cannot write it ({_one_line(exc)})") from None
     finally:
-        if os.path.exists(temp):
+        if os.path.lexists(temp):
             os.unlink(temp)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable where the platform allows it (best effort)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _as_arrays(arrays: dict, what: str) -> dict:
@@ -333,7 +364,7 @@ def _as_arrays(arrays: dict, what: str) -> dict:
 def save_npz(path, arrays: dict) -> None:
     """Write named arrays to an ``.npz`` archive atomically, exactly as given (no pickle)."""
     arrays = _as_arrays(arrays, f"output file {path}")
-    _write_atomically(path, lambda file: np.savez(file, **arrays))
+    write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
 def save_params(path, params: dict) -> None:
@@ -345,4 +376,4 @@ def save_params(path, params: dict) -> None:
         return
     torch = _import_torch("write")
     state = OrderedDict((k, torch.from_numpy(np.ascontiguousarray(v))) for k, v in arrays.items())
-    _write_atomically(path, lambda file: torch.save(state, file))
+    write_atomically(path, lambda file: torch.save(state, file))

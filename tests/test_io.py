@@ -421,3 +421,21 @@ def test_relative_path_in_current_folder(tmp_path, monkeypatch):
     assert os.path.exists(tmp_path / "w.npz")
     spec, _ = load_params("w.npz", "lstm")
     assert spec == SPECS[2]
+
+
+def test_weights_are_never_written_through_a_symlink_or_into_a_fifo(tmp_path):
+    from rnn.params import NetworkSpec, init_params
+    from rnn.io import save_params
+    params = init_params(NetworkSpec(input_size=1, hidden_size=2, output_size=1), seed=0)
+    real = tmp_path / "real.npz"
+    real.write_bytes(b"keep")
+    link = tmp_path / "link.npz"
+    link.symlink_to(real)
+    with pytest.raises(RnnInputError, match="symbolic link"):
+        save_params(link, params)
+    assert real.read_bytes() == b"keep"
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(RnnInputError, match="not a regular file"):
+        save_params(fifo, params)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.npz", "pipe.npz", "real.npz"]

@@ -23,6 +23,7 @@ from explorer.session_file import (
     read_session,
     write_session,
 )
+import rnn.io as io_module
 from rnn.errors import RnnInputError
 from rnn.optim import OPTIMIZERS, Adam, make_optimizer, optimizer_from_state_dict
 from rnn.params import NetworkSpec, init_params
@@ -335,7 +336,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch, document, what
         raise OSError("disk full")
 
     if what == "replace":
-        monkeypatch.setattr(session_file.os, "replace", broken)
+        monkeypatch.setattr(io_module.os, "replace", broken)
     else:
         monkeypatch.setattr(session_file.npy_format, "write_array", broken)
     with pytest.raises(SessionFileError, match="cannot write it .*disk full"):
