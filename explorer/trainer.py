@@ -137,6 +137,8 @@ def _child(conn):
                     conn.send(("updates", run_id, run.chunk()))
             else:
                 conn.send(("end", run_id, run.chunk(finished=True)))
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            return                        # the window is gone: so is its training
         except Exception:
             conn.send(("error", run_id, traceback.format_exc()))
 
