@@ -2,7 +2,7 @@
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
@@ -82,12 +82,19 @@ class TrainingView(style.CanvasView):
                                         "from this one with the current settings")
         self.continue_button.clicked.connect(lambda: self.state.continue_from(self.state.shown_update))
         self.latest_button = QPushButton("Back to the latest")
+        self.latest_button.setToolTip("Show the network after the last update again")
         self.latest_button.clicked.connect(self.state.show_latest)
-        bar = QHBoxLayout(self.travel_bar)
+        self.travel_label.setWordWrap(True)     # (never wider than the dock: the buttons stay in view)
+        self.travel_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bar = QVBoxLayout(self.travel_bar)
         bar.setContentsMargins(6, 2, 6, 2)
-        bar.addWidget(self.travel_label, 1)
-        bar.addWidget(self.continue_button)
-        bar.addWidget(self.latest_button)
+        bar.setSpacing(2)
+        bar.addWidget(self.travel_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.continue_button)
+        buttons.addWidget(self.latest_button)
+        buttons.addStretch(1)
+        bar.addLayout(buttons)
         self.layout().addWidget(self.travel_bar)
         self.travel_bar.setVisible(False)
 
