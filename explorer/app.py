@@ -64,11 +64,6 @@ def main(argv=None):
     from explorer.settings import app_settings
     from explorer.window import MainWindow, wait_until_idle
 
-    try:   # one BLAS thread: the window draws on one core, training runs on the other
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(1)
-    except ImportError:
-        pass
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("BPTT Explorer")
     app.setApplicationName("BPTT Explorer")

@@ -4,6 +4,7 @@ signals for the views. It owns no state: every attribute it does not define is t
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 from PySide6.QtWidgets import QApplication
+from threadpoolctl import threadpool_limits
 
 from .session import Phase, Session
 from .worker import Worker
@@ -34,6 +35,9 @@ class QtSession(QObject):
 
     def __init__(self, session: Session | None = None, parent=None):
         super().__init__(parent)
+        # one BLAS thread: the window draws on one core, training runs on the other. Two BLAS
+        # threads fighting the training process made a 256×256 SVD take 650 ms instead of 7.
+        threadpool_limits(1)
         self.worker = Worker(self)
         if session is None:
             session = Session(runner=self.worker)

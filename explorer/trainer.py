@@ -24,6 +24,8 @@ import time
 import traceback
 from dataclasses import dataclass, replace
 
+from threadpoolctl import threadpool_limits
+
 from rnn.tasks import NamesTask
 from rnn.training import train
 
@@ -103,11 +105,7 @@ class _Run:
 
 def _child(conn):
     """The child's loop: wait for a command; run a training run until it ends or is stopped."""
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(1)              # one core each: the child trains, the window draws
-    except ImportError:
-        pass
+    threadpool_limits(1)                  # one core each: the child trains, the window draws
     while True:
         try:
             command = conn.recv()

@@ -97,3 +97,8 @@ def test_undo_and_redo_are_relayed(qtbot, state):
     with qtbot.waitSignal(state.undoChanged, timeout=1000):
         assert state.set_config(hidden=5)
     assert state.can_undo and state.undo() and state.config.hidden == 8
+
+
+def test_the_window_side_uses_one_blas_thread(state):
+    from threadpoolctl import threadpool_info
+    assert {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"} == {1}
