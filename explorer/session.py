@@ -48,7 +48,8 @@ BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
 PASS_FIELDS = ("loss_at", "truncation", "k1", "k2")
 UNDO_DEPTH = 200                     # configuration changes kept for undo
 UNDO_SNAPSHOT_BYTES = 256 * 2**20    # trained weights kept with them, newest first, up to this
-CHECKPOINT_BYTES = 128 * 2**20       # weights checkpointed while training (time travel)
+CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
+CHECKPOINTS_KEPT = 40                # and room for this many checkpoints of a large network
 PAUSE_WAIT_SECONDS = 0.25            # pausing waits this long for the run's last weights
 
 
@@ -130,7 +131,7 @@ class Session:
         self.channel = TrainingChannel()
         self.selection = Selection()
         self.history = TrainingHistory()
-        self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)
+        self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)   # (replaced at the first pass)
         self.earlier_runs: list = []     # (first update, TrainingHistory) of runs forked away from
         self.samples: list = []
         self.shown_update = None         # the update whose checkpoint is shown (time travel), or None
@@ -316,8 +317,7 @@ class Session:
     def _adopt_training_state(self, snapshot: Snapshot):
         self.optimizer = copy.deepcopy(snapshot.optimizer)
         self.history = snapshot.history.copy()
-        self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)
-        self.checkpoints.add(len(self.history), self.params, copy.deepcopy(self.optimizer))
+        self._new_checkpoints(len(self.history))
         self.history_changed.emit()
 
     # ------------------------------------------------------------------ weights from a file
@@ -700,8 +700,15 @@ class Session:
             self.earlier_runs = []
             self.samples = []
             self.optimizer = make_optimizer(self.config.optimizer, self.config.lr)
-            self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)
-            self.checkpoints.add(0, self.params, copy.deepcopy(self.optimizer))
+            self._new_checkpoints(0)
+
+    def _new_checkpoints(self, update: int):
+        """A fresh checkpoint store holding the current weights as ``update``; its budget fits
+        CHECKPOINTS_KEPT checkpoints of these weights (weights and optimizer moments), at least
+        CHECKPOINT_BYTES."""
+        size = 3 * sum(value.nbytes for value in self.params.values())
+        self.checkpoints = CheckpointStore(max(CHECKPOINT_BYTES, CHECKPOINTS_KEPT * size))
+        self.checkpoints.add(update, self.params, copy.deepcopy(self.optimizer))
 
     def _commit_settings(self, new: ExplorerConfig):
         """Training-only settings (optimizer, lr, clipping, breakpoints): no new pass needed."""
