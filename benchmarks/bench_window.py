@@ -431,9 +431,9 @@ def main():
                         help="in-window training per round (default 5, quick 2.5)")
     parser.add_argument("--headless-seconds", type=float, default=None,
                         help="headless training per round, at least (default 2, quick 1)")
-    parser.add_argument("--rounds", type=int, default=None, help="headless / in-window rounds (default 3, quick 1)")
+    parser.add_argument("--rounds", type=int, default=None, help="headless / in-window rounds (default 5, quick 1)")
     parser.add_argument("--stall-repeats", type=int, default=None,
-                        help="changes per control at the large size (default 4, quick 2)")
+                        help="changes per control at the large size (default 6, quick 2)")
     parser.add_argument("--launches", type=int, default=None, help="(default 3, quick 1)")
     parser.add_argument("--soak", type=float, default=None, metavar="SECONDS",
                         help="only the soak: train the demo in the window this long")
@@ -444,8 +444,8 @@ def main():
     changes = pick(args.changes, 60, 16)
     seconds = pick(args.seconds, 5.0, 2.5)
     headless_seconds = pick(args.headless_seconds, 2.0, 1.0)
-    rounds = pick(args.rounds, 3, 1)
-    stall_repeats = pick(args.stall_repeats, 4, 2)
+    rounds = pick(args.rounds, 5, 1)
+    stall_repeats = pick(args.stall_repeats, 6, 2)
     launches = pick(args.launches, 3, 1)
 
     pin_blas()

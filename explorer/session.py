@@ -50,6 +50,8 @@ UNDO_DEPTH = 200                     # configuration changes kept for undo
 UNDO_SNAPSHOT_BYTES = 256 * 2**20    # trained weights kept with them, newest first, up to this
 CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
 CHECKPOINTS_KEPT = 40                # and room for this many checkpoints of a large network
+ARRAY_OVERHEAD = 256                 # bytes of Python objects around each stored array
+CHECKPOINT_OVERHEAD = 4096           # and around each checkpoint (dicts, the optimizer object)
 PAUSE_WAIT_SECONDS = 0.25            # pausing waits this long for the run's last weights
 
 
@@ -704,11 +706,20 @@ class Session:
 
     def _new_checkpoints(self, update: int):
         """A fresh checkpoint store holding the current weights as ``update``; its budget fits
-        CHECKPOINTS_KEPT checkpoints of these weights (weights and optimizer moments), at least
+        CHECKPOINTS_KEPT checkpoints of these weights (with two optimizer moments each), at least
         CHECKPOINT_BYTES."""
-        size = 3 * sum(value.nbytes for value in self.params.values())
+        size = 3 * sum(value.nbytes + ARRAY_OVERHEAD for value in self.params.values()) + CHECKPOINT_OVERHEAD
         self.checkpoints = CheckpointStore(max(CHECKPOINT_BYTES, CHECKPOINTS_KEPT * size))
-        self.checkpoints.add(update, self.params, copy.deepcopy(self.optimizer))
+        self._checkpoint(update, self.params, copy.deepcopy(self.optimizer))
+
+    def _checkpoint(self, update: int, params: dict, optimizer):
+        """Keep these weights and this optimizer (not copied again: the caller's own) as ``update``,
+        counting every byte they hold, Python objects included."""
+        moments = [value for state in optimizer.state.values() for value in state.values()
+                   if isinstance(value, np.ndarray)]
+        overhead = ARRAY_OVERHEAD * (len(params) + len(moments)) + CHECKPOINT_OVERHEAD
+        # (the store counts the weights' own bytes; these are the optimizer's and the objects')
+        self.checkpoints.add(update, params, optimizer, nbytes=sum(m.nbytes for m in moments) + overhead)
 
     def _commit_settings(self, new: ExplorerConfig):
         """Training-only settings (optimizer, lr, clipping, breakpoints): no new pass needed."""
@@ -749,7 +760,7 @@ class Session:
         self.history.extend(chunk.updates)
         self.params, self.optimizer = chunk.params, chunk.optimizer
         if chunk.updates:
-            self.checkpoints.add(len(self.history), chunk.params, chunk.optimizer)
+            self._checkpoint(len(self.history), chunk.params, chunk.optimizer)
         if chunk.display is not None:
             self.batch, self.stepper, self.result = chunk.display.batch, chunk.display.stepper, chunk.display.result
         if chunk.samples is not None:
