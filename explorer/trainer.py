@@ -31,8 +31,10 @@ from rnn.training import train
 
 from .jobs import ComputedPass, compute_pass, drain, sample_names
 
-SEND_SECONDS = 0.04           # the child sends what it has about this often (~25 times a second)
-DISPLAY_SECONDS = 0.5         # and a new display pass for the network views this often
+SEND_SECONDS = 0.03           # the child sends what it has about this often (~30 times a second)
+DISPLAY_SECONDS = 0.5         # and a new display pass for the network views at most this often,
+DISPLAY_SHARE = 0.2           # taking at most this share of the child's time to compute,
+DISPLAY_BYTES_PER_SECOND = 16e6  # and at most this much recording a second through the pipe
 SAMPLE_SECONDS = 0.5          # and freshly sampled names (names task) this often
 
 
@@ -85,15 +87,16 @@ class _Run:
         self.batch, self.sequence, self.start_step = batch, sequence, start_step
         self.names = isinstance(config.task_object, NamesTask)
         self.pending = []
-        self.last_sent = self.last_display = self.last_sample = time.monotonic()
+        self.last_sent = self.last_sample = time.monotonic()
+        self.next_display = self.last_sent + DISPLAY_SECONDS
 
     def chunk(self, finished=False, reason=("", "warning")):
         now = time.monotonic()
         display = samples = None
-        if finished or now - self.last_display >= DISPLAY_SECONDS:
-            self.last_display = now
+        if finished or now >= self.next_display:
             display = drain(compute_pass(self.config, self.params, self.batch, sequence=self.sequence))
             display = replace(display, stepper=None)   # (the cell's functions do not cross processes)
+            self.next_display = now + self.display_interval(display, time.monotonic() - now)
         if self.names and (finished or now - self.last_sample >= SAMPLE_SECONDS):
             self.last_sample = now
             step = self.pending[-1].step if self.pending else self.start_step
@@ -101,6 +104,16 @@ class _Run:
         chunk = Chunk(self.pending, self.params, self.optimizer, display, samples, reason[0], reason[1], finished)
         self.pending, self.last_sent = [], now
         return chunk
+
+    @staticmethod
+    def display_interval(display, seconds: float) -> float:
+        """Seconds until the next display pass: DISPLAY_SECONDS, or longer for a large network,
+        so that computing them takes at most DISPLAY_SHARE of the child's time and sending them
+        at most DISPLAY_BYTES_PER_SECOND (an LSTM with H = 128, T = 100, B = 32 records 56 MB a
+        pass: one every 3.5 s; the curves still move with every message)."""
+        record = display.result.record
+        nbytes = sum(value.nbytes for value in vars(record).values() if hasattr(value, "nbytes"))
+        return max(DISPLAY_SECONDS, seconds / DISPLAY_SHARE, nbytes / DISPLAY_BYTES_PER_SECOND)
 
 
 def _child(conn):
