@@ -25,6 +25,10 @@
    ≥ 0.8) and the RSS growth (target < 50 MB). The issue's yardstick is 1,000,000 updates.
 
 BLAS is pinned to one thread here as in the app (``explorer/app.py``) and its training process.
+After each pause the training pipe is drained (``settle_channel``) before a headless round, and a
+watchdog exits with every thread's traceback if a phase hangs: the window and its training process
+can deadlock, both blocked in ``send`` on their duplex pipe, when a large run is restarted while the
+child is still sending its last chunk.
 """
 
 import argparse
@@ -211,6 +215,36 @@ def idle(state):
     return state.idle and not state.training
 
 
+def settle_channel(state, quiet_s=0.6, timeout_s=15.0):
+    """After a pause, keep the event loop running until the training pipe has been quiet for
+    ``quiet_s``: a run abandoned by ``pause_training`` (its last chunk took longer than the pause
+    waits) still sends that chunk, and while nobody reads it the child is blocked in ``send``; the
+    next ``start_training`` then blocks in its own ``send`` on the same duplex pipe (both sides
+    writing, neither reading: a deadlock). The headless rounds keep the event loop from reading."""
+    from PySide6.QtWidgets import QApplication
+    app, conn = QApplication.instance(), getattr(state.channel, "_conn", None)
+    deadline = time.perf_counter() + timeout_s
+    quiet_since = time.perf_counter()
+    while conn is not None and time.perf_counter() < deadline:
+        app.processEvents()
+        try:
+            readable = not conn.closed and conn.poll(0)
+        except (OSError, EOFError):
+            return
+        if readable:
+            quiet_since = time.perf_counter()
+        elif time.perf_counter() - quiet_since >= quiet_s:
+            return
+        time.sleep(0.005)
+
+
+def watchdog(seconds):
+    """Exit with every thread's traceback if the next phase hangs (see settle_channel)."""
+    import faulthandler
+    faulthandler.cancel_dump_traceback_later()
+    faulthandler.dump_traceback_later(seconds, exit=True)
+
+
 # ---------------------------------------------------------------------------- 1, 2: launch, change
 def launch_seconds(repeats):
     times = []
@@ -270,6 +304,7 @@ def window_training(window, seconds, probe):
     before = len(state.history)
     probe.reset()
     probe.start()
+    watchdog(seconds + 60)
     start = time.perf_counter()
     state.start_training()
     run_loop(seconds)
@@ -280,6 +315,7 @@ def window_training(window, seconds, probe):
     lateness = list(probe.lateness)
     state.pause_training()
     wait_until_idle(state)
+    settle_channel(state)
     refreshes.close()
     return updates / elapsed, emitted / elapsed, painted / elapsed, lateness
 
@@ -291,10 +327,12 @@ def training_figures(window, changes, rounds, seconds, headless_seconds, probe):
     wait_until_idle(state, timeout_s=120)
     config = state.config
     # the training process is long-lived: a short warm-up run so its start-up is not counted
+    watchdog(120)
     state.start_training()
     run_loop(0.5)
     state.pause_training()
     wait_until_idle(state)
+    settle_channel(state)
     results = []
     for _ in range(rounds):   # the machine is shared: alternate headless and in-window rounds
         headless = headless_updates_per_second(config, headless_seconds, 30, 4 * headless_seconds)
@@ -343,6 +381,7 @@ def stall_figures(window, repeats, probe):
     from explorer.config import ExplorerConfig
     state = window.state
     rows = {}
+    watchdog(600)
     entry = stall_of_change(window, {**ExplorerConfig().to_dict(), **STALL_BASE}, probe)
     rows["demo → LSTM H=256 L=2 T=200 B=32"] = [entry]
     wait_until_idle(state)
@@ -391,6 +430,7 @@ def soak(window, seconds, probe, report_every=60.0):
         print(f"{now - start:7.0f} {updates:10d} {rate:7.0f} {emitted:7.1f} {painted:7.1f} {row[2]:7.2f} "
               f"{row[3]:7.2f} {row[4]:7.1f} {row[5]:8.1f} {child():8.1f}", flush=True)
 
+    watchdog(seconds + 300)
     ticker = QTimer()
     ticker.timeout.connect(report)
     ticker.start(int(report_every * 1000))
@@ -475,7 +515,10 @@ def main():
     training = {label: training_figures(window, config_changes, rounds, seconds, headless_seconds, probe)
                 for label, config_changes in TRAINING_CONFIGS.items()}
     stalls = stall_figures(window, stall_repeats, probe)
+    watchdog(60)
     window.state.shutdown()
+    import faulthandler
+    faulthandler.cancel_dump_traceback_later()
 
     verdict = lambda ok: "" if ok is None else ("PASS" if ok else "FAIL")
     print(f"default demo: {config.spec().label}, task {config.task}, T={config.seq_len}, "

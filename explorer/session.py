@@ -29,11 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 from psygnal import Signal
 
-from rnn.diagnostics import regime as measure_regime
+from rnn.cells import make_cell
 from rnn.errors import RnnInputError
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
-from rnn.passresult import summarise
+from rnn.passresult import for_sequence, summarise
 from rnn.tasks import TASKS, NamesTask
 
 from .checkpoints import CheckpointStore
@@ -218,8 +218,10 @@ class Session:
             return
         sequence_changed = new.batch_index != self.selection.batch_index
         self.selection = new
-        if sequence_changed and self.result.jacobians_computed:
-            self._resummarise()         # the step Jacobians are of the selected sequence
+        if sequence_changed and self.result.jacobians_computed:   # they are of the selected sequence
+            self.result = for_sequence(self.result, make_cell(self.config.cell, self.config.activation),
+                                       self.params, new.batch_index)
+            self.pass_changed.emit()
         self.selection_changed.emit(new)
 
     # ------------------------------------------------------------------ undo
@@ -463,9 +465,6 @@ class Session:
             self.select(**selection)
 
     def _resummarise(self, steps=None):
-        if self.stepper is None:        # a complete pass computed elsewhere: only the sequence changed
-            self._new_pass()
-            self.stepper.finish()
         previous = self.result if self.result.record is self.stepper.record else None
         self.result = summarise(self.stepper, self.result.regime, self.selection.batch_index, previous,
                                 steps=steps)

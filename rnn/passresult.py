@@ -11,7 +11,7 @@ Norms, per layer l and step t, for a recorded array v[l, t, b, i] (b the sequenc
     per sequence:        ‖v_t,b‖  = sqrt(Σ_i v[l, t, b, i]²)           (``*_norm_sequence``, (L, T, B))
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -133,6 +133,26 @@ class PassResult:
         return self.record.sensitivity
 
 
+def step_jacobians(record, cell, params, sequence: int, steps: slice = slice(None)) -> np.ndarray:
+    """(L, T) ‖∂s_t/∂s_{t−1}‖₂ of one sequence, NaN outside ``steps``."""
+    L, T = record.spec.num_layers, record.seq_len
+    jac = np.full((L, T), np.nan)
+    with np.errstate(all="ignore"):
+        for layer in range(L):
+            jac[layer, steps] = jacobian_norms(record, cell, params, layer, sequence, steps)
+    return jac
+
+
+def for_sequence(result: "PassResult", cell, params, sequence: int) -> "PassResult":
+    """The same result with the step Jacobians of another sequence of the batch (all that
+    depends on which sequence is selected); nothing else is recomputed."""
+    if not result.jacobians_computed or sequence == result.jacobian_sequence:
+        return result
+    r = result.record
+    return replace(result, jacobian_sequence=sequence,
+                   jacobian_norms=step_jacobians(r, cell, params, sequence, slice(0, result.forward_done)))
+
+
 def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassResult | None" = None,
               with_jacobians: bool = True, steps=None) -> PassResult:
     """The :class:`PassResult` of a stepper where it stands.
@@ -156,9 +176,7 @@ def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassR
             jac[:, :known] = previous.jacobian_norms[:, :known]
         if known < r.forward_done:
             new = slice(known, r.forward_done)
-            with np.errstate(all="ignore"):
-                for layer in range(L):
-                    jac[layer, new] = jacobian_norms(r, stepper.cell, stepper.params, layer, sequence, new)
+            jac[:, new] = step_jacobians(r, stepper.cell, stepper.params, sequence, new)[:, new]
     if same and steps is not None:
         t = np.arange(T)[steps] if isinstance(steps, slice) else np.atleast_1d(np.asarray(steps, dtype=int))
         norms = {}

@@ -424,3 +424,15 @@ def test_a_broken_session_file_changes_nothing(session, tmp_path):
     with pytest.raises(RnnInputError, match="missing.bptt"):
         session.open(tmp_path / "missing.bptt")
     assert (session.config, session.params) == before and not session.can_undo
+
+
+def test_selecting_another_sequence_after_live_training_measures_its_jacobians(session):
+    assert session.set_config(batch=3, task="sine", hidden=6)
+    session.start_training()
+    train_until(session, 5)
+    session.pause_training()
+    assert session.stepper is None                       # the display pass came from the child
+    session.select(batch_index=2)
+    expected = jacobian_norms(session.record, make_cell("rnn", "tanh"), session.params, 0, 2)
+    assert session.result.jacobian_sequence == 2
+    assert np.allclose(session.result.jacobian_norms[0], expected, rtol=1e-13)
