@@ -46,6 +46,8 @@ class TrainingHistory:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self._n = 0
         self._arrays = {name: np.empty(capacity, dtype=_DTYPES[name]) for name in COLUMNS}
+        self.clipped_count = 0       # updates whose gradient was clipped
+        self.compared_count = 0      # updates with a cos(g̃, g) (a truncated run compared to full)
 
     # ------------------------------------------------------------------ size and views
 
@@ -114,6 +116,7 @@ class TrainingHistory:
         a["clipped"][i] = bool(update.clipped)
         cosine = update.cosine_to_full
         a["cosine"][i] = np.nan if cosine is None else cosine
+        self._count(i, i + 1)
         self._n = i + 1
 
     def extend(self, updates) -> None:
@@ -130,7 +133,13 @@ class TrainingHistory:
         a["clipped"][i:i + k] = np.fromiter((bool(u.clipped) for u in updates), np.bool_, count=k)
         a["cosine"][i:i + k] = np.fromiter(
             (np.nan if u.cosine_to_full is None else u.cosine_to_full for u in updates), np.float64, count=k)
+        self._count(i, i + k)
         self._n = i + k
+
+    def _count(self, start: int, stop: int) -> None:
+        """Add entries [start, stop) to the running counts (so a view never scans the history)."""
+        self.clipped_count += int(np.count_nonzero(self._arrays["clipped"][start:stop]))
+        self.compared_count += int(np.count_nonzero(np.isfinite(self._arrays["cosine"][start:stop])))
 
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` entries (training forked from update ``n``); ``n ≥ len``: no change.
@@ -149,6 +158,8 @@ class TrainingHistory:
             new[:n] = old[:n]
             self._arrays[name] = new
         self._n = n
+        self.clipped_count = self.compared_count = 0
+        self._count(0, n)
 
     def clear(self) -> None:
         self.truncate(0)
@@ -193,6 +204,7 @@ class TrainingHistory:
         history = cls(max(_INITIAL_CAPACITY, n))
         for name, a in arrays.items():
             history._arrays[name][:n] = a
+        history._count(0, n)
         history._n = n
         return history
 

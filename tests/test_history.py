@@ -270,3 +270,17 @@ def test_decimating_a_million_points_is_fast():
             h.decimated(name, 0, n, 1920)
             best = min(best, time.perf_counter() - t)
         assert best < 0.1, f"{name}: {best * 1e3:.1f} ms"   # ~1–3 ms measured; generous for CI
+
+
+def test_running_counts_of_clips_and_comparisons_follow_every_change():
+    from types import SimpleNamespace as U
+    h = TrainingHistory(capacity=2)
+    h.append(U(loss=1.0, grad_norm=1.0, clipped=True, cosine_to_full=None))
+    h.extend([U(loss=1.0, grad_norm=1.0, clipped=i % 2 == 0, cosine_to_full=0.5 if i % 3 else None)
+              for i in range(10)])
+    assert h.clipped_count == int(np.count_nonzero(h.clipped)) == 6
+    assert h.compared_count == int(np.count_nonzero(np.isfinite(h.cosine))) == 6
+    h.truncate(4)
+    assert (h.clipped_count, h.compared_count) == (int(h.clipped.sum()), int(np.isfinite(h.cosine).sum()))
+    copy = TrainingHistory.from_arrays(h.to_arrays())
+    assert (copy.clipped_count, copy.compared_count) == (h.clipped_count, h.compared_count)
