@@ -36,6 +36,7 @@ DISPLAY_SECONDS = 0.5         # and a new display pass for the network views at 
 DISPLAY_SHARE = 0.2           # taking at most this share of the child's time to compute,
 DISPLAY_BYTES_PER_SECOND = 16e6  # and at most this much recording a second through the pipe
 SAMPLE_SECONDS = 0.5          # and freshly sampled names (names task) this often
+END_WAIT_SECONDS = 2.0        # a new run waits this long for a stopped one's last message
 
 
 def stop_reason(config, update) -> tuple[str, str] | None:
@@ -167,6 +168,7 @@ class TrainingChannel:
         self._conn = None
         self.run_id = 0
         self.running = False
+        self._unended = set()     # runs started whose last message has not been read yet
 
     # --- the process ---
     def _ensure_process(self):
@@ -189,14 +191,28 @@ class TrainingChannel:
 
     # --- runs ---
     def start(self, config, params, optimizer, *, steps, start_step, seed, batch, sequence) -> int:
-        self._ensure_process()
         if self.running:
-            self._conn.send(("stop", self.run_id))
+            self.abandon()
+        self._wait_for_ends()
+        self._ensure_process()
         self.run_id += 1
+        self._unended.add(self.run_id)
         self._conn.send(("train", self.run_id, config, params, optimizer, steps, start_step, seed, batch,
                          sequence))
         self.running = True
         return self.run_id
+
+    def _wait_for_ends(self):
+        """Read (and drop) what stopped runs still send, up to their last message, before a new
+        command goes down the pipe. Both ends of a pipe block while they send: a command of
+        weights sent while the child is sending a display pass would deadlock them. A run that
+        does not end within END_WAIT_SECONDS (one enormous update) costs the process, not a hang."""
+        deadline = time.monotonic() + END_WAIT_SECONDS
+        while self._unended and self.alive and time.monotonic() < deadline:
+            self.receive(timeout=max(0.0, deadline - time.monotonic()))
+        if self._unended and self.alive:
+            self.close(timeout=0.2)
+        self._unended.clear()
 
     def stop(self):
         """Ask the current run to end after its update in progress."""
@@ -220,6 +236,8 @@ class TrainingChannel:
             while self._conn.poll(wait):
                 wait = 0
                 kind, run_id, payload = self._conn.recv()
+                if kind in ("end", "error"):
+                    self._unended.discard(run_id)
                 if run_id != self.run_id:
                     continue
                 messages.append((kind, payload))

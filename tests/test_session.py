@@ -436,3 +436,24 @@ def test_selecting_another_sequence_after_live_training_measures_its_jacobians(s
     expected = jacobian_norms(session.record, make_cell("rnn", "tanh"), session.params, 0, 2)
     assert session.result.jacobian_sequence == 2
     assert np.allclose(session.result.jacobian_norms[0], expected, rtol=1e-13)
+
+
+def test_a_setting_changed_while_a_mid_size_network_trains_never_deadlocks(session):
+    """Both ends of the pipe block while they send: a new run's weights (~0.6 MB) sent while the
+    child sends a display pass (6.5 MB here) used to hang the window for good."""
+    import faulthandler
+    assert session.set_config(cell="gru", hidden=64, seq_len=50, batch=16, task="sine", optimizer="adam",
+                              lr=0.01)
+    faulthandler.dump_traceback_later(120, exit=True)   # a hang fails the run instead of stalling it
+    try:
+        for lr in (0.02, 0.01, 0.03):
+            session.start_training()
+            train_until(session, len(session.history) + 3)
+            time.sleep(0.6)                                # a display pass is due: the child is sending
+            assert session.set_config(lr=lr)               # training-only: the run restarts at once
+            assert session.phase is Phase.TRAINING
+        train_until(session, len(session.history) + 3)
+        session.pause_training()
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert session.phase is Phase.IDLE and session.config.lr == 0.03
