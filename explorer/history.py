@@ -7,8 +7,8 @@ Four columns, one entry per training update (:class:`rnn.training.Update`):
 - ``clipped``    bool, whether clipping changed the gradient
 - ``cosine``     float64, cos(g̃, g) of the truncated to the full gradient; NaN when not compared
 
-25 bytes per update; capacity doubles when full, so appends are O(1) amortised and a run of n
-updates holds at most 2·n entries (about 26 MB for a million updates).
+25 bytes per update; capacity grows by half when full, so appends are O(1) amortised and a run of n
+updates holds at most 1.5·n entries (at most 38 MB for a million updates).
 
 :meth:`TrainingHistory.decimated` gives a curve to draw at a given number of pixel columns: the
 min and the max of each column's updates, so the drawn envelope is the raw curve's envelope.
@@ -100,7 +100,7 @@ class TrainingHistory:
         if needed <= capacity:
             return
         while capacity < needed:
-            capacity *= 2
+            capacity += max(1, capacity // 2)     # by half: at most 1.5·n held, still O(1) amortised
         for name, old in self._arrays.items():
             new = np.empty(capacity, dtype=old.dtype)
             new[:self._n] = old[:self._n]
