@@ -600,8 +600,8 @@ class Session:
 
     def _show_checkpoint(self, at, params, optimizer, shown):
         config, batch = self.config, self.batch
-        params = {name: value.copy() for name, value in params.items()}
-        self.params, self.optimizer = params, copy.deepcopy(optimizer)
+        params = {name: value.copy() for name, value in params.items()}   # (installed with the pass)
+        self.optimizer = copy.deepcopy(optimizer)
         self._set_shown(shown)
         self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index))
 
@@ -673,13 +673,14 @@ class Session:
         self.runner.submit(job, on_finished=finished, on_failed=self._job_failed)
 
     def _commit_pass(self, computed, new_params=False):
-        old = self.config
+        old, old_params = self.config, self.params
         new_params = new_params or computed.reinitialised
         self._install(computed, new_params)
         self._set_phase(Phase.IDLE if computed.result.done else Phase.STEPPING)
         if computed.config != old:
             self.config_changed.emit(computed.config)
-        self.params_changed.emit()
+        if computed.params is not old_params:        # (a new batch or truncation keeps the weights)
+            self.params_changed.emit()
         if new_params:
             self._set_shown(None)
             self.history_changed.emit()

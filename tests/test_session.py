@@ -341,8 +341,10 @@ def test_time_travel_shows_an_earlier_network_and_forks_from_it(session):
     for _ in range(10):
         session.start_training(4)                         # 40 updates, a checkpoint after every 4
     assert len(session.history) == 40
+    changed = []
+    session.params_changed.connect(lambda: changed.append(True))
     shown = session.show_update(18)
-    assert shown == 16                                    # the nearest checkpoint at or before update 18
+    assert shown == 16 and changed                        # (the regime badge follows)                                    # the nearest checkpoint at or before update 18
     params_16, optimizer = start, make_optimizer("adam", 0.01)
     for k in range(4):                                    # (the run is runs of 4 updates)
         _, params_16 = engine_run(session.config, params_16, 4, start_step=4 * k, optimizer=optimizer)
