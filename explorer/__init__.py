@@ -6,7 +6,7 @@
 - :mod:`explorer.jobs`     the engine work it runs (a recorded pass as a cancellable generator)
 - :mod:`explorer.cost`     how long a pass will take, estimated before it runs
 - :mod:`explorer.trainer`  the training loop and the child process it runs in
-- :mod:`explorer.history`, :mod:`explorer.checkpoints`  training history and weight checkpoints
+- :mod:`explorer.history`, :mod:`explorer.checkpoints`, :mod:`explorer.undo`  training history, weight checkpoints, undo
 - :mod:`explorer.session_file`  saved sessions (one file, no pickle)
 - :mod:`explorer.qt_session`  the session's Qt adapter (worker thread, training pipe, signals)
 - :mod:`explorer.worker`   generator jobs off the GUI thread, cancellable, generation-stamped

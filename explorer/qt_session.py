@@ -2,6 +2,8 @@
 thread, reads the training pipe when it is readable, and relays the session's events as Qt
 signals for the views. It owns no state: every attribute it does not define is the session's."""
 
+import time
+
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 from PySide6.QtWidgets import QApplication
 from threadpoolctl import threadpool_limits
@@ -89,7 +91,6 @@ class QtSession(QObject):
 
 def wait_until_idle(state, timeout_s: float = 60.0) -> bool:
     """Process events until no job is running and the views have caught up (for scripts and tests)."""
-    import time
     app = QApplication.instance()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

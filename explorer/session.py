@@ -23,6 +23,7 @@ process, whose messages are applied by :meth:`poll` (the window calls it when th
 
 import copy
 import enum
+import sys
 import time
 from dataclasses import dataclass
 
@@ -43,11 +44,10 @@ from .history import TrainingHistory
 from .jobs import compute_pass, drain, new_stepper, sample_names, training_seed
 from .session_file import SessionDocument, read_session, write_session
 from .trainer import Chunk, TrainingChannel, run_until_stop
+from .undo import Snapshot, UndoHistory
 
 BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
 PASS_FIELDS = ("loss_at", "truncation", "k1", "k2")
-UNDO_DEPTH = 200                     # configuration changes kept for undo
-UNDO_SNAPSHOT_BYTES = 256 * 2**20    # trained weights kept with them, newest first, up to this
 CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
 CHECKPOINTS_KEPT = 40                # and room for this many checkpoints of a large network
 ARRAY_OVERHEAD = 256                 # bytes of Python objects around each stored array
@@ -78,15 +78,6 @@ class Selection:
     layer: int = 0
     unit: int = 0
     batch_index: int = 0
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What a configuration change discards (restored by undo): weights, optimizer, history."""
-    params: dict
-    optimizer: object
-    history: TrainingHistory
-    nbytes: int
 
 
 class InlineRunner:
@@ -141,8 +132,7 @@ class Session:
         self.config = self.requested = config
         self.optimizer = make_optimizer(config.optimizer, config.lr)
         self._train_after_pass = None    # ("train", steps) to start once the pending pass lands
-        self._undo: list = []            # (config, Snapshot | None, description) before each change
-        self._redo: list = []
+        self.undo_history = UndoHistory()
         self._install(drain(compute_pass(config, None, None, reinitialise=True, resample=True)),
                       new_params=True)
 
@@ -227,58 +217,41 @@ class Session:
     # ------------------------------------------------------------------ undo
     @property
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return self.undo_history.can_undo
 
     @property
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return self.undo_history.can_redo
 
     def undo_text(self) -> str:
         """What undo would set, e.g. "hidden = 8" ("" if nothing to undo)."""
-        return self._undo[-1][2] if self._undo else ""
+        return self.undo_history.undo_text()
 
     def redo_text(self) -> str:
-        return self._redo[-1][2] if self._redo else ""
-
-    @staticmethod
-    def _describe(destination: ExplorerConfig, current: ExplorerConfig) -> str:
-        changed = sorted(destination.changed_fields(current))
-        return ", ".join(f"{name} = {getattr(destination, name)}" for name in changed[:3]) or "new weights"
+        return self.undo_history.redo_text()
 
     def undo(self) -> bool:
         """Go back to the configuration before the last change (and the weights it discarded)."""
-        return self._travel(self._undo, self._redo)
+        return self._travel(backward=True)
 
     def redo(self) -> bool:
-        return self._travel(self._redo, self._undo)
+        return self._travel(backward=False)
 
-    def _travel(self, source, target) -> bool:
-        if not source:
+    def _travel(self, backward: bool) -> bool:
+        entry = self.undo_history.step(backward, self.requested, self._snapshot)
+        if entry is None:
             return False
-        config, snapshot, _ = source.pop()
-        target.append((self.requested, self._snapshot() if snapshot is not None else None,
-                       self._describe(self.requested, config)))
         self._stop_training_now()
-        if snapshot is None:
-            self.set_config(record_undo=False, **config.to_dict())
+        if entry.snapshot is None:
+            self.set_config(record_undo=False, **entry.config.to_dict())
         else:
-            self._restore(config, snapshot)
+            self._restore(entry.config, entry.snapshot)
         self.undo_changed.emit()
         return True
 
     def _remember_for_undo(self, new: ExplorerConfig, reinitialise: bool):
         discards = reinitialise or bool(new.changed_fields(self.requested) & set(NETWORK_FIELDS))
-        self._undo.append((self.requested, self._snapshot() if discards else None,
-                           self._describe(self.requested, new)))
-        del self._undo[:-UNDO_DEPTH]
-        budget = UNDO_SNAPSHOT_BYTES         # keep the trained weights of the newest changes only
-        for i in range(len(self._undo) - 1, -1, -1):
-            config, snapshot, text = self._undo[i]
-            if snapshot is not None:
-                budget -= snapshot.nbytes
-                if budget < 0:
-                    self._undo[i] = (config, None, text)
-        self._redo.clear()
+        self.undo_history.remember(self.requested, new, self._snapshot() if discards else None)
         self.undo_changed.emit()
 
     def _snapshot(self) -> Snapshot:
@@ -443,9 +416,7 @@ class Session:
                 self.stepper.finish()
             self._stepped()
         else:
-            config, params, batch = self.config, self.params, self.batch
-            self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index,
-                                                           regime_=self.regime))
+            self._pass_with(self.params, regime_=self.regime)
 
     def reset_pass(self):
         """Start the pass again at t = 0 with the same weights and batch."""
@@ -522,7 +493,7 @@ class Session:
             self.poll(timeout=max(0.0, deadline - time.monotonic()))
         if self.phase is Phase.TRAINING:   # an update takes longer than we wait: keep what arrived
             self._stop_training_now()
-            self._refresh_display()
+            self._pass_with(self.params)
         self.message.emit(f"Training paused after update {len(self.history)}.", "info")
 
     def toggle_training(self):
@@ -599,11 +570,9 @@ class Session:
         return at
 
     def _show_checkpoint(self, at, params, optimizer, shown):
-        config, batch = self.config, self.batch
-        params = {name: value.copy() for name, value in params.items()}   # (installed with the pass)
         self.optimizer = copy.deepcopy(optimizer)
         self._set_shown(shown)
-        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index))
+        self._pass_with({name: value.copy() for name, value in params.items()})   # (installed with the pass)
 
     def _set_shown(self, update):
         if update != self.shown_update:
@@ -731,10 +700,11 @@ class Session:
             self.optimizer.lr = float(new.lr)
         self.config_changed.emit(new)
 
-    def _refresh_display(self):
-        """A new pass for the current weights (after training stopped without sending one)."""
-        config, params, batch = self.config, self.params, self.batch
-        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=self.selection.batch_index))
+    def _pass_with(self, params: dict, regime_=None):
+        """A whole pass of the current configuration and batch with ``params`` (``regime_``: theirs,
+        if known): after training stopped without sending one, a finish, a checkpoint shown."""
+        config, batch, sequence = self.config, self.batch, self.selection.batch_index
+        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=sequence, regime_=regime_))
 
     def _job_failed(self, error, details=""):
         self._train_after_pass = None
@@ -742,7 +712,6 @@ class Session:
             self._set_phase(Phase.IDLE)
         text = str(error) if isinstance(error, RnnInputError) else f"Internal error: {error!r}"
         if details and not isinstance(error, RnnInputError):
-            import sys
             print(details, file=sys.stderr)
         if self.requested != self.config:
             self.requested = self.config
