@@ -1,0 +1,194 @@
+"""Running a lesson on a session, step by step, with no Qt: the window's lesson panel and the
+headless tests drive the same :class:`LessonRunner`.
+
+Entering a step sets its configuration (one ``set_config``, fresh weights if the step asks), then,
+unless it asks a question first, runs what it runs. A step with a question waits for
+:meth:`LessonRunner.reveal` (predict, then observe). Its claims are measured from the session
+whenever the pass or the training history changes, and shown ✓, ✗ or pending. ``until`` stops a
+training step as soon as it holds.
+"""
+
+from psygnal import Signal
+
+from .lessons import Lesson
+from .measures import Measurement, NotMeasured, evaluate, fill, measure
+from .session import Phase
+
+
+class LessonRunner:
+    step_changed = Signal(int)        # a new step was entered
+    revealed_changed = Signal(bool)   # the step's question was answered (its result is shown)
+    measured = Signal()               # the claims (and the texts' quoted values) were measured again
+
+    def __init__(self, session, lesson: Lesson):
+        self.session, self.lesson = session, lesson
+        self.index = -1
+        self.revealed = False
+        self.choice = None
+        self.measurements: list[Measurement] = []
+        self._run_pending = False      # the step's run waits for the pass its configuration needs
+        self._watching_until = False
+        session.pass_changed.connect(self._on_pass_changed)
+        session.history_changed.connect(self._on_history_changed)
+        session.phase_changed.connect(self._on_phase_changed)
+
+    def close(self):
+        """Stop following the session (the lesson was closed or replaced)."""
+        for signal, slot in ((self.session.pass_changed, self._on_pass_changed),
+                             (self.session.history_changed, self._on_history_changed),
+                             (self.session.phase_changed, self._on_phase_changed)):
+            signal.disconnect(slot)
+        self._watching_until = False
+
+    # ------------------------------------------------------------------ where we are
+    @property
+    def step(self):
+        return self.lesson.steps[self.index]
+
+    @property
+    def count(self) -> int:
+        return len(self.lesson.steps)
+
+    @property
+    def can_go_back(self) -> bool:
+        return self.index > 0
+
+    @property
+    def can_go_on(self) -> bool:
+        return self.index < self.count - 1
+
+    @property
+    def waiting_for_answer(self) -> bool:
+        return bool(self.step.question) and not self.revealed
+
+    @property
+    def running(self) -> bool:
+        """The step's run has not finished yet (its pass is computing, or it is training)."""
+        return self._run_pending or self._watching_until or \
+            (self.step.run == "train" and self.session.phase is Phase.TRAINING)
+
+    def text(self) -> str:
+        """The step's text with its quoted values measured now."""
+        return fill(self.step.text, self.session)
+
+    def explanation(self) -> str:
+        return fill(self.step.explain, self.session) if self.revealed else ""
+
+    def answered_right(self) -> bool | None:
+        if self.choice is None or self.step.answer is None:
+            return None
+        return self.choice == self.step.answer
+
+    # ------------------------------------------------------------------ moving
+    def go_to(self, index: int):
+        """Enter step ``index``: its configuration, then its run (after its question, if any)."""
+        if not 0 <= index < self.count:
+            raise IndexError(f"the lesson has steps 1…{self.count}")
+        session = self.session
+        session.pause_training()
+        self.index, self.revealed, self.choice = index, False, None
+        self._watching_until = False
+        step = self.step
+        config = self.lesson.config_at(index)
+        changed = config != session.requested
+        if changed or step.new_weights:
+            session.set_config(reinitialise=step.new_weights, **config.to_dict())
+        self._run_pending = not step.question
+        self.step_changed.emit(index)
+        self._run_when_ready()
+        self._measure()
+
+    def next(self):
+        if self.can_go_on:
+            self.go_to(self.index + 1)
+
+    def back(self):
+        if self.can_go_back:
+            self.go_to(self.index - 1)
+
+    def reveal(self, choice: int | None = None):
+        """Answer the step's question (``choice``: the index of a choice) and run the step."""
+        if self.revealed or not self.step.question:
+            return
+        self.choice = choice
+        self.revealed = True
+        self._run_pending = True
+        self.revealed_changed.emit(True)
+        self._run_when_ready()
+        self._measure()
+
+    # ------------------------------------------------------------------ running a step
+    def _ready(self) -> bool:
+        s = self.session
+        return s.requested == s.config and s.phase is not Phase.COMPUTING
+
+    def _run_when_ready(self):
+        if not self._run_pending or not self._ready():
+            return
+        self._run_pending = False
+        step, session = self.step, self.session
+        if step.run == "finish":
+            session.finish_pass()
+        elif step.run in ("forward", "backward"):
+            self._step_to(step.run, step.to)
+        elif step.run == "train":
+            self._watching_until = bool(step.until)
+            if not (step.until and self._until_holds()):
+                session.start_training(step.updates)
+            else:
+                self._watching_until = False
+
+    def _step_to(self, direction: str, to):
+        """Step from the start of the pass until the forward pass has computed ``to`` (or, going
+        backward, until the backward pass has reached it); without ``to``: the whole of it."""
+        session = self.session
+        session.reset_pass()
+        T = session.config.seq_len
+        target = T - 1 if to is None or direction == "backward" else min(int(to), T - 1)
+        while session.result.forward_done <= target and not session.result.forward_complete:
+            session.step_forward()
+        if direction == "forward":
+            return
+        stop = 0 if to is None else min(int(to), T - 1)
+        while not session.result.backward_complete and not session.result.visited[stop]:
+            session.step_backward()
+
+    def _until_holds(self) -> bool:
+        try:
+            return bool(evaluate(self.step.until, self.session))
+        except NotMeasured:
+            return False
+
+    # ------------------------------------------------------------------ following the session
+    def _on_pass_changed(self):
+        self._run_when_ready()
+        self._measure()
+
+    def _on_history_changed(self):
+        if self._watching_until and self._until_holds():
+            self._watching_until = False
+            self.session.pause_training()
+        self._measure()
+
+    def _on_phase_changed(self, phase):
+        if phase is not Phase.TRAINING:      # a training step's run ended (or never started)
+            self._watching_until = False
+        self._run_when_ready()
+
+    def _measure(self):
+        if self.index < 0:
+            return
+        self.measurements = [measure(claim.check, self.session) for claim in self.step.claims]
+        self.measured.emit()
+
+    # ------------------------------------------------------------------ headless
+    def run_to_end_of_step(self, timeout: float = 120.0) -> bool:
+        """Wait (polling the training process) until the step's run is done; for scripts and tests.
+        Returns False if it did not finish within ``timeout`` seconds."""
+        import time
+        if self.waiting_for_answer:
+            self.reveal(self.step.answer)
+        deadline = time.monotonic() + timeout
+        while self.running and time.monotonic() < deadline:
+            self.session.poll(timeout=0.2)
+        return not self.running
