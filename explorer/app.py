@@ -1,11 +1,12 @@
 """The command line that opens the window:
-``python main.py [SESSION.bptt] [--preset NAME] [--screenshot PATH] [--size WxH]`` (also installed as
-``bptt-explorer``).
+``python main.py [SESSION.bptt] [--lesson NAME|FILE.toml [--step N]] [--screenshot PATH] [--size WxH]``
+(also installed as ``bptt-explorer``; ``--preset`` is another name for ``--lesson``).
 
-Without ``--screenshot`` the window opens (on the session file given, else your last
-configuration, else the demo; a session file that cannot be opened is said in the window). With it, the
-window is rendered off screen once the preset has been computed (the worker is waited for), the
-PNG is written and the program exits 0. An unknown preset or a bad size exits 2 with a message.
+Without ``--screenshot`` the window opens (on the session file given, else the lesson given, else your
+last configuration, else the first lesson; a session file that cannot be opened is said in the window).
+With it, the window is rendered off screen once the lesson's step has run (its question answered, its
+training done), the PNG is written and the program exits 0. An unknown lesson, a broken lesson file, a
+step out of range or a bad size exits 2 with a message.
 """
 
 import argparse
@@ -36,18 +37,36 @@ def _dispose(app, window):
 
 
 def main(argv=None):
-    from explorer.presets import NAMES
+    from explorer.lessons import LessonError, read_lesson, shipped_lessons
 
     parser = argparse.ArgumentParser(prog="main.py", description="BPTT Explorer: backpropagation through time, made visible.")
     parser.add_argument("session", nargs="?", metavar="SESSION.bptt", help="open a saved session")
-    parser.add_argument("--preset", metavar="NAME", help=f"open a lesson: {', '.join(NAMES)}")
+    names = [lesson.name for lesson in shipped_lessons()]
+    parser.add_argument("--lesson", "--preset", metavar="NAME", dest="lesson",
+                        help=f"open a lesson: {', '.join(names)}, or a lesson file (.toml)")
+    parser.add_argument("--step", metavar="N", type=int, default=1,
+                        help="start the lesson at step N (1 is the first); a screenshot shows its result")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window to a PNG and exit")
     parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x800")
     args = parser.parse_args(argv)
 
-    if args.preset is not None and args.preset not in NAMES:
-        print(f"unknown preset {args.preset!r}; choose one of: {', '.join(NAMES)}", file=sys.stderr)
-        return 2
+    lesson = None
+    if args.lesson is not None:
+        if args.lesson in names:
+            lesson = next(item for item in shipped_lessons() if item.name == args.lesson)
+        elif args.lesson.endswith(".toml"):
+            try:
+                lesson = read_lesson(args.lesson)
+            except LessonError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+        else:
+            print(f"unknown lesson {args.lesson!r}; choose one of: {', '.join(names)}, or give a .toml file",
+                  file=sys.stderr)
+            return 2
+        if not 1 <= args.step <= len(lesson.steps):
+            print(f"error: the lesson {lesson.title!r} has steps 1 to {len(lesson.steps)}", file=sys.stderr)
+            return 2
     size = None
     if args.size is not None:
         try:
@@ -69,11 +88,13 @@ def main(argv=None):
     app.setApplicationName("BPTT Explorer")
     screenshot = bool(args.screenshot)
     # a screenshot is reproducible: it neither reads nor writes the user's settings
-    window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not args.preset and not args.session)
+    window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not lesson and not args.session)
     if size:
         window.resize(*size)
-    if args.preset:
-        window.apply_preset(args.preset)
+    if lesson is not None:
+        runner = window.open_lesson(lesson, args.step - 1)
+        if screenshot and runner.waiting_for_answer:
+            runner.reveal(runner.step.answer)
     window.show()
     if args.session:
         window.files.open_session(args.session, quiet=screenshot)

@@ -1,4 +1,4 @@
-"""File ▸ Open/Save weights, Open/Save session and Export: the dialogs, and what each does with a
+"""File ▸ Open/Save weights, Open/Save session, Lessons ▸ Open lesson file and Export: the dialogs, and what each does with a
 path. Every problem leaves the session as it was and is said where the user is looking (the
 status bar, and a message box unless ``quiet``)."""
 
@@ -7,6 +7,8 @@ import os
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from rnn.errors import RnnInputError
+
+from .lessons import LessonError, read_lesson
 
 SESSION_FILTER = "BPTT Explorer session (*.bptt);;All files (*)"
 
@@ -63,6 +65,22 @@ class FileActions:
         except (ImportError, RnnInputError, OSError, ValueError) as error:
             return self._error("Save weights", f"Could not save {path}:\n{error}", quiet)
         self.window.show_message(f"Saved the weights to {path}", "info")
+        return True
+
+    # --- lessons ---
+    def open_lesson_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", "", "Lesson (*.toml);;All files (*)")
+        if path:
+            self.open_lesson(path)
+
+    def open_lesson(self, path: str, quiet: bool = False) -> bool:
+        """Read a lesson file and follow it from its first step; a broken file is refused with the
+        reason and changes nothing."""
+        try:
+            lesson = read_lesson(path)
+        except LessonError as error:
+            return self._error("Open lesson", f"Could not open the lesson:\n{error}", quiet)
+        self.window.open_lesson(lesson)
         return True
 
     # --- sessions ---

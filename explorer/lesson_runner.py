@@ -80,20 +80,21 @@ class LessonRunner:
         return self.choice == self.step.answer
 
     # ------------------------------------------------------------------ moving
-    def go_to(self, index: int):
-        """Enter step ``index``: its configuration, then its run (after its question, if any)."""
+    def go_to(self, index: int, run: bool = True):
+        """Enter step ``index``: its configuration, then its run (after its question, if any).
+        ``run=False`` only moves there (the session already holds the step's state)."""
         if not 0 <= index < self.count:
             raise IndexError(f"the lesson has steps 1…{self.count}")
         session = self.session
-        session.pause_training()
+        if run:
+            session.pause_training()
         self.index, self.revealed, self.choice = index, False, None
         self._watching_until = False
         step = self.step
         config = self.lesson.config_at(index)
-        changed = config != session.requested
-        if changed or step.new_weights:
+        if run and (config != session.requested or step.new_weights):
             session.set_config(reinitialise=step.new_weights, **config.to_dict())
-        self._run_pending = not step.question
+        self._run_pending = run and not step.question
         self.step_changed.emit(index)
         self._run_when_ready()
         self._measure()
@@ -106,13 +107,13 @@ class LessonRunner:
         if self.can_go_back:
             self.go_to(self.index - 1)
 
-    def reveal(self, choice: int | None = None):
+    def reveal(self, choice: int | None = None, run: bool = True):
         """Answer the step's question (``choice``: the index of a choice) and run the step."""
         if self.revealed or not self.step.question:
             return
         self.choice = choice
         self.revealed = True
-        self._run_pending = True
+        self._run_pending = run
         self.revealed_changed.emit(True)
         self._run_when_ready()
         self._measure()

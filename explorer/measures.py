@@ -230,6 +230,8 @@ QUANTITIES = {
     "T": Quantity(config_value("seq_len"), lambda: "T"),
     "H": Quantity(config_value("hidden"), lambda: "H"),
     "B": Quantity(config_value("batch"), lambda: "B"),
+    "inputs": Quantity(lambda session: float(session.task.input_size), lambda: "inputs"),
+    "outputs": Quantity(lambda session: float(session.task.output_size), lambda: "outputs"),
 }
 
 
@@ -326,36 +328,49 @@ def _value(node, session):
     raise ExpressionError(f"cannot evaluate {type(node).__name__}")
 
 
-def label(text: str) -> str:
+def label(text: str, session=None) -> str:
     """The expression in mathematical notation: gradient(0) / gradient(59) <= bound(59) →
-    ‖∂L/∂h₀‖ / ‖∂L/∂h₅₉‖ ≤ (γσ_max)⁵⁹."""
-    return _label(parse(text))
+    ‖∂L/∂h₀‖ / ‖∂L/∂h₅₉‖ ≤ (γσ_max)⁵⁹. With a session, arguments that name quantities are
+    measured: gradient(T - 1) → ‖∂L/∂h₁₉‖ at T = 20."""
+    return _label(parse(text), session)
 
 
-def _label(node) -> str:
+def _label(node, session=None) -> str:
     if isinstance(node, ast.Constant):
         return f"{node.value:g}"
     if isinstance(node, ast.Name):
         return QUANTITIES[node.id].label()
     if isinstance(node, ast.Call):
-        arguments = [_constant(a) for a in node.args]
+        arguments = [_argument(a, session) for a in node.args]
         if all(a is not None for a in arguments):
             return QUANTITIES[node.func.id].label(*arguments)
-        return f"{node.func.id}({', '.join(_label(a) for a in node.args)})"
+        return f"{node.func.id}({', '.join(_label(a, session) for a in node.args)})"
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Pow) and _constant(node.right) is not None:
-            return f"{_label(node.left)}{superscript(_integer_text(_constant(node.right)))}"
-        return f"{_label(node.left)} {_BINARY[type(node.op)][1]} {_label(node.right)}"
+            return f"{_label(node.left, session)}{superscript(_integer_text(_constant(node.right)))}"
+        return f"{_label(node.left, session)} {_BINARY[type(node.op)][1]} {_label(node.right, session)}"
     if isinstance(node, ast.UnaryOp):
-        return f"−{_label(node.operand)}"
+        return f"−{_label(node.operand, session)}"
     if isinstance(node, ast.Compare):
-        parts = [_label(node.left)]
+        parts = [_label(node.left, session)]
         for op, comparator in zip(node.ops, node.comparators):
-            parts += [_COMPARE[type(op)][1], _label(comparator)]
+            parts += [_COMPARE[type(op)][1], _label(comparator, session)]
         return " ".join(parts)
     if isinstance(node, ast.BoolOp):
-        return (" and " if isinstance(node.op, ast.And) else " or ").join(_label(v) for v in node.values)
+        return (" and " if isinstance(node.op, ast.And) else " or ").join(_label(v, session) for v in node.values)
     return ast.unparse(node)
+
+
+def _argument(node, session):
+    """A function's argument as a number: folded if written in numbers, measured if it names a
+    quantity and a session is given, else None."""
+    value = _constant(node)
+    if value is None and session is not None:
+        try:
+            value = _value(node, session)
+        except NotMeasured:
+            return None
+    return value
 
 
 def _constant(node):
@@ -384,7 +399,7 @@ class Measurement:
 def measure(text: str, session) -> Measurement:
     """Measure a claim: each side of its comparison is evaluated and shown with its value."""
     tree = parse(text)
-    formula = label(text)
+    formula = label(text, session)
     try:
         holds = _value(tree, session)
         measured = _sides(tree, session)

@@ -13,11 +13,14 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSlider, QToolBa
 from .controls import ControlPanel
 from .files import FileActions
 from .help import how_to_read_dialog, show_about
-from .presets import PRESETS, apply_preset
+from .lesson_panel import LessonPanel
+from .lesson_runner import LessonRunner
+from .lessons import VIEWS, LessonError, read_lesson, shipped_lessons
 from .qt_session import QtSession, wait_until_idle  # noqa: F401  (scripts import it from here)
 from .settings import restore_settings, save_settings
 from .widgets import Banner, make_view, scrollable
 
+FIRST_LESSON = "first-look"   # the lesson a first launch opens on
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
     ("TrainingView", "Training", Qt.DockWidgetArea.RightDockWidgetArea),
@@ -38,7 +41,8 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.views = {}
         self.docks = {}
-        self.preset = None
+        self.runner = None               # the lesson being followed (explorer.lesson_runner)
+        self.lessons = {lesson.name: lesson for lesson in shipped_lessons()}
         self._sized = False
         self._restored_layout = False
 
@@ -73,8 +77,8 @@ class MainWindow(QMainWindow):
         self._update_training(s.training)
 
         restored = restore and self.settings is not None and restore_settings(self, self.settings)
-        if not restored:
-            self.show_lesson(PRESETS["demo"])
+        if not restored and FIRST_LESSON in self.lessons:
+            self.open_lesson(FIRST_LESSON)
 
     # --- building ---
     def _build_central(self):
@@ -82,7 +86,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
-        self.lesson = Banner("lesson")
+        self.lesson = LessonPanel()
         self.alert = Banner("alert")
         layout.addWidget(self.lesson)
         layout.addWidget(self.alert)
@@ -190,6 +194,14 @@ class MainWindow(QMainWindow):
                      "Save the current weights as .npz or PyTorch .pt")
         self._action("export", "&Export window as PNG…", files.export_png_dialog, ["Ctrl+E"],
                      "Save a picture of the whole window")
+        self._action("open_lesson", "Open lesson &file…", files.open_lesson_dialog, ["Ctrl+Shift+L"],
+                     "Open a lesson written as a TOML file")
+        self._action("show_lesson", "Show lesson &box", self.show_lesson_box, ["Ctrl+L"],
+                     "Bring back the lesson box after closing it")
+        self._action("lesson_next", "&Next lesson step", lambda: self.runner and self.runner.next(),
+                     ["PgDown"], "Go on to the lesson's next step")
+        self._action("lesson_back", "&Previous lesson step", lambda: self.runner and self.runner.back(),
+                     ["PgUp"], "Go back to the lesson's previous step")
         self._action("quit", "&Quit", self.close, [QKeySequence.StandardKey.Quit], "Close the explorer")
         self._action("undo", "&Undo", s.undo, ["Ctrl+Z"], "Undo the last change of a control")
         self._action("redo", "&Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"],
@@ -252,16 +264,18 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addAction(self.actions["defaults"])
 
-        presets = menu.addMenu("&Presets")
-        presets.setToolTipsVisible(True)
-        for preset in PRESETS.values():
-            text = preset.title if preset.name != "exploding-clipped" else "    …then with clipping"
-            action = presets.addAction(text)
-            action.setObjectName(f"preset:{preset.name}")
-            action.setToolTip(preset.description)
-            action.setStatusTip(preset.description[:140] + "…")
-            action.triggered.connect(lambda checked=False, name=preset.name: self.apply_preset(name))
-            self.actions[f"preset:{preset.name}"] = action
+        lessons = menu.addMenu("&Lessons")
+        lessons.setToolTipsVisible(True)
+        for lesson in self.lessons.values():
+            action = lessons.addAction(lesson.title)
+            action.setObjectName(f"lesson:{lesson.name}")
+            action.setToolTip(lesson.summary)
+            action.setStatusTip(lesson.summary)
+            action.triggered.connect(lambda checked=False, name=lesson.name: self.open_lesson(name))
+            self.actions[f"lesson:{lesson.name}"] = action
+        lessons.addSeparator()
+        for key in ("open_lesson", "show_lesson", "lesson_next", "lesson_back"):
+            lessons.addAction(self.actions[key])
 
         run = menu.addMenu("&Run")
         for key in ("forward", "back", "finish", "reset"):
@@ -359,19 +373,33 @@ class MainWindow(QMainWindow):
         self.state.toggle_training()
 
     # --- lessons ---
-    def apply_preset(self, name: str):
-        self.preset = apply_preset(self.state, name)
-        self.show_lesson(self.preset)
-        dock = self.docks.get(self.preset.focus or "HiddenStatesView")
+    def open_lesson(self, lesson, step: int = 0, run: bool = True):
+        """Follow a lesson (a shipped lesson's name, or a Lesson) from ``step``. ``run=False``
+        shows the step without setting it up (a restored session already holds its state)."""
+        if isinstance(lesson, str):
+            lesson = self.lessons[lesson]
+        if self.runner is not None:
+            self.runner.close()
+        self.alert.hide()
+        self.runner = LessonRunner(self.state.session, lesson)
+        self.runner.step_changed.connect(self._raise_lesson_view)
+        self.lesson.set_runner(self.runner)
+        self.runner.go_to(min(max(step, 0), self.runner.count - 1), run=run)
+        self.statusBar().showMessage(f"Lesson: {lesson.title}", 6000)
+        return self.runner
+
+    def show_lesson_box(self):
+        if self.runner is not None:
+            self.lesson.show()
+        else:
+            self.show_message("No lesson is open: choose one in the Lessons menu.", "info")
+
+    def _raise_lesson_view(self, *_):
+        view = VIEWS.get(self.runner.step.view, "")
+        dock = self.docks.get(view)
         if dock is not None:
             dock.show()
             dock.raise_()
-        return self.preset
-
-    def show_lesson(self, preset):
-        self.alert.hide()
-        self.lesson.show_message(f"Lesson — {preset.title}", preset.description, "lesson")
-        self.statusBar().showMessage(f"Preset: {preset.title}", 6000)
 
     # --- what a saved session keeps of the window ---
     def layout_bytes(self) -> bytes:
@@ -382,13 +410,31 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray(layout))
 
     def lesson_position(self) -> dict:
-        return {"preset": self.preset.name} if self.preset is not None else {}
+        """Which lesson is followed and where (kept in a saved session)."""
+        runner = self.runner
+        if runner is None:
+            return {}
+        return {"name": runner.lesson.name, "path": runner.lesson.path, "step": runner.index,
+                "revealed": runner.revealed}
 
     def restore_lesson(self, lesson: dict):
-        name = lesson.get("preset") if isinstance(lesson, dict) else None
-        if name in PRESETS:
-            self.preset = PRESETS[name]
-            self.show_lesson(self.preset)
+        """Show the lesson a saved session was following, at its step, without re-running it."""
+        if not isinstance(lesson, dict) or not lesson:
+            return
+        name, path = lesson.get("name"), lesson.get("path")
+        step = lesson.get("step", 0)
+        step = step if isinstance(step, int) and not isinstance(step, bool) else 0
+        found = self.lessons.get(name) if isinstance(name, str) else None
+        if found is None and isinstance(path, str) and path:
+            try:
+                found = read_lesson(path)
+            except LessonError as error:
+                self.show_message(f"The session's lesson could not be opened: {error}", "warning")
+                return
+        if found is not None:
+            self.open_lesson(found, step, run=False)
+            if lesson.get("revealed") is True:
+                self.runner.reveal(self.runner.choice, run=False)
 
     # --- view / help ---
     def reset_layout(self):

@@ -99,7 +99,7 @@ def test_opens_quickly_on_the_demo(qtbot):
     elapsed = time.perf_counter() - start
     assert elapsed < 5.0                               # < 2 s in practice; slack for a loaded CI machine
     assert w.state.config == ExplorerConfig() and w.state.result.done
-    assert w.lesson.isVisible() and "Demo" in w.lesson.title.text()
+    assert w.lesson.isVisible() and "A first look" in w.lesson.title.text()
     assert w.progress.text().strip() == "forward 20/20 · backward visit 20/20"
     assert_views_follow(w)
     assert not [name for name, view in w.views.items() if view.objectName().startswith("placeholder:")]
@@ -481,7 +481,7 @@ def test_ctrl_z_undoes_a_control_change_and_ctrl_shift_z_redoes_it(qtbot, window
 
 def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path):
     state = window.state
-    window.apply_preset("vanishing")
+    window.open_lesson("vanishing", step=1)
     settle(qtbot, window)
     state.start_training(5)
     settle(qtbot, window)
@@ -494,7 +494,8 @@ def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path):
         settle(qtbot, other)
         assert other.state.config == state.config and len(other.state.history) == 5
         assert all(np.array_equal(other.state.params[k], state.params[k]) for k in state.params)
-        assert other.preset is not None and other.preset.name == "vanishing" and other.lesson.isVisible()
+        assert other.runner is not None and other.runner.lesson.name == "vanishing" and other.lesson.isVisible()
+        assert other.runner.index == 1 and "step 2 of" in other.lesson.title.text()
         assert_controls_show(other, state.config)
         assert_views_follow(other)
         broken = tmp_path / "broken.bptt"

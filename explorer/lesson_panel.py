@@ -1,0 +1,181 @@
+"""The lesson box: the step's text with its measured values, the question asked before the result
+is shown, the claims ✓ / ✗ with their numbers, and Back / Next. It draws a
+:class:`explorer.lesson_runner.LessonRunner` and sends the user's clicks to it; it measures nothing.
+"""
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton,
+                               QVBoxLayout, QWidget)
+
+REFRESH_MS = 100     # measured values are redrawn at most this often while training
+COLOURS = {True: "#1a7f37", False: "#c00000", None: "#6b6b6b"}
+MARKS = {True: "✓", False: "✗", None: "…"}
+
+
+def _label(point_size: int, bold: bool = False, name: str = "") -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    font = label.font()
+    font.setPointSize(point_size)
+    font.setBold(bold)
+    label.setFont(font)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+class LessonPanel(QFrame):
+    closed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("lesson")
+        self.setStyleSheet("#lesson { background: #eef4ff; border: 2px solid #3a6fc4; border-radius: 6px; }")
+        self.runner = None
+        self.title = _label(13, True, "lesson:title")
+        self.title.setStyleSheet("color: #3a6fc4;")
+        self.text = _label(11, name="lesson:text")
+        self.question = _label(11, True, "lesson:question")
+        self.choices = QWidget()
+        self.choices_layout = QHBoxLayout(self.choices)
+        self.choices_layout.setContentsMargins(0, 0, 0, 0)
+        self.feedback = _label(11, True, "lesson:feedback")
+        self.explain = _label(11, name="lesson:explain")
+        self.claims = QWidget()
+        self.claims_layout = QVBoxLayout(self.claims)
+        self.claims_layout.setContentsMargins(0, 2, 0, 0)
+        self.claims_layout.setSpacing(1)
+        self.claim_labels = []
+        self.status = _label(10, name="lesson:status")
+        self.status.setStyleSheet("color: #6b6b6b;")
+
+        self.back = QPushButton("◀ Back")
+        self.back.setObjectName("lesson:back")
+        self.back.setToolTip("The previous step of the lesson (Page Up)")
+        self.next = QPushButton("Next ▶")
+        self.next.setObjectName("lesson:next")
+        self.next.setToolTip("The next step of the lesson (Page Down)")
+        self.back.clicked.connect(lambda: self.runner and self.runner.back())
+        self.next.clicked.connect(lambda: self.runner and self.runner.next())
+        for button in (self.back, self.next):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # the stepping keys stay with the window
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Hide the lesson box (Lessons ▸ Show lesson box, Ctrl+L, brings it back)")
+        close.setAutoRaise(True)
+        close.clicked.connect(self._close)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.back)
+        top.addWidget(self.next)
+        top.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 8)
+        layout.setSpacing(3)
+        layout.addLayout(top)
+        for widget in (self.text, self.question, self.choices, self.feedback, self.explain,
+                       self.claims, self.status):
+            layout.addWidget(widget)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh_values)
+        self.hide()
+
+    # ------------------------------------------------------------------ following a runner
+    def set_runner(self, runner):
+        self.runner = runner
+        runner.step_changed.connect(self._on_step)
+        runner.revealed_changed.connect(self._on_step)
+        runner.measured.connect(self._schedule_refresh)
+        self._on_step()
+        self.show()
+
+    def _close(self):
+        self.hide()
+        self.closed.emit()
+
+    def _schedule_refresh(self):
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _on_step(self, *_):
+        """A new step, or its question answered: rebuild the question and the claims."""
+        runner = self.runner
+        if runner is None or runner.index < 0:
+            return
+        step = runner.step
+        self.title.setText(f"{runner.lesson.title}  ·  step {runner.index + 1} of {runner.count}: {step.title}")
+        self.back.setEnabled(runner.can_go_back)
+        self.next.setEnabled(runner.can_go_on)
+        self._build_choices()
+        while self.claim_labels:
+            self.claim_labels.pop().deleteLater()
+        for _ in step.claims:
+            label = _label(11, name="lesson:claim")
+            self.claims_layout.addWidget(label)
+            self.claim_labels.append(label)
+        self.refresh_values()
+
+    def _build_choices(self):
+        runner, step = self.runner, self.runner.step
+        while self.choices_layout.count():
+            widget = self.choices_layout.takeAt(0).widget()
+            if widget is not None:          # (the stretch after the buttons has none)
+                widget.deleteLater()
+        asking = runner.waiting_for_answer
+        self.question.setVisible(bool(step.question))
+        self.question.setText(("Predict first: " if asking else "") + step.question)
+        self.choices.setVisible(asking)
+        if not asking:
+            return
+        options = list(enumerate(step.choices)) or [(None, "Show the result")]
+        for index, text in options:
+            button = QPushButton(text)
+            button.setObjectName(f"lesson:choice:{'reveal' if index is None else index}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda checked=False, i=index: runner.reveal(i))
+            self.choices_layout.addWidget(button)
+        self.choices_layout.addStretch(1)
+
+    def refresh_values(self):
+        """The texts' quoted values and the claims, as measured now."""
+        runner = self.runner
+        if runner is None or runner.index < 0:
+            return
+        step = runner.step
+        self.text.setText(runner.text())
+        right = runner.answered_right()
+        self.feedback.setVisible(runner.revealed and right is not None)
+        if right is not None:
+            chosen = step.choices[runner.choice]
+            self.feedback.setText(f"Your answer: {chosen} — " + ("right." if right else
+                                  f"not quite: it is “{step.choices[step.answer]}”."))
+            self.feedback.setStyleSheet(f"color: {COLOURS[right]};")
+        explanation = runner.explanation()
+        self.explain.setVisible(bool(explanation))
+        self.explain.setText(explanation)
+        hidden = runner.waiting_for_answer
+        self.claims.setVisible(bool(step.claims) and not hidden)
+        for label, claim, measurement in zip(self.claim_labels, step.claims, runner.measurements):
+            holds = measurement.holds
+            label.setText(f"{MARKS[holds]}  {claim.says}:   {measurement.formula}   —   measured {measurement.measured}")
+            label.setStyleSheet(f"color: {COLOURS[holds]};")
+        self.status.setText(self._status())
+        self.status.setVisible(bool(self.status.text()))
+
+    def _status(self) -> str:
+        runner = self.runner
+        step = runner.step
+        if runner.waiting_for_answer:
+            return "Answer the question to run this step and see its result."
+        if runner.running and step.run == "train":
+            done = len(runner.session.history)
+            return f"Training… {done} updates" + (f" (until {step.until})" if step.until else "")
+        if runner.can_go_on:
+            return "Next ▶ (Page Down) goes on to the next step."
+        return "This is the lesson's last step."

@@ -1,0 +1,147 @@
+"""Lessons in the window, driven as a teacher would: chosen from the Lessons menu, answered by
+clicking a choice, stepped with Next / Back and Page Down / Page Up, closed and brought back with
+Ctrl+L, opened from a file (a broken one is refused and changes nothing), kept in a saved session."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+
+import pyqtgraph  # noqa: E402,F401  (after PySide6)
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QLabel, QPushButton  # noqa: E402
+
+from explorer.lessons import shipped_lessons  # noqa: E402
+from explorer.window import MainWindow  # noqa: E402
+
+LESSONS = shipped_lessons()
+
+
+def settle(qtbot, window, timeout=90_000):
+    state = window.state
+    qtbot.waitUntil(lambda: state.idle and not state.training, timeout=timeout)
+    qtbot.wait(150)                   # the lesson box redraws its measured values on a 100 ms timer
+
+
+@pytest.fixture(scope="module")
+def shared_window():
+    """One window for the lessons (building one per lesson costs time, not coverage)."""
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(settings=None, restore=False)
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    yield window
+    window.state.shutdown()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
+def claim_texts(window):
+    return [label.text() for label in window.lesson.claims.findChildren(QLabel) if label.isVisible()]
+
+
+def click(qtbot, button):
+    assert button.isVisible() and button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def answer(qtbot, window):
+    """Click the right choice (or "Show the result") if the step asks a question."""
+    runner = window.runner
+    if runner.waiting_for_answer:
+        name = "reveal" if runner.step.answer is None else str(runner.step.answer)
+        click(qtbot, window.lesson.findChild(QPushButton, f"lesson:choice:{name}"))
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
+def test_every_lesson_runs_from_the_menu_to_its_end_with_its_claims_shown(qtbot, shared_window, lesson):
+    window = shared_window
+    window.actions[f"lesson:{lesson.name}"].trigger()
+    for index in range(len(lesson.steps)):
+        settle(qtbot, window)
+        assert window.lesson.isVisible() and f"step {index + 1} of {len(lesson.steps)}" in window.lesson.title.text()
+        assert window.state.requested == lesson.config_at(index)
+        answer(qtbot, window)
+        settle(qtbot, window)
+        texts = claim_texts(window)
+        assert len(texts) == len(lesson.steps[index].claims)
+        assert all(text.startswith("✓") and "measured" in text for text in texts), texts
+        assert "${" not in window.lesson.text.text()
+        image = window.grab().toImage().scaled(80, 50)
+        assert len({image.pixel(x, y) for x in range(80) for y in range(50)}) > 30, "the window looks blank"
+        if index + 1 < len(lesson.steps):
+            click(qtbot, window.lesson.next)
+    assert not window.lesson.next.isEnabled()
+
+
+def test_the_result_waits_for_the_answer_and_page_keys_move_between_steps(qtbot, shared_window):
+    window = shared_window
+    window.open_lesson("exploding")
+    settle(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)           # step 2 asks before it trains
+    settle(qtbot, window)
+    assert window.runner.index == 1 and window.runner.waiting_for_answer
+    assert len(window.state.history) == 0 and not window.lesson.claims.isVisible()
+    click(qtbot, window.lesson.findChild(QPushButton, "lesson:choice:0"))   # a wrong guess
+    settle(qtbot, window)
+    assert 0 < len(window.state.history) <= 20 and not np.isfinite(window.state.history.loss[-1])
+    assert "not quite" in window.lesson.feedback.text() and window.lesson.explain.isVisible()
+    assert window.alert.isVisible() and "NaN" in window.alert.text.text()
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)           # with clipping: it survives
+    settle(qtbot, window)
+    assert len(window.state.history) == 300 and np.all(np.isfinite(window.state.history.loss))
+    assert not window.alert.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    settle(qtbot, window)
+    assert window.runner.index == 0 and window.state.config.clip_mode == "none"
+
+
+def test_the_lesson_box_closes_and_comes_back(qtbot, shared_window):
+    window = shared_window
+    window.open_lesson("vanishing")
+    settle(qtbot, window)
+    close = next(b for b in window.lesson.findChildren(type(window.lesson.next).__mro__[1]) if b.text() == "✕")
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not window.lesson.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.lesson.isVisible() and "Vanishing" in window.lesson.title.text()
+
+
+def test_a_lesson_file_opens_and_a_broken_one_changes_nothing(qtbot, shared_window, tmp_path):
+    window = shared_window
+    window.open_lesson("vanishing")
+    settle(qtbot, window)
+    config, runner = window.state.config, window.runner
+    broken = tmp_path / "broken.toml"
+    broken.write_text('title = "x"\n[[steps]]\ntitle = "a"\ntext = "b"\nconfig = { seq_len = 5000 }\n')
+    assert not window.files.open_lesson(str(broken), quiet=True)
+    assert window.state.config == config and window.runner is runner
+    assert "seq_len must be a number from 1 to 1000" in window.statusBar().currentMessage()
+    good = tmp_path / "mine.toml"
+    good.write_text('title = "My lesson"\nconfig = { hidden = 5 }\n[[steps]]\ntitle = "a"\n'
+                    'text = "H is ${H}"\nnew_weights = true\n')
+    assert window.files.open_lesson(str(good), quiet=True)
+    settle(qtbot, window)
+    assert window.state.config.hidden == 5 and window.lesson.text.text() == "H is 5"
+    assert "My lesson" in window.lesson.title.text()
+
+
+def test_names_lesson_shows_five_sampled_names(qtbot, shared_window):
+    window = shared_window
+    window.open_lesson("names")
+    settle(qtbot, window)
+    samples = window.state.samples
+    assert len(samples) == 5 and window.controls.samples_box.isVisible()
+    text = window.controls.samples_label.text()
+    assert all((s or "(empty)") in text for s in samples)
+    window.open_lesson("shapes")
+    settle(qtbot, window)
+    assert not window.controls.samples_box.isVisible()
