@@ -4,8 +4,8 @@ is shown, the claims ✓ / ✗ with their numbers, and Back / Next. It draws a
 """
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QToolButton, QVBoxLayout, QWidget)
 
 REFRESH_MS = 100     # measured values are redrawn at most this often while training
 COLOURS = {True: "#1a7f37", False: "#c00000", None: "#6b6b6b"}
@@ -24,6 +24,29 @@ def _label(point_size: int, bold: bool = False, name: str = "") -> QLabel:
     if name:
         label.setObjectName(name)
     return label
+
+
+class _FittingScroll(QScrollArea):
+    """A scroll area whose preferred height is its content's (up to a limit), not a fixed guess."""
+    wanted = 100
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setHeight(self.wanted)
+        return hint
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setHeight(min(60, self.wanted))
+        return hint
+
+
+def _discard(layout, widget):
+    """Take a widget out of its layout and out of sight now (deleteLater alone waits for an event
+    loop, which a screenshot never starts)."""
+    layout.removeWidget(widget)
+    widget.hide()
+    widget.deleteLater()
 
 
 class LessonPanel(QFrame):
@@ -67,24 +90,63 @@ class LessonPanel(QFrame):
         close.setAutoRaise(True)
         close.clicked.connect(self._close)
 
+        self.verdict = _label(12, True, "lesson:verdict")
+        self.verdict.setWordWrap(False)
+        self.verdict.setToolTip("How many of this step's claims hold, as measured now (the list is below the text)")
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.verdict)
         top.addWidget(self.back)
         top.addWidget(self.next)
         top.addWidget(close)
+        self.body = QWidget()
+        self.body.setObjectName("lesson:body")
+        self.body.setStyleSheet("#lesson\\:body { background: transparent; }")
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 4, 0)
+        body.setSpacing(3)
+        for widget in (self.text, self.question, self.choices, self.feedback, self.claims, self.explain):
+            body.addWidget(widget)
+        self.scroll = _FittingScroll()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.body)
+        self.scroll.viewport().setAutoFillBackground(False)
+        self.body.setAutoFillBackground(False)
+        self.max_body_height = 260
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 8)
         layout.setSpacing(3)
         layout.addLayout(top)
-        for widget in (self.text, self.question, self.choices, self.feedback, self.explain,
-                       self.claims, self.status):
-            layout.addWidget(widget)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        layout.addWidget(self.scroll)
+        layout.addWidget(self.status)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_values)
         self.hide()
+
+    def set_max_body_height(self, pixels: int):
+        """The most the text may take (the window gives the graph below the rest); longer text scrolls."""
+        self.max_body_height = max(80, int(pixels))
+        self._fit()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self):
+        """The text area asks to be as tall as its content, up to max_body_height; given less,
+        it scrolls."""
+        width = max(self.scroll.viewport().width(), 200)
+        layout = self.body.layout()
+        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else self.body.sizeHint().height()
+        wanted = min(max(needed, 20), self.max_body_height)
+        if wanted != self.scroll.wanted:
+            self.scroll.wanted = wanted
+            self.scroll.updateGeometry()
 
     # ------------------------------------------------------------------ following a runner
     def set_runner(self, runner):
@@ -114,7 +176,7 @@ class LessonPanel(QFrame):
         self.next.setEnabled(runner.can_go_on)
         self._build_choices()
         while self.claim_labels:
-            self.claim_labels.pop().deleteLater()
+            _discard(self.claims_layout, self.claim_labels.pop())
         for _ in step.claims:
             label = _label(11, name="lesson:claim")
             self.claims_layout.addWidget(label)
@@ -126,7 +188,7 @@ class LessonPanel(QFrame):
         while self.choices_layout.count():
             widget = self.choices_layout.takeAt(0).widget()
             if widget is not None:          # (the stretch after the buttons has none)
-                widget.deleteLater()
+                _discard(self.choices_layout, widget)
         asking = runner.waiting_for_answer
         self.question.setVisible(bool(step.question))
         self.question.setText(("Predict first: " if asking else "") + step.question)
@@ -165,8 +227,16 @@ class LessonPanel(QFrame):
             holds = measurement.holds
             label.setText(f"{MARKS[holds]}  {claim.says}:   {measurement.formula}   —   measured {measurement.measured}")
             label.setStyleSheet(f"color: {COLOURS[holds]};")
+        marks = [m.holds for m in runner.measurements]
+        self.verdict.setVisible(bool(marks) and not hidden)
+        if marks:
+            holding = sum(1 for m in marks if m is True)
+            state = True if holding == len(marks) else (None if None in marks else False)
+            self.verdict.setText(f"{MARKS[state]} {holding}/{len(marks)} claims")
+            self.verdict.setStyleSheet(f"color: {COLOURS[state]};")
         self.status.setText(self._status())
         self.status.setVisible(bool(self.status.text()))
+        self._fit()
 
     def _status(self) -> str:
         runner = self.runner

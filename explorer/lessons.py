@@ -45,7 +45,8 @@ MAX_FILE_BYTES = 1 << 20
 RUNS = ("none", "forward", "backward", "finish", "train")
 VIEWS = {   # a lesson's name for a view → the window's view
     "graph": "GraphView", "gradient_flow": "GradientFlowView", "training": "TrainingView",
-    "hidden_states": "HiddenStatesView", "inspector": "InspectorView", "shapes": "ShapesPanel",
+    "hidden_states": "HiddenStatesView", "data": "DataView", "inspector": "InspectorView",
+    "shapes": "ShapesPanel",
 }
 MAX_UPDATES = 100_000
 _CONFIG_KEYS = tuple(f.name for f in fields(ExplorerConfig))

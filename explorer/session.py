@@ -208,7 +208,7 @@ class Session:
             return
         sequence_changed = new.batch_index != self.selection.batch_index
         self.selection = new
-        if sequence_changed and self.result.jacobians_computed:   # they are of the selected sequence
+        if sequence_changed:          # the step Jacobians and the data shown are of the selected sequence
             self.result = for_sequence(self.result, make_cell(self.config.cell, self.config.activation),
                                        self.params, new.batch_index)
             self.pass_changed.emit()

@@ -21,10 +21,12 @@ from .settings import restore_settings, save_settings
 from .widgets import Banner, make_view, scrollable
 
 FIRST_LESSON = "first-look"   # the lesson a first launch opens on
+GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
     ("TrainingView", "Training", Qt.DockWidgetArea.RightDockWidgetArea),
     ("HiddenStatesView", "Hidden states", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("DataView", "Data", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("InspectorView", "Inspector", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("ShapesPanel", "Shapes", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.lesson)
         layout.addWidget(self.alert)
         self.views["GraphView"] = make_view("GraphView", self.state, central)
+        self.views["GraphView"].setMinimumHeight(GRAPH_MIN_HEIGHT)
         layout.addWidget(self.views["GraphView"], 1)
         self.setCentralWidget(central)
 
@@ -119,7 +122,8 @@ class MainWindow(QMainWindow):
             self.docks[name] = dock
         # right column: gradient flow above training; bottom: hidden states | inspector | shapes (tabs)
         self.splitDockWidget(self.docks["GradientFlowView"], self.docks["TrainingView"], Qt.Orientation.Vertical)
-        self.tabifyDockWidget(self.docks["HiddenStatesView"], self.docks["InspectorView"])
+        self.tabifyDockWidget(self.docks["HiddenStatesView"], self.docks["DataView"])
+        self.tabifyDockWidget(self.docks["DataView"], self.docks["InspectorView"])
         self.tabifyDockWidget(self.docks["InspectorView"], self.docks["ShapesPanel"])
         self.docks["HiddenStatesView"].raise_()
         # the inspector skips redraws while its tab is not showing; it catches up when shown
@@ -143,6 +147,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["GradientFlowView"], self.docks["TrainingView"]],
                          [flow, column - flow], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["HiddenStatesView"]], [int(0.30 * height)], Qt.Orientation.Vertical)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.lesson.set_max_body_height(int(0.16 * self.height()))   # the graph keeps the rest
 
     def showEvent(self, event):
         super().showEvent(event)

@@ -76,6 +76,39 @@ def window_masks(segments, seq_len: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class SequenceData:
+    """One sequence of the batch as the data view draws it: its inputs, targets and predictions.
+
+    For a regression loss the predictions are ŷ_t; for cross-entropy the predicted class
+    argmax_j softmax(ŷ_t)_j, with p = softmax(ŷ_t) of that class and of the target class.
+    """
+    sequence: int
+    inputs: np.ndarray                # (T, I) x_t
+    targets: np.ndarray               # (T, O) y_t (mse), or (T,) class indices (xent)
+    predictions: np.ndarray           # (T, O) ŷ_t (mse), or (T,) predicted classes (xent)
+    confidence: np.ndarray | None     # (T,) p of the predicted class (xent)
+    target_probability: np.ndarray | None  # (T,) p of the target class (xent)
+    loss_steps: np.ndarray            # (T,) bool: the step carries a loss for this sequence
+    computed: int                     # steps computed forward (predictions beyond are zeros)
+
+
+def sequence_data(record, sequence: int) -> SequenceData:
+    """The inputs, targets and predictions of sequence ``sequence`` of a recording."""
+    b = sequence
+    yhat = record.yhat[:, b]
+    loss_steps = np.asarray(record.loss_mask)[:, b] != 0
+    if record.loss_kind == "xent":
+        from .losses import softmax
+        p = softmax(yhat)
+        predicted = np.argmax(p, axis=-1)
+        targets = np.asarray(record.targets)[:, b]
+        return SequenceData(b, record.inputs[:, b], targets, predicted, p[np.arange(len(p)), predicted],
+                            p[np.arange(len(p)), targets], loss_steps, record.forward_done)
+    return SequenceData(b, record.inputs[:, b], np.asarray(record.targets)[:, b], yhat.copy(), None, None,
+                        loss_steps, record.forward_done)
+
+
+@dataclass(frozen=True)
 class PassResult:
     """One pass at one moment of its stepping, and everything the views draw of it."""
 
@@ -101,6 +134,7 @@ class PassResult:
     jacobians_computed: bool        # False: the network is too large for them
     regime: Regime
     bound: np.ndarray               # (T,) Σ_{t'≥k} (γσ_max)^{t'−k} ‖∂L_t'/∂h_t'‖, NaN where it does not apply
+    data: SequenceData              # the selected sequence's inputs, targets and predictions
 
     # --- where the stepping is ---
     @property
@@ -145,13 +179,16 @@ def step_jacobians(record, cell, params, sequence: int, steps: slice = slice(Non
 
 
 def for_sequence(result: "PassResult", cell, params, sequence: int) -> "PassResult":
-    """The same result with the step Jacobians of another sequence of the batch (all that
-    depends on which sequence is selected); nothing else is recomputed."""
-    if not result.jacobians_computed or sequence == result.jacobian_sequence:
+    """The same result for another sequence of the batch: its step Jacobians and its data (all
+    that depends on which sequence is selected); nothing else is recomputed."""
+    if sequence == result.data.sequence:
         return result
     r = result.record
-    return replace(result, jacobian_sequence=sequence,
-                   jacobian_norms=step_jacobians(r, cell, params, sequence, slice(0, result.forward_done)))
+    jacobians = {}
+    if result.jacobians_computed:
+        jacobians = dict(jacobian_sequence=sequence,
+                         jacobian_norms=step_jacobians(r, cell, params, sequence, slice(0, result.forward_done)))
+    return replace(result, data=sequence_data(r, sequence), **jacobians)
 
 
 def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassResult | None" = None,
@@ -196,4 +233,4 @@ def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassR
         through=through_mask(stepper.segments, stepper.carry_factors, T),
         window_masks=window_masks(stepper.segments, T), **norms,
         jacobian_norms=jac, jacobian_sequence=sequence, jacobians_computed=affordable, regime=regime,
-        bound=bound)
+        bound=bound, data=sequence_data(r, sequence))

@@ -304,6 +304,7 @@ class CopyMemoryTask(Task):
     n_data = 8
     blank = 8
     delimiter = 9
+    symbols = "01234567·|"        # how each class is written: the data digits, blank, delimiter
     input_size = 10
     output_size = 10
     default_seq_len = 40
@@ -345,6 +346,7 @@ class SortingTask(Task):
     )
     loss = "xent"
     input_size = 11
+    input_symbols = "0123456789|"   # how each input channel is written: digits, delimiter
     output_size = 10
     default_seq_len = 11
     min_seq_len = 3

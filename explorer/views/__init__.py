@@ -1,10 +1,11 @@
-"""The explorer's views: each a QWidget built from the AppState, redrawing itself on its signals.
+"""The explorer's views: each a QWidget built from the session (its Qt adapter), redrawing itself on its signals.
 
     view = GraphView(state)        # any of the classes below, with an explorer.qt_session.QtSession
 
 Views never talk to each other; they may write the selection with ``state.select(...)``.
 """
 
+from .data import DataView
 from .gradflow import GradientFlowView
 from .graph import GraphView
 from .inspector import InspectorView
@@ -13,5 +14,5 @@ from .shapes import ShapesPanel
 from .states import HiddenStatesView
 from .training import TrainingView
 
-__all__ = ["GradientFlowView", "GraphView", "HiddenStatesView", "InspectorView", "RegimeBadge",
+__all__ = ["DataView", "GradientFlowView", "GraphView", "HiddenStatesView", "InspectorView", "RegimeBadge",
            "ShapesPanel", "TrainingView"]

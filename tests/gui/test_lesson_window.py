@@ -145,3 +145,31 @@ def test_names_lesson_shows_five_sampled_names(qtbot, shared_window):
     window.open_lesson("shapes")
     settle(qtbot, window)
     assert not window.controls.samples_box.isVisible()
+
+
+def test_the_data_view_shows_the_chosen_sequence_in_letters(qtbot, shared_window):
+    from PySide6.QtWidgets import QSpinBox
+    window = shared_window
+    window.open_lesson("alphabet")
+    settle(qtbot, window)
+    window.docks["DataView"].raise_()
+    view = window.views["DataView"]
+    box = view.findChild(QSpinBox, "data:sequence")
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "3")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    state = window.state
+    assert state.selection.batch_index == 3 and state.result.data.sequence == 3
+    vocab = state.task.vocab
+    expected_inputs = [vocab[i] for i in np.argmax(state.batch.inputs[:, 3], axis=-1)]
+    expected_targets = [vocab[i] for i in state.batch.targets[:, 3]]
+    letters = {}
+    for item in view.letters:
+        if item.isVisible():
+            letters[(round(item.pos().x()), round(item.pos().y()))] = item.textItem.toPlainText()
+    T = state.config.seq_len
+    assert [letters[(t, 2)] for t in range(T)] == expected_inputs
+    assert [letters[(t, 0)] for t in range(T)] == expected_targets
+    assert all((t, 1) in letters for t in range(T))      # a prediction at every step with a loss

@@ -1,0 +1,198 @@
+"""The data of one sequence over time: what goes in (x_t), what the network predicts (ŷ_t) and
+what it should have predicted (y_t). Curves for numbers; letters for text tasks, each prediction
+green where it is the target and red where it is not. The sequence shown is chosen here (and
+every other view follows it)."""
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+import pyqtgraph as pg
+
+from rnn.tasks import CharTask
+
+from . import style
+
+TOOLTIP = """<b>Data</b>: one sequence of the batch, step by step. Numbers: the inputs x<sub>t</sub>
+(top) and, below, the prediction ŷ<sub>t</sub> (line) with the target y<sub>t</sub> (black rings) at the
+steps that carry a loss. Text: the input letter, the predicted letter (green: right, red: wrong;
+brighter = more probable) and the target letter.<br>
+Choose the sequence with the spin box: every view shows the sequence chosen here."""
+
+INPUT_COLOURS = ("#1f5fbf", "#7f7f7f", "#2ca02c", "#9467bd")
+PREDICTION = "#d95f02"
+RIGHT, WRONG = "#1a7f37", "#c00000"
+MAX_LETTERS = 80         # letters drawn per row; beyond, every k-th step is labelled
+
+
+def symbols(task) -> tuple[str, str]:
+    """How a classification task writes its inputs and its classes: its letters, its own symbols,
+    or digits; an input with no channel set (all zeros) is written "·"."""
+    if isinstance(task, CharTask):
+        return task.vocab, task.vocab
+    classes = getattr(task, "symbols", None) or "".join(str(i % 10) for i in range(task.output_size))
+    return getattr(task, "input_symbols", classes), classes
+
+
+class DataView(QWidget):
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.setToolTip(TOOLTIP)
+        self.sequence_box = QSpinBox()
+        self.sequence_box.setObjectName("data:sequence")
+        self.sequence_box.setFont(style.font(style.AXIS_PT))
+        self.sequence_box.setToolTip("Which sequence of the batch every view shows")
+        self.sequence_box.setKeyboardTracking(False)
+        self.of_label = QLabel()
+        self.summary = QLabel()
+        for label in (self.of_label, self.summary):
+            label.setFont(style.font(style.AXIS_PT))
+        top = QHBoxLayout()
+        caption = QLabel("sequence")
+        caption.setFont(style.font(style.AXIS_PT))
+        top.addWidget(caption)
+        top.addWidget(self.sequence_box)
+        top.addWidget(self.of_label)
+        top.addSpacing(12)
+        top.addWidget(self.summary, 1)
+
+        self.canvas = style.layout_widget()
+        self.canvas.setToolTip(TOOLTIP)
+        self.inputs_plot = self.canvas.addPlot(row=0, col=0)
+        style.style_plot(self.inputs_plot, "inputs x_t", left="x", bottom=None)
+        self.outputs_plot = self.canvas.addPlot(row=1, col=0)
+        style.style_plot(self.outputs_plot, "prediction ŷ_t and target y_t", left="y", bottom="step t")
+        self.outputs_plot.setXLink(self.inputs_plot)
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.hideButtons()
+            style.integer_axis(plot, "bottom")
+        self.input_curves = []
+        self.prediction_curve = self.outputs_plot.plot(pen=style.pen(PREDICTION, 2.5), name="ŷ_t")
+        self.target_points = pg.ScatterPlotItem(symbol="o", size=9, pen=style.pen(style.FOREGROUND, 1.8),
+                                                brush=None, name="y_t")
+        self.outputs_plot.addItem(self.target_points)
+        self.legend = legend = self.outputs_plot.addLegend(offset=(-6, 4), labelTextSize=f"{style.TICK_PT}pt")
+        legend.addItem(self.prediction_curve, "ŷ_t prediction")
+        legend.addItem(self.target_points, "y_t target")
+        self.step_lines = []
+        for plot in (self.inputs_plot, self.outputs_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
+            plot.addItem(line, ignoreBounds=True)
+            self.step_lines.append(line)
+        self.letters = []                  # TextItems reused between refreshes (text tasks)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.canvas, 1)
+        self.sequence_box.valueChanged.connect(lambda b: self.state.select(batch_index=b))
+        state.passChanged.connect(self.refresh)
+        state.selectionChanged.connect(lambda *_: self._on_selection())
+        self.refresh()
+
+    # ------------------------------------------------------------------ following the session
+    def _on_selection(self):
+        selection = self.state.selection
+        for line in self.step_lines:
+            line.setValue(selection.step)
+        if self.sequence_box.value() != selection.batch_index:
+            self.sequence_box.blockSignals(True)
+            self.sequence_box.setValue(selection.batch_index)
+            self.sequence_box.blockSignals(False)
+
+    def refresh(self):
+        state = self.state
+        data, task = state.result.data, state.task
+        B = state.record.batch_size
+        self.sequence_box.blockSignals(True)
+        self.sequence_box.setRange(0, B - 1)
+        self.sequence_box.setValue(data.sequence)
+        self.sequence_box.blockSignals(False)
+        self.of_label.setText(f"of {B} (0…{B - 1})")
+        if task.loss == "xent":
+            self._draw_text(data, symbols(task))
+        else:
+            self._draw_numbers(data)
+        self._on_selection()
+
+    def _draw_numbers(self, data):
+        self._show_letters(0)
+        self.inputs_plot.show()
+        self.legend.show()
+        style.set_title(self.outputs_plot, "prediction ŷ_t and target y_t")
+        self.outputs_plot.getAxis("left").setLabel("y")
+        T, channels = data.inputs.shape
+        t = np.arange(T)
+        while len(self.input_curves) < min(channels, len(INPUT_COLOURS)):
+            colour = INPUT_COLOURS[len(self.input_curves)]
+            self.input_curves.append(self.inputs_plot.plot(pen=style.pen(colour, 2)))
+        for i, curve in enumerate(self.input_curves):
+            if i < channels:
+                curve.setData(t, data.inputs[:, i])
+                curve.show()
+            else:
+                curve.hide()
+        done = data.computed
+        self.prediction_curve.show()
+        self.prediction_curve.setData(t[:done], data.predictions[:done, 0])
+        steps = np.flatnonzero(data.loss_steps)
+        self.target_points.show()
+        self.target_points.setData(steps, data.targets[steps, 0])
+        if len(steps):
+            error = np.abs(data.predictions[steps[steps < done], 0] - data.targets[steps[steps < done], 0])
+            self.summary.setText(f"loss at {len(steps)} step(s); mean |ŷ − y| = {style.fmt(error.mean())}"
+                                 if len(error) else f"loss at {len(steps)} step(s)")
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.enableAutoRange()
+
+    def _draw_text(self, data, vocabularies):
+        for curve in self.input_curves:
+            curve.hide()
+        self.prediction_curve.hide()
+        self.target_points.hide()
+        self.inputs_plot.hide()
+        self.legend.hide()
+        plot = self.outputs_plot
+        style.set_title(plot, "input x_t · prediction ŷ_t · target y_t")
+        plot.getAxis("left").setLabel("")
+        plot.getAxis("left").setTicks([[(2, "x_t"), (1, "ŷ_t"), (0, "y_t")]])
+        T = len(data.targets)
+        stride = max(1, int(np.ceil(T / MAX_LETTERS)))
+        steps = np.arange(0, T, stride)
+        written, vocab = vocabularies
+        inputs = [written[i] if data.inputs[t, i] != 0 and i < len(written) else "·"
+                  for t, i in enumerate(np.argmax(data.inputs, axis=-1))]
+        rows = []
+        right = 0
+        scored = 0
+        for t in steps:
+            rows.append((t, 2, inputs[t], style.FOREGROUND, 1.0))
+            rows.append((t, 0, vocab[data.targets[t]], style.FOREGROUND, 1.0))
+            if t < data.computed and data.loss_steps[t]:
+                correct = data.predictions[t] == data.targets[t]
+                right += bool(correct)
+                scored += 1
+                rows.append((t, 1, vocab[data.predictions[t]], RIGHT if correct else WRONG,
+                             0.35 + 0.65 * float(data.confidence[t])))
+        self._show_letters(len(rows))
+        size = max(9, min(18, int(600 / max(len(steps), 1))))
+        for item, (t, row, letter, colour, alpha) in zip(self.letters, rows):
+            color = pg.mkColor(colour)
+            color.setAlphaF(alpha)
+            item.setText(letter, color=color)
+            item.setFont(style.mono_font(size))
+            item.setPos(t, row)
+        plot.setXRange(-0.5, T - 0.5, padding=0.02)
+        plot.setYRange(-0.6, 2.6, padding=0)
+        self.summary.setText(f"{right} of {scored} predicted letters right" if scored else "")
+
+    def _show_letters(self, count: int):
+        while len(self.letters) < count:
+            item = pg.TextItem(anchor=(0.5, 0.5))
+            self.outputs_plot.addItem(item)
+            self.letters.append(item)
+        for i, item in enumerate(self.letters):
+            item.setVisible(i < count)
+        if count == 0:
+            self.outputs_plot.getAxis("left").setTicks(None)
