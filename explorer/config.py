@@ -6,7 +6,7 @@ import numpy as np
 
 from rnn.errors import RnnInputError
 from rnn.optim import CLIP_MODES, OPTIMIZERS
-from rnn.params import INITIALISERS, NetworkSpec
+from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, NetworkSpec
 from rnn.tasks import TASKS
 from rnn.truncation import Truncation
 
@@ -16,8 +16,10 @@ LIMITS = {  # name: (lowest, highest) for the numeric controls
     "layers": (1, 4), "hidden": (1, 256), "seq_len": (1, 1000), "batch": (1, 256),
     "k1": (1, 1000), "k2": (1, 1000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
     "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1), "break_norm": (1e-6, 1e12),
+    "gate_steepness": (MIN_STEEPNESS, MAX_STEEPNESS), "forget_bias": (-MAX_FORGET_BIAS, MAX_FORGET_BIAS),
 }
-NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "init", "scale_kind", "scale", "seed")
+NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "init", "scale_kind", "scale", "seed",
+                  "forget_bias")
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,11 @@ class ExplorerConfig:
     truncation: str = "full"       # full | tbptt | random
     k1: int = 5
     k2: int = 5                    # for random truncation: the mean length
+    gate_steepness: float = 1.0    # β of the gated cells' σ(β a); 1 is PyTorch's cell
     init: str = "pytorch"
     scale_kind: str = "none"       # rescale W_hh to spectral radius ρ or largest singular value σ_max
     scale: float = 1.0
+    forget_bias: float = 0.0       # added to the LSTM forget gate's initial bias
     optimizer: str = "sgd"
     lr: float = 0.05
     clip_mode: str = "none"
@@ -109,7 +113,7 @@ class ExplorerConfig:
         task = self.task_object
         return NetworkSpec(cell=self.cell, activation=self.activation, input_size=task.input_size,
                            hidden_size=int(self.hidden), output_size=task.output_size,
-                           num_layers=int(self.layers))
+                           num_layers=int(self.layers), gate_steepness=float(self.gate_steepness))
 
     def truncation_rule(self) -> Truncation:
         if self.truncation == "tbptt":
@@ -141,7 +145,7 @@ class ExplorerConfig:
                     compare_full=not truncation.is_full)
 
     def init_options(self) -> dict:
-        options = dict(scheme=self.init, seed=int(self.seed))
+        options = dict(scheme=self.init, seed=int(self.seed), forget_bias=float(self.forget_bias))
         if self.scale_kind == "radius":
             options["radius"] = float(self.scale)
         elif self.scale_kind == "sigma":

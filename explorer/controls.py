@@ -44,7 +44,8 @@ CHOICES = {
 }
 
 LABELS = {
-    "cell": "Cell", "activation": "Activation φ", "layers": "Layers", "hidden": "Hidden size H",
+    "cell": "Cell", "activation": "Activation φ", "gate_steepness": "Gate steepness β", "layers": "Layers",
+    "hidden": "Hidden size H", "forget_bias": "Forget-gate bias +",
     "task": "Task", "seq_len": "Sequence length T", "batch": "Batch size B", "loss_at": "Loss at",
     "seed": "Seed", "truncation": "Backprop", "k1": "k1 (segment)", "k2": "k2 (history)",
     "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
@@ -59,6 +60,12 @@ TOOLTIPS = {
     "activation": "The vanilla cell's nonlinearity φ in h_t = φ(a_t). It sets γ = sup|φ'| in the bound\n"
                   "‖∂h_t/∂h_k‖ ≤ (γ σ_max(W_hh))^(t−k): tanh γ = 1, sigmoid γ = ¼, ReLU γ = 1, linear γ = 1.\n"
                   "(LSTM and GRU use their own σ and tanh.)",
+    "gate_steepness": "β in the gated cells' σ(β a): i, f, o (LSTM) and r, z (GRU).\n"
+                      "β = 1 is PyTorch's cell; a steeper gate (β > 1) is nearer to fully open or closed,\n"
+                      "with σ' up to β/4 around a = 0 and flatter beyond. The weights stay; the pass is recomputed.",
+    "forget_bias": "Added to the LSTM forget gate's initial bias (the f rows of b_ih), so f = σ(a_f) starts\n"
+                   "nearer 1 and the cell state c_t = f⊙c_{t−1} + i⊙g is kept longer (TensorFlow's forget_bias;\n"
+                   "Jozefowicz et al. 2015 suggest 1). Changing it re-initialises the weights.",
     "layers": "Stacked recurrent layers: layer l reads h^{l−1}_t as its input x^l_t; the readout reads the top layer.",
     "hidden": "H, the number of hidden units: h_t ∈ ℝ^H, W_hh is (G·H × H) with G gate blocks.",
     "task": "The sequence task the batch is drawn from (its inputs, targets and where its losses are).",
@@ -96,15 +103,15 @@ TOOLTIPS = {
 }
 
 GROUPS = [
-    ("Network", ["cell", "activation", "layers", "hidden"]),
+    ("Network", ["cell", "activation", "gate_steepness", "layers", "hidden"]),
     ("Data", ["task", "seq_len", "batch", "loss_at", "seed"]),
-    ("Initial weights", ["init", "scale_kind", "scale"]),
+    ("Initial weights", ["init", "scale_kind", "scale", "forget_bias"]),
     ("Truncation", ["truncation", "k1", "k2"]),
     ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold"]),
     ("Breakpoints", ["break_on_norm", "break_norm", "break_on_clip"]),
 ]
 
-FLOAT_DECIMALS = {"scale": 3, "lr": 6, "clip_threshold": 4, "break_norm": 3}
+FLOAT_DECIMALS = {"scale": 3, "lr": 6, "clip_threshold": 4, "break_norm": 3, "gate_steepness": 2, "forget_bias": 2}
 
 
 class _WheelGuard(QObject):
@@ -428,6 +435,8 @@ class ControlPanel(QWidget):
     def _update_enabled(self):
         v = self.value
         self.widgets["activation"].setEnabled(v("cell") == "rnn")
+        self.widgets["gate_steepness"].setEnabled(v("cell") != "rnn")
+        self.widgets["forget_bias"].setEnabled(v("cell") == "lstm")
         truncation = v("truncation")
         self.widgets["k1"].setEnabled(truncation == "tbptt")
         self.widgets["k2"].setEnabled(truncation != "full")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from psygnal import Signal
 
-from rnn.cells import make_cell
+from rnn.cells import cell_of
 from rnn.errors import RnnInputError
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
@@ -47,7 +47,7 @@ from .trainer import Chunk, TrainingChannel, run_until_stop
 from .undo import Snapshot, UndoHistory
 
 BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
-PASS_FIELDS = ("loss_at", "truncation", "k1", "k2")
+PASS_FIELDS = ("loss_at", "truncation", "k1", "k2", "gate_steepness")
 CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
 CHECKPOINTS_KEPT = 40                # and room for this many checkpoints of a large network
 ARRAY_OVERHEAD = 256                 # bytes of Python objects around each stored array
@@ -209,8 +209,7 @@ class Session:
         sequence_changed = new.batch_index != self.selection.batch_index
         self.selection = new
         if sequence_changed:          # the step Jacobians and the data shown are of the selected sequence
-            self.result = for_sequence(self.result, make_cell(self.config.cell, self.config.activation),
-                                       self.params, new.batch_index)
+            self.result = for_sequence(self.result, cell_of(self.spec), self.params, new.batch_index)
             self.pass_changed.emit()
         self.selection_changed.emit(new)
 

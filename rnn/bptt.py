@@ -12,7 +12,7 @@ Under truncation the backward pass is a list of visits (segment, t); see :mod:`r
 
 import numpy as np
 
-from .cells import make_cell
+from .cells import cell_of
 from .diagnostics import sensitivity
 from .errors import RnnInputError
 from .losses import LOSSES, loss_mask, step_losses
@@ -191,7 +191,7 @@ class BPTT:
         inputs, targets, h0, c0 = _check_batch(spec, inputs, targets, loss, h0, c0)
         T, B = inputs.shape[:2]
         self.spec, self.params, self.truncation = spec, params, truncation
-        self.cell = make_cell(spec.cell, spec.activation)
+        self.cell = cell_of(spec)
         self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0)
         self.segments = truncation.segments(T)
         self.carry_factors = truncation.carry_factors(T, np.random.default_rng(seed))

@@ -83,10 +83,22 @@ class RNNCell:
         return Backward(da, da, _matmul(da, W_hh), None, None)  # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
 
 
+def gate_sigmoid(pre, steepness: float, out):
+    """The gates' σ(β a) into ``out`` (β = 1: PyTorch's cells)."""
+    if steepness == 1.0:
+        return sigmoid(pre, out=out)
+    np.multiply(pre, steepness, out=out)
+    return sigmoid(out, out=out)
+
+
 class LSTMCell:
-    """i, f, o = σ(·), g = tanh(·) of W_ih x_t + b_ih + W_hh h_{t−1} + b_hh (rows i, f, g, o);
-    c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)."""
+    """i, f, o = σ(β·), g = tanh(·) of a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh (rows i, f, g, o);
+    c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t). β, the gates' steepness, is 1 in PyTorch's
+    cell; a steeper gate (β > 1) switches more sharply between closed and open."""
     gates = 4
+
+    def __init__(self, steepness: float = 1.0):
+        self.steepness = float(steepness)
 
     def input_bias(self, b_ih, b_hh):
         """The bias added with the input projection W_ih x_t: b_ih + b_hh (a is linear in both)."""
@@ -105,9 +117,9 @@ class LSTMCell:
         """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry."""
         pre += h_prev @ W_hh.T                            # a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
         H = W_hh.shape[1]
-        # i, f, o = σ(a_i), σ(a_f), σ(a_o); σ of the whole contiguous row costs less than of two
+        # i, f, o = σ(βa_i), σ(βa_f), σ(βa_o); σ of the whole contiguous row costs less than of two
         # strided slices, and the g block is then overwritten with g = tanh(a_g)
-        sigmoid(pre, out=gates)
+        gate_sigmoid(pre, self.steepness, out=gates)
         np.tanh(pre[..., 2 * H:3 * H], out=gates[..., 2 * H:3 * H])
         i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
         np.multiply(f, c_prev, out=c)                     # c_t = f ⊙ c_{t−1} + i ⊙ g
@@ -122,23 +134,28 @@ class LSTMCell:
         H = gates.shape[-1] // 4
         i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
         tanh_c = extra
+        beta = self.steepness                              # d σ(βa)/da = β σ (1 − σ)
         # each adjoint times its local derivative, the (B, H) factors multiplied first: the same work
         # for one adjoint, far less when many are stacked on leading axes (the sensitivity sweep)
         dc_total = dh * (o * (1.0 - tanh_c * tanh_c))      # ∂L/∂c_t through h_t = o ⊙ tanh(c_t) …
         dc_total += dc                                     # … plus the carried ∂L/∂c_t
         dpre = np.empty(dc_total.shape[:-1] + (4 * H,))
-        dpre[..., :H] = dc_total * (g * i * (1.0 - i))              # ∂L/∂a_i = ∂L/∂c ⊙ g ⊙ σ'(a_i)
-        dpre[..., H:2 * H] = dc_total * (c_prev * f * (1.0 - f))    # ∂L/∂a_f = ∂L/∂c ⊙ c_{t−1} ⊙ σ'(a_f)
-        dpre[..., 2 * H:3 * H] = dc_total * (i * (1.0 - g * g))     # ∂L/∂a_g = ∂L/∂c ⊙ i ⊙ tanh'(a_g)
-        dpre[..., 3 * H:] = dh * (tanh_c * o * (1.0 - o))           # ∂L/∂a_o = ∂L/∂h ⊙ tanh(c) ⊙ σ'(a_o)
+        dpre[..., :H] = dc_total * (beta * g * i * (1.0 - i))            # ∂L/∂a_i = ∂L/∂c ⊙ g ⊙ βi(1 − i)
+        dpre[..., H:2 * H] = dc_total * (beta * c_prev * f * (1.0 - f))  # ∂L/∂a_f = ∂L/∂c ⊙ c_{t−1} ⊙ βf(1 − f)
+        dpre[..., 2 * H:3 * H] = dc_total * (i * (1.0 - g * g))          # ∂L/∂a_g = ∂L/∂c ⊙ i ⊙ tanh'(a_g)
+        dpre[..., 3 * H:] = dh * (beta * tanh_c * o * (1.0 - o))         # ∂L/∂a_o = ∂L/∂h ⊙ tanh(c) ⊙ βo(1 − o)
         return Backward(dpre, dpre, _matmul(dpre, W_hh),            # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
                         dc_total * f, dc_total)                     # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
 
 
 class GRUCell:
-    """r = σ(W_ir x + b_ir + W_hr h + b_hr),  z = σ(W_iz x + b_iz + W_hz h + b_hz),
-    n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}."""
+    """r = σ(β(W_ir x + b_ir + W_hr h + b_hr)),  z = σ(β(W_iz x + b_iz + W_hz h + b_hz)),
+    n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h_t = (1 − z) ⊙ n + z ⊙ h_{t−1};
+    β = 1 is PyTorch's cell."""
     gates = 3
+
+    def __init__(self, steepness: float = 1.0):
+        self.steepness = float(steepness)
 
     def input_bias(self, b_ih, b_hh):
         """The bias added with the input projection W_ih x_t: b_ih plus the r and z rows of b_hh
@@ -159,7 +176,7 @@ class GRUCell:
         gh = h_prev @ W_hh.T                              # W_hh h_{t−1} (rows r, z, n)
         H = W_hh.shape[1]
         pre[..., :2 * H] += gh[..., :2 * H]               # a_r, a_z = W_i x + b_i + W_h h_{t−1} + b_h
-        sigmoid(pre[..., :2 * H], out=gates[..., :2 * H])    # r, z = σ(a_r), σ(a_z)
+        gate_sigmoid(pre[..., :2 * H], self.steepness, out=gates[..., :2 * H])   # r, z = σ(βa_r), σ(βa_z)
         r, z = gates[..., :H], gates[..., H:2 * H]
         np.add(gh[..., 2 * H:], b_hh[2 * H:], out=extra)  # gh_n = W_hn h_{t−1} + b_hn
         pre[..., 2 * H:] += r * extra                     # a_n = W_in x + b_in + r ⊙ gh_n
@@ -180,8 +197,9 @@ class GRUCell:
         # for one adjoint, far less when many are stacked on leading axes (the sensitivity sweep)
         np.multiply(dh, (1.0 - z) * (1.0 - n * n), out=da_n)     # ∂L/∂a_n = ∂L/∂h ⊙ (1 − z) ⊙ (1 − n²),
         #                                                          a_n = W_in x + b_in + r ⊙ gh_n
-        np.multiply(da_n, gh_n * r * (1.0 - r), out=da_r)        # ∂L/∂a_r = ∂L/∂a_n ⊙ gh_n ⊙ r(1 − r)
-        np.multiply(dh, (h_prev - n) * z * (1.0 - z), out=da_z)  # ∂L/∂a_z = ∂L/∂h ⊙ (h_{t−1} − n) ⊙ z(1 − z)
+        beta = self.steepness                                    # d σ(βa)/da = β σ (1 − σ)
+        np.multiply(da_n, beta * gh_n * r * (1.0 - r), out=da_r)        # ∂L/∂a_r = ∂L/∂a_n ⊙ gh_n ⊙ βr(1 − r)
+        np.multiply(dh, beta * (h_prev - n) * z * (1.0 - z), out=da_z)  # ∂L/∂a_z = ∂L/∂h ⊙ (h_{t−1} − n) ⊙ βz(1 − z)
         d_hh = np.empty_like(d_ih)                    # the same, but the reset acts after W_hn h + b_hn:
         d_hh[..., :2 * H] = d_ih[..., :2 * H]
         np.multiply(da_n, r, out=d_hh[..., 2 * H:])   # ∂L/∂gh_n = ∂L/∂a_n ⊙ r
@@ -190,5 +208,11 @@ class GRUCell:
         return Backward(d_ih, d_hh, dh_prev, None, None)
 
 
-def make_cell(cell: str, activation: str = "tanh"):
-    return {"rnn": lambda: RNNCell(activation), "lstm": LSTMCell, "gru": GRUCell}[cell]()
+def make_cell(cell: str, activation: str = "tanh", gate_steepness: float = 1.0):
+    return {"rnn": lambda: RNNCell(activation), "lstm": lambda: LSTMCell(gate_steepness),
+            "gru": lambda: GRUCell(gate_steepness)}[cell]()
+
+
+def cell_of(spec):
+    """The cell a NetworkSpec describes."""
+    return make_cell(spec.cell, spec.activation, spec.gate_steepness)

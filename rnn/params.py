@@ -25,17 +25,21 @@ GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 GATE_NAMES = {"rnn": ("a",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 INITIALISERS = ("pytorch", "xavier", "orthogonal", "identity")
 MAX_LAYERS = 4
+MIN_STEEPNESS, MAX_STEEPNESS = 0.1, 10.0     # the gates' β in σ(β a)
+MAX_FORGET_BIAS = 10.0
 
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """What network: cell kind, activation (vanilla cell only) and sizes."""
+    """What network: cell kind, activation (vanilla cell only), sizes, and the steepness β of the
+    gates' σ(β a) (gated cells only; β = 1 is PyTorch's)."""
     cell: str = "rnn"
     activation: str = "tanh"
     input_size: int = 1
     hidden_size: int = 8
     output_size: int = 1
     num_layers: int = 1
+    gate_steepness: float = 1.0
 
     def __post_init__(self):
         if self.cell not in CELLS:
@@ -49,6 +53,11 @@ class NetworkSpec:
                 raise RnnInputError(f"{field} must be a whole number ≥ 1, got {value!r}")
         if not isinstance(self.num_layers, (int, np.integer)) or not 1 <= self.num_layers <= MAX_LAYERS:
             raise RnnInputError(f"num_layers must be 1 to {MAX_LAYERS}, got {self.num_layers!r}")
+        beta = self.gate_steepness
+        if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating, np.integer)) \
+                or not np.isfinite(beta) or not MIN_STEEPNESS <= beta <= MAX_STEEPNESS:
+            raise RnnInputError(f"gate_steepness must be a number from {MIN_STEEPNESS:g} to {MAX_STEEPNESS:g}, "
+                                f"got {beta!r}")
 
     @property
     def gates(self) -> int:
@@ -106,7 +115,7 @@ def _xavier(rows, cols, rng):
 
 
 def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
-                radius: float | None = None, sigma_max: float | None = None) -> dict:
+                radius: float | None = None, sigma_max: float | None = None, forget_bias: float = 0.0) -> dict:
     """Seeded initial parameters.
 
     - ``pytorch``: every entry U(−1/√H, 1/√H), as nn.RNN/LSTM/GRU and nn.Linear(H, O) do.
@@ -115,8 +124,15 @@ def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
     - ``identity`` (IRNN, Le et al. 2015): each gate block of W_hh = I, W_ih ~ N(0, 0.001²), biases 0.
 
     Then, if given, each W_hh gate block is rescaled to spectral radius ``radius`` (ρ) or to
-    largest singular value ``sigma_max`` (see :func:`rescale_recurrent`).
+    largest singular value ``sigma_max`` (see :func:`rescale_recurrent`); for the LSTM,
+    ``forget_bias`` is added to the forget gate's input bias (the f rows of ``bias_ih``), so that
+    f = σ(a_f) starts nearer 1 and the cell state is kept (TensorFlow's ``forget_bias``;
+    Jozefowicz et al. 2015 suggest 1).
     """
+    if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(forget_bias) or abs(forget_bias) > MAX_FORGET_BIAS:
+        raise RnnInputError(f"forget_bias must be a number from −{MAX_FORGET_BIAS:g} to {MAX_FORGET_BIAS:g}, "
+                            f"got {forget_bias!r}")
     if scheme not in INITIALISERS:
         raise RnnInputError(f"unknown initialiser {scheme!r}; choose one of {', '.join(INITIALISERS)}")
     rng = np.random.default_rng(seed)
@@ -140,6 +156,9 @@ def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
             params[name] = np.vstack([blocks() for _ in range(G)])
     if radius is not None or sigma_max is not None:
         rescale_recurrent(params, spec, radius=radius, sigma_max=sigma_max)
+    if spec.cell == "lstm" and forget_bias:
+        for layer in range(spec.num_layers):
+            params[f"bias_ih_l{layer}"][H:2 * H] += forget_bias      # rows i, f, g, o: f is the second
     return params
 
 

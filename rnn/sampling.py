@@ -6,7 +6,7 @@ p = softmax(ŷ_t / τ) with temperature τ (τ → 0: greedy; τ = 1: the model'
 
 import numpy as np
 
-from .cells import make_cell
+from .cells import cell_of
 from .errors import RnnInputError
 from .losses import softmax
 from .params import NetworkSpec, layer_params
@@ -17,7 +17,7 @@ def sample_text(spec: NetworkSpec, params: dict, task, rng: np.random.Generator,
     """Draw characters until the end marker (the vocab's first symbol) or ``max_length``."""
     if not np.isfinite(temperature) or temperature <= 0:
         raise RnnInputError(f"temperature must be a number > 0, got {temperature!r}")
-    cell = make_cell(spec.cell, spec.activation)
+    cell = cell_of(spec)
     marker = task.vocab[0]
     index = task.encode(start or marker)[-1]
     h = np.zeros((spec.num_layers, 1, spec.hidden_size))

@@ -305,3 +305,17 @@ def test_hypothesis_configurations(cell, layers, I, H, O, T, B, loss, placement,
                    loss_at=placement_for(placement, T, B, rng), h0=h0, c0=c0)
     # at most 8 entries per array keep the largest networks quick
     assert_gradients_match(problem, truncation, states=True, tiny_floor=True, seed=seed, entries=8)
+
+
+# ------------------------------------------------------------------------- steeper gates
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("beta", [0.5, 2.5])
+@pytest.mark.parametrize("truncation", ["full", "tbptt22"])
+def test_steeper_gates_gradients_match_finite_differences(cell, beta, truncation):
+    """σ(β a) in the gates: every gradient (and ∂L/∂h0, ∂L/∂c0) against centred differences."""
+    problem = make_problem(cell, "tanh", 2, "mse", "all")
+    spec = problem["spec"]
+    problem["spec"] = NetworkSpec(cell=spec.cell, activation=spec.activation, input_size=spec.input_size,
+                                  hidden_size=spec.hidden_size, output_size=spec.output_size,
+                                  num_layers=spec.num_layers, gate_steepness=beta)
+    assert_gradients_match(problem, TRUNCATIONS[truncation], states=True)

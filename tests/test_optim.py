@@ -311,3 +311,15 @@ def test_bad_threshold_raises(mode, threshold):
     with pytest.raises(RnnInputError, match="threshold") as info:
         clip_gradients({"a": np.ones(2)}, mode, threshold)
     assert "\n" not in str(info.value)
+
+
+def test_the_forget_bias_is_added_to_the_lstm_forget_rows_only():
+    from rnn import NetworkSpec, init_params
+    spec = NetworkSpec(cell="lstm", input_size=2, hidden_size=3, output_size=1, num_layers=2)
+    plain, opened = init_params(spec, seed=4), init_params(spec, seed=4, forget_bias=1.0)
+    for name in plain:
+        difference = opened[name] - plain[name]
+        if name.startswith("bias_ih"):
+            assert np.array_equal(difference, np.r_[np.zeros(3), np.ones(3), np.zeros(6)]), name
+        else:
+            assert not difference.any(), name

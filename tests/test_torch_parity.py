@@ -167,3 +167,33 @@ def test_chunked_truncation_differs_from_full():
     full = run_bptt(spec, params, inputs, targets, h0=h0).gradients()
     chunked = run_bptt(spec, params, inputs, targets, h0=h0, truncation=Truncation.every(K)).gradients()
     assert relative_error(full["weight_hh_l0"], chunked["weight_hh_l0"]) > 1e-3
+
+
+GATE_ROWS = {"lstm": (0, 1, 3), "gru": (0, 1)}      # the σ gates: i, f, o and r, z
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_steeper_gates_are_pytorch_cells_with_scaled_gate_rows(cell):
+    """σ(β(W x + b)) = σ((βW) x + βb): a cell with gate steepness β equals PyTorch's cell whose
+    σ-gate rows of every weight and bias are multiplied by β, and by the chain rule our gradient of
+    those rows is β times PyTorch's gradient of the scaled ones (other rows: equal)."""
+    beta = 2.5
+    spec, params, inputs, targets, loss, loss_at, h0, c0 = problem(cell, "tanh", "mse-all")
+    steep = NetworkSpec(cell=cell, activation="tanh", input_size=I, hidden_size=H, output_size=O,
+                        num_layers=LAYERS, gate_steepness=beta)
+    rec = run_bptt(steep, params, inputs, targets, loss=loss, loss_at=loss_at, h0=h0, c0=c0)
+    scaled = {name: value.copy() for name, value in params.items()}
+    factor = {}
+    for name, value in scaled.items():
+        if name.startswith(("weight_", "bias_")):
+            rows = np.ones(value.shape[0])
+            for gate in GATE_ROWS[cell]:
+                rows[gate * H:(gate + 1) * H] = beta
+            scaled[name] = value * (rows[:, None] if value.ndim == 2 else rows)
+            factor[name] = rows[:, None] if value.ndim == 2 else rows
+    t_loss, t_grads, *_ , t_out, _ = torch_run(cell, "tanh", scaled, inputs, targets, "mse-all", h0, c0)
+    assert rec.loss == pytest.approx(t_loss, rel=TOL, abs=0)
+    np.testing.assert_allclose(rec.h[-1], t_out, rtol=0, atol=1e-12)
+    for name, g in rec.gradients().items():
+        expected = t_grads[name] * factor.get(name, 1.0)
+        assert relative_error(g, expected) < TOL, name
