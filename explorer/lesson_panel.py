@@ -59,6 +59,9 @@ class LessonPanel(QFrame):
         self.runner = None
         self.title = _label(13, True, "lesson:title")
         self.title.setStyleSheet("color: #3a6fc4;")
+        self.title.setWordWrap(False)         # one line; cut at the right rather than wrapped
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.step_title = _label(12, True, "lesson:step")
         self.text = _label(11, name="lesson:text")
         self.question = _label(11, True, "lesson:question")
         self.choices = QWidget()
@@ -105,7 +108,7 @@ class LessonPanel(QFrame):
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 4, 0)
         body.setSpacing(3)
-        for widget in (self.text, self.question, self.choices, self.feedback, self.claims, self.explain):
+        for widget in (self.step_title, self.text, self.question, self.choices, self.feedback, self.claims, self.explain):
             body.addWidget(widget)
         self.scroll = _FittingScroll()
         self.scroll.setWidgetResizable(True)
@@ -171,7 +174,9 @@ class LessonPanel(QFrame):
         if runner is None or runner.index < 0:
             return
         step = runner.step
-        self.title.setText(f"{runner.lesson.title}  ·  step {runner.index + 1} of {runner.count}: {step.title}")
+        self.title.setText(f"{runner.lesson.title}  ·  step {runner.index + 1} of {runner.count}")
+        self.title.setToolTip(f"{runner.lesson.title}: {runner.lesson.summary}")
+        self.step_title.setText(step.title)
         self.back.setEnabled(runner.can_go_back)
         self.next.setEnabled(runner.can_go_on)
         self._build_choices()

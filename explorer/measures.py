@@ -28,8 +28,6 @@ import numpy as np
 from rnn.errors import RnnInputError
 
 RECENT_UPDATES = 20        # "the loss now": the mean of the last this many updates
-BASELINE_SEQUENCES = 4096  # sequences drawn to measure a task's constant-prediction baseline
-BASELINE_SEED = 20131      # (fixed: the baseline is a property of the task, not of the run)
 
 
 class NotMeasured(Exception):
@@ -133,29 +131,7 @@ def baseline(session) -> float:
     """The loss of the best constant prediction, measured on many sequences of the task: per step,
     the mean target (MSE) or the class frequencies (cross-entropy); what a network that ignores its
     inputs reaches."""
-    config = session.config
-    return _baseline(config.task, int(config.seq_len), config.loss_at)
-
-
-@functools.lru_cache(maxsize=64)
-def _baseline(task_name: str, seq_len: int, loss_at: str) -> float:
-    from rnn.losses import loss_mask
-    from rnn.tasks import TASKS
-    task = TASKS[task_name]
-    batch = task.sample(BASELINE_SEQUENCES, seq_len, np.random.default_rng(BASELINE_SEED))
-    mask = batch.loss_mask if loss_at == "task" else loss_mask(loss_at, seq_len, BASELINE_SEQUENCES)
-    weight = mask / BASELINE_SEQUENCES
-    if task.loss == "mse":
-        y = batch.targets
-        mean = np.sum(mask[..., None] * y, axis=1, keepdims=True) / np.maximum(mask.sum(axis=1), 1)[:, None, None]
-        return float(np.sum(weight * 0.5 * np.sum((y - mean) ** 2, axis=-1)))
-    classes = task.output_size
-    counts = np.stack([np.sum(mask * (batch.targets == c), axis=1) for c in range(classes)], axis=1)  # (T, C)
-    p = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1e-300)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        nll = np.where(p > 0, -np.log(p), 0.0)                       # (T, C)
-    picked = np.take_along_axis(nll, batch.targets, axis=1)          # (T, B)
-    return float(np.sum(weight * picked))
+    return session.baseline
 
 
 def cosine(session) -> float:

@@ -35,7 +35,7 @@ from rnn.errors import RnnInputError
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
 from rnn.passresult import for_sequence, summarise
-from rnn.tasks import TASKS, NamesTask
+from rnn.tasks import TASKS, NamesTask, baseline_loss
 
 from .checkpoints import CheckpointStore
 from .config import NETWORK_FIELDS, ExplorerConfig
@@ -144,6 +144,12 @@ class Session:
     @property
     def task(self):
         return self.config.task_object
+
+    @property
+    def baseline(self) -> float:
+        """The loss of the best constant prediction for this task, length and loss placement."""
+        c = self.config
+        return baseline_loss(c.task, int(c.seq_len), c.loss_at)
 
     @property
     def record(self):

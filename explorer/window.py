@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        self.lesson.set_max_body_height(int(0.16 * self.height()))   # the graph keeps the rest
+        self.lesson.set_max_body_height(int(0.2 * self.height()))   # the graph keeps the rest
 
     def showEvent(self, event):
         super().showEvent(event)

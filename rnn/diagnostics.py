@@ -81,6 +81,9 @@ class Regime(NamedTuple):
     explanation: str
 
 
+EDGE_TOLERANCE = 1e-9
+
+
 def regime(params: dict, spec: NetworkSpec) -> Regime:
     """Pascanu, Mikolov & Bengio (2013): γσ_max < 1 is sufficient for vanishing gradients,
     γσ_max > 1 is necessary (not sufficient) for exploding ones. Their bound is stated for the
@@ -90,18 +93,22 @@ def regime(params: dict, spec: NetworkSpec) -> Regime:
     rho = max(spectral_radius(b) for b in blocks)
     gamma = spec.gamma if spec.cell == "rnn" else 1.0
     product = gamma * sigma
+    edge = abs(product - 1.0) <= EDGE_TOLERANCE       # 1 up to rounding (an orthogonal W_hh, γ = 1)
     if spec.cell != "rnn":
         verdict = f"gated cell: γσ_max = {product:.4g} (the bound applies to the vanilla cell only)"
         explanation = "Gates rescale the recurrent Jacobian at every step; watch the measured norms."
+    elif edge:
+        verdict = f"on the edge: γσ_max = {product:.4g}"
+        explanation = "the bound neither forces vanishing nor allows explosion"
     elif product < 1:
         verdict = f"vanishing guaranteed: γσ_max = {product:.4g} < 1"
         explanation = f"‖∂h_t/∂h_k‖ ≤ (γσ_max)^(t−k) = {product:.4g}^(t−k)"
     elif product > 1:
         verdict = f"explosion possible: γσ_max = {product:.4g} > 1"
         explanation = "γσ_max > 1 is necessary, not sufficient, for exploding gradients"
-    else:
-        verdict = "on the edge: γσ_max = 1"
-        explanation = "the bound neither forces vanishing nor allows explosion"
+    else:                                             # NaN weights
+        verdict = f"no regime: γσ_max = {product:.4g}"
+        explanation = "the weights are not finite"
     return Regime(sigma, rho, gamma, verdict, explanation)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import functools
 import math
 import operator
 import pathlib
@@ -169,6 +170,36 @@ class CharTask(Task):
     def decode(self, indices) -> str:
         """Indices into ``vocab`` -> string."""
         return "".join(self.vocab[int(i)] for i in np.asarray(indices).ravel())
+
+
+BASELINE_SEQUENCES = 4096   # sequences drawn to measure a task's constant-prediction baseline
+BASELINE_SEED = 20131       # (fixed: the baseline is a property of the task, not of a run)
+
+
+@functools.lru_cache(maxsize=64)
+def baseline_loss(task_name: str, seq_len: int, loss_at: str = "task") -> float:
+    """The engine's loss L = (1/B) Σ_{t∈S} Σ_b ℓ of the best constant prediction, measured on
+    BASELINE_SEQUENCES sequences: per step, the mean target (ℓ = ½‖ŷ − y‖²) or the class
+    frequencies (cross-entropy) over the sequences whose step carries a loss. What a network that
+    ignores its inputs reaches (the adding problem: ½ Var(U₁ + U₂) = 1/12).
+
+    ``loss_at``: "task" (the task's own loss steps), "all" or "last"."""
+    from .losses import loss_mask
+    task = TASKS[task_name]
+    B = BASELINE_SEQUENCES
+    batch = task.sample(B, seq_len, np.random.default_rng(BASELINE_SEED))
+    mask = batch.loss_mask if loss_at == "task" else loss_mask(loss_at, seq_len, B)
+    weight = mask / B
+    counted = np.maximum(mask.sum(axis=1), 1e-300)                       # (T,)
+    if task.loss == "mse":
+        y = batch.targets
+        mean = np.sum(mask[..., None] * y, axis=1, keepdims=True) / counted[:, None, None]
+        return float(np.sum(weight * 0.5 * np.sum((y - mean) ** 2, axis=-1)))
+    frequency = np.stack([np.sum(mask * (batch.targets == c), axis=1) for c in range(task.output_size)],
+                         axis=1) / counted[:, None]                     # (T, C)
+    with np.errstate(divide="ignore"):
+        nll = np.where(frequency > 0, -np.log(np.where(frequency > 0, frequency, 1.0)), 0.0)
+    return float(np.sum(weight * np.take_along_axis(nll, batch.targets, axis=1)))
 
 
 # ---------------------------------------------------------------------------- forecasting tasks

@@ -76,9 +76,11 @@ class GradientFlowView(style.CanvasView):
         self.jac_plot.setXLink(self.norm_plot)
         self.jac_curve = self.jac_plot.plot(pen=style.pen("#2e8b57", 2.5), symbol="s", symbolSize=6,
                                             symbolBrush="#2e8b57", symbolPen=None, connect="finite")
+        # every step's Jacobian norm is at most γσ_max for the vanilla cell (1 drawn for gated cells)
         self.one_line = pg.InfiniteLine(pos=1.0, angle=0, movable=False,
-                                        pen=style.pen(style.MUTED, 1.5, Qt.PenStyle.DashLine),
-                                        label="1", labelOpts=dict(position=0.02, color=style.MUTED))
+                                        pen=style.pen(style.CLIP_RED, 1.5, Qt.PenStyle.DashLine),
+                                        label="1", labelOpts=dict(position=0.98, color=style.CLIP_RED,
+                                                                  anchors=[(1, 0), (1, 0)]))
         self.one_line.label.setFont(style.font(style.TICK_PT))
         self.jac_plot.addItem(self.one_line)
         self.jac_shading = style.SegmentShading(self.jac_plot)
@@ -185,6 +187,13 @@ class GradientFlowView(style.CanvasView):
         if self.state.config.batch > 1:
             parts.append(f"seq {batch}")
         style.set_title(self.jac_plot, " · ".join(parts))
+        regime = result.regime
+        if spec.cell == "rnn" and np.isfinite(regime.gamma * regime.sigma_max):
+            self.one_line.setValue(regime.gamma * regime.sigma_max)
+            style.set_line_label(self.one_line, f"at most γσ_max = {style.fmt(regime.gamma * regime.sigma_max, 3)}")
+        else:
+            self.one_line.setValue(1.0)
+            style.set_line_label(self.one_line, "1")
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()

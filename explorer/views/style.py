@@ -192,6 +192,13 @@ def log_y(plot: pg.PlotItem) -> None:
     plot.setLogMode(x=False, y=True)
 
 
+def set_line_label(line: pg.InfiniteLine, text: str) -> None:
+    """Set an InfiniteLine's label text, even while the line is hidden (pyqtgraph only re-renders
+    the label of a visible line, so a label set while hidden would show stale text)."""
+    line.label.setFormat(text)
+    line.label.setText(text)
+
+
 def set_title(plot: pg.PlotItem, title: str) -> None:
     """Set a plot's title (skipped when unchanged: re-laying out a title costs about a millisecond)."""
     if getattr(plot, "_explorer_title", None) != title:

@@ -42,6 +42,14 @@ class TrainingView(style.CanvasView):
         self.earlier_curves = []          # one per run forked away from (time travel), drawn underneath
         self.loss_curve = self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2), connect="finite")
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
+        # what ignoring the inputs gets: a loss curve that stays on this line has learnt nothing
+        self.baseline_line = pg.InfiniteLine(angle=0, movable=False, pen=style.pen(style.FOREGROUND, 1.5,
+                                                                                   Qt.PenStyle.DashLine),
+                                             label="", labelOpts=dict(position=0.98, color=style.FOREGROUND,
+                                                                      anchors=[(1, 1), (1, 1)]))
+        self.baseline_line.label.setFont(style.font(style.TICK_PT))
+        self.loss_plot.addItem(self.baseline_line)
+        self._baseline_for = None
 
         self.grad_plot = self.canvas.addPlot(row=1, col=0)
         style.style_plot(self.grad_plot, "Gradient norm ‖g‖ (log)", left="‖g‖")
@@ -102,6 +110,7 @@ class TrainingView(style.CanvasView):
         self._symbols = None
         self._lowest = None
         state.historyChanged.connect(self.refresh)
+        state.configChanged.connect(lambda *_: self._draw_baseline(len(self.state.history) == 0))
         state.shownUpdateChanged.connect(self._show_travel)
         self.refresh()
 
@@ -203,3 +212,18 @@ class TrainingView(style.CanvasView):
         if n:
             title += f" · last {style.fmt(self.state.history.loss[-1], 3)}"
         style.set_title(self.loss_plot, title)
+        self._draw_baseline(empty)
+
+    def _draw_baseline(self, empty: bool):
+        """The best constant guess's loss as a dashed line (log axis: its log10)."""
+        config = self.state.config
+        key = (config.task, config.seq_len, config.loss_at)
+        if key != self._baseline_for:
+            self._baseline_for = key
+            value = self.state.baseline
+            ok = value > 0 and np.isfinite(value)
+            if ok:
+                self.baseline_line.setValue(np.log10(value))
+                style.set_line_label(self.baseline_line, f"constant guess {style.fmt(value, 3)}")
+            self._baseline_ok = ok
+        self.baseline_line.setVisible(self._baseline_ok and not empty)
