@@ -46,6 +46,10 @@ class TrainingHistory:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self._n = 0
         self._arrays = {name: np.empty(capacity, dtype=_DTYPES[name]) for name in COLUMNS}
+        # running sums of the finite losses and their count, [i] over the first i updates: a moving
+        # average is then two subtractions per point drawn, whatever the history's length
+        self._loss_sum = np.zeros(capacity + 1)
+        self._loss_finite = np.zeros(capacity + 1, dtype=np.int64)
         self.clipped_count = 0       # updates whose gradient was clipped
         self.compared_count = 0      # updates with a cos(g̃, g) (a truncated run compared to full)
 
@@ -105,6 +109,15 @@ class TrainingHistory:
             new = np.empty(capacity, dtype=old.dtype)
             new[:self._n] = old[:self._n]
             self._arrays[name] = new
+        self._grow_running_sums(capacity)
+
+    def _grow_running_sums(self, capacity: int) -> None:
+        for name in ("_loss_sum", "_loss_finite"):
+            old = getattr(self, name)
+            new = np.zeros(capacity + 1, dtype=old.dtype)
+            keep = min(old.shape[0], self._n + 1)
+            new[:keep] = old[:keep]
+            setattr(self, name, new)
 
     def append(self, update) -> None:
         """Add one update (anything with ``.loss``, ``.grad_norm``, ``.clipped``, ``.cosine_to_full``)."""
@@ -140,6 +153,10 @@ class TrainingHistory:
         """Add entries [start, stop) to the running counts (so a view never scans the history)."""
         self.clipped_count += int(np.count_nonzero(self._arrays["clipped"][start:stop]))
         self.compared_count += int(np.count_nonzero(np.isfinite(self._arrays["cosine"][start:stop])))
+        loss = self._arrays["loss"][start:stop]
+        finite = np.isfinite(loss)
+        self._loss_sum[start + 1:stop + 1] = self._loss_sum[start] + np.cumsum(np.where(finite, loss, 0.0))
+        self._loss_finite[start + 1:stop + 1] = self._loss_finite[start] + np.cumsum(finite)
 
     def truncate(self, n: int) -> None:
         """Keep the first ``n`` entries (training forked from update ``n``); ``n ≥ len``: no change.
@@ -157,6 +174,7 @@ class TrainingHistory:
             new = np.empty(capacity, dtype=old.dtype)
             new[:n] = old[:n]
             self._arrays[name] = new
+        self._loss_sum, self._loss_finite = np.zeros(capacity + 1), np.zeros(capacity + 1, dtype=np.int64)
         self._n = n
         self.clipped_count = self.compared_count = 0
         self._count(0, n)
@@ -209,6 +227,31 @@ class TrainingHistory:
         return history
 
     # ------------------------------------------------------------------ drawing
+
+    def smoothed_loss(self, start: int, stop: int, columns: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)``: the moving average of the loss over the ``window`` updates ending at each
+        point (NaN and Inf left out; NaN where the window holds no finite loss), at every update of
+        [start, stop) or, beyond 2·columns updates, at the last update of each of ``columns`` bins
+        (the bins of :meth:`decimated`). O(points): it reads the running sums, not the history."""
+        columns, window = operator.index(columns), operator.index(window)
+        if columns < 1 or window < 1:
+            raise ValueError(f"columns and window must be at least 1, got {columns}, {window}")
+        n = self._n
+        start = min(max(operator.index(start), 0), n)
+        stop = min(max(operator.index(stop), start), n)
+        length = stop - start
+        if length <= 2 * columns:
+            at = np.arange(start, stop)
+        else:
+            width, longer = divmod(length, columns)
+            bins = np.arange(columns)
+            at = start + bins * width + np.minimum(bins, longer) + width - 1 + (bins < longer)
+        ends, begins = at + 1, np.maximum(at + 1 - window, 0)
+        count = self._loss_finite[ends] - self._loss_finite[begins]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (self._loss_sum[ends] - self._loss_sum[begins]) / count
+        mean[count == 0] = np.nan
+        return at.astype(np.float64), mean
 
     def decimated(self, name: str, start: int, stop: int, columns: int) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)`` float64 arrays to draw column ``name`` over updates [start, stop) at

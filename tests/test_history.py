@@ -284,3 +284,28 @@ def test_running_counts_of_clips_and_comparisons_follow_every_change():
     assert (h.clipped_count, h.compared_count) == (int(h.clipped.sum()), int(np.isfinite(h.cosine).sum()))
     copy = TrainingHistory.from_arrays(h.to_arrays())
     assert (copy.clipped_count, copy.compared_count) == (h.clipped_count, h.compared_count)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(0.0, 1e6), st.just(float("nan")), st.just(float("inf"))),
+                       min_size=1, max_size=300),
+       window=st.integers(1, 40), columns=st.integers(1, 50), cut=st.integers(0, 300))
+def test_the_smoothed_loss_is_the_moving_average_of_the_finite_losses(values, window, columns, cut):
+    """At each point drawn: the mean of the finite losses among the `window` updates ending there,
+    after appends, extends and a truncation alike."""
+    history = TrainingHistory(capacity=4)
+    updates = [upd(v) for v in values]
+    history.extend(updates[:len(updates) // 2])
+    for update in updates[len(updates) // 2:]:
+        history.append(update)
+    history.truncate(cut)
+    kept = np.array(values[:min(cut, len(values))], dtype=float)
+    x, y = history.smoothed_loss(0, len(history), columns, window)
+    assert len(x) == len(y) and (len(kept) == 0 or x[-1] == len(kept) - 1)
+    for at, mean in zip(x.astype(int), y):
+        part = kept[max(0, at + 1 - window):at + 1]
+        part = part[np.isfinite(part)]
+        if part.size:
+            assert mean == pytest.approx(part.mean(), rel=1e-9, abs=1e-9)
+        else:
+            assert np.isnan(mean)

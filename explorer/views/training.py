@@ -9,7 +9,9 @@ import pyqtgraph as pg
 from . import style
 
 LOSS_TOOLTIP = """<b>Loss per update</b> L = (1/B) Σ<sub>t</sub> Σ<sub>b</sub> m<sub>t,b</sub> ℓ<sub>t,b</sub>
-(log scale); the title gives the number of updates and the last loss."""
+(log scale): each update's loss as a faint trace, its moving average (the window is in the title) as
+the solid line. Dashed: the loss of the best constant guess, what a network that ignores its inputs
+reaches. The title gives the number of updates and the last loss."""
 GRAD_TOOLTIP = """<b>Gradient norm</b> ‖g‖ = ‖∂L/∂θ‖ before clipping (log scale); red dots: updates where
 the gradient was clipped (g ← g · c/‖g‖ when ‖g‖ &gt; c)."""
 COS_TOOLTIP = """<b>cos(g̃, g)</b> = g̃·g / (‖g̃‖‖g‖): how well the truncated gradient g̃ points along the full
@@ -28,6 +30,14 @@ TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<
 DENSE_UPDATES = 400
 MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
 EARLIER_RUN = "#b8b8b8"    # the loss of a run that training was forked away from
+RAW_LOSS = "#9fbbe6"       # each update's loss, under its moving average
+SMOOTHING_SHARE = 30       # the moving average spans about 1/30 of the updates shown,
+MAX_SMOOTHING = 1000       # at most this many
+
+
+def smoothing_window(updates: int) -> int:
+    """Updates averaged for the smoothed loss: about a thirtieth of the run (1 for a short run)."""
+    return int(min(max(1, round(updates / SMOOTHING_SHARE)), MAX_SMOOTHING))
 
 
 class TrainingView(style.CanvasView):
@@ -40,7 +50,8 @@ class TrainingView(style.CanvasView):
         style.style_plot(self.loss_plot, "Loss (log)", left="loss L")
         self.loss_plot.setToolTip(LOSS_TOOLTIP)
         self.earlier_curves = []          # one per run forked away from (time travel), drawn underneath
-        self.loss_curve = self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2), connect="finite")
+        self.raw_loss_curve = self.loss_plot.plot(pen=style.pen(RAW_LOSS, 1), connect="finite")
+        self.loss_curve = self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2.5), connect="finite")
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
         # what ignoring the inputs gets: a loss curve that stays on this line has learnt nothing
         self.baseline_line = pg.InfiniteLine(angle=0, movable=False, pen=style.pen(style.FOREGROUND, 1.5,
@@ -55,7 +66,9 @@ class TrainingView(style.CanvasView):
         style.style_plot(self.grad_plot, "Gradient norm ‖g‖ (log)", left="‖g‖")
         self.grad_plot.setToolTip(GRAD_TOOLTIP)
         self.grad_curve = self.grad_plot.plot(pen=style.pen("#555555", 1.5), connect="finite", name="‖g‖")
-        self.clip_points = self.grad_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=style.CLIP_RED,
+        clip_brush = pg.mkColor(style.CLIP_RED)
+        clip_brush.setAlphaF(0.55)             # (translucent: where most updates clip, ‖g‖ shows through)
+        self.clip_points = self.grad_plot.plot(pen=None, symbol="o", symbolSize=5, symbolBrush=clip_brush,
                                                symbolPen=None, name="clipped")
 
         self.cos_plot = self.canvas.addPlot(row=2, col=0)
@@ -107,6 +120,7 @@ class TrainingView(style.CanvasView):
         self.travel_bar.setVisible(False)
 
         self._was_empty = True
+        self._smoothing = None
         self._symbols = None
         self._lowest = None
         state.historyChanged.connect(self.refresh)
@@ -168,13 +182,20 @@ class TrainingView(style.CanvasView):
 
     def refresh(self):
         x, loss, grad, clipped, cosine = self.data()
-        style.set_curve(self.loss_curve, x, loss)
+        n = len(self.state.history)
+        window = smoothing_window(n)
+        style.set_curve(self.raw_loss_curve, x, loss)
+        if window > 1:
+            smooth_x, smooth = self.state.history.smoothed_loss(0, n, self.columns(), window)
+            style.set_curve(self.loss_curve, smooth_x + 1, style.positive_or_nan(smooth))
+        else:
+            style.set_curve(self.loss_curve, x, loss)
+        self.raw_loss_curve.setVisible(window > 1)
         style.set_curve(self.grad_curve, x, grad)
         style.set_curve(self.clip_points, x[clipped], grad[clipped])
         self._draw_earlier_runs(self.columns())
         has_cosine = self.state.history.compared_count > 0
         style.set_curve(self.cos_curve, x, cosine)
-        n = len(self.state.history)
         empty = n == 0
         # before any update only the loss plot (with its hint) is shown; the plots share the update
         # axis, so only the lowest visible one shows its numbers and label
@@ -190,14 +211,18 @@ class TrainingView(style.CanvasView):
         dense = n > DENSE_UPDATES       # many: a band of hairlines (Qt draws wider lines far slower)
         if (symbols, dense) != self._symbols:
             self._symbols = symbols, dense
-            curves = ((self.loss_curve, style.CURVE_BLUE, 2), (self.grad_curve, "#555555", 1.5),
-                      (self.cos_curve, "#2e8b57", 2))
+            curves = ((self.grad_curve, "#555555", 1.5), (self.cos_curve, "#2e8b57", 2))
             for curve, colour, width in curves:
                 curve.setPen(style.pen(colour, 1 if dense else width))
                 curve.setSymbol("o" if symbols else None)
                 curve.setSymbolSize(5)
                 curve.setSymbolBrush(colour)
                 curve.setSymbolPen(None)
+            self.loss_curve.setSymbol("o" if symbols else None)   # (its few points: the raw ones)
+            self.loss_curve.setSymbolSize(5)
+            self.loss_curve.setSymbolBrush(style.CURVE_BLUE)
+            self.loss_curve.setSymbolPen(None)
+            self.raw_loss_curve.setPen(style.pen(RAW_LOSS, 1))
         self.empty.setVisible(empty)
         if empty:
             self.loss_plot.setXRange(0, 10, padding=0)
@@ -208,9 +233,13 @@ class TrainingView(style.CanvasView):
         clips = self.state.history.clipped_count
         style.set_title(self.grad_plot, "Gradient norm ‖g‖ · "
                                         f"<span style='color:{style.CLIP_RED}'>● clipped {clips}</span>")
-        title = f"Loss (log) · {n} updates"
+        title = f"Loss · {n} updates"
         if n:
             title += f" · last {style.fmt(self.state.history.loss[-1], 3)}"
+        if window != self._smoothing:
+            self._smoothing = window
+            self.loss_plot.setToolTip(LOSS_TOOLTIP + (f"<br>Now: the solid line is the mean of the last "
+                                                      f"{window} updates at each point." if window > 1 else ""))
         style.set_title(self.loss_plot, title)
         self._draw_baseline(empty)
 

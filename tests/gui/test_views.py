@@ -298,10 +298,16 @@ def test_training_view_draws_a_million_updates_decimated(qtbot, state):
     state.session.history = TrainingHistory.from_arrays(
         {"loss": loss, "grad_norm": grad, "clipped": np.zeros(n, bool), "cosine": np.full(n, np.nan)})
     view = make(qtbot, TrainingView, state)
-    drawn = view.loss_curve.yData
+    drawn = view.raw_loss_curve.yData                   # each update's loss, decimated
     assert drawn.size <= 2 * view.columns() < 10_000
     assert np.nanmax(drawn) == 40.0 and np.nanmin(drawn) == loss.min()
-    assert view.loss_curve.xData[-1] <= n and "1000000 updates" in view.loss_plot.titleLabel.text
+    assert view.raw_loss_curve.xData[-1] <= n and "1000000 updates" in view.loss_plot.titleLabel.text
+    # over it, the moving average of the last 1000 updates (a thirtieth of a million, at most 1000)
+    x, smooth = view.loss_curve.xData, view.loss_curve.yData
+    assert x.size <= view.columns() and x[-1] == n
+    for at in (int(x[0]), int(x[len(x) // 2]), int(x[-1])):    # x is 1-based: update `at` is loss[at − 1]
+        expected = loss[max(0, at - 1000):at].mean()
+        assert smooth[list(x).index(at)] == pytest.approx(expected, rel=1e-9)
 
 
 def test_clicking_the_loss_curve_travels_back_and_continue_forks(qtbot, state):
