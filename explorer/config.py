@@ -17,6 +17,7 @@ LIMITS = {  # name: (lowest, highest) for the numeric controls
     "k1": (1, 1000), "k2": (1, 1000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
     "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1), "break_norm": (1e-6, 1e12),
     "gate_steepness": (MIN_STEEPNESS, MAX_STEEPNESS), "forget_bias": (-MAX_FORGET_BIAS, MAX_FORGET_BIAS),
+    "speed": (0.0, 1000.0),
 }
 NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "init", "scale_kind", "scale", "seed",
                   "forget_bias")
@@ -44,6 +45,7 @@ class ExplorerConfig:
     lr: float = 0.05
     clip_mode: str = "none"
     clip_threshold: float = 1.0
+    speed: float = 0.0             # training updates a second (0: as fast as the machine goes)
     seed: int = 0
     # training breakpoints: pause when ‖g‖ > break_norm, when clipping happens
     break_on_norm: bool = False

@@ -50,6 +50,7 @@ LABELS = {
     "seed": "Seed", "truncation": "Backprop", "k1": "k1 (segment)", "k2": "k2 (history)",
     "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
     "lr": "Learning rate η", "clip_mode": "Clipping", "clip_threshold": "Clip threshold θ",
+    "speed": "Updates per second",
     "break_on_norm": "Pause if ‖g‖ >", "break_norm": "‖g‖ threshold", "break_on_clip": "Pause on clipping",
 }
 
@@ -96,6 +97,8 @@ TOOLTIPS = {
     "lr": "η, the step size of every update: θ ← θ − η·(update direction).",
     "clip_mode": "Gradient clipping before the update.\nGlobal norm (Pascanu et al. 2013): if ‖g‖ ≥ θ then g ← θ·g/‖g‖ "
                  "(direction kept).\nValue: every entry clipped to [−θ, θ] (direction changes).",
+    "speed": "How fast training runs, to watch it: 1 makes one update a second, each drawn in full\n"
+             "(up to 10 a second every update redraws every view). 0: as fast as the machine goes.",
     "clip_threshold": "θ, the clipping threshold: ‖g‖ is capped at θ (norm) or each entry at ±θ (value).",
     "break_on_norm": "Breakpoint: pause training after an update whose ‖g‖ (before clipping) exceeds the threshold.",
     "break_norm": "The ‖g‖ threshold for the breakpoint above.",
@@ -107,11 +110,12 @@ GROUPS = [
     ("Data", ["task", "seq_len", "batch", "loss_at", "seed"]),
     ("Initial weights", ["init", "scale_kind", "scale", "forget_bias"]),
     ("Truncation", ["truncation", "k1", "k2"]),
-    ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold"]),
+    ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold", "speed"]),
     ("Breakpoints", ["break_on_norm", "break_norm", "break_on_clip"]),
 ]
 
-FLOAT_DECIMALS = {"scale": 3, "lr": 6, "clip_threshold": 4, "break_norm": 3, "gate_steepness": 2, "forget_bias": 2}
+FLOAT_DECIMALS = {"scale": 3, "lr": 6, "clip_threshold": 4, "break_norm": 3, "gate_steepness": 2, "forget_bias": 2,
+                  "speed": 1}
 
 
 class _WheelGuard(QObject):
@@ -204,6 +208,8 @@ class ControlPanel(QWidget):
             low, high = LIMITS[name]
             w.setRange(max(low, 10.0 ** -FLOAT_DECIMALS[name]) if low > 0 else low, high)
             w.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+            if name == "speed":
+                w.setSpecialValueText("as fast as it goes")     # shown for 0
             w.valueChanged.connect(lambda *_: self._changed(SPIN_DELAY_MS, restart=True))
             w.setKeyboardTracking(True)
             _no_wheel(w)

@@ -466,8 +466,8 @@ class Session:
         continuous = steps is None
         start = len(self.history)
         seed = training_seed(config, start)
-        if not continuous and steps * estimate_ms(config) * (1.5 if config.truncation_rule().is_full else 2.5) \
-                <= SYNC_LIMIT_MS:
+        if not continuous and not config.speed and \
+                steps * estimate_ms(config) * (1.5 if config.truncation_rule().is_full else 2.5) <= SYNC_LIMIT_MS:
             self._train_here(config, steps, start, seed)
             return
         self.channel.start(config, self.params, self.optimizer, steps=10**9 if continuous else steps,

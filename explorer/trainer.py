@@ -37,6 +37,7 @@ DISPLAY_SHARE = 0.2           # taking at most this share of the child's time to
 DISPLAY_BYTES_PER_SECOND = 16e6  # and at most this much recording a second through the pipe
 SAMPLE_SECONDS = 0.5          # and freshly sampled names (names task) this often
 END_WAIT_SECONDS = 2.0        # a new run waits this long for a stopped one's last message
+WATCHED_SPEED = 10.0          # at most this many updates a second, every update is drawn in full
 
 
 def stop_reason(config, update) -> tuple[str, str] | None:
@@ -90,11 +91,24 @@ class _Run:
         self.pending = []
         self.last_sent = self.last_sample = time.monotonic()
         self.next_display = self.last_sent + DISPLAY_SECONDS
+        speed = float(config.speed)
+        self.interval = 1.0 / speed if speed > 0 else 0.0     # seconds between updates (0: no pause)
+        self.watched = 0 < speed <= WATCHED_SPEED              # slow enough to draw every update
+        self.next_update = self.last_sent + self.interval
+
+    def wait_for_next_update(self, conn):
+        """At a set speed: sleep until the next update is due, returning early with a message
+        from the window (a stop or a quit) if one arrives meanwhile; None when it is time."""
+        delay = self.next_update - time.monotonic()
+        if delay > 0 and conn.poll(delay):
+            return conn.recv()
+        self.next_update = max(self.next_update + self.interval, time.monotonic())
+        return None
 
     def chunk(self, finished=False, reason=("", "warning")):
         now = time.monotonic()
         display = samples = None
-        if finished or now >= self.next_display:
+        if finished or self.watched or now >= self.next_display:
             display = drain(compute_pass(self.config, self.params, self.batch, sequence=self.sequence))
             display = replace(display, stepper=None)   # (the cell's functions do not cross processes)
             self.next_display = now + self.display_interval(display, time.monotonic() - now)
@@ -138,14 +152,17 @@ def _child(conn):
                 if reason is not None:
                     conn.send(("end", run_id, run.chunk(finished=True, reason=reason)))
                     break
-                if conn.poll():
-                    message = conn.recv()
-                    if message[0] in ("stop", "quit"):
-                        conn.send(("end", run_id, run.chunk(finished=True)))
-                        if message[0] == "quit":
-                            return
-                        break
-                if time.monotonic() - run.last_sent >= SEND_SECONDS:
+                if run.interval:                  # a set speed: show this update, wait for the next
+                    conn.send(("updates", run_id, run.chunk()))
+                    message = run.wait_for_next_update(conn)
+                else:
+                    message = conn.recv() if conn.poll() else None
+                if message is not None and message[0] in ("stop", "quit"):
+                    conn.send(("end", run_id, run.chunk(finished=True)))
+                    if message[0] == "quit":
+                        return
+                    break
+                if not run.interval and time.monotonic() - run.last_sent >= SEND_SECONDS:
                     conn.send(("updates", run_id, run.chunk()))
             else:
                 conn.send(("end", run_id, run.chunk(finished=True)))

@@ -459,3 +459,27 @@ def test_a_setting_changed_while_a_mid_size_network_trains_never_deadlocks(sessi
     finally:
         faulthandler.cancel_dump_traceback_later()
     assert session.phase is Phase.IDLE and session.config.lr == 0.03
+
+
+def test_training_at_a_set_speed_shows_every_update_and_pauses_at_once(session):
+    """Updates per second: 5 updates at 10 a second take about half a second, each arrives on its
+    own with a new display pass (every view redraws each update), and Pause does not wait."""
+    session.set_config(speed=10.0)
+    passes, updates_seen = [], []
+    session.pass_changed.connect(lambda: passes.append(session.result))
+    session.history_changed.connect(lambda: updates_seen.append(len(session.history)))
+    start = time.monotonic()
+    session.start_training(5)
+    assert session.phase is Phase.TRAINING            # never the quick path on this thread
+    finish_training(session)
+    elapsed = time.monotonic() - start
+    assert len(session.history) == 5 and elapsed >= 0.35
+    assert sorted(set(updates_seen)) == [1, 2, 3, 4, 5]    # one at a time
+    assert len(passes) >= 5
+    session.set_config(speed=2.0)
+    session.start_training()                               # continuous, two a second
+    train_until(session, 1)
+    before = time.monotonic()
+    session.pause_training()
+    assert time.monotonic() - before < 0.3 and session.phase is not Phase.TRAINING
+    assert 6 <= len(session.history) <= 8               # (5 before, then a few at two a second)
