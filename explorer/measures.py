@@ -206,6 +206,7 @@ QUANTITIES = {
     "T": Quantity(config_value("seq_len"), lambda: "T"),
     "H": Quantity(config_value("hidden"), lambda: "H"),
     "B": Quantity(config_value("batch"), lambda: "B"),
+    "L": Quantity(config_value("layers"), lambda: "layers"),
     "inputs": Quantity(lambda session: float(session.task.input_size), lambda: "inputs"),
     "outputs": Quantity(lambda session: float(session.task.output_size), lambda: "outputs"),
 }

@@ -5,7 +5,7 @@ every other view follows it)."""
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
@@ -14,12 +14,13 @@ from rnn.tasks import CharTask
 from . import style
 
 TOOLTIP = """<b>Data</b>: one sequence of the batch, step by step. Numbers: the inputs x<sub>t</sub>
-(top) and, below, the prediction ŷ<sub>t</sub> (line) with the target y<sub>t</sub> (black rings) at the
+(thin lines), the prediction ŷ<sub>t</sub> (orange) and the target y<sub>t</sub> (black rings) at the
 steps that carry a loss. Text: the input letter, the predicted letter (green: right, red: wrong;
 brighter = more probable) and the target letter.<br>
 Choose the sequence with the spin box: every view shows the sequence chosen here."""
 
-INPUT_COLOURS = ("#1f5fbf", "#7f7f7f", "#2ca02c", "#9467bd")
+INPUT_COLOURS = ("#7fa6d9", "#a0a0a0", "#8fc98f", "#b9a3d6")   # light: the inputs sit behind ŷ and y
+TEXT_TITLE = "input x_t · prediction ŷ_t · target y_t"
 PREDICTION = "#d95f02"
 RIGHT, WRONG = "#1a7f37", "#c00000"
 MAX_LETTERS = 80         # letters drawn per row; beyond, every k-th step is labelled
@@ -48,6 +49,8 @@ class DataView(QWidget):
         self.summary = QLabel()
         for label in (self.of_label, self.summary):
             label.setFont(style.font(style.AXIS_PT))
+        # (cut at the right rather than widening the dock)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         caption = QLabel("sequence")
         caption.setFont(style.font(style.AXIS_PT))
@@ -59,27 +62,22 @@ class DataView(QWidget):
 
         self.canvas = style.layout_widget()
         self.canvas.setToolTip(TOOLTIP)
-        self.inputs_plot = self.canvas.addPlot(row=0, col=0)
-        style.style_plot(self.inputs_plot, "inputs x_t", left="x", bottom=None)
+        # one plot: inputs, predictions and targets share its axes (and fit a short dock)
         self.outputs_plot = self.canvas.addPlot(row=1, col=0)
-        style.style_plot(self.outputs_plot, "prediction ŷ_t and target y_t", left="y", bottom="step t")
-        self.outputs_plot.setXLink(self.inputs_plot)
-        for plot in (self.inputs_plot, self.outputs_plot):
-            plot.hideButtons()
-            style.integer_axis(plot, "bottom")
+        style.style_plot(self.outputs_plot, TEXT_TITLE, left="value", bottom="step t")
+        self.outputs_plot.hideButtons()
+        style.integer_axis(self.outputs_plot, "bottom")
         self.input_curves = []
         self.prediction_curve = self.outputs_plot.plot(pen=style.pen(PREDICTION, 2.5), name="ŷ_t")
         self.target_points = pg.ScatterPlotItem(symbol="o", size=9, pen=style.pen(style.FOREGROUND, 1.8),
                                                 brush=None, name="y_t")
         self.outputs_plot.addItem(self.target_points)
-        self.legend = legend = self.outputs_plot.addLegend(offset=(-6, 4), labelTextSize=f"{style.TICK_PT}pt")
+        self.legend = legend = style.legend_row(self.canvas.ci, self.outputs_plot, row=0)   # the heading
         legend.addItem(self.prediction_curve, "ŷ_t prediction")
         legend.addItem(self.target_points, "y_t target")
-        self.step_lines = []
-        for plot in (self.inputs_plot, self.outputs_plot):
-            line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
-            plot.addItem(line, ignoreBounds=True)
-            self.step_lines.append(line)
+        style.fit_legend_row(legend)
+        self.step_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
+        self.outputs_plot.addItem(self.step_line, ignoreBounds=True)
         self.letters = []                  # TextItems reused between refreshes (text tasks)
 
         layout = QVBoxLayout(self)
@@ -94,8 +92,7 @@ class DataView(QWidget):
     # ------------------------------------------------------------------ following the session
     def _on_selection(self):
         selection = self.state.selection
-        for line in self.step_lines:
-            line.setValue(selection.step)
+        self.step_line.setValue(selection.step)
         if self.sequence_box.value() != selection.batch_index:
             self.sequence_box.blockSignals(True)
             self.sequence_box.setValue(selection.batch_index)
@@ -118,15 +115,17 @@ class DataView(QWidget):
 
     def _draw_numbers(self, data):
         self._show_letters(0)
-        self.inputs_plot.show()
-        self.legend.show()
-        style.set_title(self.outputs_plot, "prediction ŷ_t and target y_t")
-        self.outputs_plot.getAxis("left").setLabel("y")
+        self._show_legend(True)
+        style.set_title(self.outputs_plot, None)
+        self.outputs_plot.getAxis("left").setLabel("value")
         T, channels = data.inputs.shape
         t = np.arange(T)
         while len(self.input_curves) < min(channels, len(INPUT_COLOURS)):
             colour = INPUT_COLOURS[len(self.input_curves)]
-            self.input_curves.append(self.inputs_plot.plot(pen=style.pen(colour, 2)))
+            curve = self.outputs_plot.plot(pen=style.pen(colour, 1.5))
+            self.legend.addItem(curve, f"x_t{'' if channels == 1 else f' [{len(self.input_curves)}]'} input")
+            style.fit_legend_row(self.legend)
+            self.input_curves.append(curve)
         for i, curve in enumerate(self.input_curves):
             if i < channels:
                 curve.setData(t, data.inputs[:, i])
@@ -143,18 +142,16 @@ class DataView(QWidget):
             error = np.abs(data.predictions[steps[steps < done], 0] - data.targets[steps[steps < done], 0])
             self.summary.setText(f"loss at {len(steps)} step(s); mean |ŷ − y| = {style.fmt(error.mean())}"
                                  if len(error) else f"loss at {len(steps)} step(s)")
-        for plot in (self.inputs_plot, self.outputs_plot):
-            plot.enableAutoRange()
+        self.outputs_plot.enableAutoRange()
 
     def _draw_text(self, data, vocabularies):
         for curve in self.input_curves:
             curve.hide()
         self.prediction_curve.hide()
         self.target_points.hide()
-        self.inputs_plot.hide()
-        self.legend.hide()
+        self._show_legend(False)
         plot = self.outputs_plot
-        style.set_title(plot, "input x_t · prediction ŷ_t · target y_t")
+        style.set_title(plot, TEXT_TITLE)
         plot.getAxis("left").setLabel("")
         plot.getAxis("left").setTicks([[(2, "x_t"), (1, "ŷ_t"), (0, "y_t")]])
         T = len(data.targets)
@@ -186,6 +183,12 @@ class DataView(QWidget):
         plot.setXRange(-0.5, T - 0.5, padding=0.02)
         plot.setYRange(-0.6, 2.6, padding=0)
         self.summary.setText(f"{right} of {scored} predicted letters right" if scored else "")
+
+    def _show_legend(self, shown: bool):
+        """The legend row heads the numbers' plot; text tasks have a title instead."""
+        holder = self.legend._explorer_holder
+        holder.setVisible(shown)
+        holder.setMaximumHeight(holder.minimumHeight() if shown else 0)
 
     def _show_letters(self, count: int):
         while len(self.letters) < count:
