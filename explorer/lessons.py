@@ -45,7 +45,8 @@ MAX_FILE_BYTES = 1 << 20
 RUNS = ("none", "forward", "backward", "finish", "train")
 VIEWS = {   # a lesson's name for a view → the window's view
     "graph": "GraphView", "gradient_flow": "GradientFlowView", "training": "TrainingView",
-    "hidden_states": "HiddenStatesView", "data": "DataView", "inspector": "InspectorView",
+    "hidden_states": "HiddenStatesView", "data": "DataView", "weights": "WeightSharesView",
+    "inspector": "InspectorView",
     "shapes": "ShapesPanel",
 }
 MAX_UPDATES = 100_000

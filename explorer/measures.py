@@ -110,6 +110,43 @@ def jacobian(session, t) -> float:
     return float(value)
 
 
+def _shares(session, layer=None):
+    result = _finished(session)
+    layers = result.w_hh_norm.shape[0]
+    layer = layers - 1 if layer is None else int(layer)
+    if not 0 <= layer < layers or not np.isfinite(result.w_hh_norm[layer]):
+        raise NotMeasured("the weight-gradient shares are not computed for a network this large")
+    return result, layer
+
+
+def step_share(session, t, layer=None) -> float:
+    """‖C_t‖: what step t adds to ∂L/∂W_hh of the top layer (or ``layer``)."""
+    result, layer = _shares(session, layer)
+    return float(result.w_hh_step_norms[layer, _step(session, t)])
+
+
+def sequence_share(session, b, layer=None) -> float:
+    """‖G_b‖: what sequence b of the batch adds to ∂L/∂W_hh."""
+    result, layer = _shares(session, layer)
+    b = int(b)
+    if not 0 <= b < result.w_hh_sequence_norms.shape[1]:
+        raise NotMeasured(f"sequence {b} is outside the batch")
+    return float(result.w_hh_sequence_norms[layer, b])
+
+
+def weight_gradient(session) -> float:
+    """‖∂L/∂W_hh‖ of the top layer."""
+    result, layer = _shares(session)
+    return float(result.w_hh_norm[layer])
+
+
+def steps_sharing(session, fraction) -> float:
+    """How many steps add at least ``fraction`` of the largest step's share to ∂L/∂W_hh."""
+    result, layer = _shares(session)
+    shares = result.w_hh_step_norms[layer]
+    return float(np.count_nonzero(shares >= float(fraction) * np.nanmax(shares)))
+
+
 def loss_of(session) -> float:
     """The training loss now: the mean of the last updates (or the shown pass's loss before training)."""
     if len(session.history):
@@ -189,6 +226,10 @@ QUANTITIES = {
     # functions
     "gradient": Quantity(gradient, _gradient_label, 1, 1),
     "bound": Quantity(bound, lambda n: f"(γσ_max){superscript(_integer_text(n))}", 1),
+    "step_share": Quantity(step_share, lambda t, layer=None: f"‖C{subscript(int(t))}‖", 1, 1),
+    "sequence_share": Quantity(sequence_share, lambda b, layer=None: f"‖G{subscript(int(b))}‖", 1, 1),
+    "steps_sharing": Quantity(steps_sharing, lambda f: f"steps adding ≥ {f:g} of the largest share", 1),
+    "weight_gradient": Quantity(weight_gradient, lambda: "‖∂L/∂W_hh‖"),
     "jacobian": Quantity(jacobian, lambda t: f"‖∂h{subscript(int(t))}/∂h{subscript(int(t) - 1)}‖", 1),
     # names
     "loss": Quantity(loss_of, lambda: "loss"),

@@ -27,6 +27,7 @@ DOCKS = [  # (view class name, dock title, area)
     ("TrainingView", "Training", Qt.DockWidgetArea.RightDockWidgetArea),
     ("HiddenStatesView", "Hidden states", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("DataView", "Data", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("WeightSharesView", "Shared weights", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("InspectorView", "Inspector", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("ShapesPanel", "Shapes", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
@@ -123,7 +124,8 @@ class MainWindow(QMainWindow):
         # right column: gradient flow above training; bottom: hidden states | inspector | shapes (tabs)
         self.splitDockWidget(self.docks["GradientFlowView"], self.docks["TrainingView"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["HiddenStatesView"], self.docks["DataView"])
-        self.tabifyDockWidget(self.docks["DataView"], self.docks["InspectorView"])
+        self.tabifyDockWidget(self.docks["DataView"], self.docks["WeightSharesView"])
+        self.tabifyDockWidget(self.docks["WeightSharesView"], self.docks["InspectorView"])
         self.tabifyDockWidget(self.docks["InspectorView"], self.docks["ShapesPanel"])
         self.docks["HiddenStatesView"].raise_()
         # the inspector skips redraws while its tab is not showing; it catches up when shown

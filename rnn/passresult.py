@@ -19,6 +19,7 @@ from .bptt import BPTT, Recording
 from .diagnostics import Regime, gradient_bound, jacobian_norms
 
 JACOBIAN_LIMIT = 6e7    # T·L·size³ above this (≈ 0.1 s): per-step Jacobian norms are not computed
+SHARE_LIMIT = 3e8       # multiply-adds above this: the weight-gradient shares are not computed
 
 
 def jacobians_affordable(seq_len: int, layers: int, hidden: int, lstm: bool) -> bool:
@@ -56,6 +57,41 @@ def _measure(record, field: str, steps=None):
     if steps is None:
         return norm(values)
     return norm(values[:, steps] if layered else values[steps])
+
+
+def weight_gradient_shares(record, steps=None):
+    """What each step and each sequence adds to ∂L/∂W_hh, the gradient of the weights every step
+    shares. With d_t,b = ∂L/∂(W_hh h_{t−1} + b_hh) of sequence b and p_t,b = h_{t−1},b:
+
+        ∂L/∂W_hh = Σ_t C_t = Σ_b G_b,   C_t = Σ_b d_t,b p_t,bᵀ,   G_b = Σ_t d_t,b p_t,bᵀ
+
+    Returns (step_norms (L, T) ‖C_t‖_F, sequence_norms (L, B) ‖G_b‖_F, total (L,) ‖∂L/∂W_hh‖_F), or
+    None when that would cost more than SHARE_LIMIT multiply-adds. ``steps``: only those columns of
+    step_norms are measured (the rest NaN) and the other two are not (NaN)."""
+    spec = record.spec
+    L, T, B = spec.num_layers, record.seq_len, record.batch_size
+    GH, H = spec.gates * spec.hidden_size, spec.hidden_size
+    gram_cost, explicit_cost = T * B * B * (GH + H), T * B * GH * H
+    if L * min(gram_cost, explicit_cost) > SHARE_LIMIT:
+        return None
+    t = np.arange(T) if steps is None else np.atleast_1d(np.arange(T)[steps] if isinstance(steps, slice)
+                                                          else np.asarray(steps, dtype=int))
+    step_norms = np.full((L, T), np.nan)
+    sequence_norms, total = np.full((L, B), np.nan), np.full(L, np.nan)
+    with np.errstate(all="ignore"):
+        for layer in range(L):
+            d, p = record.d_hh[layer], record.h_prev(layer)            # (T, B, GH), (T, B, H)
+            if gram_cost <= explicit_cost:      # ‖C_t‖² = Σ_{b,b'} (d_b·d_b')(p_b·p_b')
+                squared = np.einsum("tbi,tci,tbj,tcj->t", d[t], d[t], p[t], p[t], optimize=True)
+            else:
+                squared = np.einsum("tij,tij->t", *(2 * [np.einsum("tbi,tbj->tij", d[t], p[t])]))
+            step_norms[layer, t] = np.sqrt(np.maximum(squared, 0.0))
+            if steps is None:
+                per_sequence = np.einsum("tbi,tbj->bij", d, p)           # G_b
+                sequence_norms[layer] = np.sqrt(np.einsum("bij,bij->b", per_sequence, per_sequence))
+                whole = per_sequence.sum(axis=0)
+                total[layer] = np.sqrt(np.sum(whole * whole))
+    return step_norms, sequence_norms, total
 
 
 def through_mask(segments, carry_factors, seq_len: int) -> np.ndarray:
@@ -135,6 +171,11 @@ class PassResult:
     regime: Regime
     bound: np.ndarray               # (T,) Σ_{t'≥k} (γσ_max)^{t'−k} ‖∂L_t'/∂h_t'‖, NaN where it does not apply
     data: SequenceData              # the selected sequence's inputs, targets and predictions
+    # ∂L/∂W_hh = Σ_t C_t = Σ_b G_b (see weight_gradient_shares); NaN: not computed (too large, or
+    # the sequence and total shares while the backward pass is not finished)
+    w_hh_step_norms: np.ndarray     # (L, T) ‖C_t‖_F, what step t adds
+    w_hh_sequence_norms: np.ndarray  # (L, B) ‖G_b‖_F, what sequence b adds
+    w_hh_norm: np.ndarray           # (L,) ‖∂L/∂W_hh‖_F
 
     # --- where the stepping is ---
     @property
@@ -226,6 +267,7 @@ def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassR
         norms = {field: _measure(r, field) for field in NORMS}
     with np.errstate(all="ignore"):
         bound = gradient_bound(r, regime)
+    shares = _shares(r, stepper, previous if same else None, steps)
     return PassResult(
         record=r, segments=tuple(stepper.segments), carry_factors=np.asarray(stepper.carry_factors),
         plan_length=len(stepper.plan), forward_done=r.forward_done, visits_done=stepper.visits_done,
@@ -233,4 +275,25 @@ def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassR
         through=through_mask(stepper.segments, stepper.carry_factors, T),
         window_masks=window_masks(stepper.segments, T), **norms,
         jacobian_norms=jac, jacobian_sequence=sequence, jacobians_computed=affordable, regime=regime,
-        bound=bound, data=sequence_data(r, sequence))
+        bound=bound, data=sequence_data(r, sequence), w_hh_step_norms=shares[0], w_hh_sequence_norms=shares[1],
+        w_hh_norm=shares[2])
+
+
+def _shares(record, stepper, previous, steps):
+    """The weight-gradient shares: every step's when the pass is done (or from scratch), else those
+    of the touched steps on top of the previous result's."""
+    L, T, B = record.spec.num_layers, record.seq_len, record.batch_size
+    if stepper.done or previous is None or steps is None:
+        shares = weight_gradient_shares(record)
+        if shares is None:
+            return np.full((L, T), np.nan), np.full((L, B), np.nan), np.full(L, np.nan)
+        if not stepper.done:                       # partial sums: only the per-step ones mean something
+            shares = (shares[0], np.full((L, B), np.nan), np.full(L, np.nan))
+        return shares
+    touched = weight_gradient_shares(record, steps)
+    if touched is None:
+        return previous.w_hh_step_norms, previous.w_hh_sequence_norms, previous.w_hh_norm
+    step_norms = previous.w_hh_step_norms.copy()
+    columns = np.isfinite(touched[0][0])
+    step_norms[:, columns] = touched[0][:, columns]
+    return step_norms, np.full((L, B), np.nan), np.full(L, np.nan)

@@ -35,6 +35,7 @@ def test_a_result_updated_step_by_step_equals_one_made_from_scratch(cell, trunca
         fresh = summarise(stepper, reg, 1)
         for field in NORMS:
             assert np.array_equal(getattr(result, field), getattr(fresh, field)), field
+        np.testing.assert_allclose(result.w_hh_step_norms, fresh.w_hh_step_norms, rtol=1e-12, atol=0)
         assert np.array_equal(result.jacobian_norms, fresh.jacobian_norms, equal_nan=True)
         assert result.forward_done == stepper.forward_done and result.visits_done == stepper.visits_done
 
@@ -65,3 +66,22 @@ def test_truncation_masks():
     assert np.array_equal(result.window_masks.astype(int),
                           [[1, 1, 1, 0, 0, 0, 0, 0, 0], [0, 1, 1, 1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1, 1]])
     assert np.array_equal(result.through, [False] + [True] * 8)
+
+
+@pytest.mark.parametrize("cell, B", [("rnn", 3), ("lstm", 3), ("gru", 1), ("rnn", 9)])
+def test_every_step_and_every_sequence_adds_its_share_of_the_shared_weights_gradient(cell, B):
+    """∂L/∂W_hh = Σ_t C_t = Σ_b G_b: each step's and each sequence's outer products d pᵀ, written out
+    here one by one, against the shares; the total is the engine's gradient of W_hh."""
+    stepper, spec, params = stepper_for(cell, B=B)
+    stepper.finish()
+    result, r = summarise(stepper, regime(params, spec)), stepper.record
+    for layer in range(spec.num_layers):
+        previous = [r.h0[layer]] + [r.h[layer, t - 1] for t in range(1, r.seq_len)]
+        outer = np.array([[np.outer(r.d_hh[layer, t, b], previous[t][b]) for b in range(B)]
+                          for t in range(r.seq_len)])                          # (T, B, GH, H)
+        np.testing.assert_allclose(result.w_hh_step_norms[layer],
+                                   [np.linalg.norm(outer[t].sum(axis=0)) for t in range(r.seq_len)], rtol=1e-12)
+        np.testing.assert_allclose(result.w_hh_sequence_norms[layer],
+                                   [np.linalg.norm(outer[:, b].sum(axis=0)) for b in range(B)], rtol=1e-12)
+        assert result.w_hh_norm[layer] == pytest.approx(
+            np.linalg.norm(r.gradients()[f"weight_hh_l{layer}"]), rel=1e-12)

@@ -11,8 +11,9 @@ from .graph import GraphView
 from .inspector import InspectorView
 from .regime import RegimeBadge
 from .shapes import ShapesPanel
+from .shares import WeightSharesView
 from .states import HiddenStatesView
 from .training import TrainingView
 
 __all__ = ["DataView", "GradientFlowView", "GraphView", "HiddenStatesView", "InspectorView", "RegimeBadge",
-           "ShapesPanel", "TrainingView"]
+           "ShapesPanel", "TrainingView", "WeightSharesView"]

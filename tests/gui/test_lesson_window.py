@@ -173,3 +173,20 @@ def test_the_data_view_shows_the_chosen_sequence_in_letters(qtbot, shared_window
     assert [letters[(t, 2)] for t in range(T)] == expected_inputs
     assert [letters[(t, 0)] for t in range(T)] == expected_targets
     assert all((t, 1) in letters for t in range(T))      # a prediction at every step with a loss
+
+
+def test_the_shared_weights_view_draws_each_share_and_a_click_selects_its_sequence(qtbot, shared_window):
+    from qt_clicks import click_plot
+    window = shared_window
+    window.open_lesson("shared-weights", step=2)
+    settle(qtbot, window)
+    view = window.views["WeightSharesView"]
+    assert window.docks["WeightSharesView"].isVisible()
+    result = window.state.result
+    heights = view.sequence_bars.opts["height"]
+    np.testing.assert_array_equal(heights, result.w_hh_sequence_norms[-1])
+    np.testing.assert_array_equal(view.step_bars.opts["height"], result.w_hh_step_norms[-1])
+    click_plot(qtbot, view.canvas, view.sequence_plot, 2, 0.5 * heights[2])
+    settle(qtbot, window)
+    assert window.state.selection.batch_index == 2
+    assert window.views["DataView"].sequence_box.value() == 2          # every view follows

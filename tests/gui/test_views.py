@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QPointF, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QTextDocument  # noqa: E402
 
 import pyqtgraph  # noqa: E402,F401  (imported after PySide6 so it binds to it)
@@ -26,6 +26,7 @@ from explorer.views.gradflow import BOUND_NAME, NO_SENSITIVITY  # noqa: E402
 from rnn.diagnostics import gradient_bound  # noqa: E402
 from rnn.params import shapes_table  # noqa: E402
 from engine_reference import reference_jacobians  # noqa: E402
+from qt_clicks import click_plot  # noqa: E402
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -56,13 +57,6 @@ def make(qtbot, cls, state, size=(900, 500)):
     view.show()
     qtbot.waitExposed(view)
     return view
-
-
-def click_plot(qtbot, canvas, plot, x, y):
-    """A real left click on plot coordinates (x, y) of a plot inside a GraphicsLayoutWidget."""
-    scene_point = plot.getViewBox().mapViewToScene(QPointF(x, y))
-    pos = canvas.mapFromScene(scene_point)
-    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
 
 
 def nan_equal(a, b):
