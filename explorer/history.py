@@ -228,24 +228,28 @@ class TrainingHistory:
 
     # ------------------------------------------------------------------ drawing
 
+    def _span(self, start, stop, columns) -> tuple[int, int, int]:
+        """[start, stop) clamped to the history, and the number of columns (≥ 1) to draw it at."""
+        columns = operator.index(columns)
+        if columns < 1:
+            raise ValueError(f"columns must be at least 1, got {columns}")
+        start = min(max(operator.index(start), 0), self._n)
+        stop = min(max(operator.index(stop), start), self._n)
+        return start, stop, columns
+
     def smoothed_loss(self, start: int, stop: int, columns: int, window: int) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)``: the moving average of the loss over the ``window`` updates ending at each
         point (NaN and Inf left out; NaN where the window holds no finite loss), at every update of
         [start, stop) or, beyond 2·columns updates, at the last update of each of ``columns`` bins
         (the bins of :meth:`decimated`). O(points): it reads the running sums, not the history."""
-        columns, window = operator.index(columns), operator.index(window)
-        if columns < 1 or window < 1:
-            raise ValueError(f"columns and window must be at least 1, got {columns}, {window}")
-        n = self._n
-        start = min(max(operator.index(start), 0), n)
-        stop = min(max(operator.index(stop), start), n)
-        length = stop - start
-        if length <= 2 * columns:
+        window = operator.index(window)
+        if window < 1:
+            raise ValueError(f"window must be at least 1, got {window}")
+        start, stop, columns = self._span(start, stop, columns)
+        if stop - start <= 2 * columns:
             at = np.arange(start, stop)
-        else:
-            width, longer = divmod(length, columns)
-            bins = np.arange(columns)
-            at = start + bins * width + np.minimum(bins, longer) + width - 1 + (bins < longer)
+        else:                              # each bin's last update: the next bin's first, less one
+            at = np.append(_bin_starts(start, stop, columns)[1:], stop) - 1
         ends, begins = at + 1, np.maximum(at + 1 - window, 0)
         count = self._loss_finite[ends] - self._loss_finite[begins]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -265,12 +269,7 @@ class TrainingHistory:
         Vectorised: O(stop − start), about a millisecond per million updates.
         """
         data = self._column(name)
-        columns = operator.index(columns)
-        if columns < 1:
-            raise ValueError(f"columns must be at least 1, got {columns}")
-        n = self._n
-        start = min(max(operator.index(start), 0), n)
-        stop = min(max(operator.index(stop), start), n)
+        start, stop, columns = self._span(start, stop, columns)
         length = stop - start
         if length <= 2 * columns:
             return np.arange(start, stop, dtype=np.float64), data[start:stop].astype(np.float64)
@@ -304,10 +303,16 @@ class TrainingHistory:
             first[row:row + rows] = np.where(min_first, low, high)
             second[row:row + rows] = np.where(min_first, high, low)
             row += rows
-        bins = np.arange(columns)
-        starts = start + bins * width + np.minimum(bins, longer)
-        x = np.repeat(starts.astype(np.float64), 2)
+        x = np.repeat(_bin_starts(start, stop, columns).astype(np.float64), 2)
         out = np.empty(2 * columns)
         out[0::2] = first
         out[1::2] = second
         return x, out
+
+
+def _bin_starts(start: int, stop: int, columns: int) -> np.ndarray:
+    """The first update of each of ``columns`` bins splitting [start, stop): ⌈L/columns⌉ updates
+    in the first L mod columns bins, ⌊L/columns⌋ in the others."""
+    width, longer = divmod(stop - start, columns)
+    bins = np.arange(columns)
+    return start + bins * width + np.minimum(bins, longer)

@@ -147,6 +147,17 @@ def steps_sharing(session, fraction) -> float:
     return float(np.count_nonzero(shares >= float(fraction) * np.nanmax(shares)))
 
 
+def loss_steps(session) -> float:
+    """How many steps carry a loss (in some sequence of the batch)."""
+    return float(np.count_nonzero(_result(session).loss_steps))
+
+
+def input_steps(session) -> float:
+    """How many steps have a non-zero input (in some sequence of the batch)."""
+    inputs = _result(session).record.inputs
+    return float(np.count_nonzero(np.any(inputs != 0, axis=(1, 2))))
+
+
 def loss_of(session) -> float:
     """The training loss now: the mean of the last updates (or the shown pass's loss before training)."""
     if len(session.history):
@@ -239,6 +250,8 @@ QUANTITIES = {
     "cosine": Quantity(cosine, lambda: "cos(g̃, g)"),
     "grad_norm": Quantity(grad_norm, lambda: "‖g‖"),
     "updates": Quantity(updates, lambda: "updates"),
+    "loss_steps": Quantity(loss_steps, lambda: "steps with a loss"),
+    "input_steps": Quantity(input_steps, lambda: "steps with an input"),
     "clipped": Quantity(clipped, lambda: "clipped updates"),
     "nonfinite_updates": Quantity(nonfinite_updates, lambda: "NaN/Inf updates"),
     "sigma_max": Quantity(regime_value("sigma_max"), lambda: "σ_max"),

@@ -229,6 +229,32 @@ class SineTask(Task):
         return _forecast_batch(amplitude * np.sin(omega * t + phase))
 
 
+class SineFromOneInputTask(Task):
+    """One-to-many: draw a whole sine wave from one number read at step 0.
+
+    Per sequence w ~ U[0.2, 0.6) rad/step. The input is x_0 = (w − 0.4)/0.2 ∈ [−1, 1) at step 0 and
+    0 after it; the target is y_t = sin(w (t + 1)) at every step t (so y_0 already depends on w);
+    loss at every step. The network must keep w in its state and unroll the wave from it.
+    """
+
+    name = "sine_from_one"
+    title = "Sine from one input"
+    description = (
+        "One number at step 0 sets a frequency; the network must then draw that sine wave at every "
+        "step with no further input (one input, a sequence out). Every step carries a loss."
+    )
+    min_seq_len = 2
+    default_seq_len = 20
+
+    def _sample(self, batch_size, seq_len, rng):
+        omega = rng.uniform(0.2, 0.6, size=batch_size)
+        inputs = np.zeros((seq_len, batch_size, 1))
+        inputs[0, :, 0] = (omega - 0.4) / 0.2
+        t = np.arange(1, seq_len + 1, dtype=np.float64)[:, None]
+        targets = np.sin(omega * t)[..., None]
+        return Batch(inputs, targets, np.ones((seq_len, batch_size)))
+
+
 class RandomWalkTask(Task):
     """Forecast a geometric random walk (a toy stock price) one step ahead.
 
@@ -625,6 +651,7 @@ TASKS: dict[str, Task] = {
     task.name: task
     for task in (
         SineTask(),
+        SineFromOneInputTask(),
         RandomWalkTask(),
         DelayedRecallTask(),
         AddingTask(),

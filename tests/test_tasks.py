@@ -46,7 +46,7 @@ def all_tasks(csv_path):
 
 def test_registry_names_and_metadata():
     assert set(TASKS) == {
-        "sine", "random_walk", "delayed_recall", "adding", "copy_memory",
+        "sine", "sine_from_one", "random_walk", "delayed_recall", "adding", "copy_memory",
         "alphabet_forward", "alphabet_backward", "sorting", "names",
     }
     assert set(TASK_NAMES) == set(TASKS) | {"csv"}
@@ -117,6 +117,17 @@ def test_sine_is_a_sine():
         ratio = (s[2:] + s[:-2])[np.abs(s[1:-1]) > 0.2] / s[1:-1][np.abs(s[1:-1]) > 0.2]
         assert np.ptp(ratio) < 1e-9
         assert 0.4 < np.abs(s).max() <= 1.0
+
+
+def test_sine_from_one_input_is_one_to_many():
+    """One input, at step 0, fixes the frequency w; the targets are sin(w(t + 1)) at every step."""
+    batch = TASKS["sine_from_one"].sample(6, 15, np.random.default_rng(3))
+    assert np.all(batch.inputs[1:] == 0) and np.all(np.abs(batch.inputs[0]) <= 1)
+    omega = 0.4 + 0.2 * batch.inputs[0, :, 0]
+    assert np.all((0.2 <= omega) & (omega < 0.6))
+    t = np.arange(1, 16)[:, None]
+    np.testing.assert_allclose(batch.targets[..., 0], np.sin(omega[None, :] * t), rtol=0, atol=1e-12)
+    assert np.all(batch.loss_mask == 1)
 
 
 def test_random_walk_stays_order_one_for_long_sequences():
