@@ -319,3 +319,19 @@ def test_steeper_gates_gradients_match_finite_differences(cell, beta, truncation
                                   hidden_size=spec.hidden_size, output_size=spec.output_size,
                                   num_layers=spec.num_layers, gate_steepness=beta)
     assert_gradients_match(problem, TRUNCATIONS[truncation], states=True)
+
+
+# ------------------------------------------------------------------------- every task's data
+@pytest.mark.parametrize("task_name", sorted(__import__("rnn.tasks", fromlist=["TASKS"]).TASKS))
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_gradients_on_every_tasks_batches_match_finite_differences(task_name, cell):
+    """Each task's own inputs, targets, loss and loss steps (its mask), through a small network:
+    every gradient against centred differences."""
+    from rnn.tasks import TASKS
+    task = TASKS[task_name]
+    T = max(task.min_seq_len, 6)
+    batch = task.sample(2, T, np.random.default_rng(5))
+    spec = NetworkSpec(cell=cell, input_size=task.input_size, hidden_size=3, output_size=task.output_size)
+    problem = dict(spec=spec, params=init_params(spec, seed=2), inputs=batch.inputs, targets=batch.targets,
+                   loss=task.loss, loss_at=batch.loss_mask, h0=None, c0=None)
+    assert_gradients_match(problem, Truncation(), tiny_floor=True)
