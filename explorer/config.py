@@ -17,7 +17,7 @@ LIMITS = {  # name: (lowest, highest) for the numeric controls
     "k1": (1, 1000), "k2": (1, 1000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
     "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1), "break_norm": (1e-6, 1e12),
     "gate_steepness": (MIN_STEEPNESS, MAX_STEEPNESS), "forget_bias": (-MAX_FORGET_BIAS, MAX_FORGET_BIAS),
-    "speed": (0.0, 1000.0),
+    "speed": (0.0, 1000.0), "temperature": (0.05, 5.0),
 }
 NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "init", "scale_kind", "scale", "seed",
                   "forget_bias")
@@ -46,6 +46,7 @@ class ExplorerConfig:
     clip_mode: str = "none"
     clip_threshold: float = 1.0
     speed: float = 0.0             # training updates a second (0: as fast as the machine goes)
+    temperature: float = 1.0       # names task: sampling p = softmax(ŷ_t / τ)
     seed: int = 0
     # training breakpoints: pause when ‖g‖ > break_norm, when clipping happens
     break_on_norm: bool = False
@@ -106,6 +107,15 @@ class ExplorerConfig:
 
     def changed_fields(self, other: "ExplorerConfig") -> set:
         return {f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)}
+
+    def needs_new_weights(self, other: "ExplorerConfig") -> bool:
+        """Whether going from ``other`` to this configuration must draw new initial weights: a
+        network field changed, other than a task whose inputs and outputs have the same sizes (the
+        trained network can then be tried on the new task: the alphabet learnt forward, read backward)."""
+        changed = self.changed_fields(other) & set(NETWORK_FIELDS)
+        if changed == {"task"}:
+            return self.spec() != other.spec()
+        return bool(changed)
 
     @property
     def task_object(self):

@@ -50,7 +50,7 @@ LABELS = {
     "seed": "Seed", "truncation": "Backprop", "k1": "k1 (segment)", "k2": "k2 (history)",
     "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
     "lr": "Learning rate η", "clip_mode": "Clipping", "clip_threshold": "Clip threshold θ",
-    "speed": "Updates per second",
+    "speed": "Updates per second", "temperature": "Temperature τ (names)",
     "break_on_norm": "Pause if ‖g‖ >", "break_norm": "‖g‖ threshold", "break_on_clip": "Pause on clipping",
 }
 
@@ -69,7 +69,9 @@ TOOLTIPS = {
                    "Jozefowicz et al. 2015 suggest 1). Changing it re-initialises the weights.",
     "layers": "Stacked recurrent layers: layer l reads h^{l−1}_t as its input x^l_t; the readout reads the top layer.",
     "hidden": "H, the number of hidden units: h_t ∈ ℝ^H, W_hh is (G·H × H) with G gate blocks.",
-    "task": "The sequence task the batch is drawn from (its inputs, targets and where its losses are).",
+    "task": "The sequence task the batch is drawn from (its inputs, targets and where its losses are).\n"
+            "A task with other input or output sizes draws new weights; one with the same sizes keeps\n"
+            "them, so a trained network can be tried on it (the alphabet learnt forward, read backward).",
     "seq_len": "T, the number of timesteps; the graph is unrolled T times.\nSome tasks need a minimum T.",
     "batch": "B, sequences processed together; the loss and gradients are summed over them.",
     "loss_at": "Which steps carry a loss ℓ_t in L = Σ_t ℓ_t: the task's own placement,\n"
@@ -97,6 +99,9 @@ TOOLTIPS = {
     "lr": "η, the step size of every update: θ ← θ − η·(update direction).",
     "clip_mode": "Gradient clipping before the update.\nGlobal norm (Pascanu et al. 2013): if ‖g‖ ≥ θ then g ← θ·g/‖g‖ "
                  "(direction kept).\nValue: every entry clipped to [−θ, θ] (direction changes).",
+    "temperature": "Names task: each letter is drawn from p = softmax(ŷ_t / τ).\n"
+                   "τ < 1 sharpens p (safer, more repetitive names); τ > 1 flattens it (bolder, odder ones);\n"
+                   "τ → 0 always picks the most probable letter. Changing it draws the names again.",
     "speed": "How fast training runs, to watch it: 1 makes one update a second, each drawn in full\n"
              "(up to 10 a second every update redraws every view). 0: as fast as the machine goes.",
     "clip_threshold": "θ, the clipping threshold: ‖g‖ is capped at θ (norm) or each entry at ±θ (value).",
@@ -110,12 +115,12 @@ GROUPS = [
     ("Data", ["task", "seq_len", "batch", "loss_at", "seed"]),
     ("Initial weights", ["init", "scale_kind", "scale", "forget_bias"]),
     ("Truncation", ["truncation", "k1", "k2"]),
-    ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold", "speed"]),
+    ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold", "speed", "temperature"]),
     ("Breakpoints", ["break_on_norm", "break_norm", "break_on_clip"]),
 ]
 
 FLOAT_DECIMALS = {"scale": 3, "lr": 6, "clip_threshold": 4, "break_norm": 3, "gate_steepness": 2, "forget_bias": 2,
-                  "speed": 1}
+                  "speed": 1, "temperature": 2}
 
 
 class _WheelGuard(QObject):
@@ -443,6 +448,7 @@ class ControlPanel(QWidget):
         self.widgets["activation"].setEnabled(v("cell") == "rnn")
         self.widgets["gate_steepness"].setEnabled(v("cell") != "rnn")
         self.widgets["forget_bias"].setEnabled(v("cell") == "lstm")
+        self.widgets["temperature"].setEnabled(v("task") == "names")
         truncation = v("truncation")
         self.widgets["k1"].setEnabled(truncation == "tbptt")
         self.widgets["k2"].setEnabled(truncation != "full")

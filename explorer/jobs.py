@@ -73,10 +73,12 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
     return ComputedPass(config, params, batch, stepper, summarise(stepper, regime_, sequence), fresh)
 
 
-def sample_names(spec, params, task, seed: int, n: int = N_SAMPLES) -> list:
+def sample_names(spec, params, task, seed: int, temperature: float = 1.0, n: int = N_SAMPLES) -> list:
+    """``n`` names drawn letter by letter from p = softmax(ŷ_t / τ), τ = ``temperature``."""
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):
-        return [sample_text(spec, params, task, rng, max_length=task.default_seq_len) for _ in range(n)]
+        return [sample_text(spec, params, task, rng, temperature=temperature, max_length=task.default_seq_len)
+                for _ in range(n)]
 
 
 def training_seed(config: ExplorerConfig, start_step: int) -> int:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn.errors import RnnInputError
+from rnn.passresult import prediction_accuracy
 
 RECENT_UPDATES = 20        # "the loss now": the mean of the last this many updates
 
@@ -147,6 +148,21 @@ def steps_sharing(session, fraction) -> float:
     return float(np.count_nonzero(shares >= float(fraction) * np.nanmax(shares)))
 
 
+def accuracy(session) -> float:
+    """Classification: the share of loss steps (over the batch) whose most probable class is the target."""
+    value = prediction_accuracy(_finished(session).record)
+    if not np.isfinite(value):
+        raise NotMeasured("accuracy is measured for a classification task")
+    return value
+
+
+def distinct_samples(session) -> float:
+    """Names task: how many of the sampled names differ from each other."""
+    if not session.samples:
+        raise NotMeasured("no names sampled yet")
+    return float(len(set(session.samples)))
+
+
 def loss_steps(session) -> float:
     """How many steps carry a loss (in some sequence of the batch)."""
     return float(np.count_nonzero(_result(session).loss_steps))
@@ -251,6 +267,9 @@ QUANTITIES = {
     "grad_norm": Quantity(grad_norm, lambda: "‖g‖"),
     "updates": Quantity(updates, lambda: "updates"),
     "loss_steps": Quantity(loss_steps, lambda: "steps with a loss"),
+    "accuracy": Quantity(accuracy, lambda: "share of letters right"),
+    "distinct_samples": Quantity(distinct_samples, lambda: "different names"),
+    "temperature": Quantity(config_value("temperature"), lambda: "τ"),
     "input_steps": Quantity(input_steps, lambda: "steps with an input"),
     "clipped": Quantity(clipped, lambda: "clipped updates"),
     "nonfinite_updates": Quantity(nonfinite_updates, lambda: "NaN/Inf updates"),

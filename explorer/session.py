@@ -38,7 +38,7 @@ from rnn.passresult import for_sequence, summarise
 from rnn.tasks import TASKS, NamesTask, baseline_loss
 
 from .checkpoints import CheckpointStore
-from .config import NETWORK_FIELDS, ExplorerConfig
+from .config import ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms
 from .history import TrainingHistory
 from .jobs import compute_pass, drain, new_stepper, sample_names, training_seed
@@ -255,7 +255,7 @@ class Session:
         return True
 
     def _remember_for_undo(self, new: ExplorerConfig, reinitialise: bool):
-        discards = reinitialise or bool(new.changed_fields(self.requested) & set(NETWORK_FIELDS))
+        discards = reinitialise or new.needs_new_weights(self.requested)
         self.undo_history.remember(self.requested, new, self._snapshot() if discards else None)
         self.undo_changed.emit()
 
@@ -483,7 +483,8 @@ class Session:
         for update, reason in run_until_stop(config, params, optimizer, steps=steps, start_step=start, seed=seed):
             updates.append(update)
         display = drain(compute_pass(config, params, self.batch, sequence=self.selection.batch_index))
-        samples = sample_names(config.spec(), params, config.task_object, seed=start + len(updates)) \
+        samples = sample_names(config.spec(), params, config.task_object, seed=start + len(updates),
+                               temperature=config.temperature) \
             if isinstance(config.task_object, NamesTask) else None
         reason = reason or ("", "warning")
         self._apply_chunk(Chunk(updates, params, optimizer, display, samples, reason[0], reason[1], True))
@@ -532,7 +533,7 @@ class Session:
         if not isinstance(self.task, NamesTask):
             return
         seed = len(self.history) + int(time.monotonic() * 1000) % 100000 if seed is None else seed
-        self.samples = sample_names(self.spec, self.params, self.task, seed)
+        self.samples = sample_names(self.spec, self.params, self.task, seed, temperature=self.config.temperature)
         self.samples_changed.emit()
 
     def shutdown(self):
@@ -609,7 +610,7 @@ class Session:
             if resume:
                 self.start_training(steps)
             return
-        reinitialise = bool(changed & set(NETWORK_FIELDS))
+        reinitialise = force_reinitialise or new.needs_new_weights(self.config)
         resample = bool(changed & set(BATCH_FIELDS))
         if not (reinitialise or resample or changed & set(PASS_FIELDS)):
             self._commit_settings(new)
@@ -699,6 +700,8 @@ class Session:
         """Training-only settings (optimizer, lr, clipping, breakpoints): no new pass needed."""
         changed = new.changed_fields(self.config)
         self.config = new
+        if "temperature" in changed:         # the same draws, at the new temperature
+            self.sample_again(seed=len(self.history))
         if "optimizer" in changed:
             self.optimizer = make_optimizer(new.optimizer, new.lr)
         elif "lr" in changed:

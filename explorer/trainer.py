@@ -115,7 +115,8 @@ class _Run:
         if self.names and (finished or now - self.last_sample >= SAMPLE_SECONDS):
             self.last_sample = now
             step = self.pending[-1].step if self.pending else self.start_step
-            samples = sample_names(self.config.spec(), self.params, self.config.task_object, seed=step)
+            samples = sample_names(self.config.spec(), self.params, self.config.task_object, seed=step,
+                                   temperature=self.config.temperature)
         chunk = Chunk(self.pending, self.params, self.optimizer, display, samples, reason[0], reason[1], finished)
         self.pending, self.last_sent = [], now
         return chunk

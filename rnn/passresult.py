@@ -128,6 +128,16 @@ class SequenceData:
     computed: int                     # steps computed forward (predictions beyond are zeros)
 
 
+def prediction_accuracy(record) -> float:
+    """For a classification loss: the share of the (step, sequence) pairs that carry a loss whose
+    most probable class argmax_j ŷ_t,b,j is the target; NaN for a regression loss or no loss step."""
+    mask = np.asarray(record.loss_mask) != 0
+    if record.loss_kind != "xent" or not mask.any():
+        return float("nan")
+    right = np.argmax(record.yhat, axis=-1) == np.asarray(record.targets)
+    return float(np.count_nonzero(right & mask) / np.count_nonzero(mask))
+
+
 def sequence_data(record, sequence: int) -> SequenceData:
     """The inputs, targets and predictions of sequence ``sequence`` of a recording."""
     b = sequence

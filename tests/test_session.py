@@ -483,3 +483,18 @@ def test_training_at_a_set_speed_shows_every_update_and_pauses_at_once(session):
     session.pause_training()
     assert time.monotonic() - before < 0.3 and session.phase is not Phase.TRAINING
     assert 6 <= len(session.history) <= 8               # (5 before, then a few at two a second)
+
+
+def test_a_task_of_the_same_shapes_keeps_the_trained_weights_and_another_draws_new_ones(session):
+    session.set_config(task="alphabet_forward", seq_len=12, hidden=8, batch=4)
+    session.start_training(3)
+    finish_training(session)
+    trained = {k: v.copy() for k, v in session.params.items()}
+    session.set_config(task="alphabet_backward")          # 26 letters in, 26 out: the same network
+    assert same_params(session.params, trained) and len(session.history) == 3
+    assert session.config.task == "alphabet_backward"
+    assert np.array_equal(np.argmax(session.batch.inputs[1], -1), (np.argmax(session.batch.inputs[0], -1) - 1) % 26)
+    session.undo()                                        # and back, still the same weights
+    assert session.config.task == "alphabet_forward" and same_params(session.params, trained)
+    session.set_config(task="adding")                     # 2 inputs, 1 output: a new network
+    assert not same_params(session.params, trained) and len(session.history) == 0
