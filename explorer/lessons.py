@@ -13,6 +13,7 @@ A lesson is a title and an ordered list of steps. A teacher writes one without r
     new_weights = true                  # draw fresh initial weights (default: when config is given)
     run = "finish"                      # none | forward | backward | finish | train
     view = "gradient_flow"              # the view the step is about (raised in the window)
+    rolled = false                      # the graph rolled (one column, a loop) or unrolled
     question = "Where is the gradient smallest?"      # asked before the result is shown
     choices = ["at step 0", "at step 59"]              # optional; answer = the right one's index
     answer = 0
@@ -53,7 +54,7 @@ MAX_UPDATES = 100_000
 _CONFIG_KEYS = tuple(f.name for f in fields(ExplorerConfig))
 _LESSON_KEYS = ("title", "summary", "config", "steps")
 _STEP_KEYS = ("title", "text", "config", "new_weights", "run", "to", "updates", "until", "view",
-              "question", "choices", "answer", "explain", "claims")
+              "rolled", "question", "choices", "answer", "explain", "claims")
 _CLAIM_KEYS = ("says", "check")
 
 
@@ -78,6 +79,7 @@ class LessonStep:
     updates: int = 0
     until: str = ""
     view: str = ""
+    rolled: bool | None = None     # the graph drawn rolled (one column) or unrolled; None: as it is
     question: str = ""
     choices: tuple = ()
     answer: int | None = None
@@ -182,6 +184,9 @@ def _step(raw, where: str) -> LessonStep:
     question = _text(raw, "question", where)
     if choices and not question:
         raise LessonError(f"{where}: choices need a question")
+    rolled = raw.get("rolled")
+    if rolled is not None and not isinstance(rolled, bool):
+        raise LessonError(f"{where}: rolled must be true or false")
     new_weights = raw.get("new_weights", bool(config))
     if not isinstance(new_weights, bool):
         raise LessonError(f"{where}: new_weights must be true or false")
@@ -191,7 +196,7 @@ def _step(raw, where: str) -> LessonStep:
     step = LessonStep(
         title=_text(raw, "title", where, required=True), text=_text(raw, "text", where, required=True),
         config=config, new_weights=new_weights, run=run, to=to, updates=int(updates) if run == "train" else 0,
-        until=until, view=view, question=question, choices=tuple(choices), answer=answer,
+        until=until, view=view, rolled=rolled, question=question, choices=tuple(choices), answer=answer,
         explain=_text(raw, "explain", where), claims=tuple(_claim(c, f"{where}, claim {j + 1}")
                                                            for j, c in enumerate(claims)))
     for text in (step.text, step.question, step.explain, *(c.says for c in step.claims)):

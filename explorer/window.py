@@ -405,7 +405,10 @@ class MainWindow(QMainWindow):
             self.show_message("No lesson is open: choose one in the Lessons menu.", "info")
 
     def _raise_lesson_view(self, *_):
-        view = VIEWS.get(self.runner.step.view, "")
+        step = self.runner.step
+        if step.rolled is not None:
+            self.views["GraphView"].set_rolled(step.rolled)
+        view = VIEWS.get(step.view, "")
         dock = self.docks.get(view)
         if dock is not None:
             dock.show()

@@ -13,6 +13,10 @@ N_BINS = 16                 # edge colour/width levels on the log scale
 LABEL_MIN_PX = 64           # per-node value labels only when a step is at least this wide on screen
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
 UNROLLED_TITLE = "Unrolled graph · edges: ‖gradient‖"   # short: the tooltip explains the rest
+WEIGHT_LABEL_MIN_PX = 40   # px per step from which the weights are named on the selected step's edges
+                           # (on every step's from twice that)
+WEIGHT_LABEL = "#5a3d8a"
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 TOOLTIP = """<b>Unrolled graph</b>: one column per step t; rows x<sub>t</sub> (input), h<sub>t</sub> of every
 layer, ŷ<sub>t</sub> (output) and L<sub>t</sub> (loss term, drawn only at steps that carry a loss).<br>
@@ -118,6 +122,7 @@ class GraphView(QWidget):
         self._pens = {"on": pg.mkPen(style.FOREGROUND, width=1.2), "off": pg.mkPen("#9a9a9a", width=1.2)}
 
         self.nodes.sigClicked.connect(self._on_scatter_click)
+        self._weight_texts = []            # W_ih, W_hh, W_hy on the edges (see _weight_labels)
         self.rolled_nodes.sigClicked.connect(self._on_rolled_click)
         self.rolled_box.toggled.connect(self.set_rolled)
         self.plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._update_detail())
@@ -302,8 +307,50 @@ class GraphView(QWidget):
     def _node_size(self):
         return float(np.clip(0.45 * min(self._px_per_step(), self._px_per_row()), 4, 24))
 
+    def _weight_labels(self):
+        """(x, y, text) of the weight matrices on the edges: W_ih into h, W_hh from h_{t−1} to h_t,
+        W_hy out to ŷ. Rolled: on the one column and its loop. Unrolled: on every column while each
+        step has room for them, else on the selected step's only; the same names at every step
+        (one W, used T times)."""
+        L = self.state.record.spec.num_layers
+        top = L + 0.5
+        right, above, left = (0, 0.5), (0.5, 1), (1, 0.5)   # anchors: beside a vertical edge, above a horizontal one
+        if self._rolled:                  # (on the left: the values are written on the right)
+            return ([(-0.05, 0.5, "W_ih", left), (-0.64, 1.0, "W_hh", left), (-0.05, top, "W_hy", left)] +
+                    [(-0.05, l + 0.5, f"W_ih⁽{l}⁾".translate(SUPERSCRIPT), left) for l in range(1, L)])
+        px = self._px_per_step()
+        if px < WEIGHT_LABEL_MIN_PX:
+            return []
+        T = self.state.record.seq_len
+        (x0, x1), _ = self.plot.getViewBox().viewRange()
+        every = px >= 2 * WEIGHT_LABEL_MIN_PX
+        steps = [t for t in range(T) if x0 - 1 <= t <= x1 + 1] if every else [self.state.selection.step]
+        labels = []
+        for t in steps:
+            labels += [(t + 0.06, 0.5, "W_ih", right), (t + 0.06, top, "W_hy", right)]
+            if t > 0:
+                labels.append((t - 0.5, 1.06, "W_hh", above))
+        return labels
+
+    def _draw_weight_labels(self):
+        items = self._weight_labels()
+        while len(self._weight_texts) < len(items):
+            label = pg.TextItem(color=WEIGHT_LABEL)
+            label.setFont(style.font(style.TICK_PT, bold=True))
+            label.setZValue(25)
+            self.plot.addItem(label, ignoreBounds=True)
+            self._weight_texts.append(label)
+        for label, (x, y, text, anchor) in zip(self._weight_texts, items):
+            label.setText(text)
+            label.setAnchor(anchor)
+            label.setPos(x, y)
+            label.setVisible(True)
+        for label in self._weight_texts[len(items):]:
+            label.setVisible(False)
+
     def _update_detail(self):
         """Node size and per-node value labels follow the zoom (labels only when there is room)."""
+        self._draw_weight_labels()
         if self._rolled:
             return
         size = self._node_size()
@@ -402,6 +449,7 @@ class GraphView(QWidget):
         self.rolled_nodes.setData(x=np.zeros(L + 3), y=rows.astype(float), brush=brushes,
                                   pen=self._pens["on"], symbol=["o"] * (L + 2) + ["s"], data=rows)
         self._place_labels([(0.25, row + 0.2, text) for row, text in enumerate(self._rolled_texts())])
+        self._draw_weight_labels()
         style.set_title(self.plot, f"Rolled graph · step t = {t}")
         self._set_bottom_axis(rolled=True)
 
@@ -458,7 +506,7 @@ class GraphView(QWidget):
         vb = self.plot.getViewBox()
         if self._rolled:
             vb.setLimits(xMin=-3, xMax=8)
-            vb.setRange(xRange=(-0.8, 4.5), yRange=(-0.5, L + 2.6), padding=0)
+            vb.setRange(xRange=(-1.7, 4.5), yRange=(-0.5, L + 2.6), padding=0)   # (the weights named on the left)
         else:
             T = self.state.record.seq_len
             vb.setLimits(xMin=-2, xMax=T + 1.5)

@@ -74,6 +74,8 @@ def test_every_lesson_runs_from_the_menu_to_its_end_with_its_claims_shown(qtbot,
         assert len(texts) == len(lesson.steps[index].claims)
         assert all(text.startswith("✓") and "measured" in text for text in texts), texts
         assert "${" not in window.lesson.text.text()
+        if lesson.steps[index].rolled is not None:
+            assert window.views["GraphView"].rolled is lesson.steps[index].rolled
         image = window.grab().toImage().scaled(80, 50)
         assert len({image.pixel(x, y) for x in range(80) for y in range(50)}) > 30, "the window looks blank"
         if index + 1 < len(lesson.steps):
