@@ -28,6 +28,7 @@ class LessonRunner:
         self.measurements: list[Measurement] = []
         self._run_pending = False      # the step's run waits for the pass its configuration needs
         self._watching_until = False
+        session.clear_references()     # (a lesson compares only the runs it made)
         session.pass_changed.connect(self._on_pass_changed)
         session.history_changed.connect(self._on_history_changed)
         session.phase_changed.connect(self._on_phase_changed)
@@ -92,12 +93,28 @@ class LessonRunner:
         self._watching_until = False
         step = self.step
         config = self.lesson.config_at(index)
+        if run:
+            self._keep_references(index)
         if run and (config != session.requested or step.new_weights):
             session.set_config(reinitialise=step.new_weights, **config.to_dict())
         self._run_pending = run and not step.question
         self.step_changed.emit(index)
         self._run_when_ready()
         self._measure()
+
+    def _keep_references(self, index: int):
+        """The comparisons of step ``index``: the steps before it that keep their run, in order.
+        Going forward keeps the run just left; going back drops what later steps kept."""
+        wanted = [step.keep_previous_as for step in self.lesson.steps[:index + 1] if step.keep_previous_as]
+        session = self.session
+        kept = [reference.label for reference in session.references]
+        if kept[:len(wanted)] == wanted:           # going back: drop the later ones
+            session.references = session.references[:len(wanted)]
+            session.references_changed.emit()
+        elif kept == wanted[:-1] and self.step.keep_previous_as:
+            session.keep_reference(self.step.keep_previous_as)
+        else:                                      # a jump: nothing earlier to compare with
+            session.clear_references()
 
     def next(self):
         if self.can_go_on:

@@ -14,6 +14,7 @@ A lesson is a title and an ordered list of steps. A teacher writes one without r
     run = "finish"                      # none | forward | backward | finish | train
     view = "gradient_flow"              # the view the step is about (raised in the window)
     rolled = false                      # the graph rolled (one column, a loop) or unrolled
+    keep_previous_as = "tanh RNN"       # the run so far stays on the plots under this name
     question = "Where is the gradient smallest?"      # asked before the result is shown
     choices = ["at step 0", "at step 59"]              # optional; answer = the right one's index
     answer = 0
@@ -54,7 +55,7 @@ MAX_UPDATES = 100_000
 _CONFIG_KEYS = tuple(f.name for f in fields(ExplorerConfig))
 _LESSON_KEYS = ("title", "summary", "config", "steps")
 _STEP_KEYS = ("title", "text", "config", "new_weights", "run", "to", "updates", "until", "view",
-              "rolled", "question", "choices", "answer", "explain", "claims")
+              "rolled", "keep_previous_as", "question", "choices", "answer", "explain", "claims")
 _CLAIM_KEYS = ("says", "check")
 
 
@@ -80,6 +81,7 @@ class LessonStep:
     until: str = ""
     view: str = ""
     rolled: bool | None = None     # the graph drawn rolled (one column) or unrolled; None: as it is
+    keep_previous_as: str = ""     # keep the run so far, under this label, to compare on the same plots
     question: str = ""
     choices: tuple = ()
     answer: int | None = None
@@ -196,7 +198,7 @@ def _step(raw, where: str) -> LessonStep:
     step = LessonStep(
         title=_text(raw, "title", where, required=True), text=_text(raw, "text", where, required=True),
         config=config, new_weights=new_weights, run=run, to=to, updates=int(updates) if run == "train" else 0,
-        until=until, view=view, rolled=rolled, question=question, choices=tuple(choices), answer=answer,
+        until=until, view=view, rolled=rolled, keep_previous_as=_text(raw, "keep_previous_as", where), question=question, choices=tuple(choices), answer=answer,
         explain=_text(raw, "explain", where), claims=tuple(_claim(c, f"{where}, claim {j + 1}")
                                                            for j, c in enumerate(claims)))
     for text in (step.text, step.question, step.explain, *(c.says for c in step.claims)):

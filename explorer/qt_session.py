@@ -25,6 +25,7 @@ class QtSession(QObject):
     breakpointHit = Signal(str, str)
     undoChanged = Signal()
     shownUpdateChanged = Signal(object)   # time travel: the update shown (None: the newest)
+    referencesChanged = Signal()          # the runs kept for comparison
     busyChanged = Signal(bool)          # a pass is computing on the worker
     trainingChanged = Signal(bool)      # training started / stopped
 
@@ -33,7 +34,7 @@ class QtSession(QObject):
               "selection_changed": "selectionChanged", "history_changed": "historyChanged",
               "samples_changed": "samplesChanged", "phase_changed": "phaseChanged", "message": "message",
               "breakpoint_hit": "breakpointHit", "undo_changed": "undoChanged",
-              "shown_update_changed": "shownUpdateChanged"}
+              "shown_update_changed": "shownUpdateChanged", "references_changed": "referencesChanged"}
 
     def __init__(self, session: Session | None = None, parent=None):
         super().__init__(parent)

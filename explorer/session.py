@@ -73,6 +73,16 @@ TRANSITIONS = {   # phase → the phases it may go to
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A run kept to compare with (A/B on the same plots): what it was called, its configuration,
+    its training history and the gradient its shown pass sent back (top layer, over the batch)."""
+    label: str
+    config: ExplorerConfig
+    history: TrainingHistory
+    dh_norm: np.ndarray              # (T,) ‖∂L/∂h_t‖
+
+
+@dataclass(frozen=True)
 class Selection:
     step: int = 0
     layer: int = 0
@@ -117,6 +127,7 @@ class Session:
     breakpoint_hit = Signal(str, str)    # (text, level): training paused by a breakpoint or NaN
     undo_changed = Signal()              # what undo / redo would do changed
     shown_update_changed = Signal(object)  # time travel: the update shown (None: the newest)
+    references_changed = Signal()        # the runs kept for comparison changed
 
     def __init__(self, config: ExplorerConfig | None = None, runner=None):
         config = config or ExplorerConfig()
@@ -127,6 +138,7 @@ class Session:
         self.checkpoints = CheckpointStore(CHECKPOINT_BYTES)   # (replaced at the first pass)
         self.earlier_runs: list = []     # (first update, TrainingHistory) of runs forked away from
         self.samples: list = []
+        self.references: list[Reference] = []   # runs kept for comparison, drawn beside this one
         self.shown_update = None         # the update whose checkpoint is shown (time travel), or None
         self.phase = Phase.IDLE
         self.config = self.requested = config
@@ -541,6 +553,20 @@ class Session:
         self.runner.cancel()
         self.channel.close()
         self.runner.shutdown()
+
+    # ------------------------------------------------------------------ comparison
+    def keep_reference(self, label: str):
+        """Keep the current run (its history and its pass's gradient flow) under ``label``, to be
+        drawn beside the runs that follow: an RNN's loss beside the LSTM's trained after it, on the
+        same plots. A reference of the same label is replaced."""
+        kept = Reference(str(label), self.config, self.history.copy(), self.result.dh_norm_batch[-1].copy())
+        self.references = [r for r in self.references if r.label != kept.label] + [kept]
+        self.references_changed.emit()
+
+    def clear_references(self):
+        if self.references:
+            self.references = []
+            self.references_changed.emit()
 
     # ------------------------------------------------------------------ time travel
     def show_update(self, update: int) -> int:

@@ -252,3 +252,51 @@ def test_every_claim_of_every_lesson_holds(session, lesson):
                 failures.append(f"step {index + 1}: {claim.says}: {measurement.formula} — {measurement.measured}")
     runner.close()
     assert not failures, "\n".join(failures)
+
+
+COMPARE = """
+title = "Compare"
+config = { task = "sine", seq_len = 10, hidden = 4, batch = 2 }
+[[steps]]
+title = "RNN"
+text = "a"
+config = { cell = "rnn" }
+run = "train"
+updates = 3
+[[steps]]
+title = "LSTM"
+text = "b"
+config = { cell = "lstm" }
+keep_previous_as = "RNN"
+run = "train"
+updates = 4
+[[steps]]
+title = "GRU"
+text = "c"
+config = { cell = "gru" }
+keep_previous_as = "LSTM"
+"""
+
+
+def test_a_step_keeps_the_run_before_it_to_compare_on_the_same_plots(session):
+    import tomllib
+    runner = LessonRunner(session, lesson_from_dict(tomllib.loads(COMPARE)))
+    runner.go_to(0)
+    runner.run_to_end_of_step()
+    rnn_losses, rnn_flow = session.history.loss.copy(), session.result.dh_norm_batch[-1].copy()
+    runner.next()
+    runner.run_to_end_of_step()
+    assert [r.label for r in session.references] == ["RNN"]
+    kept = session.references[0]
+    assert kept.config.cell == "rnn" and np.array_equal(kept.history.loss, rnn_losses)
+    assert np.array_equal(kept.dh_norm, rnn_flow) and len(session.history) == 4     # the LSTM's own run
+    runner.next()
+    assert [r.label for r in session.references] == ["RNN", "LSTM"]
+    assert len(session.references[1].history) == 4
+    runner.back()                                     # the LSTM's step: what it compares with only
+    assert [r.label for r in session.references] == ["RNN"]
+    runner.go_to(0)
+    assert session.references == []
+    runner.go_to(2)                                   # a jump: no run of the steps before was made
+    assert session.references == []
+    runner.close()

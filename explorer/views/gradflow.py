@@ -62,6 +62,7 @@ class GradientFlowView(style.CanvasView):
         self.bound_curve = self.norm_plot.plot(pen=style.pen(style.CLIP_RED, 2, Qt.PenStyle.DashLine),
                                                connect="finite", name=BOUND_NAME)
         self.shading = style.SegmentShading(self.norm_plot)
+        self.reference_curves = []         # runs kept for comparison (A/B), dashed, named in the legend
         self.visit_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.BACKWARD, 2.5))
         self.norm_plot.addItem(self.visit_line, ignoreBounds=True)
         self.norm_empty = style.overlay_text(self.norm_plot, NO_NORMS)
@@ -110,7 +111,8 @@ class GradientFlowView(style.CanvasView):
         self.canvas.ci.setSpacing(2)
 
         self._T = None
-        state.passChanged.connect(self.refresh)  # every new config or params ends in a passChanged
+        state.passChanged.connect(self.refresh)
+        state.referencesChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(self._on_selection)
         self._selection = (state.selection.layer, state.selection.batch_index)
         self.refresh()
@@ -146,13 +148,15 @@ class GradientFlowView(style.CanvasView):
         elif not has_bound and self.legend.getLabel(self.bound_curve) is not None:
             self.legend.removeItem(self.bound_curve)
             style.fit_legend_row(self.legend)
+        self._draw_references(T)
         self.shading.update(result.segments, result.carry_factors)
         self.jac_shading.update(result.segments, result.carry_factors)
         visit = result.next_visit
         self.visit_line.setVisible(result.forward_complete and visit is not None)
         if visit is not None:
             self.visit_line.setValue(visit[1])
-        self._set_norm_range(norms, bound)
+        compared = [style.positive_or_nan(r.dh_norm) for r in self.state.references if r.dh_norm.shape == (T,)]
+        self._set_norm_range(np.concatenate([norms, *compared]), bound)     # (the runs compared in view too)
         self.norm_empty.setVisible(bool(np.all(np.isnan(norms))))
         overflow = not np.all(np.isfinite(result.dh_norm_batch[-1]))
         self.norm_empty.setText(OVERFLOW if overflow else NO_NORMS)
@@ -165,6 +169,30 @@ class GradientFlowView(style.CanvasView):
             self.jac_curve.setSymbol("s" if symbols else None)
             self.norm_plot.setXRange(-0.5, T - 0.5, padding=0.02)
         style.center_overlay(self.norm_plot, self.norm_empty)
+
+    def _draw_references(self, T):
+        """The runs kept for comparison: each one's ‖∂L/∂h_t‖, dashed, in the legend by its name
+        (only those of the same length T, drawn on the same steps)."""
+        references = [r for r in self.state.references if r.dh_norm.shape == (T,)]
+        while len(self.reference_curves) < len(references):
+            colour = style.REFERENCE_COLOURS[len(self.reference_curves) % len(style.REFERENCE_COLOURS)]
+            curve = self.norm_plot.plot(pen=style.pen(colour, 2.5, Qt.PenStyle.DashLine), connect="finite")
+            curve.setZValue(-5)
+            self.reference_curves.append(curve)
+        for i, curve in enumerate(self.reference_curves):
+            label = f"{references[i].label}" if i < len(references) else None
+            if label is not None:
+                style.set_curve(curve, np.arange(T), style.positive_or_nan(references[i].dh_norm))
+            curve.setVisible(label is not None)
+            listed = self.legend.getLabel(curve)
+            if label is not None and (listed is None or listed.text != label):
+                if listed is not None:
+                    self.legend.removeItem(curve)
+                self.legend.addItem(curve, label)
+                style.fit_legend_row(self.legend)
+            elif label is None and listed is not None:
+                self.legend.removeItem(curve)
+                style.fit_legend_row(self.legend)
 
     def _set_norm_range(self, norms, bound):
         """y range (log10) from the measured norms; the bound may run off it by at most 4 decades."""

@@ -50,14 +50,15 @@ class TrainingView(style.CanvasView):
         style.style_plot(self.loss_plot, "Loss (log)", left="loss L")
         self.loss_plot.setToolTip(LOSS_TOOLTIP)
         self.earlier_curves = []          # one per run forked away from (time travel), drawn underneath
+        self.reference_curves = []        # one per run kept for comparison, with its name at its end
         self.raw_loss_curve = self.loss_plot.plot(pen=style.pen(RAW_LOSS, 1), connect="finite")
         self.loss_curve = self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2.5), connect="finite")
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
         # what ignoring the inputs gets: a loss curve that stays on this line has learnt nothing
         self.baseline_line = pg.InfiniteLine(angle=0, movable=False, pen=style.pen(style.FOREGROUND, 1.5,
                                                                                    Qt.PenStyle.DashLine),
-                                             label="", labelOpts=dict(position=0.98, color=style.FOREGROUND,
-                                                                      anchors=[(1, 1), (1, 1)]))
+                                             label="", labelOpts=dict(position=0.03, color=style.FOREGROUND,
+                                                                      anchors=[(0, 1), (0, 1)]))
         self.baseline_line.label.setFont(style.font(style.TICK_PT))
         self.loss_plot.addItem(self.baseline_line)
         self._baseline_for = None
@@ -124,6 +125,7 @@ class TrainingView(style.CanvasView):
         self._symbols = None
         self._lowest = None
         state.historyChanged.connect(self.refresh)
+        state.referencesChanged.connect(self.refresh)
         state.configChanged.connect(lambda *_: self._draw_baseline(len(self.state.history) == 0))
         state.shownUpdateChanged.connect(self._show_travel)
         self.refresh()
@@ -180,6 +182,33 @@ class TrainingView(style.CanvasView):
                 style.set_curve(curve, x + 1 + first, style.positive_or_nan(loss))
             curve.setVisible(i < len(runs))
 
+    def _draw_references(self, columns):
+        """The runs kept for comparison: each one's smoothed loss, dashed, named at its end."""
+        references = self.state.references
+        while len(self.reference_curves) < len(references):
+            colour = style.REFERENCE_COLOURS[len(self.reference_curves) % len(style.REFERENCE_COLOURS)]
+            curve = self.loss_plot.plot(pen=style.pen(colour, 2.5, Qt.PenStyle.DashLine), connect="finite")
+            curve.setZValue(-5)
+            name = pg.TextItem(color=colour, anchor=(1, 1))
+            name.setFont(style.font(style.TICK_PT, bold=True))
+            self.loss_plot.addItem(name, ignoreBounds=True)
+            self.reference_curves.append((curve, name))
+        for i, (curve, name) in enumerate(self.reference_curves):
+            shown = i < len(references) and len(references[i].history) > 0
+            curve.setVisible(shown)
+            name.setVisible(shown)
+            if not shown:
+                continue
+            history = references[i].history
+            n = len(history)
+            x, loss = history.smoothed_loss(0, n, columns, smoothing_window(n))
+            loss = style.positive_or_nan(loss)
+            style.set_curve(curve, x + 1, loss)
+            finite = np.flatnonzero(np.isfinite(loss))
+            if finite.size:
+                name.setText(references[i].label)
+                name.setPos(x[finite[-1]] + 1, np.log10(loss[finite[-1]]))
+
     def refresh(self):
         x, loss, grad, clipped, cosine = self.data()
         n = len(self.state.history)
@@ -194,6 +223,7 @@ class TrainingView(style.CanvasView):
         style.set_curve(self.grad_curve, x, grad)
         style.set_curve(self.clip_points, x[clipped], grad[clipped])
         self._draw_earlier_runs(self.columns())
+        self._draw_references(self.columns())
         has_cosine = self.state.history.compared_count > 0
         style.set_curve(self.cos_curve, x, cosine)
         empty = n == 0

@@ -74,6 +74,10 @@ def test_every_lesson_runs_from_the_menu_to_its_end_with_its_claims_shown(qtbot,
         assert len(texts) == len(lesson.steps[index].claims)
         assert all(text.startswith("✓") and "measured" in text for text in texts), texts
         assert "${" not in window.lesson.text.text()
+        if lesson.steps[index].keep_previous_as:          # the run compared with is on the loss plot
+            names = [name.toPlainText() for _, name in window.views["TrainingView"].reference_curves
+                     if name.isVisible()]
+            assert lesson.steps[index].keep_previous_as in names, names
         if lesson.steps[index].rolled is not None:
             assert window.views["GraphView"].rolled is lesson.steps[index].rolled
         image = window.grab().toImage().scaled(80, 50)
