@@ -93,6 +93,19 @@ def gradient(session, t, layer=None) -> float:
     return float(result.dh_norm_batch[layer, _step(session, t)])
 
 
+def cell_gradient(session, t, layer=None) -> float:
+    """‖∂L/∂c_t‖ of the LSTM's top layer (or ``layer``), over the batch and the units."""
+    result = _finished(session)
+    layers = result.dc_norm_batch.shape[0]
+    layer = layers - 1 if layer is None else int(layer)
+    if not 0 <= layer < layers:
+        raise NotMeasured(f"layer {layer} is outside 0…{layers - 1}")
+    value = float(result.dc_norm_batch[layer, _step(session, t)])
+    if not np.isfinite(value) and session.config.cell != "lstm":
+        raise NotMeasured("only the LSTM has a cell state c_t")
+    return value
+
+
 def bound(session, n) -> float:
     """(γσ_max)^n: Pascanu et al.'s bound on ‖∂h_{t+n}/∂h_t‖ for the vanilla cell."""
     r = _result(session).regime
@@ -252,6 +265,7 @@ def _gradient_label(t, layer=None):
 QUANTITIES = {
     # functions
     "gradient": Quantity(gradient, _gradient_label, 1, 1),
+    "cell_gradient": Quantity(cell_gradient, lambda t, layer=None: f"‖∂L/∂c{subscript(int(t))}‖", 1, 1),
     "bound": Quantity(bound, lambda n: f"(γσ_max){superscript(_integer_text(n))}", 1),
     "step_share": Quantity(step_share, lambda t, layer=None: f"‖C{subscript(int(t))}‖", 1, 1),
     "sequence_share": Quantity(sequence_share, lambda b, layer=None: f"‖G{subscript(int(b))}‖", 1, 1),

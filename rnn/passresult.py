@@ -42,6 +42,7 @@ def sequence_norms(values):
 
 NORMS = {   # PassResult field: (recorded array, norm, whether the array has a layer axis first)
     "dh_norm_batch": ("dh", batch_norms, True),
+    "dc_norm_batch": ("dc", batch_norms, True),      # (LSTM only: NaN for the other cells)
     "dh_norm_sequence": ("dh", sequence_norms, True),
     "h_norm_sequence": ("h", sequence_norms, True),
     "d_ih_norm_batch": ("d_ih", batch_norms, True),
@@ -54,6 +55,9 @@ def _measure(record, field: str, steps=None):
     """One PassResult norm of the recording, at every step or at ``steps`` only."""
     name, norm, layered = NORMS[field]
     values = getattr(record, name)
+    if values is None:                       # a cell without this state (∂L/∂c: LSTM only)
+        L, T = record.spec.num_layers, record.seq_len
+        return np.full((L, T) if steps is None else (L, len(np.arange(T)[steps])), np.nan)
     if steps is None:
         return norm(values)
     return norm(values[:, steps] if layered else values[steps])
@@ -169,6 +173,7 @@ class PassResult:
     through: np.ndarray             # (T,) bool: the gradient flows from t back to t − 1
     window_masks: np.ndarray        # (segments, T) bool: each segment's backprop-through steps
     dh_norm_batch: np.ndarray       # (L, T) ‖∂L/∂h_t‖ over the batch and units
+    dc_norm_batch: np.ndarray       # (L, T) ‖∂L/∂c_t‖ over the batch and units (LSTM; NaN otherwise)
     dh_norm_sequence: np.ndarray    # (L, T, B) ‖∂L/∂h_t‖ of each sequence
     h_norm_sequence: np.ndarray     # (L, T, B) ‖h_t‖ of each sequence
     d_ih_norm_batch: np.ndarray     # (L, T) ‖∂L/∂(W_ih x_t + b_ih)‖ over the batch

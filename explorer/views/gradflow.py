@@ -9,6 +9,8 @@ import pyqtgraph as pg
 from . import style
 
 MAX_DECADES = 30
+CELL_NAME = "‖∂L/∂c<sub>t</sub>‖"
+CELL_STATE = "#2ca02c"     # the LSTM's cell-state gradient
 BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are rich text
 NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
@@ -61,6 +63,9 @@ class GradientFlowView(style.CanvasView):
                                               connect="finite", name=NORM_NAME)
         self.bound_curve = self.norm_plot.plot(pen=style.pen(style.CLIP_RED, 2, Qt.PenStyle.DashLine),
                                                connect="finite", name=BOUND_NAME)
+        # LSTM: the gradient along the cell state, the constant error carousel (∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f_t)
+        self.cell_curve = self.norm_plot.plot(pen=style.pen(CELL_STATE, 2.5), symbol="d", symbolSize=7,
+                                              symbolBrush=CELL_STATE, symbolPen=None, connect="finite")
         self.shading = style.SegmentShading(self.norm_plot)
         self.reference_curves = []         # runs kept for comparison (A/B), dashed, named in the legend
         self.visit_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.BACKWARD, 2.5))
@@ -148,6 +153,7 @@ class GradientFlowView(style.CanvasView):
         elif not has_bound and self.legend.getLabel(self.bound_curve) is not None:
             self.legend.removeItem(self.bound_curve)
             style.fit_legend_row(self.legend)
+        self._draw_cell_state(t)
         self._draw_references(T)
         self.shading.update(result.segments, result.carry_factors)
         self.jac_shading.update(result.segments, result.carry_factors)
@@ -156,6 +162,7 @@ class GradientFlowView(style.CanvasView):
         if visit is not None:
             self.visit_line.setValue(visit[1])
         compared = [style.positive_or_nan(r.dh_norm) for r in self.state.references if r.dh_norm.shape == (T,)]
+        compared.append(style.positive_or_nan(result.dc_norm_batch[-1]))
         self._set_norm_range(np.concatenate([norms, *compared]), bound)     # (the runs compared in view too)
         self.norm_empty.setVisible(bool(np.all(np.isnan(norms))))
         overflow = not np.all(np.isfinite(result.dh_norm_batch[-1]))
@@ -169,6 +176,21 @@ class GradientFlowView(style.CanvasView):
             self.jac_curve.setSymbol("s" if symbols else None)
             self.norm_plot.setXRange(-0.5, T - 0.5, padding=0.02)
         style.center_overlay(self.norm_plot, self.norm_empty)
+
+    def _draw_cell_state(self, t):
+        """‖∂L/∂c_t‖ of the top layer (LSTM only), in the legend while it is drawn."""
+        result = self.state.result
+        cell = style.positive_or_nan(result.dc_norm_batch[-1])
+        shown = bool(np.any(np.isfinite(cell)))
+        style.set_curve(self.cell_curve, t, cell)
+        self.cell_curve.setVisible(shown)
+        listed = self.legend.getLabel(self.cell_curve) is not None
+        if shown != listed:
+            if shown:
+                self.legend.addItem(self.cell_curve, CELL_NAME)
+            else:
+                self.legend.removeItem(self.cell_curve)
+            style.fit_legend_row(self.legend)
 
     def _draw_references(self, T):
         """The runs kept for comparison: each one's ‖∂L/∂h_t‖, dashed, in the legend by its name
