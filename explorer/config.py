@@ -11,6 +11,7 @@ from rnn.tasks import TASKS
 from rnn.truncation import Truncation
 
 LOSS_PLACEMENTS = ("task", "all", "last")
+LOSS_SHOWN = ("engine", "mean")   # the training plot's loss: the engine's L, or PyTorch's mean reduction
 SCALE_KINDS = ("none", "radius", "sigma")
 LIMITS = {  # name: (lowest, highest) for the numeric controls
     "layers": (1, 4), "hidden": (1, 256), "seq_len": (1, 1000), "batch": (1, 256),
@@ -47,6 +48,7 @@ class ExplorerConfig:
     clip_threshold: float = 1.0
     speed: float = 0.0             # training updates a second (0: as fast as the machine goes)
     temperature: float = 1.0       # names task: sampling p = softmax(ŷ_t / τ)
+    loss_shown: str = "engine"     # the loss plot: the engine's L, or as PyTorch's mean reduction
     seed: int = 0
     # training breakpoints: pause when ‖g‖ > break_norm, when clipping happens
     break_on_norm: bool = False
@@ -57,6 +59,7 @@ class ExplorerConfig:
         choices = {"cell": ("rnn", "lstm", "gru"), "task": tuple(TASKS), "loss_at": LOSS_PLACEMENTS,
                    "truncation": ("full", "tbptt", "random"), "init": INITIALISERS,
                    "scale_kind": SCALE_KINDS, "optimizer": OPTIMIZERS, "clip_mode": CLIP_MODES,
+                   "loss_shown": LOSS_SHOWN,
                    "activation": ("tanh", "sigmoid", "relu", "linear")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

@@ -164,6 +164,23 @@ class Session:
         return baseline_loss(c.task, int(c.seq_len), c.loss_at)
 
     @property
+    def loss_scale(self) -> float:
+        """What the loss plot multiplies the engine's L = (1/B) Σ_{t∈S} Σ_b ℓ by: 1, or (shown as
+        PyTorch's mean reduction) 2/(n·O) for ℓ = ½‖ŷ − y‖², nn.MSELoss's mean over the n loss
+        steps per sequence × O outputs without the ½, and 1/n for cross-entropy, nn.CrossEntropyLoss's
+        mean over the loss steps (n from the shown batch: a task whose sequences differ in length,
+        such as names, is shown at that batch's mean)."""
+        if self.config.loss_shown == "engine":
+            return 1.0
+        record = self.result.record
+        per_sequence = float(np.sum(record.loss_mask)) / record.batch_size
+        if per_sequence <= 0:
+            return 1.0
+        if record.loss_kind == "mse":
+            return 2.0 / (per_sequence * record.spec.output_size)
+        return 1.0 / per_sequence
+
+    @property
     def record(self):
         return self.result.record
 

@@ -498,3 +498,23 @@ def test_a_task_of_the_same_shapes_keeps_the_trained_weights_and_another_draws_n
     assert session.config.task == "alphabet_forward" and same_params(session.params, trained)
     session.set_config(task="adding")                     # 2 inputs, 1 output: a new network
     assert not same_params(session.params, trained) and len(session.history) == 0
+
+
+@pytest.mark.parametrize("task, seq_len", [("adding", 12), ("sine", 10), ("copy_memory", 20)])
+def test_the_loss_shown_as_pytorchs_mean_is_mselosss_and_crossentropylosss(session, task, seq_len):
+    """loss_shown = "mean": the engine's L times loss_scale is nn.MSELoss(reduction='mean') — the
+    mean of (ŷ − y)² over the loss steps × sequences × outputs, no ½ — or nn.CrossEntropyLoss's mean
+    over the loss steps × sequences, written out here from the recorded ŷ."""
+    session.set_config(task=task, seq_len=seq_len, batch=4, loss_shown="mean")
+    r = session.record
+    mask = r.loss_mask != 0
+    if r.loss_kind == "mse":
+        expected = np.mean((r.yhat[mask] - r.targets[mask]) ** 2)
+    else:
+        z = r.yhat[mask]
+        log_p = z - z.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        expected = -np.mean(log_p[np.arange(len(z)), r.targets[mask]])
+    assert r.loss * session.loss_scale == pytest.approx(expected, rel=1e-12)
+    session.set_config(loss_shown="engine")
+    assert session.loss_scale == 1.0
