@@ -120,6 +120,7 @@ class Task:
     output_size: int = 1
     default_seq_len: int = 50
     min_seq_len: int = 1
+    one_hot_inputs: bool = False      # each input step is a symbol (one channel set to 1)
 
     def sample(self, batch_size: int, seq_len: int, rng: np.random.Generator) -> Batch:
         """Draw ``batch_size`` sequences of ``seq_len`` steps using ``rng`` only."""
@@ -148,6 +149,7 @@ class CharTask(Task):
 
     loss = "xent"
     vocab: str = ""
+    one_hot_inputs = True
 
     @property
     def input_size(self) -> int:  # type: ignore[override]
@@ -342,6 +344,35 @@ class AddingTask(Task):
         return Batch(inputs, targets, _mask_last(seq_len, batch_size, 1))
 
 
+class LoudestChannelTask(Task):
+    """Many-to-one classification with 3 inputs and a softmax over 3 classes (the course's shapes
+    example: 3 inputs, a softmax output).
+
+    x_t ~ N(0, 1) in each of 3 channels; at the last step, the class is the channel whose sum
+    Σ_t x_t,i is the largest. Cross-entropy at the last step only; by symmetry each class is as
+    likely, so guessing gives ln 3 ≈ 1.099.
+    """
+
+    name = "loudest"
+    title = "Loudest of three channels"
+    description = (
+        "Three noisy input channels; at the last step, say which one added up to the most (a "
+        "softmax over 3 classes). Only the last step carries a loss."
+    )
+    loss = "xent"
+    input_size = 3
+    output_size = 3
+    default_seq_len = 10
+    min_seq_len = 1
+    symbols = "ABC"
+
+    def _sample(self, batch_size, seq_len, rng):
+        inputs = rng.standard_normal((seq_len, batch_size, 3))
+        targets = np.zeros((seq_len, batch_size), dtype=np.int64)
+        targets[-1] = np.argmax(inputs.sum(axis=0), axis=-1)
+        return Batch(inputs, targets, _mask_last(seq_len, batch_size, 1))
+
+
 class CopyMemoryTask(Task):
     """The copy-memory problem (Arjovsky, Shah & Bengio 2016), fitted into T steps.
 
@@ -363,6 +394,7 @@ class CopyMemoryTask(Task):
     blank = 8
     delimiter = 9
     symbols = "01234567·|"        # how each class is written: the data digits, blank, delimiter
+    one_hot_inputs = True
     input_size = 10
     output_size = 10
     default_seq_len = 40
@@ -405,6 +437,7 @@ class SortingTask(Task):
     loss = "xent"
     input_size = 11
     input_symbols = "0123456789|"   # how each input channel is written: digits, delimiter
+    one_hot_inputs = True
     output_size = 10
     default_seq_len = 11
     min_seq_len = 3
@@ -656,6 +689,7 @@ TASKS: dict[str, Task] = {
         RandomWalkTask(),
         DelayedRecallTask(),
         AddingTask(),
+        LoudestChannelTask(),
         CopyMemoryTask(),
         AlphabetForwardTask(),
         AlphabetBackwardTask(),

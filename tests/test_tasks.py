@@ -46,7 +46,7 @@ def all_tasks(csv_path):
 
 def test_registry_names_and_metadata():
     assert set(TASKS) == {
-        "sine", "sine_from_one", "random_walk", "delayed_recall", "adding", "copy_memory",
+        "sine", "sine_from_one", "random_walk", "delayed_recall", "adding", "loudest", "copy_memory",
         "alphabet_forward", "alphabet_backward", "sorting", "names",
     }
     assert set(TASK_NAMES) == set(TASKS) | {"csv"}
@@ -77,8 +77,8 @@ def test_shapes_and_dtypes(good_csv, batch_size):
                 assert batch.targets.shape == (T, B)
                 assert batch.targets.dtype == np.int64
                 assert batch.targets.min() >= 0 and batch.targets.max() < task.output_size
-                # character / symbol inputs are one-hot
-                assert np.all(batch.inputs.sum(-1) <= 1.0)
+            if task.one_hot_inputs:             # character / symbol inputs are one-hot
+                assert np.all(batch.inputs.sum(-1) <= 1.0) and set(np.unique(batch.inputs)) <= {0.0, 1.0}
 
 
 def test_same_seed_same_batch_different_seed_different(good_csv):
@@ -128,6 +128,14 @@ def test_sine_from_one_input_is_one_to_many():
     t = np.arange(1, 16)[:, None]
     np.testing.assert_allclose(batch.targets[..., 0], np.sin(omega[None, :] * t), rtol=0, atol=1e-12)
     assert np.all(batch.loss_mask == 1)
+
+
+def test_loudest_channel_is_the_argmax_of_the_sums_at_the_last_step():
+    batch = TASKS["loudest"].sample(50, 10, np.random.default_rng(1))
+    sums = batch.inputs.sum(axis=0)                                     # (B, 3)
+    assert np.array_equal(batch.targets[-1], [int(np.argmax(row)) for row in sums])
+    assert np.array_equal(batch.loss_mask[:-1], np.zeros((9, 50))) and np.all(batch.loss_mask[-1] == 1)
+    assert set(np.unique(batch.targets[-1])) == {0, 1, 2}
 
 
 def test_random_walk_stays_order_one_for_long_sequences():

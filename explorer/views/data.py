@@ -107,13 +107,15 @@ class DataView(QWidget):
         self.sequence_box.setValue(data.sequence)
         self.sequence_box.blockSignals(False)
         self.of_label.setText(f"of {B} (0…{B - 1})")
-        if task.loss == "xent":
+        if task.loss == "xent" and task.one_hot_inputs:
             self._draw_text(data, symbols(task))
         else:
-            self._draw_numbers(data)
+            self._draw_numbers(data, symbols(task)[1] if task.loss == "xent" else None)
         self._on_selection()
 
-    def _draw_numbers(self, data):
+    def _draw_numbers(self, data, classes=None):
+        """Inputs as curves; a regression's prediction and targets too. A classification whose
+        inputs are numbers (``classes``: how its classes are written) says its answers in words."""
         self._show_letters(0)
         self._show_legend(True)
         style.set_title(self.outputs_plot, None)
@@ -126,13 +128,28 @@ class DataView(QWidget):
             self.legend.addItem(curve, f"x_t{'' if channels == 1 else f' [{len(self.input_curves)}]'} input")
             style.fit_legend_row(self.legend)
             self.input_curves.append(curve)
+        names = list(classes) if classes is not None else [str(i) for i in range(channels)]
         for i, curve in enumerate(self.input_curves):
+            label = self.legend.getLabel(curve)
             if i < channels:
                 curve.setData(t, data.inputs[:, i])
                 curve.show()
+                label.setText("x_t input" if channels == 1 else f"x_t [{names[i] if i < len(names) else i}]")
             else:
                 curve.hide()
+                label.setText("")
+        style.fit_legend_row(self.legend)
         done = data.computed
+        self._list_outputs(classes is None)
+        if classes is not None:
+            self.prediction_curve.hide()
+            self.target_points.hide()
+            self.outputs_plot.enableAutoRange()
+            steps = [t for t in np.flatnonzero(data.loss_steps) if t < done]
+            self.summary.setText("; ".join(
+                f"predicted {classes[data.predictions[t]]} (p = {style.fmt(data.confidence[t], 2)}) · "
+                f"target {classes[data.targets[t]]}" for t in steps[-2:]) or "not computed yet")
+            return
         self.prediction_curve.show()
         self.prediction_curve.setData(t[:done], data.predictions[:done, 0])
         steps = np.flatnonzero(data.loss_steps)
@@ -183,6 +200,16 @@ class DataView(QWidget):
         plot.setXRange(-0.5, T - 0.5, padding=0.02)
         plot.setYRange(-0.6, 2.6, padding=0)
         self.summary.setText(f"{right} of {scored} predicted letters right" if scored else "")
+
+    def _list_outputs(self, listed: bool):
+        """ŷ_t and y_t in the legend only while they are drawn (a row of hidden entries would widen it)."""
+        for item, name in ((self.prediction_curve, "ŷ_t prediction"), (self.target_points, "y_t target")):
+            present = self.legend.getLabel(item) is not None
+            if listed and not present:
+                self.legend.addItem(item, name)
+            elif not listed and present:
+                self.legend.removeItem(item)
+        style.fit_legend_row(self.legend)
 
     def _show_legend(self, shown: bool):
         """The legend row heads the numbers' plot; text tasks have a title instead."""
