@@ -216,6 +216,20 @@ def cosine(session) -> float:
     return _recent(session, "cosine")
 
 
+def learnt_at(session, fraction) -> float:
+    """The first update at which the mean loss of the last 20 updates fell below ``fraction`` × the
+    baseline (how soon the network learnt; not measured while it has not)."""
+    losses = session.history.loss
+    if len(losses) < RECENT_UPDATES:
+        raise NotMeasured("fewer than 20 updates")
+    finite = np.where(np.isfinite(losses), losses, np.inf)
+    window = np.convolve(finite, np.ones(RECENT_UPDATES) / RECENT_UPDATES, mode="valid")   # [i]: updates i+1 … i+20
+    below = np.flatnonzero(window < float(fraction) * session.baseline)
+    if not below.size:
+        raise NotMeasured(f"the loss has not fallen below {float(fraction):g} × the baseline")
+    return float(below[0] + RECENT_UPDATES)
+
+
 def grad_norm(session) -> float:
     """‖g‖ before clipping, mean of the last updates."""
     return _recent(session, "grad_norm")
@@ -279,6 +293,7 @@ QUANTITIES = {
     "baseline": Quantity(baseline, lambda: "baseline"),
     "cosine": Quantity(cosine, lambda: "cos(g̃, g)"),
     "grad_norm": Quantity(grad_norm, lambda: "‖g‖"),
+    "learnt_at": Quantity(learnt_at, lambda f: f"update reaching {f:g} × baseline", 1),
     "updates": Quantity(updates, lambda: "updates"),
     "loss_steps": Quantity(loss_steps, lambda: "steps with a loss"),
     "accuracy": Quantity(accuracy, lambda: "share of letters right"),
