@@ -91,10 +91,10 @@ def main(argv=None):
     window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not lesson and not args.session)
     if size:
         window.resize(*size)
-    if lesson is not None:
-        runner = window.open_lesson(lesson, args.step - 1)
-        if screenshot and runner.waiting_for_answer:
-            runner.reveal(runner.step.answer)
+    if lesson is not None and screenshot:     # the step as a slide: its question answered, its run done
+        window.open_lesson(lesson, 0, run=False).run_through(args.step - 1)
+    elif lesson is not None:
+        window.open_lesson(lesson, args.step - 1)
     window.show()
     if args.session:
         window.files.open_session(args.session, quiet=screenshot)

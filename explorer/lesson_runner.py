@@ -200,6 +200,19 @@ class LessonRunner:
         self.measured.emit()
 
     # ------------------------------------------------------------------ headless
+    def run_through(self, index: int, timeout: float = 300.0) -> bool:
+        """Run the steps up to ``index`` in order, each to its end, answering rightly (for scripts
+        and screenshots: a step that compares with the run before it then has that run). A jump
+        straight to ``index`` when no step up to it keeps a run."""
+        if not any(step.keep_previous_as for step in self.lesson.steps[:index + 1]):
+            self.go_to(index)
+            return self.run_to_end_of_step(timeout)
+        for i in range(index + 1):
+            self.go_to(i)
+            if not self.run_to_end_of_step(timeout):
+                return False
+        return True
+
     def run_to_end_of_step(self, timeout: float = 120.0) -> bool:
         """Wait (polling the training process) until the step's run is done; for scripts and tests.
         Returns False if it did not finish within ``timeout`` seconds."""
