@@ -174,7 +174,7 @@ class LessonPanel(QFrame):
         if runner is None or runner.index < 0:
             return
         step = runner.step
-        self.title.setText(f"{runner.lesson.title}  ·  step {runner.index + 1} of {runner.count}")
+        self.title.setText(f"Step {runner.index + 1} of {runner.count}  ·  {runner.lesson.title}")   # (cut at the right)
         self.title.setToolTip(f"{runner.lesson.title}: {runner.lesson.summary}")
         self.step_title.setText(step.title)
         self.back.setEnabled(runner.can_go_back)

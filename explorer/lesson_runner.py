@@ -201,13 +201,16 @@ class LessonRunner:
 
     # ------------------------------------------------------------------ headless
     def run_through(self, index: int, timeout: float = 300.0) -> bool:
-        """Run the steps up to ``index`` in order, each to its end, answering rightly (for scripts
-        and screenshots: a step that compares with the run before it then has that run). A jump
-        straight to ``index`` when no step up to it keeps a run."""
-        if not any(step.keep_previous_as for step in self.lesson.steps[:index + 1]):
-            self.go_to(index)
-            return self.run_to_end_of_step(timeout)
-        for i in range(index + 1):
+        """Arrive at step ``index`` as a student stepping through would, each step run to its end
+        and answered rightly (for scripts and screenshots): from the last step before it that starts
+        afresh (new weights, and no comparison with an earlier run), every step in order, so a
+        step that tests the weights trained before it, or compares with an earlier run, has them."""
+        steps = self.lesson.steps
+        start = max((i for i in range(index + 1) if steps[i].new_weights and not steps[i].keep_previous_as),
+                    default=0)
+        if any(step.keep_previous_as for step in steps[start + 1:index + 1]):
+            start = 0       # (each comparison needs the run before it: from the start)
+        for i in range(start, index + 1):
             self.go_to(i)
             if not self.run_to_end_of_step(timeout):
                 return False

@@ -259,6 +259,9 @@ def legend(plot: pg.PlotItem, offset=(-10, -10)) -> pg.LegendItem:
     return item
 
 
+LEGEND_COLUMNS = 3     # a legend row holds this many entries per line (a wider one would widen its dock)
+
+
 def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int = 0, colspan: int = 1,
                points: int = AXIS_PT) -> pg.LegendItem:
     """A one-line legend in its own layout row (above ``plot``, where it covers no data), used as
@@ -278,7 +281,7 @@ def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int 
 
 def fit_legend_row(item: pg.LegendItem) -> None:
     """Size a :func:`legend_row`'s row to its entries (one line)."""
-    item.setColumnCount(max(1, len(item.items)))
+    item.setColumnCount(max(1, min(len(item.items), LEGEND_COLUMNS)))   # more entries wrap to a second row
     item.updateSize()
     holder = item._explorer_holder
     height = max(item.height(), font(int(item.opts["labelTextSize"][:-2])).pointSize() * 2)

@@ -56,10 +56,11 @@ class TrainingView(style.CanvasView):
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
         # what ignoring the inputs gets: a loss curve that stays on this line has learnt nothing
         self.baseline_line = pg.InfiniteLine(angle=0, movable=False, pen=style.pen(style.FOREGROUND, 1.5,
-                                                                                   Qt.PenStyle.DashLine),
+                                                                                   Qt.PenStyle.DotLine),
                                              label="", labelOpts=dict(position=0.03, color=style.FOREGROUND,
                                                                       anchors=[(0, 1), (0, 1)]))
         self.baseline_line.label.setFont(style.font(style.TICK_PT))
+        self.baseline_line.setZValue(-20)         # under a compared run that stays on it
         self.loss_plot.addItem(self.baseline_line)
         self._baseline_for = None
 
@@ -188,7 +189,7 @@ class TrainingView(style.CanvasView):
         references = self.state.references
         while len(self.reference_curves) < len(references):
             colour = style.REFERENCE_COLOURS[len(self.reference_curves) % len(style.REFERENCE_COLOURS)]
-            curve = self.loss_plot.plot(pen=style.pen(colour, 2.5, Qt.PenStyle.DashLine), connect="finite")
+            curve = self.loss_plot.plot(pen=style.pen(colour, 3.5, Qt.PenStyle.DashLine), connect="finite")
             curve.setZValue(-5)
             name = pg.TextItem(color=colour, anchor=(1, 1))
             name.setFont(style.font(style.TICK_PT, bold=True))
@@ -206,9 +207,10 @@ class TrainingView(style.CanvasView):
             loss = style.positive_or_nan(loss * self.state.loss_scale)
             style.set_curve(curve, x + 1, loss)
             finite = np.flatnonzero(np.isfinite(loss))
-            if finite.size:
+            if finite.size:                # each name at its own place along its curve: they never pile up
+                at = finite[max(0, len(finite) - 1 - i * len(finite) // 6)]
                 name.setText(references[i].label)
-                name.setPos(x[finite[-1]] + 1, np.log10(loss[finite[-1]]))
+                name.setPos(x[at] + 1, np.log10(loss[at]))
 
     def refresh(self):
         x, loss, grad, clipped, cosine = self.data()

@@ -66,7 +66,7 @@ def test_every_lesson_runs_from_the_menu_to_its_end_with_its_claims_shown(qtbot,
     window.actions[f"lesson:{lesson.name}"].trigger()
     for index in range(len(lesson.steps)):
         settle(qtbot, window)
-        assert window.lesson.isVisible() and f"step {index + 1} of {len(lesson.steps)}" in window.lesson.title.text()
+        assert window.lesson.isVisible() and f"Step {index + 1} of {len(lesson.steps)}" in window.lesson.title.text()
         assert window.state.requested == lesson.config_at(index)
         answer(qtbot, window)
         settle(qtbot, window)
@@ -74,10 +74,16 @@ def test_every_lesson_runs_from_the_menu_to_its_end_with_its_claims_shown(qtbot,
         assert len(texts) == len(lesson.steps[index].claims)
         assert all(text.startswith("✓") and "measured" in text for text in texts), texts
         assert "${" not in window.lesson.text.text()
-        if lesson.steps[index].keep_previous_as:          # the run compared with is on the loss plot
-            names = [name.toPlainText() for _, name in window.views["TrainingView"].reference_curves
-                     if name.isVisible()]
-            assert lesson.steps[index].keep_previous_as in names, names
+        label = lesson.steps[index].keep_previous_as
+        if label:                                          # the run compared with is on the plots
+            kept = next(r for r in window.state.references if r.label == label)
+            flow = window.views["GradientFlowView"]
+            assert any(flow.legend.getLabel(c) is not None and flow.legend.getLabel(c).text == label
+                       for c in flow.reference_curves)
+            if len(kept.history):
+                names = [name.toPlainText() for _, name in window.views["TrainingView"].reference_curves
+                         if name.isVisible()]
+                assert label in names, names
         if lesson.steps[index].rolled is not None:
             assert window.views["GraphView"].rolled is lesson.steps[index].rolled
         image = window.grab().toImage().scaled(80, 50)

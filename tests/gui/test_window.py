@@ -495,7 +495,7 @@ def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path):
         assert other.state.config == state.config and len(other.state.history) == 5
         assert all(np.array_equal(other.state.params[k], state.params[k]) for k in state.params)
         assert other.runner is not None and other.runner.lesson.name == "vanishing" and other.lesson.isVisible()
-        assert other.runner.index == 1 and "step 2 of" in other.lesson.title.text()
+        assert other.runner.index == 1 and "Step 2 of" in other.lesson.title.text()
         assert_controls_show(other, state.config)
         assert_views_follow(other)
         broken = tmp_path / "broken.bptt"
