@@ -40,10 +40,10 @@ def main(names):
     from explorer.lessons import shipped_lessons
     threadpool_limits(1)        # as in the window: one BLAS thread here, training on the other core
     lessons = [lesson for lesson in shipped_lessons() if not names or lesson.name in names]
-    print(f"{'lesson':<14} {'steps':>5} {'wall s':>7} {'of 30 s':>8} {'slowest step':>13} {'claims':>7}")
+    print(f"{'lesson':<22} {'steps':>5} {'wall s':>7} {'of 30 s':>8} {'slowest step':>13} {'claims':>7}")
     for lesson in lessons:
         elapsed, (step_s, step), held, total = run(lesson)
-        print(f"{lesson.name:<14} {len(lesson.steps):>5} {elapsed:>7.1f} {elapsed / BUDGET_SECONDS:>8.2f} "
+        print(f"{lesson.name:<22} {len(lesson.steps):>5} {elapsed:>7.1f} {elapsed / BUDGET_SECONDS:>8.2f} "
               f"{f'{step_s:.1f} s (#{step})':>13} {f'{held}/{total}':>7}")
 
 
