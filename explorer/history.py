@@ -50,6 +50,7 @@ class TrainingHistory:
         # average is then two subtractions per point drawn, whatever the history's length
         self._loss_sum = np.zeros(capacity + 1)
         self._loss_finite = np.zeros(capacity + 1, dtype=np.int64)
+        self.nonfinite = []          # indices of the updates whose loss or ‖g‖ was NaN or infinite
         self.clipped_count = 0       # updates whose gradient was clipped
         self.compared_count = 0      # updates with a cos(g̃, g) (a truncated run compared to full)
 
@@ -155,6 +156,9 @@ class TrainingHistory:
         self.compared_count += int(np.count_nonzero(np.isfinite(self._arrays["cosine"][start:stop])))
         loss = self._arrays["loss"][start:stop]
         finite = np.isfinite(loss)
+        bad = ~finite | ~np.isfinite(self._arrays["grad_norm"][start:stop])
+        if bad.any():
+            self.nonfinite.extend(int(i) for i in start + np.flatnonzero(bad))
         self._loss_sum[start + 1:stop + 1] = self._loss_sum[start] + np.cumsum(np.where(finite, loss, 0.0))
         self._loss_finite[start + 1:stop + 1] = self._loss_finite[start] + np.cumsum(finite)
 
@@ -177,6 +181,7 @@ class TrainingHistory:
         self._loss_sum, self._loss_finite = np.zeros(capacity + 1), np.zeros(capacity + 1, dtype=np.int64)
         self._n = n
         self.clipped_count = self.compared_count = 0
+        self.nonfinite = []
         self._count(0, n)
 
     def clear(self) -> None:

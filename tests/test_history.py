@@ -309,3 +309,13 @@ def test_the_smoothed_loss_is_the_moving_average_of_the_finite_losses(values, wi
             assert mean == pytest.approx(part.mean(), rel=1e-9, abs=1e-9)
         else:
             assert np.isnan(mean)
+
+
+def test_the_history_knows_where_training_overflowed_and_forgets_it_when_cut():
+    history = TrainingHistory(capacity=2)
+    history.extend([upd(0.5), upd(0.4), upd(float("inf"))])
+    history.append(upd(0.3, grad_norm=float("nan")))
+    assert history.nonfinite == [2, 3]
+    history.truncate(3)
+    assert history.nonfinite == [2]
+    assert TrainingHistory.from_arrays(history.to_arrays()).nonfinite == [2]

@@ -51,6 +51,7 @@ class TrainingView(style.CanvasView):
         self.loss_plot.setToolTip(LOSS_TOOLTIP)
         self.earlier_curves = []          # one per run forked away from (time travel), drawn underneath
         self.reference_curves = []        # one per run kept for comparison, with its name at its end
+        self.overflow_lines = []          # a red line at each update whose loss or ‖g‖ overflowed
         self.raw_loss_curve = self.loss_plot.plot(pen=style.pen(RAW_LOSS, 1), connect="finite")
         self.loss_curve = self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2.5), connect="finite")
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
@@ -87,7 +88,8 @@ class TrainingView(style.CanvasView):
             style.log_y(plot)
         for plot in (self.grad_plot, self.cos_plot):
             plot.setXLink(self.loss_plot)
-        for plot in (self.loss_plot, self.grad_plot):
+        for plot in (self.loss_plot, self.grad_plot, self.cos_plot):
+            style.integer_axis(plot, "bottom")      # updates are whole numbers (no "1.2" after two updates)
             style.style_axis(plot.getAxis("bottom"), "update")
 
         # time travel: a cursor on the update shown, and what to do from there
@@ -184,6 +186,25 @@ class TrainingView(style.CanvasView):
                 style.set_curve(curve, x + 1 + first, style.positive_or_nan(loss))
             curve.setVisible(i < len(runs))
 
+    def _draw_overflows(self):
+        """Where training met NaN/Inf (the update was not applied): a red line, named, on both plots."""
+        updates = self.state.history.nonfinite
+        while len(self.overflow_lines) < 2 * len(updates):
+            for plot in (self.loss_plot, self.grad_plot):
+                line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.CLIP_RED, 2.5),
+                                       label="NaN/Inf" if plot is self.loss_plot else None,
+                                       labelOpts=dict(position=0.85, color=style.CLIP_RED,
+                                                      fill=(255, 255, 255, 220)))
+                if plot is self.loss_plot:
+                    line.label.setFont(style.font(style.TICK_PT, bold=True))
+                plot.addItem(line, ignoreBounds=True)
+                self.overflow_lines.append(line)
+        for i, line in enumerate(self.overflow_lines):
+            shown = i // 2 < len(updates)
+            line.setVisible(shown)
+            if shown:
+                line.setValue(updates[i // 2] + 1)          # (the plots count updates from 1)
+
     def _draw_references(self, columns):
         """The runs kept for comparison: each one's smoothed loss, dashed, named at its end."""
         references = self.state.references
@@ -228,6 +249,7 @@ class TrainingView(style.CanvasView):
         style.set_curve(self.clip_points, x[clipped], grad[clipped])
         self._draw_earlier_runs(self.columns())
         self._draw_references(self.columns())
+        self._draw_overflows()
         has_cosine = self.state.history.compared_count > 0
         style.set_curve(self.cos_curve, x, cosine)
         empty = n == 0
