@@ -106,10 +106,13 @@ def test_the_result_waits_for_the_answer_and_page_keys_move_between_steps(qtbot,
     assert 0 < len(window.state.history) <= 20 and not np.isfinite(window.state.history.loss[-1])
     assert "not quite" in window.lesson.feedback.text() and window.lesson.explain.isVisible()
     assert window.alert.isVisible() and "NaN" in window.alert.text.text()
+    marks = [line.value() for line in window.views["TrainingView"].overflow_lines if line.isVisible()]
+    assert marks and set(marks) == {float(len(window.state.history))}      # at the update that overflowed
     qtbot.keyClick(window, Qt.Key.Key_PageDown)           # with clipping: it survives
     settle(qtbot, window)
     assert len(window.state.history) == 300 and np.all(np.isfinite(window.state.history.loss))
     assert not window.alert.isVisible()
+    assert not any(line.isVisible() for line in window.views["TrainingView"].overflow_lines)
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
     settle(qtbot, window)
