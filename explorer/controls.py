@@ -142,15 +142,34 @@ class _WheelGuard(QObject):
         return False
 
 
+class _KeysBack(QObject):
+    """A number field takes the arrow, Home and End keys while one types in it; Enter or Esc gives
+    them back to stepping (the field loses the focus), and the status bar says so meanwhile."""
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.FocusIn:
+            bar = getattr(watched.window(), "statusBar", None)
+            if bar is not None:
+                bar().showMessage("Typing in a field: ← → Home End edit it; Enter or Esc gives them back "
+                                  "to stepping.", 6000)
+        elif event.type() == QEvent.Type.KeyPress and event.key() in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
+            QTimer.singleShot(0, watched.clearFocus)   # after the field has taken its value
+        return False
+
+
 _WHEEL_GUARD = None
+_KEYS_BACK = None
 
 
 def _no_wheel(widget):
-    global _WHEEL_GUARD
+    global _WHEEL_GUARD, _KEYS_BACK
     if _WHEEL_GUARD is None:
-        _WHEEL_GUARD = _WheelGuard()
+        _WHEEL_GUARD, _KEYS_BACK = _WheelGuard(), _KeysBack()
     widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     widget.installEventFilter(_WHEEL_GUARD)
+    if isinstance(widget, QAbstractSpinBox):
+        widget.installEventFilter(_KEYS_BACK)
 
 
 class ControlPanel(QWidget):

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.views = {}
         self.docks = {}
         self.runner = None               # the lesson being followed (explorer.lesson_runner)
+        self._showing_error = False      # the status bar shows an error (cleared when its cause is fixed)
         self.lessons = {lesson.name: lesson for lesson in shipped_lessons()}
         self._sized = False
         self._restored_layout = False
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         s.trainingChanged.connect(self._update_training)
         s.breakpointHit.connect(self._show_breakpoint)
         s.requestChanged.connect(lambda *_: self.alert.hide())
+        s.requestChanged.connect(lambda *_: self._clear_error())     # its cause is fixed: the error goes
         s.historyChanged.connect(self._refresh_busy_label)
         s.undoChanged.connect(self._update_undo)
         self._update_undo()
@@ -338,7 +340,15 @@ class MainWindow(QMainWindow):
         self.step_value.setText(f"= {step}")
 
     @Slot(str, str)
+    def _clear_error(self):
+        """A valid change was made: an error message about an earlier one no longer holds."""
+        if self._showing_error:
+            self._showing_error = False
+            self.statusBar().setStyleSheet("")
+            self.statusBar().clearMessage()
+
     def show_message(self, text: str, level: str = "info"):
+        self._showing_error = level == "error"
         colours = {"error": "#c00000", "warning": "#a05a00"}
         self.statusBar().setStyleSheet(f"color: {colours[level]}; font-weight: bold;" if level in colours else "")
         self.statusBar().showMessage(text, 0 if level == "error" else 8000)

@@ -520,3 +520,29 @@ def test_main_opens_a_session_file_given_on_the_command_line(tmp_path):
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert shot.exists() and "Traceback" not in out.stderr
+
+
+def test_a_field_gives_the_stepping_keys_back_on_enter(qtbot, window):
+    """Typed into H, Enter applies it and returns ← → to stepping: → then steps forward."""
+    state = window.state
+    box = window.controls.widgets["hidden"]
+    qtbot.mouseClick(box.lineEdit(), Qt.MouseButton.LeftButton)
+    assert box.hasFocus() and "Enter or Esc" in window.statusBar().currentMessage()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "12")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    settle(qtbot, window)
+    qtbot.wait(20)
+    assert state.config.hidden == 12 and not box.hasFocus()
+    assert state.result.done
+    qtbot.keyClick(window, Qt.Key.Key_Right)             # the arrow steps again
+    settle(qtbot, window)
+    assert state.result.forward_done == 1 and box.value() == 12
+
+
+def test_an_error_message_clears_when_a_valid_change_is_made(qtbot, window):
+    window.show_message("impossible truncation: k2 = 3 must be ≥ k1 = 5; not applied", "error")
+    assert "impossible" in window.statusBar().currentMessage()
+    set_widget(window.controls.widgets["hidden"], 9)
+    settle(qtbot, window)
+    assert window.state.config.hidden == 9 and window.statusBar().currentMessage() == ""
