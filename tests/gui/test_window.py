@@ -546,3 +546,21 @@ def test_an_error_message_clears_when_a_valid_change_is_made(qtbot, window):
     set_widget(window.controls.widgets["hidden"], 9)
     settle(qtbot, window)
     assert window.state.config.hidden == 9 and window.statusBar().currentMessage() == ""
+
+
+def test_a_lesson_file_from_the_command_line_renders_and_a_broken_one_exits_2(tmp_path):
+    lesson = tmp_path / "mine.toml"
+    lesson.write_text('title = "Mine"\nconfig = { hidden = 5, seq_len = 8 }\n[[steps]]\ntitle = "a"\n'
+                      'text = "H = ${H}"\nnew_weights = true\nrun = "finish"\n'
+                      '[[steps.claims]]\nsays = "five units"\ncheck = "H == 5"\n')
+    path = tmp_path / "mine.png"
+    result = run_main("--lesson", str(lesson), "--screenshot", str(path), "--size", "1280x800")
+    assert result.returncode == 0, result.stderr
+    assert not QImage(str(path)).isNull()
+    broken = tmp_path / "broken.toml"
+    broken.write_text('title = "x"\n[[steps]]\ntitle = "a"\ntext = "b"\nrun = "fly"\n')
+    result = run_main("--lesson", str(broken), "--screenshot", str(tmp_path / "b.png"))
+    assert result.returncode == 2 and "run must be one of" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "b.png").exists()
+    result = run_main("--lesson", "vanishing", "--step", "9", "--screenshot", str(tmp_path / "c.png"))
+    assert result.returncode == 2 and "steps 1 to 3" in result.stderr
