@@ -11,7 +11,8 @@
 - :mod:`explorer.qt_session`  the session's Qt adapter (worker thread, training pipe, signals)
 - :mod:`explorer.worker`   generator jobs off the GUI thread, cancellable, generation-stamped
 - :mod:`explorer.controls` the side panel of controls
-- :mod:`explorer.lessons`  lesson files (TOML); :mod:`explorer.measures` what their claims measure;
+- :mod:`explorer.lessons`  lesson files (TOML); :mod:`explorer.quantities` what a lesson can measure;
+  :mod:`explorer.measures` the claim language;
   :mod:`explorer.lesson_runner` a lesson run on a session; :mod:`explorer.lesson_panel` the lesson box
 - :mod:`explorer.window`   the main window
 - :mod:`explorer.views`    the plots (each ``XView(state, parent=None)``)

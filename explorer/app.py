@@ -13,7 +13,6 @@ import argparse
 import os
 import re
 import sys
-import time
 
 
 def parse_size(text):

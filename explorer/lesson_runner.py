@@ -11,7 +11,8 @@ training step as soon as it holds.
 from psygnal import Signal
 
 from .lessons import Lesson
-from .measures import Measurement, NotMeasured, evaluate, fill, measure
+from .measures import Measurement, evaluate, fill, measure
+from .quantities import NotMeasured
 from .session import Phase
 
 

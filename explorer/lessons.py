@@ -27,7 +27,7 @@ A lesson is a title and an ordered list of steps. A teacher writes one without r
 ``run = "forward"`` or ``"backward"`` with ``to = t`` steps until the forward pass has computed step
 t, or the backward pass has reached it; ``run = "train"`` trains ``updates`` updates, stopping early
 when ``until`` (an expression) holds. Claims and ``until`` use the quantities of
-:mod:`explorer.measures`. Each step's configuration is the defaults, then the lesson's ``config``,
+:mod:`explorer.quantities`. Each step's configuration is the defaults, then the lesson's ``config``,
 then every step's ``config`` up to it: going back to a step gives the same setup again.
 
 A file that breaks these rules is refused with one line naming the step and the problem.
