@@ -560,6 +560,42 @@ class NamesTask(CharTask):
         return _next_symbol_batch(symbols, len(self.vocab), mask)
 
 
+class WordsTask(Task):
+    """Word-level next-word prediction on short questions and answers ("what time is it ?").
+
+    The vocabulary is the words of SENTENCES (below) and "." for the start. Each sequence starts
+    at "." and runs through sentences drawn at random, one after another, to T + 1 words; x_t is
+    onehot(w_t) and the target y_t = w_{t+1}, a loss at every word. With T = 5 the first sentence
+    fills a whole sequence when it is "what time is it ?": the course's example.
+    """
+
+    SENTENCES = ("what time is it ?", "what day is it ?", "it is time to go .", "is it time to eat ?",
+                 "what is it ?", "it is late .", "time to go .", "what time is it now ?")
+
+    name = "words"
+    title = "Words"
+    description = (
+        "Short questions and answers (\"what time is it ?\"), one word per step: predict the next word. "
+        "Every step carries a loss."
+    )
+    loss = "xent"
+    one_hot_inputs = True
+    symbols = (".",) + tuple(sorted({w for s in SENTENCES for w in s.split()}))
+    input_size = output_size = len(symbols)
+    default_seq_len = 5
+    min_seq_len = 1
+
+    def _sample(self, batch_size, seq_len, rng):
+        index = {word: i for i, word in enumerate(self.symbols)}
+        words = np.zeros((seq_len + 1, batch_size), dtype=np.int64)         # words[0] = "."
+        for column in range(batch_size):
+            stream = []
+            while len(stream) < seq_len:
+                stream += self.SENTENCES[rng.integers(len(self.SENTENCES))].split()
+            words[1:, column] = [index[w] for w in stream[:seq_len]]
+        return _next_symbol_batch(words, len(self.symbols))
+
+
 # ---------------------------------------------------------------------------------- CSV series
 
 
@@ -695,6 +731,7 @@ TASKS: dict[str, Task] = {
         AlphabetBackwardTask(),
         SortingTask(),
         NamesTask(),
+        WordsTask(),
     )
 }
 """Ready-made task instances by name (``csv`` needs a file, so it is only in ``get_task``)."""

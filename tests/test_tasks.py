@@ -47,7 +47,7 @@ def all_tasks(csv_path):
 def test_registry_names_and_metadata():
     assert set(TASKS) == {
         "sine", "sine_from_one", "random_walk", "delayed_recall", "adding", "loudest", "copy_memory",
-        "alphabet_forward", "alphabet_backward", "sorting", "names",
+        "alphabet_forward", "alphabet_backward", "sorting", "names", "words",
     }
     assert set(TASK_NAMES) == set(TASKS) | {"csv"}
     for name, task in TASKS.items():
@@ -136,6 +136,17 @@ def test_loudest_channel_is_the_argmax_of_the_sums_at_the_last_step():
     assert np.array_equal(batch.targets[-1], [int(np.argmax(row)) for row in sums])
     assert np.array_equal(batch.loss_mask[:-1], np.zeros((9, 50))) and np.all(batch.loss_mask[-1] == 1)
     assert set(np.unique(batch.targets[-1])) == {0, 1, 2}
+
+
+def test_words_are_sentences_one_word_per_step():
+    task = TASKS["words"]
+    batch = task.sample(40, 5, np.random.default_rng(2))
+    text = [" ".join(task.symbols[i] for i in np.argmax(batch.inputs[:, b], -1)[1:]) + " "
+            + task.symbols[batch.targets[-1, b]] for b in range(40)]
+    assert "what time is it ?" in text                       # the course's sentence occurs
+    assert np.all(np.argmax(batch.inputs[0], -1) == 0)         # every sequence starts at "."
+    np.testing.assert_array_equal(np.argmax(batch.inputs[1:], -1), batch.targets[:-1])   # next word
+    assert all(s.split()[0] in {w.split()[0] for w in task.SENTENCES} for s in text)
 
 
 def test_random_walk_stays_order_one_for_long_sequences():

@@ -323,13 +323,16 @@ class GraphView(QWidget):
             return []
         T = self.state.record.seq_len
         (x0, x1), _ = self.plot.getViewBox().viewRange()
-        every = px >= 2 * WEIGHT_LABEL_MIN_PX
+        # every step's while there is room and the nodes carry no value labels, else the selected one's;
+        # left of the vertical edges and under the recurrent one (the value labels sit up and right)
+        every = 2 * WEIGHT_LABEL_MIN_PX <= px < LABEL_MIN_PX
         steps = [t for t in range(T) if x0 - 1 <= t <= x1 + 1] if every else [self.state.selection.step]
+        below = (0.5, 0)
         labels = []
         for t in steps:
-            labels += [(t + 0.06, 0.5, "W_ih", right), (t + 0.06, top, "W_hy", right)]
+            labels += [(t - 0.06, 0.5, "W_ih", left), (t - 0.06, top, "W_hy", left)]
             if t > 0:
-                labels.append((t - 0.5, 1.06, "W_hh", above))
+                labels.append((t - 0.5, 0.94, "W_hh", below))
         return labels
 
     def _draw_weight_labels(self):
