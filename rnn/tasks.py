@@ -501,6 +501,27 @@ class AlphabetBackwardTask(_AlphabetTask):
     step = -1
 
 
+class AlphabetBagTask(_AlphabetTask):
+    """A bag of letters: the letters of an alphabet walk, c_t = (r + t) mod 26, in a random order
+    (a fresh permutation per sequence); predict the next letter of that order. The letters are
+    the forward walk's; only their order is lost, and with it what the next one will be."""
+
+    name = "alphabet_bag"
+    title = "Alphabet, letters shuffled (a bag)"
+    description = (
+        "The letters of an alphabet walk in a random order: the same letters as 'Alphabet forward', "
+        "with the order, and so the next letter, lost. Every step carries a loss."
+    )
+
+    def _sample(self, batch_size, seq_len, rng):
+        start = rng.integers(0, len(self.vocab), size=batch_size)
+        t = np.arange(seq_len + 1)[:, None]
+        letters = (start + t) % len(self.vocab)                    # (T + 1, B), as forward
+        for column in range(batch_size):
+            letters[:, column] = letters[rng.permutation(seq_len + 1), column]
+        return _next_symbol_batch(letters, len(self.vocab))
+
+
 def load_names(path: str | pathlib.Path = NAMES_PATH) -> list[str]:
     """Read a names corpus: one lowercase a-z name per line, blank lines ignored."""
     path = pathlib.Path(path)
@@ -729,6 +750,7 @@ TASKS: dict[str, Task] = {
         CopyMemoryTask(),
         AlphabetForwardTask(),
         AlphabetBackwardTask(),
+        AlphabetBagTask(),
         SortingTask(),
         NamesTask(),
         WordsTask(),

@@ -47,7 +47,7 @@ def all_tasks(csv_path):
 def test_registry_names_and_metadata():
     assert set(TASKS) == {
         "sine", "sine_from_one", "random_walk", "delayed_recall", "adding", "loudest", "copy_memory",
-        "alphabet_forward", "alphabet_backward", "sorting", "names", "words",
+        "alphabet_forward", "alphabet_backward", "alphabet_bag", "sorting", "names", "words",
     }
     assert set(TASK_NAMES) == set(TASKS) | {"csv"}
     for name, task in TASKS.items():
@@ -136,6 +136,16 @@ def test_loudest_channel_is_the_argmax_of_the_sums_at_the_last_step():
     assert np.array_equal(batch.targets[-1], [int(np.argmax(row)) for row in sums])
     assert np.array_equal(batch.loss_mask[:-1], np.zeros((9, 50))) and np.all(batch.loss_mask[-1] == 1)
     assert set(np.unique(batch.targets[-1])) == {0, 1, 2}
+
+
+def test_the_bag_of_letters_has_a_walks_letters_in_another_order():
+    bag = TASKS["alphabet_bag"].sample(30, 12, np.random.default_rng(4))
+    letters = np.concatenate([np.argmax(bag.inputs, -1), bag.targets[-1:]])        # (T + 1, B)
+    for column in letters.T:
+        walk = set(column)
+        assert len(walk) == 13                                     # 13 different letters, each once
+        assert any(walk == {(r + t) % 26 for t in range(13)} for r in range(26))   # a walk's letters
+    assert not all(np.all(np.diff(column) % 26 == 1) for column in letters.T)     # not in order
 
 
 def test_words_are_sentences_one_word_per_step():
