@@ -129,6 +129,14 @@ FLOAT_DECIMALS = {"scale": 3, "lr": 6, "clip_threshold": 4, "break_norm": 3, "ga
                   "speed": 1, "temperature": 2}
 
 
+def typing_range(low, high):
+    """What a number field lets one type: beyond the allowed range, so that a value out of it
+    (5000 for T, 1024 for H) reaches the check and is refused with the range said, instead of
+    being cut to 500 or 102 as one types."""
+    widest = 2**31 - 1                     # (a QSpinBox holds a 32-bit int)
+    return (max(min(low, 0) - 10 * abs(high), -widest) if low <= 0 else 0, min(10 * high, widest))
+
+
 class _WheelGuard(QObject):
     """Scrolling the panel must not change values under the pointer: only a focused control takes
     the wheel (otherwise the event goes to the scroll area)."""
@@ -235,8 +243,7 @@ class ControlPanel(QWidget):
         elif name in FLOAT_DECIMALS:
             w = QDoubleSpinBox()
             w.setDecimals(FLOAT_DECIMALS[name])
-            low, high = LIMITS[name]
-            w.setRange(max(low, 10.0 ** -FLOAT_DECIMALS[name]) if low > 0 else low, high)
+            w.setRange(*typing_range(*LIMITS[name]))
             w.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
             if name == "speed":
                 w.setSpecialValueText("as fast as it goes")     # shown for 0
@@ -245,8 +252,7 @@ class ControlPanel(QWidget):
             _no_wheel(w)
         else:
             w = QSpinBox()
-            low, high = LIMITS[name]
-            w.setRange(int(low), int(high))
+            w.setRange(*(int(v) for v in typing_range(*LIMITS[name])))
             w.valueChanged.connect(lambda *_: self._changed(SPIN_DELAY_MS, restart=True))
             _no_wheel(w)
         w.setObjectName(name)

@@ -564,3 +564,20 @@ def test_a_lesson_file_from_the_command_line_renders_and_a_broken_one_exits_2(tm
     assert "Traceback" not in result.stderr and not (tmp_path / "b.png").exists()
     result = run_main("--lesson", "vanishing", "--step", "9", "--screenshot", str(tmp_path / "c.png"))
     assert result.returncode == 2 and "steps 1 to 3" in result.stderr
+
+
+@pytest.mark.parametrize("name, typed, allowed", [("seq_len", "5000", "1 to 1000"), ("hidden", "1024", "1 to 256"),
+                                                  ("seed", "-1", "0 to")])
+def test_a_typed_value_out_of_range_is_refused_with_the_range_and_nothing_changes(qtbot, window, name, typed, allowed):
+    before = window.state.config
+    box = window.controls.widgets[name]
+    qtbot.mouseClick(box.lineEdit(), Qt.MouseButton.LeftButton)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), typed)
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    settle(qtbot, window)
+    assert box.value() == int(typed)                     # what was typed stays on view, marked
+    assert window.state.config == before                 # and nothing changed
+    group = window.controls.errors[window.controls.field_group[name]]
+    assert group.isVisible() and allowed in group.text() and typed in group.text()
+    assert allowed in window.statusBar().currentMessage()
