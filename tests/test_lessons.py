@@ -300,3 +300,16 @@ def test_a_step_keeps_the_run_before_it_to_compare_on_the_same_plots(session):
     runner.go_to(2)                                   # a jump: no run of the steps before was made
     assert session.references == []
     runner.close()
+
+
+def test_the_teachers_reference_names_every_quantity_and_setting():
+    """docs/lessons.md is what a teacher writes lessons from: every quantity a claim may use and
+    every setting a step may change is in it."""
+    import pathlib
+    from dataclasses import fields
+    from explorer.quantities import QUANTITIES
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "lessons.md").read_text(encoding="utf-8")
+    missing = [name for name in QUANTITIES if f"`{name}`" not in text and f"`{name}(" not in text]
+    assert not missing, missing
+    settings = [f.name for f in fields(ExplorerConfig) if not f.name.startswith("break")]
+    assert not [name for name in settings if f"`{name}`" not in text]
