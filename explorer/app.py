@@ -92,8 +92,8 @@ def main(argv=None):
         window.resize(*size)
     if lesson is not None and screenshot:     # the step as a slide: its question answered, its run done
         window.open_lesson(lesson, 0, run=False).run_through(args.step - 1)
-    elif lesson is not None:
-        window.open_lesson(lesson, args.step - 1)
+    elif lesson is not None:                # the same state, reached without freezing the window
+        window.open_lesson(lesson, 0, run=False).advance_to(args.step - 1)
     window.show()
     if args.session:
         window.files.open_session(args.session, quiet=screenshot)

@@ -29,6 +29,8 @@ class LessonRunner:
         self.measurements: list[Measurement] = []
         self._run_pending = False      # the step's run waits for the pass its configuration needs
         self._watching_until = False
+        self._target = None            # advance_to: the step to arrive at, one run after another
+        self._advancing = self._entering = False
         session.clear_references()     # (a lesson compares only the runs it made)
         session.pass_changed.connect(self._on_pass_changed)
         session.history_changed.connect(self._on_history_changed)
@@ -87,6 +89,13 @@ class LessonRunner:
         ``run=False`` only moves there (the session already holds the step's state)."""
         if not 0 <= index < self.count:
             raise IndexError(f"the lesson has steps 1…{self.count}")
+        self._entering = True             # (the events of its set-up must not move on meanwhile)
+        try:
+            self._enter(index, run)
+        finally:
+            self._entering = False
+
+    def _enter(self, index: int, run: bool):
         session = self.session
         if run:
             session.pause_training()
@@ -118,10 +127,12 @@ class LessonRunner:
             session.clear_references()
 
     def next(self):
+        self._target = None               # (the user moves: an advance_to on the way stops)
         if self.can_go_on:
             self.go_to(self.index + 1)
 
     def back(self):
+        self._target = None
         if self.can_go_back:
             self.go_to(self.index - 1)
 
@@ -182,6 +193,7 @@ class LessonRunner:
     def _on_pass_changed(self):
         self._run_when_ready()
         self._measure()
+        self._advance()         # (a pass lands last when a step's run ends: the next may start)
 
     def _on_history_changed(self):
         if self._watching_until and self._until_holds():
@@ -200,18 +212,47 @@ class LessonRunner:
         self.measurements = [measure(claim.check, self.session) for claim in self.step.claims]
         self.measured.emit()
 
-    # ------------------------------------------------------------------ headless
-    def run_through(self, index: int, timeout: float = 300.0) -> bool:
-        """Arrive at step ``index`` as a student stepping through would, each step run to its end
-        and answered rightly (for scripts and screenshots): from the last step before it that starts
-        afresh (new weights, and no comparison with an earlier run), every step in order, so a
-        step that tests the weights trained before it, or compares with an earlier run, has them."""
+    # ------------------------------------------------------------------ arriving at a step
+    def first_step_for(self, index: int) -> int:
+        """Where to start to arrive at step ``index`` as a student stepping through would: the last
+        step up to it that starts afresh (new weights, no comparison with an earlier run), or the
+        lesson's start when a step on the way compares with the run before it."""
         steps = self.lesson.steps
         start = max((i for i in range(index + 1) if steps[i].new_weights and not steps[i].keep_previous_as),
                     default=0)
         if any(step.keep_previous_as for step in steps[start + 1:index + 1]):
-            start = 0       # (each comparison needs the run before it: from the start)
-        for i in range(start, index + 1):
+            start = 0       # (each comparison needs the run before it)
+        return start
+
+    def advance_to(self, index: int):
+        """Arrive at step ``index`` without waiting here (the window): from :meth:`first_step_for`,
+        each step is entered when the one before has run, its question answered rightly, so a step
+        that tests the weights trained before it, or compares with an earlier run, has them."""
+        self._target = min(max(int(index), 0), self.count - 1)
+        self.go_to(self.first_step_for(self._target))
+        self._advance()
+
+    def _advance(self):
+        if self._target is None or self._advancing or self._entering:
+            return
+        self._advancing = True
+        try:
+            while True:
+                if self.waiting_for_answer:
+                    self.reveal(self.step.answer)
+                if self.running or self.index >= self._target:
+                    break
+                self.go_to(self.index + 1)
+        finally:
+            self._advancing = False
+        if self.index >= self._target and not self.running:
+            self._target = None
+
+    # ------------------------------------------------------------------ headless
+    def run_through(self, index: int, timeout: float = 300.0) -> bool:
+        """Arrive at step ``index`` as :meth:`advance_to` does, waiting here (polling the training
+        process) for each step's run: for scripts and screenshots."""
+        for i in range(self.first_step_for(index), index + 1):
             self.go_to(i)
             if not self.run_to_end_of_step(timeout):
                 return False

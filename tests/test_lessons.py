@@ -313,3 +313,20 @@ def test_the_teachers_reference_names_every_quantity_and_setting():
     assert not missing, missing
     settings = [f.name for f in fields(ExplorerConfig) if not f.name.startswith("break")]
     assert not [name for name in settings if f"`{name}`" not in text]
+
+
+def test_advancing_to_a_step_arrives_as_a_student_would_without_waiting(session):
+    """advance_to (the window's --step N): it returns while training runs, then each step is entered
+    when the one before has run; the alphabet read backward is then tested on the trained weights."""
+    import time
+    lesson = next(item for item in LESSONS if item.name == "alphabet")
+    runner = LessonRunner(session, lesson)
+    runner.advance_to(2)
+    assert runner.index == 1 and session.phase is Phase.TRAINING          # it did not wait
+    deadline = time.monotonic() + 60
+    while (runner.index < 2 or runner.running) and time.monotonic() < deadline:
+        session.poll(timeout=0.2)
+    assert runner.index == 2 and len(session.history) == 300
+    assert session.config.task == "alphabet_backward" and runner.revealed
+    assert all(m.holds for m in runner.measurements)                       # trained forward, read backward
+    runner.close()

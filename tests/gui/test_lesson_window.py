@@ -205,3 +205,16 @@ def test_the_shared_weights_view_draws_each_share_and_a_click_selects_its_sequen
     settle(qtbot, window)
     assert window.state.selection.batch_index == 2
     assert window.views["DataView"].sequence_box.value() == 2          # every view follows
+
+
+def test_starting_at_a_later_step_arrives_there_without_freezing_the_window(qtbot, shared_window):
+    """As `main.py --lesson names --step 3` does: the window stays responsive (the event loop runs
+    while the first step trains) and arrives at step 3 with the trained network's names."""
+    window = shared_window
+    runner = window.open_lesson("names", 0, run=False)
+    runner.advance_to(2)
+    assert runner.index == 0 and window.state.training           # training in its process, not here
+    settle(qtbot, window)
+    assert runner.index == 2 and window.state.config.temperature == 1.5
+    assert len(window.state.history) == 300 and len(set(window.state.samples)) == 5
+    assert "Step 3 of 3" in window.lesson.title.text() and claim_texts(window)[0].startswith("✓")
