@@ -7,7 +7,7 @@ a drag never queues stale recomputations.
 
 A value the configuration refuses (k2 < k1, a sequence too short for the task, …) is shown in red
 under its group and in the status bar, and the state is left unchanged. The controls follow the
-state when it changes elsewhere (a preset, a restored session, loaded weights) with their signals
+state when it changes elsewhere (a lesson, a restored session, loaded weights) with their signals
 blocked, so syncing never writes back.
 """
 
@@ -246,6 +246,7 @@ class ControlPanel(QWidget):
             w.setRange(*typing_range(*LIMITS[name]))
             w.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
             if name == "speed":
+                w.setMinimum(0.0)                                # (the special text shows at the minimum)
                 w.setSpecialValueText("as fast as it goes")     # shown for 0
             w.valueChanged.connect(lambda *_: self._changed(SPIN_DELAY_MS, restart=True))
             w.setKeyboardTracking(True)

@@ -20,8 +20,8 @@ guarantees vanishing, &gt; 1 is needed for exploding.</p>
 step; <b>Shapes</b> the shape of every tensor; <b>Training</b> the loss, ‖g‖ (clipped updates
 marked) and, under truncation, cos(g̃, g) against the full gradient.</p>
 <p><b>Controls</b> (left) change everything live; hover any control for what it does and the formula
-it changes. A refused value is explained in red under its group. <b>Presets</b> set up a lesson in one
-click. Right-click any plot to export it as PNG, SVG or CSV.</p>
+it changes. A refused value is explained in red under its group. <b>Lessons</b> (menu) set up each
+step of a lesson, ask before they show, and measure their claims live. Right-click any plot to export it as PNG, SVG or CSV.</p>
 <p><b>Keys:</b> → step forward · ← step backward · End finish pass · Home / Ctrl+R reset pass ·
 U one update · Space play/pause training · Ctrl+I new initial weights.</p>
 """

@@ -8,6 +8,8 @@ whenever the pass or the training history changes, and shown ✓, ✗ or pending
 training step as soon as it holds.
 """
 
+import time
+
 from psygnal import Signal
 
 from .lessons import Lesson
@@ -261,7 +263,6 @@ class LessonRunner:
     def run_to_end_of_step(self, timeout: float = 120.0) -> bool:
         """Wait (polling the training process) until the step's run is done; for scripts and tests.
         Returns False if it did not finish within ``timeout`` seconds."""
-        import time
         if self.waiting_for_answer:
             self.reveal(self.step.answer)
         deadline = time.monotonic() + timeout

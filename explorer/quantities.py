@@ -201,15 +201,15 @@ def cosine(session) -> float:
 def learnt_at(session, fraction) -> float:
     """The first update at which the mean loss of the last 20 updates fell below ``fraction`` × the
     baseline (how soon the network learnt; not measured while it has not)."""
-    losses = session.history.loss
-    if len(losses) < RECENT_UPDATES:
+    history = session.history
+    n = len(history)
+    if n < RECENT_UPDATES:
         raise NotMeasured("fewer than 20 updates")
-    finite = np.where(np.isfinite(losses), losses, np.inf)
-    window = np.convolve(finite, np.ones(RECENT_UPDATES) / RECENT_UPDATES, mode="valid")   # [i]: updates i+1 … i+20
-    below = np.flatnonzero(window < float(fraction) * session.baseline)
+    at, mean = history.smoothed_loss(0, n, n, RECENT_UPDATES)     # at every update: the last 20's mean
+    below = np.flatnonzero((at >= RECENT_UPDATES - 1) & (mean < float(fraction) * session.baseline))
     if not below.size:
         raise NotMeasured(f"the loss has not fallen below {float(fraction):g} × the baseline")
-    return float(below[0] + RECENT_UPDATES)
+    return float(at[below[0]] + 1)
 
 
 def grad_norm(session) -> float:
@@ -229,8 +229,7 @@ def clipped(session) -> float:
 
 def nonfinite_updates(session) -> float:
     """Updates whose loss or gradient was NaN or infinite (training stops at the first)."""
-    h = session.history
-    return float(np.count_nonzero(~np.isfinite(h.loss) | ~np.isfinite(h.grad_norm)))
+    return float(len(session.history.nonfinite))
 
 
 def regime_value(field):

@@ -32,6 +32,7 @@ from psygnal import Signal
 
 from rnn.cells import cell_of
 from rnn.errors import RnnInputError
+from rnn.losses import mean_reduction_factor
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
 from rnn.passresult import for_sequence, summarise
@@ -165,20 +166,13 @@ class Session:
 
     @property
     def loss_scale(self) -> float:
-        """What the loss plot multiplies the engine's L = (1/B) Σ_{t∈S} Σ_b ℓ by: 1, or (shown as
-        PyTorch's mean reduction) 2/(n·O) for ℓ = ½‖ŷ − y‖², nn.MSELoss's mean over the n loss
-        steps per sequence × O outputs without the ½, and 1/n for cross-entropy, nn.CrossEntropyLoss's
-        mean over the loss steps (n from the shown batch: a task whose sequences differ in length,
-        such as names, is shown at that batch's mean)."""
+        """What the loss plot multiplies the engine's L by: 1, or PyTorch's mean reduction
+        (:func:`rnn.losses.mean_reduction_factor`, with the shown batch's loss steps: a task whose
+        sequences differ in length, such as names, is shown at that batch's mean)."""
         if self.config.loss_shown == "engine":
             return 1.0
         record = self.result.record
-        per_sequence = float(np.sum(record.loss_mask)) / record.batch_size
-        if per_sequence <= 0:
-            return 1.0
-        if record.loss_kind == "mse":
-            return 2.0 / (per_sequence * record.spec.output_size)
-        return 1.0 / per_sequence
+        return mean_reduction_factor(record.loss_kind, record.loss_mask, record.spec.output_size)
 
     @property
     def record(self):

@@ -41,7 +41,7 @@ def restore_settings(window, s: QSettings) -> bool:
     if config == ExplorerConfig():
         return False
     window.state.set_config(record_undo=False, **config.to_dict())
-    window.show_message("Restored your last configuration (Presets → Demo for the introduction).", "info")
+    window.show_message("Restored your last configuration (Lessons → A first look for the introduction).", "info")
     return True
 
 

@@ -56,10 +56,9 @@ def scrollable(view, max_width=360, max_height=240):
 
 
 class Banner(QFrame):
-    """A coloured box with a title, a text and a close button (lessons and breakpoints)."""
+    """A coloured box with a title, a text and a close button (breakpoints and alerts)."""
 
     STYLES = {
-        "lesson": ("#eef4ff", "#3a6fc4"),
         "info": ("#eef4ff", "#3a6fc4"),
         "warning": ("#fff4e0", "#d98a00"),
         "error": ("#ffe6e6", "#c00000"),
@@ -97,7 +96,7 @@ class Banner(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.hide()
 
-    def show_message(self, title: str, text: str, level: str = "lesson"):
+    def show_message(self, title: str, text: str, level: str = "info"):
         background, border = self.STYLES.get(level, self.STYLES["info"])
         self.setStyleSheet(f"#{self.objectName()} {{ background: {background}; border: 2px solid {border}; "
                            f"border-radius: 6px; }}")

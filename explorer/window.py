@@ -1,5 +1,5 @@
 """The main window: the graph in the middle, the other views in docks, controls on the left, the
-step-through toolbar on top, menus for files, presets, views and help.
+step-through toolbar on top, menus for files, lessons, views and help.
 
 The window owns no numbers: it wires the controls and actions to the session (through its Qt
 adapter, :class:`explorer.qt_session.QtSession`) and places the views (``explorer.views``), which redraw themselves from the state's signals.

@@ -42,6 +42,18 @@ def step_losses(kind: str, yhat, target, mask, weight):
     return np.sum(weighted, axis=-1) / B, weight * p
 
 
+def mean_reduction_factor(kind: str, mask, output_size: int) -> float:
+    """What turns the engine's L = (1/B) Σ_{t∈S} Σ_b m_{t,b} ℓ into PyTorch's reduction='mean':
+    nn.MSELoss averages (ŷ − y)² over the loss steps × sequences × outputs with no ½, so the factor
+    is 2/(n·O); nn.CrossEntropyLoss averages over the loss steps × sequences, 1/n; n is the mean
+    number of loss steps per sequence, Σ m / B (1 if no step carries a loss)."""
+    mask = np.asarray(mask, dtype=float)
+    per_sequence = float(np.sum(mask)) / mask.shape[1]
+    if per_sequence <= 0:
+        return 1.0
+    return 2.0 / (per_sequence * output_size) if kind == "mse" else 1.0 / per_sequence
+
+
 def loss_mask(placement, seq_len: int, batch_size: int):
     """The (T, B) mask of steps that carry a loss: "all", "last", or an array of shape (T,) or (T, B)."""
     if isinstance(placement, str):

@@ -581,3 +581,7 @@ def test_a_typed_value_out_of_range_is_refused_with_the_range_and_nothing_change
     group = window.controls.errors[window.controls.field_group[name]]
     assert group.isVisible() and allowed in group.text() and typed in group.text()
     assert allowed in window.statusBar().currentMessage()
+
+
+def test_full_speed_training_says_so_at_its_control(window):
+    assert window.controls.widgets["speed"].text() == "as fast as it goes"
