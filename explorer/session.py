@@ -32,7 +32,7 @@ from psygnal import Signal
 
 from rnn.cells import cell_of
 from rnn.errors import RnnInputError
-from rnn.losses import mean_reduction_factor
+from rnn.losses import reduction_factor
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
 from rnn.passresult import for_sequence, summarise
@@ -167,12 +167,12 @@ class Session:
     @property
     def loss_scale(self) -> float:
         """What the loss plot multiplies the engine's L by: 1, or PyTorch's mean reduction
-        (:func:`rnn.losses.mean_reduction_factor`, with the shown batch's loss steps: a task whose
+        (:func:`rnn.losses.reduction_factor`, with the shown batch's loss steps: a task whose
         sequences differ in length, such as names, is shown at that batch's mean)."""
         if self.config.loss_shown == "engine":
             return 1.0
         record = self.result.record
-        return mean_reduction_factor(record.loss_kind, record.loss_mask, record.spec.output_size)
+        return reduction_factor(record.loss_kind, "mean", record.loss_mask, record.spec.output_size)
 
     @property
     def record(self):

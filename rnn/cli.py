@@ -18,13 +18,19 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from typing import NamedTuple
+
+from .blowup import DEFAULT_THRESHOLD, find_blowup
 from .bptt import run_bptt
 from .errors import RnnInputError
+from .gradcheck import check_gradients
 from .io import check_output_path, check_params_path, load_array, read_params, save_npz, save_params
-from .losses import LOSSES, PLACEMENTS
+from .layout import targets_time_first, time_first
+from .losses import LOSSES, PLACEMENTS, REDUCTIONS, loss_mask, reduction_factor
 from .optim import CLIP_MODES, OPTIMIZERS, make_optimizer
 from .params import INITIALISERS, NetworkSpec, init_params
 from .sampling import sample_text
+from .state_dict import StateDictMapping
 from .tasks import TASK_NAMES, get_task
 from .training import train
 from .truncation import Truncation
@@ -33,6 +39,7 @@ CELL_CHOICES = ("tanh", "relu", "sigmoid", "linear", "lstm", "gru")
 EXIT_OK, EXIT_NONFINITE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_CLIP_THRESHOLD = 1.0
 NAME_SAMPLES = 5
+GRADCHECK_ENTRIES, GRADCHECK_EPS, GRADCHECK_THRESHOLD = 30, 1e-6, 1e-6
 
 
 class _UsageError(Exception):
@@ -44,8 +51,10 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _cell(name: str) -> tuple[str, str]:
-    """--cell value → (NetworkSpec.cell, NetworkSpec.activation)."""
+def _cell(name: str | None) -> tuple[str | None, str]:
+    """--cell value → (NetworkSpec.cell, NetworkSpec.activation); None: the weights say which."""
+    if name is None:
+        return None, "tanh"
     return (name, "tanh") if name in ("lstm", "gru") else ("rnn", name)
 
 
@@ -80,6 +89,51 @@ def _add_truncation_options(parser, random: bool) -> None:
                            help="randomized truncation with mean length K ≥ 2 (unbiased)")
 
 
+LOSS_HELP = """\
+the loss:
+  without --reduction, the engine's teaching loss
+      L = (1/B) Σ_t Σ_b m_tb ℓ_tb,   ℓ = ½‖ŷ − y‖² (mse)  or  −log softmax(ŷ)_y (xent),
+  summed over the steps that carry a loss (m = 1: every step, or the last with --loss-at last)
+  and averaged over the B sequences. --reduction mean|sum gives exactly PyTorch's
+  nn.MSELoss(reduction=...) (no ½; over loss steps × sequences × outputs) or
+  nn.CrossEntropyLoss(reduction=...) (over loss steps × sequences) applied to the outputs of the
+  steps that carry a loss, e.g. loss_fn(fc(out), y) for a loss at every step, or
+  loss_fn(fc(out[-1]), y) with --loss-at last; the gradients are those of that loss.
+
+the weights:
+  a state_dict (.pt/.pth, read with weights_only=True) or the same arrays in an .npz: one
+  nn.RNN/nn.LSTM/nn.GRU under any prefix (rnn., encoder.lstm., none) and one nn.Linear(H, O)
+  head under any name (fc, out, head.proj, readout); the cell is read from the gate rows.
+"""
+
+
+def _add_pass_options(parser) -> None:
+    """The options that describe one pass: the model, the data, the loss and the truncation."""
+    parser.add_argument("--weights", required=True, metavar="W.pt",
+                        help="the model's state_dict (.pt, .pth) or its arrays (.npz)")
+    parser.add_argument("--inputs", required=True, metavar="X.npy",
+                        help="float inputs (T, B, I), or (B, T, I) with --batch-first")
+    parser.add_argument("--targets", required=True, metavar="Y.npy",
+                        help="mse: float (T, B, O); xent: integer class indices (T, B); batch "
+                             "first with --batch-first; with --loss-at last also (B, O) or (B,)")
+    parser.add_argument("--batch-first", action="store_true",
+                        help="inputs and targets are (B, T, ...), as with batch_first=True "
+                             "(h0 and c0 stay (layers, B, H))")
+    parser.add_argument("--cell", choices=CELL_CHOICES,
+                        help="default: read from the weights (4·H gate rows: lstm, 3·H: gru, H: "
+                             "tanh); relu, sigmoid or linear for a vanilla RNN with that nonlinearity")
+    parser.add_argument("--head", metavar="NAME",
+                        help="the Linear layer applied to h_t, when several fit (e.g. fc)")
+    parser.add_argument("--loss", choices=LOSSES, default="mse", help="default mse")
+    parser.add_argument("--loss-at", choices=PLACEMENTS, default="all",
+                        help="which steps carry a loss (default all)")
+    parser.add_argument("--reduction", choices=REDUCTIONS, default="engine",
+                        help="mean or sum: PyTorch's loss (see below); default engine")
+    parser.add_argument("--h0", metavar="H0.npy", help="initial hidden state (layers, B, H); default 0")
+    parser.add_argument("--c0", metavar="C0.npy", help="initial LSTM cell state (layers, B, H); default 0")
+    _add_truncation_options(parser, random=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     prog = "python -m rnn" if script in ("", "__main__.py", "-c") or script.endswith(".py") else script
@@ -88,24 +142,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     grads = commands.add_parser(
         "grads", help="one forward and backward pass: write every gradient and recording",
-        description="Run one recorded forward and backward pass and write the gradients (same "
-                    "names and shapes as the weights), loss, loss_t, h, c (LSTM), dh, dh_norm "
-                    "and sensitivity to a float64 .npz.")
-    grads.add_argument("--weights", required=True, metavar="W.npz",
-                       help="parameters in PyTorch's names (.npz, .pt or .pth)")
-    grads.add_argument("--inputs", required=True, metavar="X.npy", help="float inputs (T, B, I)")
-    grads.add_argument("--targets", required=True, metavar="Y.npy",
-                       help="float (T, B, O) for mse; integer class indices (T, B) for xent")
+        description="Run one recorded forward and backward pass of your model on your data and "
+                    "write every gradient under the weights file's own key names and shapes "
+                    "(rnn.weight_ih_l0, fc.weight, ...), the loss, and the recordings loss_t, h, c "
+                    "(LSTM), dh, dh_norm (indexed [layer, t, batch, unit] whatever the data's "
+                    "layout) and sensitivity, to a float64 .npz.",
+        epilog=LOSS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_pass_options(grads)
     grads.add_argument("--out", required=True, metavar="G.npz", help="where to write the results")
-    grads.add_argument("--cell", choices=CELL_CHOICES, default="tanh",
-                       help="tanh/relu/sigmoid/linear: vanilla RNN with that activation (default tanh)")
-    grads.add_argument("--loss", choices=LOSSES, default="mse", help="default mse")
-    grads.add_argument("--loss-at", choices=PLACEMENTS, default="all",
-                       help="which steps carry a loss (default all)")
-    grads.add_argument("--h0", metavar="H0.npy", help="initial hidden state (layers, B, H); default 0")
-    grads.add_argument("--c0", metavar="C0.npy", help="initial LSTM cell state (layers, B, H); default 0")
-    _add_truncation_options(grads, random=False)
+    grads.add_argument("--find-blowup", nargs="?", type=float, const=DEFAULT_THRESHOLD, metavar="X",
+                       help="say where the pass first blows up: the first state h/c, output or "
+                            "∂L/∂h, ∂L/∂c that is NaN/Inf or exceeds X in magnitude "
+                            f"(default {DEFAULT_THRESHOLD:g})")
     grads.set_defaults(run=run_grads)
+
+    check = commands.add_parser(
+        "gradcheck", help="compare every gradient with centred finite differences",
+        description="Compare the engine's gradient of every parameter with centred differences "
+                    "(L(θ + ε) − L(θ − ε)) / 2ε in float64 (of the truncated surrogate loss when "
+                    "truncating) and print each parameter's relative error "
+                    "‖g − g_fd‖ / max(‖g‖, ‖g_fd‖); exit status 1 if any is above the threshold.",
+        epilog=LOSS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_pass_options(check)
+    check.add_argument("--entries", default=str(GRADCHECK_ENTRIES), metavar="N|all",
+                       help="entries differenced per parameter, drawn at random (default "
+                            f"{GRADCHECK_ENTRIES}; 'all' for every entry: two passes each)")
+    check.add_argument("--eps", type=float, default=GRADCHECK_EPS, metavar="ε",
+                       help=f"finite-difference step (default {GRADCHECK_EPS:g})")
+    check.add_argument("--threshold", type=float, default=GRADCHECK_THRESHOLD, metavar="R",
+                       help=f"largest relative error that passes (default {GRADCHECK_THRESHOLD:g})")
+    check.set_defaults(run=run_gradcheck)
 
     tr = commands.add_parser(
         "train", help="train a network on a task and print a summary",
@@ -142,25 +208,68 @@ def build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------------------------- grads
 
 
-def run_grads(args) -> int:
+class PassInputs(NamedTuple):
+    """One pass's arguments, read from the command line's files, in the engine's layout."""
+    mapping: StateDictMapping
+    inputs: np.ndarray
+    targets: np.ndarray
+    loss_weights: np.ndarray     # (T, B): the loss mask times the --reduction factor
+    h0: np.ndarray | None
+    c0: np.ndarray | None
+    truncation: Truncation
+
+    def run_options(self, args) -> dict:
+        return dict(loss=args.loss, loss_at=self.loss_weights, truncation=self.truncation,
+                    h0=self.h0, c0=self.c0)
+
+
+def _read_pass_inputs(args) -> PassInputs:
     truncation = _truncation(args)
-    check_output_path(args.out)  # before any work, so a typo costs nothing
     cell, activation = _cell(args.cell)
-    spec, params, file_keys = read_params(args.weights, cell, activation)
-    inputs = load_array(args.inputs, "inputs")
-    targets = load_array(args.targets, "targets")
+    mapping = read_params(args.weights, cell, activation, args.head)
+    inputs = time_first(load_array(args.inputs, "inputs"), args.batch_first, "inputs")
+    if inputs.ndim != 3:
+        raise RnnInputError(f"inputs must have shape (T, B, I), got {inputs.shape}")
+    T, B = inputs.shape[:2]
+    targets = targets_time_first(load_array(args.targets, "targets"), args.loss, args.loss_at, T,
+                                 args.batch_first)
     h0 = None if args.h0 is None else load_array(args.h0, "h0")
     c0 = None if args.c0 is None else load_array(args.c0, "c0")
+    mask = loss_mask(args.loss_at, T, B)
+    factor = reduction_factor(args.loss, args.reduction, mask, mapping.spec.output_size)
+    return PassInputs(mapping, inputs, targets, factor * mask, h0, c0, truncation)
+
+
+def _describe(args, mapping: StateDictMapping, T: int, B: int, truncation: Truncation) -> str:
+    spec = mapping.spec
+    loss = "the engine's loss" if args.reduction == "engine" else f"PyTorch's reduction='{args.reduction}'"
+    ignored = f"; not used: {', '.join(mapping.ignored)}" if mapping.ignored else ""
+    return (f"({args.loss}, at {args.loss_at} steps, {loss}) of a {spec.num_layers}-layer "
+            f"{spec.label}, hidden {spec.hidden_size}, head {mapping.head or '(no prefix)'}, "
+            f"T={T}, B={B}, {truncation.label}{ignored}")
+
+
+def run_grads(args) -> int:
+    check_output_path(args.out)  # before any work, so a typo costs nothing
+    if args.find_blowup is not None and not args.find_blowup > 0:
+        raise RnnInputError(f"--find-blowup must be a number > 0, got {args.find_blowup:g}")
+    data = _read_pass_inputs(args)
+    spec, params, file_keys = data.mapping.spec, data.mapping.params, data.mapping.file_keys
     with np.errstate(all="ignore"):
-        record = run_bptt(spec, params, inputs, targets, loss=args.loss, loss_at=args.loss_at,
-                          truncation=truncation, h0=h0, c0=c0)
+        record = run_bptt(spec, params, data.inputs, data.targets, **data.run_options(args))
         grads = record.gradients()
+    if args.find_blowup is not None:
+        blowup = find_blowup(record, args.find_blowup)
+        print(blowup if blowup else f"no blow-up: every state, output and state gradient is "
+                                    f"finite and within ±{args.find_blowup:g}")
     if not np.isfinite(record.loss):
-        return _fail(EXIT_NONFINITE, "the loss overflowed to NaN or Inf; nothing written")
+        return _fail(EXIT_NONFINITE, "the loss overflowed to NaN or Inf; nothing written"
+                     + ("" if args.find_blowup is not None else " (--find-blowup says where)"))
     for name, g in grads.items():
         if not np.all(np.isfinite(g)):
-            return _fail(EXIT_NONFINITE, f"∂L/∂{name} overflowed to NaN or Inf; nothing written")
-    out = {file_keys[name]: np.asarray(grads[name], dtype=np.float64) for name in params}
+            return _fail(EXIT_NONFINITE, f"∂L/∂{file_keys[name] or name} overflowed to NaN or Inf; "
+                                         "nothing written")
+    out = {key: np.asarray(grads[name], dtype=np.float64) for name, key in file_keys.items() if key}
     out["loss"] = np.asarray(record.loss, dtype=np.float64)
     out["loss_t"] = record.loss_t.astype(np.float64)
     out["h"] = record.h.astype(np.float64)
@@ -170,11 +279,50 @@ def run_grads(args) -> int:
     out["dh_norm"] = record.dh_norm.astype(np.float64)
     out["sensitivity"] = record.sensitivity.astype(np.float64)
     save_npz(args.out, out)
-    T, B = record.seq_len, record.batch_size
-    print(f"wrote {args.out}: loss {record.loss:.6g} ({args.loss}, at {args.loss_at} steps) of a "
-          f"{spec.num_layers}-layer {spec.label}, hidden {spec.hidden_size}, T={T}, B={B}, "
-          f"{truncation.label}")
+    print(f"wrote {args.out}: loss {record.loss:.6g} "
+          + _describe(args, data.mapping, record.seq_len, record.batch_size, data.truncation))
     return EXIT_OK
+
+
+def _entries(text: str) -> int | None:
+    if text.strip().lower() == "all":
+        return None
+    try:
+        entries = int(text)
+    except ValueError:
+        entries = 0
+    if entries < 1:
+        raise RnnInputError(f"--entries must be a whole number ≥ 1 or 'all', got {text!r}")
+    return entries
+
+
+def run_gradcheck(args) -> int:
+    entries = _entries(args.entries)
+    for option in ("eps", "threshold"):
+        value = getattr(args, option)
+        if not (math.isfinite(value) and value > 0):
+            raise RnnInputError(f"--{option} must be a finite number > 0, got {value:g}")
+    data = _read_pass_inputs(args)
+    spec, params = data.mapping.spec, data.mapping.params
+    start = time.perf_counter()
+    with np.errstate(all="ignore"):
+        errors = check_gradients(spec, params, data.inputs, data.targets, **data.run_options(args),
+                                 eps=args.eps, entries=entries)
+    elapsed = time.perf_counter() - start
+    rows = [(key, params[name].shape, params[name].size if entries is None else min(entries, params[name].size),
+             errors[name]) for name, key in data.mapping.file_keys.items() if key]
+    width = max(len("parameter"), *(len(key) for key, *_ in rows))
+    print(f"{'parameter':<{width}}  {'shape':<12}  {'entries':>7}  relative error")
+    failed = 0
+    for key, shape, checked, error in rows:
+        bad = not error <= args.threshold          # NaN fails too
+        failed += bad
+        shape_text = "×".join(map(str, shape))
+        print(f"{key:<{width}}  {shape_text:<12}  {checked:>7}  {error:.2e}{'  FAIL' if bad else ''}")
+    T, B = data.inputs.shape[:2]
+    print(f"{len(rows) - failed} of {len(rows)} within {args.threshold:g} (ε = {args.eps:g}, "
+          f"{elapsed:.1f} s) " + _describe(args, data.mapping, T, B, data.truncation))
+    return EXIT_NONFINITE if failed else EXIT_OK
 
 
 # ------------------------------------------------------------------------------------- train

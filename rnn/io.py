@@ -1,7 +1,7 @@
 """Reading and writing parameters and arrays without pickle.
 
-Parameters travel in PyTorch's names (``weight_ih_l0``, ``readout.weight``, ...; see
-:mod:`rnn.params`) as ``.npz`` archives or PyTorch ``.pt``/``.pth`` state_dicts:
+Parameters travel in PyTorch's names as ``.npz`` archives or PyTorch ``.pt``/``.pth`` state_dicts
+(read: any model's, :mod:`rnn.state_dict`; written: the engine's names, :mod:`rnn.params`):
 
 - ``.npz`` is read with ``np.load(allow_pickle=False)``, so a file can never run code;
 - ``.pt``/``.pth`` with ``torch.load(weights_only=True)`` (tensors and plain containers only).
@@ -16,25 +16,19 @@ from __future__ import annotations
 
 import os
 import stat
-import re
 import tempfile
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from .errors import RnnInputError
-from .params import GATES, NetworkSpec, spec_from_params
+from .params import NetworkSpec
+from .state_dict import HeadChoiceError, StateDictMapping, map_state_dict
 
 NPZ_SUFFIXES = (".npz",)
 TORCH_SUFFIXES = (".pt", ".pth")
-
-# The last dotted component of a recurrent parameter's name in a PyTorch state_dict.
-_RECURRENT = re.compile(r"(weight|bias)_(ih|hh)_l\d+")
-_READOUT = ("readout.weight", "readout.bias")
-
 
 def _one_line(exc: BaseException) -> str:
     """The first non-empty line of an exception's text, with its type when the text is bare."""
@@ -156,71 +150,22 @@ def _open_torch(path: Path, what: str) -> dict:
     return arrays
 
 
-def _strip_prefixes(arrays: dict, what: str, path: Path) -> dict:
-    """PyTorch-module names to plain ones: ``rnn.weight_ih_l0`` → ``weight_ih_l0``,
-    ``model.readout.bias`` → ``readout.bias``; returns {plain name: (key in the file, value)}.
-
-    The recurrent keys must share one prefix (the recurrent module's name, e.g. ``rnn.``) and the
-    readout keys one prefix (e.g. ``model.``); any other key is kept as it is, and is then reported
-    as unexpected.
-    """
-    renamed, prefixes = {}, {"recurrent": set(), "readout": set()}
-    for key, value in arrays.items():
-        last = key.rsplit(".", 1)[-1]
-        if _RECURRENT.fullmatch(last):
-            name, group = last, "recurrent"
-        elif any(key == r or key.endswith("." + r) for r in _READOUT):
-            name, group = "readout." + last, "readout"
-        else:
-            name, group = key, None
-        if group:
-            prefixes[group].add(key[: len(key) - len(name)])
-        if name in renamed:
-            raise RnnInputError(f"{what} {path}: two keys give {name} ({renamed[name][0]} and {key}); "
-                                "save the state_dict of one recurrent network")
-        renamed[name] = (key, value)
-    for group, found in prefixes.items():
-        if len(found) > 1:
-            shown = ", ".join(repr(p) for p in sorted(found))
-            raise RnnInputError(f"{what} {path}: the {group} keys have different prefixes ({shown}); "
-                                "save the state_dict of one recurrent network")
-    return renamed
-
-
-def _cell_hint(params: dict, cell: str) -> str:
-    """A hint when weight_hh_l0's G·H rows say the weights belong to another cell."""
-    shape = np.shape(params.get("weight_hh_l0"))
-    if len(shape) != 2 or shape[1] == 0 or shape[0] % shape[1]:
-        return ""
-    gates = shape[0] // shape[1]
-    fits = [c for c, g in GATES.items() if g == gates]
-    if not fits or GATES.get(cell) == gates:
-        return ""
-    other = {"rnn": "a vanilla RNN", "lstm": "an LSTM", "gru": "a GRU"}[fits[0]]
-    choice = "a vanilla cell (tanh, relu, sigmoid or linear)" if fits[0] == "rnn" else f"the {fits[0]} cell"
-    return (f" (weight_hh_l0 has {gates}·H rows: these look like {other}'s weights; "
-            f"choose {choice})")
-
-
-class LoadedParams(NamedTuple):
-    spec: NetworkSpec
-    params: dict      # float64 arrays by PyTorch name (weight_ih_l0, ..., readout.bias)
-    file_keys: dict   # PyTorch name → the key it had in the file (e.g. "rnn.weight_ih_l0")
-
-
-def load_params(path, cell: str = "rnn", activation: str = "tanh") -> tuple[NetworkSpec, dict]:
+def load_params(path, cell: str | None = None, activation: str = "tanh",
+                head: str | None = None) -> tuple[NetworkSpec, dict]:
     """Read parameters from ``.npz`` or ``.pt``/``.pth``; return (spec, float64 params).
 
-    Layer count and sizes come from the keys and shapes (:func:`rnn.params.spec_from_params`),
-    which also checks every key, shape, dtype and value. A common module prefix is stripped:
-    ``rnn.weight_ih_l0`` → ``weight_ih_l0``, ``model.readout.weight`` → ``readout.weight``.
+    The file is a model's state_dict (or the same arrays in an .npz): one recurrent module under
+    any prefix and one Linear head under any name (:func:`rnn.state_dict.map_state_dict`, which
+    also reads the cell from the gate rows unless ``cell`` is given, and checks every key, shape,
+    dtype and value).
     """
-    spec, params, _ = read_params(path, cell, activation)
-    return spec, params
+    mapping = read_params(path, cell, activation, head)
+    return mapping.spec, mapping.params
 
 
-def read_params(path, cell: str = "rnn", activation: str = "tanh") -> LoadedParams:
-    """:func:`load_params`, also telling which key each parameter had in the file."""
+def read_params(path, cell: str | None = None, activation: str = "tanh",
+                head: str | None = None) -> StateDictMapping:
+    """:func:`load_params`, also telling which key of the file became which parameter."""
     path = Path(path)
     what = "weights file"
     suffix = _suffix(path)
@@ -233,18 +178,12 @@ def read_params(path, cell: str = "rnn", activation: str = "tanh") -> LoadedPara
                             "use .npz, .pt or .pth")
     if not arrays:
         raise RnnInputError(f"{what} {path}: it holds no arrays")
-    arrays = _strip_prefixes(arrays, what, path)
-    params, file_keys = {}, {}
-    for name, (key, value) in arrays.items():
-        file_keys[name] = key
-        if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
-            value = value.astype(np.float64)  # a copy: the arrays are ours to change in place
-        params[name] = value  # anything else is left for check_params to name
     try:
-        spec = spec_from_params(params, cell, activation)
+        return map_state_dict(arrays, cell, activation, head)
+    except HeadChoiceError as exc:
+        raise HeadChoiceError(f"{what} {path}: {exc}", exc.candidates) from None
     except RnnInputError as exc:
-        raise RnnInputError(f"{what} {path}: {exc}{_cell_hint(params, cell)}") from None
-    return LoadedParams(spec, params, file_keys)
+        raise RnnInputError(f"{what} {path}: {exc}") from None
 
 
 def load_array(path, what: str) -> np.ndarray:

@@ -12,6 +12,7 @@ from .errors import RnnInputError
 
 LOSSES = ("mse", "xent")
 PLACEMENTS = ("all", "last")
+REDUCTIONS = ("engine", "mean", "sum")   # the engine's L, or PyTorch's reduction='mean' / 'sum'
 
 
 def softmax(logits):
@@ -42,16 +43,28 @@ def step_losses(kind: str, yhat, target, mask, weight):
     return np.sum(weighted, axis=-1) / B, weight * p
 
 
-def mean_reduction_factor(kind: str, mask, output_size: int) -> float:
-    """What turns the engine's L = (1/B) Σ_{t∈S} Σ_b m_{t,b} ℓ into PyTorch's reduction='mean':
-    nn.MSELoss averages (ŷ − y)² over the loss steps × sequences × outputs with no ½, so the factor
-    is 2/(n·O); nn.CrossEntropyLoss averages over the loss steps × sequences, 1/n; n is the mean
-    number of loss steps per sequence, Σ m / B (1 if no step carries a loss)."""
+def reduction_factor(kind: str, reduction: str, mask, output_size: int) -> float:
+    """The factor c with c·L = PyTorch's loss for the same outputs, where the engine's
+    L = (1/B) Σ_{t∈S} Σ_b m_{t,b} ℓ (ℓ = ½‖ŷ − y‖² or −log softmax(ŷ)_y):
+
+    - ``sum``:  nn.MSELoss(reduction='sum') is Σ (ŷ − y)² over the loss steps × sequences ×
+      outputs (no ½): c = 2B; nn.CrossEntropyLoss(reduction='sum') is Σ −log p_y: c = B;
+    - ``mean``: the same sums divided by the number of terms, N·O for MSE and N for cross-entropy,
+      where N = Σ_{t,b} m_{t,b} counts the (step, sequence) pairs that carry a loss (T·B for a loss
+      at every step, B for the last step only); c = 1 when nothing carries a loss;
+    - ``engine``: c = 1.
+    """
+    if reduction not in REDUCTIONS:
+        raise RnnInputError(f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}")
     mask = np.asarray(mask, dtype=float)
-    per_sequence = float(np.sum(mask)) / mask.shape[1]
-    if per_sequence <= 0:
+    if reduction == "engine":
         return 1.0
-    return 2.0 / (per_sequence * output_size) if kind == "mse" else 1.0 / per_sequence
+    B = mask.shape[1]
+    total = 2.0 * B if kind == "mse" else float(B)
+    if reduction == "sum":
+        return total
+    terms = float(np.sum(mask)) * (output_size if kind == "mse" else 1)
+    return total / terms if terms > 0 else 1.0
 
 
 def loss_mask(placement, seq_len: int, batch_size: int):

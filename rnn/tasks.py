@@ -4,9 +4,9 @@ Every task draws its randomness from the ``numpy.random.Generator`` passed to ``
 same seed gives identical batches. Arrays are time-major: ``(T, B, ...)`` with ``T`` time steps and
 ``B`` sequences.
 
-Loss conventions used by the docstrings below: "mse" is the plain mean squared error over the steps
-whose ``loss_mask`` is 1 (no factor 1/2); "xent" is the softmax cross-entropy against integer class
-indices. Target values on steps where the mask is 0 are placeholders and carry no meaning.
+Loss conventions used by the docstrings below: "mse" is the engine's squared error, ½‖ŷ − y‖² per
+step whose ``loss_mask`` is 1, averaged over the batch (:mod:`rnn.losses`); "xent" is the softmax
+cross-entropy against integer class indices. Target values on steps where the mask is 0 are placeholders and carry no meaning.
 """
 
 from __future__ import annotations

@@ -265,8 +265,8 @@ def test_bad_missing_key(capsys, lstm_problem):
 
 
 def test_bad_extra_key(capsys, lstm_problem):
-    rewrite_weights(lstm_problem[1], lstm_problem[2], weight_ih_l0_reverse=np.zeros((16, 3)))
-    run_bad(capsys, lstm_problem, match="unexpected key weight_ih_l0_reverse")
+    rewrite_weights(lstm_problem[1], lstm_problem[2], norm__num_batches_tracked=np.zeros((), np.int64))
+    run_bad(capsys, lstm_problem, match="unexpected key norm.num_batches_tracked")
 
 
 def test_bad_weight_shape(capsys, lstm_problem):
@@ -290,7 +290,7 @@ def test_bad_wrong_cell_for_weights(capsys, lstm_problem):
     folder, files, _ = lstm_problem
     out = folder / "G.npz"
     assert_bad_input(capsys, grads_argv(files, out, "--cell", "gru", "--loss", "xent"), out,
-                     "look like an LSTM")
+                     "these are an LSTM's weights (weight_hh_l0 has 4·H rows), not a GRU's")
 
 
 def test_bad_inputs_nan(capsys, lstm_problem):
