@@ -78,6 +78,9 @@ class ExplorerConfig:
         task = TASKS[self.task]
         if self.seq_len < task.min_seq_len:
             raise RnnInputError(f"{task.title} needs a sequence length of at least {task.min_seq_len}")
+        if task.max_seq_len is not None and self.seq_len > task.max_seq_len:
+            raise RnnInputError(f"{task.title} has sequences of {task.max_seq_len} steps: choose a "
+                                f"sequence length up to {task.max_seq_len}")
         self.truncation_rule()  # raises for an impossible truncation
 
     def with_(self, **changes) -> "ExplorerConfig":

@@ -30,7 +30,7 @@ SLIDER_THROTTLE_MS = 30       # slider drags apply at most this often
 CHOICES = {
     "cell": [("RNN (vanilla)", "rnn"), ("LSTM", "lstm"), ("GRU", "gru")],
     "activation": [("tanh", "tanh"), ("sigmoid", "sigmoid"), ("ReLU", "relu"), ("linear (identity)", "linear")],
-    "task": [(task.title, name) for name, task in TASKS.items()],
+    "task": [],                   # task_choices(): the list grows when the user opens data
     "loss_at": [("where the task puts it", "task"), ("every step", "all"), ("last step only", "last")],
     "truncation": [("full BPTT", "full"), ("truncated: TBPTT(k1, k2)", "tbptt"),
                    ("randomized (mean length k2)", "random")],
@@ -43,6 +43,13 @@ CHOICES = {
     "loss_shown": [("the engine's L (½, summed over steps)", "engine"), ("PyTorch's mean (MSELoss, CrossEntropyLoss)", "mean")],
     "clip_mode": [("off", "none"), ("global norm (Pascanu et al.)", "norm"), ("element-wise value", "value")],
 }
+
+
+
+def task_choices() -> list:
+    """(title, name) of every task: the ready-made ones, then the user's data."""
+    return [(task.title, name) for name, task in TASKS.items()]
+
 
 LABELS = {
     "cell": "Cell", "activation": "Activation φ", "gate_steepness": "Gate steepness β", "layers": "Layers",
@@ -231,7 +238,7 @@ class ControlPanel(QWidget):
     def _make_widget(self, name):
         if name in CHOICES:
             w = QComboBox()
-            for label, value in CHOICES[name]:
+            for label, value in (task_choices() if name == "task" else CHOICES[name]):
                 w.addItem(label, value)
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             w.setMinimumContentsLength(10)
@@ -450,9 +457,24 @@ class ControlPanel(QWidget):
             if sheet != w.styleSheet():
                 w.setStyleSheet(sheet)
 
+    def _sync_task_choices(self):
+        """The task list: the ready-made tasks and the data the user opened (added at run time)."""
+        combo = self.widgets["task"]
+        items = task_choices()
+        if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == items:
+            return
+        combo.blockSignals(True)
+        try:
+            combo.clear()
+            for label, value in items:
+                combo.addItem(label, value)
+        finally:
+            combo.blockSignals(False)
+
     def sync(self):
         """Show the state's requested configuration (signals blocked: no write-back)."""
         config = self.state.requested
+        self._sync_task_choices()
         self._syncing = True
         try:
             for name, w in self.widgets.items():

@@ -1,4 +1,4 @@
-"""File ▸ Open/Save weights, Open/Save session, Lessons ▸ Open lesson file and Export: the dialogs, and what each does with a
+"""File ▸ Open/Save weights, Open data, Open/Save session, Lessons ▸ Open lesson file and Export: the dialogs, and what each does with a
 path. Every problem leaves the session as it was and is said where the user is looking (the
 status bar, and a message box unless ``quiet``)."""
 
@@ -7,8 +7,12 @@ import os
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from rnn.errors import RnnInputError
+from rnn.io import read_params
+from rnn.state_dict import HeadChoiceError
+from rnn.user_data import read_data
 
 from .lessons import LessonError, read_lesson
+from .model_dialogs import OpenDataDialog, WeightsMappingDialog
 
 SESSION_FILTER = "BPTT Explorer session (*.bptt);;All files (*)"
 
@@ -17,6 +21,7 @@ class FileActions:
     def __init__(self, window):
         self.window = window
         self.session_path = None          # the session file last opened or saved
+        self.dialog = None                # the open weights or data dialog, while it is up
 
     @property
     def state(self):
@@ -25,30 +30,56 @@ class FileActions:
     # --- weights ---
     def open_weights_dialog(self):
         path, _ = QFileDialog.getOpenFileName(self.window, "Open weights", "",
-                                              "Weights (*.npz *.pt *.pth);;All files (*)")
+                                              "Weights: a state_dict or its arrays (*.pt *.pth *.npz);;All files (*)")
         if path:
             self.open_weights(path)
 
-    def open_weights(self, path: str, quiet: bool = False) -> bool:
-        """Load weights through rnn.io; on any problem the current state is kept and the reason shown."""
-        from rnn.io import load_params
-        config = self.state.requested
-        cells = [config.cell] + [c for c in ("rnn", "lstm", "gru") if c != config.cell]
-        first_error = None
-        for cell in cells:
+    def open_weights(self, path: str, quiet: bool = False, activation: str = "tanh") -> bool:
+        """Read a model's weights (:mod:`rnn.state_dict`) and show what each key of the file
+        becomes before applying them (``quiet``: apply at once, as read with ``activation``).
+        On any problem the session is kept and the reason shown."""
+        try:
+            mapping = read_params(path, None, activation)
+            head_error = None
+        except HeadChoiceError as error:
+            mapping, head_error = None, error
+            if quiet:
+                return self._error("Open weights", f"Could not load {path}:\n{error}", quiet)
+        except RnnInputError as error:
+            return self._error("Open weights", f"Could not load {path}:\n{error}", quiet)
+        if quiet:
+            return self._apply_weights(path, mapping)
+        self.dialog = WeightsMappingDialog(path, head_error, self.window)
+        self.dialog.accepted.connect(lambda: self._apply_weights(path, self.dialog.mapping))
+        self.dialog.open()
+        return True
+
+    def _apply_weights(self, path: str, mapping) -> bool:
+        return self.state.load_weights(mapping.spec, mapping.params, source=os.path.basename(path))
+
+    # --- data ---
+    def open_data_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open data", "",
+            "Data (*.npy *.npz *.csv *.txt);;NumPy arrays (*.npy *.npz);;CSV series (*.csv);;Text (*.txt);;All files (*)")
+        if path:
+            self.open_data(path)
+
+    def open_data(self, path: str, targets: str | None = None, batch_first: bool = False,
+                  quiet: bool = False) -> bool:
+        """Step through and train on one's own data (:mod:`rnn.user_data`): the dialog shows how
+        the file is read before it is used (``quiet``: use it at once, read as given)."""
+        output_size = self.state.spec.output_size
+        if quiet:
             try:
-                spec, params = load_params(path, cell, config.activation)
-                break
+                task = read_data(path, targets, batch_first, output_size)
             except RnnInputError as error:
-                first_error = first_error or error
-            except (OSError, ValueError, KeyError, ImportError) as error:
-                first_error = first_error or error
-                break
-        else:
-            spec = None
-        if spec is None:
-            return self._error("Open weights", f"Could not load {path}:\n{first_error}", quiet)
-        return self.state.load_weights(spec, params, source=os.path.basename(path))
+                return self._error("Open data", f"Could not open {path}:\n{error}", quiet)
+            return self.state.load_data(task)
+        self.dialog = OpenDataDialog(path, output_size, targets, batch_first, self.window)
+        self.dialog.accepted.connect(lambda: self.state.load_data(self.dialog.task))
+        self.dialog.open()
+        return True
 
     def save_weights_dialog(self):
         path, chosen = QFileDialog.getSaveFileName(self.window, "Save weights", "weights.npz",

@@ -36,10 +36,11 @@ from rnn.losses import reduction_factor
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
 from rnn.passresult import for_sequence, summarise
-from rnn.tasks import TASKS, NamesTask, baseline_loss
+from rnn.tasks import BUILT_IN_TASKS, TASKS, NamesTask, baseline_loss
+from rnn.user_data import RandomInputsTask, add_data_task, data_document, data_from_document
 
 from .checkpoints import CheckpointStore
-from .config import ExplorerConfig
+from .config import LIMITS, ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms
 from .history import TrainingHistory
 from .jobs import compute_pass, drain, new_stepper, sample_names, training_seed
@@ -327,39 +328,64 @@ class Session:
 
     # ------------------------------------------------------------------ weights from a file
     def load_weights(self, spec, params, source: str = "") -> bool:
-        """Adopt loaded weights: the configuration follows their cell, activation and sizes."""
+        """Adopt loaded weights: the configuration follows their cell, activation and sizes. The
+        task stays if its inputs and outputs fit them, else the first task that fits; if none
+        does, random inputs of the right sizes stand in until the model's data is opened."""
+        name = source or "These weights"
         task = self.requested.task
         if (TASKS[task].input_size, TASKS[task].output_size) != (spec.input_size, spec.output_size):
             matches = [name for name, t in TASKS.items()
                        if (t.input_size, t.output_size) == (spec.input_size, spec.output_size)]
-            if not matches:
-                self.message.emit(f"{source or 'These weights'}: no task has {spec.input_size} inputs and "
-                                  f"{spec.output_size} outputs, so they cannot be shown", "error")
-                return False
-            task = matches[0]
+            if matches:
+                task = matches[0]
+            else:
+                task = add_data_task(RandomInputsTask(spec.input_size, spec.output_size))
         changes = dict(cell=spec.cell, activation=spec.activation, hidden=int(spec.hidden_size),
-                       layers=int(spec.num_layers), task=task)
-        if self.requested.seq_len < TASKS[task].min_seq_len:
+                       layers=int(spec.num_layers), task=task, gate_steepness=float(spec.gate_steepness))
+        limits = TASKS[task].min_seq_len, TASKS[task].max_seq_len or self.requested.seq_len
+        if not limits[0] <= self.requested.seq_len <= limits[1]:
             changes["seq_len"] = TASKS[task].default_seq_len
         try:
             new = self.requested.with_(**changes)
         except (RnnInputError, TypeError, ValueError) as error:
-            self.message.emit(f"{source or 'These weights'}: {error}", "error")
+            self.message.emit(f"{name}: {error}", "error")
             return False
+        params = {key: np.array(value, dtype=np.float64) for key, value in params.items()}
+        self._adopt(new, params)
+        data = f"; on {TASKS[task].title}" + (": open the model's data with File ▸ Open data…"
+                                              if isinstance(TASKS[task], RandomInputsTask) else "")
+        self.message.emit(f"Loaded {source or 'weights'}: {spec.label}, {spec.num_layers} layer(s), "
+                          f"H = {spec.hidden_size}{data}", "info")
+        return True
+
+    def load_data(self, task) -> bool:
+        """Step through and train on the user's own data (a task from :mod:`rnn.user_data`, added
+        as ``data``, ``data-2``, …). The network keeps its weights when its input and output sizes
+        fit the data; otherwise new weights of the right sizes are drawn. The sequence length
+        becomes the data's (at most the longest the controls allow)."""
+        seq_len = min(task.default_seq_len, LIMITS["seq_len"][1])
+        try:
+            new = self.requested.with_(task=add_data_task(task), seq_len=seq_len, loss_at="task")
+        except (RnnInputError, TypeError, ValueError) as error:
+            self.message.emit(f"{task.title}: {error}", "error")
+            return False
+        fits = (task.input_size, task.output_size) == (self.spec.input_size, self.spec.output_size)
+        self._adopt(new, {key: value.copy() for key, value in self.params.items()} if fits else None)
+        kept = "the network keeps its weights" if fits else \
+            f"new weights for {task.input_size} inputs and {task.output_size} outputs"
+        self.message.emit(f"Opened {task.title}: {task.description} ({kept})", "info")
+        return True
+
+    def _adopt(self, new: ExplorerConfig, params: dict | None):
+        """Show ``new`` with these weights (None: fresh ones) on a newly drawn batch; undoable."""
         self._remember_for_undo(new, reinitialise=True)
         self._stop_training_now()
         self.runner.cancel()
         self._train_after_pass = None
         self.requested = new
         self.request_changed.emit(new)
-        resample = bool(new.changed_fields(self.config) & set(BATCH_FIELDS))
-        params = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
-        batch = None if resample else self.batch
-        job = lambda: compute_pass(new, params, batch, resample=resample, sequence=self.selection.batch_index)
+        job = lambda: compute_pass(new, params, None, resample=True, sequence=self.selection.batch_index)
         self._submit_pass(new, job, new_params=True)
-        self.message.emit(f"Loaded {source or 'weights'}: {spec.label}, {spec.num_layers} layer(s), "
-                          f"H = {spec.hidden_size}", "info")
-        return True
 
     # ------------------------------------------------------------------ saved sessions
     def save(self, path, layout: bytes = b"", lesson: dict | None = None):
@@ -370,9 +396,13 @@ class Session:
         position = dict(forward_done=int(self.result.forward_done), visits_done=int(self.result.visits_done),
                         step=selection.step, layer=selection.layer, unit=selection.unit,
                         batch_index=selection.batch_index)
+        extra, data = {}, {}
+        if self.config.task not in BUILT_IN_TASKS:         # the user's own data travels in the file
+            extra["data"], data = data_document(self.config.task_object)
         document = SessionDocument(config=self.config.to_dict(), params=self.params,
                                    optimizer=self.optimizer.state_dict(), history=self.history.to_arrays(),
-                                   position=position, lesson=dict(lesson or {}), layout=bytes(layout))
+                                   position=position, lesson=dict(lesson or {}), layout=bytes(layout),
+                                   extra=extra, data=data)
         write_session(path, document)
 
     def open(self, path) -> SessionDocument:
@@ -381,7 +411,10 @@ class Session:
         nothing, if the file cannot be used."""
         try:
             document = read_session(path)
-            config = ExplorerConfig.from_dict(document.config)
+            saved = dict(document.config)
+            if isinstance(document.extra.get("data"), dict):     # the user's own data, added anew
+                saved["task"] = add_data_task(data_from_document(document.extra["data"], document.data))
+            config = ExplorerConfig.from_dict(saved)
             params = {name: np.array(value, dtype=np.float64) for name, value in document.params.items()}
             check_params(params, config.spec())
             optimizer = optimizer_from_state_dict(document.optimizer) if document.optimizer else \

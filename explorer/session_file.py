@@ -27,7 +27,9 @@ A ``.bptt`` file is a zip archive (members stored or deflated, like ``np.savez``
 
 - one ``.npy`` member per array: parameters (real floating point, finite), optimizer state
   arrays (real floating point), history columns (1-D, equal lengths: ``loss``, ``grad_norm`` and
-  ``cosine`` float64, ``clipped`` bool) and the window layout blob as a 1-D ``uint8`` array.
+  ``cosine`` float64, ``clipped`` bool), the window layout blob as a 1-D ``uint8`` array, and the
+  user's own data when the session uses it (``arrays.data``: numeric arrays; what they are is
+  described in ``extra.data``, :func:`rnn.user_data.data_document`).
 
 Writing (:func:`write_session`) is atomic: the archive goes to a temporary file in the target's
 folder, is fsynced, then replaces the target with ``os.replace``; on any failure the old file is
@@ -80,6 +82,7 @@ _JSON_MEMBER = "session.json"
 _LAYOUT_MEMBER = "layout.npy"
 _TOP_KEYS = ("format", "version", "config", "optimizer", "position", "lesson", "extra", "arrays")
 _OPTIONAL_OBJECTS = ("position", "lesson", "extra")
+_DATA_KINDS = "fiub"      # the user's data: floats, integers (class indices, characters), booleans
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same document gives the same bytes
 
@@ -109,6 +112,7 @@ class SessionDocument:
     lesson: dict = field(default_factory=dict)
     layout: bytes = b""
     extra: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)          # the user's own data: name -> numeric array
     notes: list = field(default_factory=list)
 
 
@@ -275,6 +279,15 @@ def _plan(document: SessionDocument) -> tuple[dict, list]:
             members.append((member, value))
         if len(lengths) > 1:
             raise SessionFileError(f"history columns have different lengths {sorted(lengths)}")
+
+    if not isinstance(document.data, dict):
+        raise SessionFileError(f"data must be a dict, got {type(document.data).__name__}")
+    for name, value in document.data.items():
+        _check_name("data array", name)
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in _DATA_KINDS:
+            raise SessionFileError(f"data array {name}: must be a numeric array")
+        index.setdefault("data", {})[name] = member = f"data/{name}.npy"
+        members.append((member, value))
 
     if not isinstance(document.layout, (bytes, bytearray, memoryview)):
         raise SessionFileError(f"layout must be bytes, got {type(document.layout).__name__}")
@@ -536,7 +549,11 @@ def _read_document(archive: _Archive) -> SessionDocument:
         layout = array.tobytes()
     else:
         notes.append("the file has no window layout; using the default one")
-    unknown = [key for key in arrays if key not in ("params", "optimizer", "history", "layout")]
+    data = {}
+    if "data" in arrays:               # the user's own data (absent for the ready-made tasks)
+        for name, member in _index_part(arrays, "data", notes, "").items():
+            data[_check_name(f"{where}: data array", name)] = archive.array(member, _DATA_KINDS, f"data array {name}")
+    unknown = [key for key in arrays if key not in ("params", "optimizer", "history", "layout", "data")]
     if unknown:
         notes.append(f"{where}: ignored unknown arrays {', '.join(map(str, unknown))}")
     unused = sorted(set(archive.infos) - archive.used)
@@ -544,7 +561,7 @@ def _read_document(archive: _Archive) -> SessionDocument:
         notes.append(f"ignored {len(unused)} member(s) not in the index: {', '.join(unused[:5])}")
 
     return SessionDocument(version=version, config=config, params=params, optimizer=optimizer,
-                           history=history, layout=layout, notes=notes, **objects)
+                           history=history, layout=layout, data=data, notes=notes, **objects)
 
 
 def _open_regular(path: Path) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 from threadpoolctl import threadpool_limits
 
-from rnn.tasks import NamesTask
+from rnn.tasks import BUILT_IN_TASKS, NamesTask, add_task
 from rnn.training import train
 
 from .jobs import ComputedPass, compute_pass, drain, sample_names
@@ -144,8 +144,10 @@ def _child(conn):
             return
         if command[0] != "train":
             continue                      # a stop for a run that has already ended
-        _, run_id, config, params, optimizer, steps, start_step, seed, batch, sequence = command
+        _, run_id, config, params, optimizer, steps, start_step, seed, batch, sequence, own_task = command
         try:
+            if own_task is not None:          # the user's data: the child has only the ready-made tasks
+                add_task(own_task)
             run = _Run(config, params, optimizer, batch, sequence, start_step)
             for update, reason in run_until_stop(config, params, optimizer, steps=steps,
                                                  start_step=start_step, seed=seed):
@@ -215,8 +217,9 @@ class TrainingChannel:
         self._ensure_process()
         self.run_id += 1
         self._unended.add(self.run_id)
+        own_task = None if config.task in BUILT_IN_TASKS else config.task_object
         self._conn.send(("train", self.run_id, config, params, optimizer, steps, start_step, seed, batch,
-                         sequence))
+                         sequence, own_task))
         self.running = True
         return self.run_id
 

@@ -27,6 +27,7 @@ from .errors import RnnInputError
 from .params import NetworkSpec
 from .state_dict import HeadChoiceError, StateDictMapping, map_state_dict
 
+MAX_ARRAY_BYTES = 2**31        # the most a file's arrays may take in memory (2 GiB)
 NPZ_SUFFIXES = (".npz",)
 TORCH_SUFFIXES = (".pt", ".pth")
 
@@ -92,12 +93,15 @@ def _open(path: Path, label: str):
         raise RnnInputError(f"{label}: cannot open it ({_one_line(exc)})") from None
 
 
-def _open_npz(path: Path, what: str) -> dict:
-    """Every array of an .npz archive, read without pickle."""
+def read_npz(path, what: str) -> dict:
+    """Every array of an .npz archive, read without pickle; refused before reading if its arrays
+    would take more than MAX_ARRAY_BYTES once unpacked (a zip bomb)."""
+    path = Path(path)
     label = f"{what} {path}"
     arrays = {}
     # Our own file handle (closed on every path: np.load leaks its own when the zip is bad).
     with _open(path, label) as file:
+        _check_unpacked_size(file, label)
         archive = _np_load(file, path, label, "a NumPy .npz archive")
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise RnnInputError(f"{label}: holds a single array (.npy), not an .npz archive of "
@@ -170,7 +174,7 @@ def read_params(path, cell: str | None = None, activation: str = "tanh",
     what = "weights file"
     suffix = _suffix(path)
     if suffix in NPZ_SUFFIXES:
-        arrays = _open_npz(path, what)
+        arrays = read_npz(path, what)
     elif suffix in TORCH_SUFFIXES:
         arrays = _open_torch(path, what)
     else:
@@ -186,11 +190,50 @@ def read_params(path, cell: str | None = None, activation: str = "tanh",
         raise RnnInputError(f"{what} {path}: {exc}") from None
 
 
+def _check_unpacked_size(file, label: str) -> None:
+    """Refuse an .npz whose members would unpack to more than MAX_ARRAY_BYTES."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        total = 0                                   # not a zip: np.load says what it is
+    file.seek(0)
+    if total > MAX_ARRAY_BYTES:
+        raise RnnInputError(f"{label}: its arrays would take {total / 2**30:.1f} GiB once unpacked; "
+                            f"at most {MAX_ARRAY_BYTES / 2**30:.0f} GiB are read")
+
+
+def _check_declared_size(file, label: str) -> None:
+    """Refuse a .npy whose header declares more data than MAX_ARRAY_BYTES or than the file holds
+    (before anything is allocated for it)."""
+    try:
+        version = np.lib.format.read_magic(file)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            return
+        shape, _, dtype = read_header(file)
+        declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        remaining = os.fstat(file.fileno()).st_size - file.tell()
+    except Exception:   # not a .npy, or a bad header: np.load says what it is
+        return
+    finally:
+        file.seek(0)
+    if dtype.hasobject:
+        return
+    if declared > MAX_ARRAY_BYTES:
+        raise RnnInputError(f"{label}: declares an array of {declared / 2**30:.1f} GiB; at most "
+                            f"{MAX_ARRAY_BYTES / 2**30:.0f} GiB are read")
+    if declared > remaining:
+        raise RnnInputError(f"{label}: declares {declared} bytes of data but holds {remaining}: cut short")
+
+
 def load_array(path, what: str) -> np.ndarray:
     """One numeric array from a ``.npy`` file, read without pickle; ``what`` names its role."""
     path = Path(path)
     label = f"{what} file {path}"
     with _open(path, label) as file:
+        _check_declared_size(file, label)
         array = _np_load(file, path, label, "a NumPy .npy file")
     if isinstance(array, np.lib.npyio.NpzFile):
         array.close()

@@ -120,6 +120,7 @@ class Task:
     output_size: int = 1
     default_seq_len: int = 50
     min_seq_len: int = 1
+    max_seq_len: int | None = None    # the longest sequence it has (a user's data), None: any length
     one_hot_inputs: bool = False      # each input step is a symbol (one channel set to 1)
 
     def sample(self, batch_size: int, seq_len: int, rng: np.random.Generator) -> Batch:
@@ -760,6 +761,19 @@ TASKS: dict[str, Task] = {
 
 TASK_NAMES: tuple[str, ...] = (*TASKS, CsvSeriesTask.name)
 """Every name ``get_task`` accepts."""
+
+
+BUILT_IN_TASKS = frozenset(TASKS)
+"""The names of the ready-made tasks (others are added at run time: :func:`add_task`)."""
+
+
+def add_task(task: Task) -> None:
+    """Make ``task`` available by its name (a user's own data, :mod:`rnn.user_data`), replacing
+    any added task of that name; measured baselines of the old one are forgotten."""
+    if not isinstance(task, Task) or not task.name or task.name in BUILT_IN_TASKS:
+        raise RnnInputError(f"cannot add {task!r}: not a task, or the name of a ready-made one")
+    TASKS[task.name] = task
+    baseline_loss.cache_clear()
 
 
 def get_task(name: str, **options) -> Task:

@@ -32,3 +32,12 @@ def _isolated_qsettings():
         QSettings.setPath(QSettings.Format.IniFormat, scope, _SETTINGS_DIR)
         QSettings.setPath(QSettings.Format.NativeFormat, scope, _SETTINGS_DIR)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _only_the_ready_made_tasks_between_tests():
+    """A test that opens its own data adds a task (rnn.tasks.add_task); it is gone afterwards."""
+    yield
+    from rnn.tasks import BUILT_IN_TASKS, TASKS
+    for name in [name for name in TASKS if name not in BUILT_IN_TASKS]:
+        del TASKS[name]

@@ -15,6 +15,7 @@ from explorer.session import TRANSITIONS, Phase, Session
 from rnn.cells import make_cell
 from rnn.diagnostics import jacobian_norms
 from rnn.optim import make_optimizer
+from rnn.user_data import SequencesTask
 from rnn.params import NetworkSpec, init_params
 from rnn.training import train
 
@@ -302,9 +303,52 @@ def test_load_weights_adopts_their_shape(session):
     assert (session.config.cell, session.config.hidden, session.config.layers) == ("gru", 5, 2)
     assert same_params(session.params, params)
     assert_consistent(session)
-    bad = NetworkSpec(cell="rnn", input_size=7, hidden_size=5, output_size=3)
-    assert not session.load_weights(bad, init_params(bad), "bad")
+    too_big = NetworkSpec(cell="rnn", input_size=1, hidden_size=300, output_size=1)
+    assert not session.load_weights(too_big, init_params(too_big), "big")   # H is at most 256
     assert session.config.cell == "gru"
+
+
+def test_weights_no_task_fits_are_shown_on_random_inputs_of_their_sizes(session):
+    spec = NetworkSpec(cell="lstm", input_size=3, hidden_size=7, output_size=1)
+    params = init_params(spec, seed=4)
+    messages = []
+    session.message.connect(lambda text, level: messages.append(text))
+    assert session.load_weights(spec, params, "m.pt")
+    assert session.config.task.startswith("data") and session.spec == spec
+    assert same_params(session.params, params)
+    inputs = session.record.inputs
+    assert inputs.shape[2] == 3 and abs(inputs.mean()) < 0.5 and 0.5 < inputs.std() < 1.5
+    assert any("Random inputs (3 → 1)" in m and "File ▸ Open data" in m for m in messages)
+    assert_consistent(session)
+
+
+def test_own_data_keeps_fitting_weights_and_is_sampled_from_the_users_sequences(session):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((12, 30, 1))              # T = 12 steps of 30 sequences, 1 input
+    y = np.cumsum(x, axis=0)
+    before = {k: v.copy() for k, v in session.params.items()}
+    assert session.load_data(SequencesTask(x, y, "walk.npy"))
+    walk = session.config.task
+    assert walk.startswith("data") and session.config.seq_len == 12
+    assert same_params(session.params, before)        # 1 input, 1 output: the weights fit
+    record = session.record
+    for b in range(record.batch_size):                # every sequence is one of the user's, whole
+        column = [j for j in range(30) if np.array_equal(x[:, j], record.inputs[:, b])]
+        assert len(column) == 1 and np.array_equal(record.targets[:, b], y[:, column[0]])
+    assert not session.set_config(seq_len=13)         # longer than the data: refused, nothing changes
+    assert session.config.seq_len == 12
+    assert session.set_config(seq_len=5)              # the first 5 steps
+    assert np.array_equal(session.record.targets[:, 0], y[:5, [j for j in range(30)
+                          if np.array_equal(x[:5, j], session.record.inputs[:, 0])][0]])
+
+    classes = rng.integers(0, 4, size=(8, 6))          # xent, 4 classes, 3 inputs: new weights
+    assert session.load_data(SequencesTask(rng.standard_normal((8, 6, 3)), classes, "cls.npz"))
+    assert (session.spec.input_size, session.spec.output_size) == (3, 4)
+    assert session.record.loss_kind == "xent"
+    assert_consistent(session)
+    assert session.config.task != walk
+    # undo goes back to the first data, still there under its own name, with its weights
+    assert session.undo() and session.config.task == walk and session.spec.output_size == 1
 
 
 def test_undo_brings_back_the_trained_weights_a_change_discarded(session):
@@ -518,3 +562,46 @@ def test_the_loss_shown_as_pytorchs_mean_is_mselosss_and_crossentropylosss(sessi
     assert r.loss * session.loss_scale == pytest.approx(expected, rel=1e-12)
     session.set_config(loss_shown="engine")
     assert session.loss_scale == 1.0
+
+
+def test_training_on_own_data_learns_it(session):
+    """The training process has only the ready-made tasks: the user's data travels with the run.
+    Targets y_t = 2 x_t are learnt: the loss ends far below that of the best constant guess,
+    ½ Σ_t Var(y_t) ≈ ½ · 10 · 4 = 20."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((10, 64, 2))
+    y = 2.0 * x[:, :, :1]
+    assert session.load_data(SequencesTask(x, y, "double.npy"))
+    assert session.set_config(optimizer="adam", lr=0.02, batch=16, hidden=8)
+    session.start_training(300)
+    finish_training(session, timeout=60)
+    assert len(session.history) == 300
+    constant_guess = 0.5 * np.sum(np.var(y, axis=1))
+    assert np.mean(session.history.loss[-20:]) < 0.05 * constant_guess
+
+
+@pytest.mark.parametrize("make", ["sequences", "last-step classes", "text", "series", "random"])
+def test_a_saved_session_carries_the_users_data(session, tmp_path, make):
+    """Saved, then opened in another session: the data is read back from the file (added anew
+    under a name of its own), and the same batch of it comes back, with the weights."""
+    from rnn.user_data import RandomInputsTask, SeriesTask, TextTask
+    rng = np.random.default_rng(1)
+    task = {"sequences": lambda: SequencesTask(rng.standard_normal((9, 7, 2)), rng.standard_normal((9, 7, 3)), "a.npy"),
+            "last-step classes": lambda: SequencesTask(rng.standard_normal((9, 7, 2)), rng.integers(0, 5, 7), "b.npz"),
+            "text": lambda: TextTask("abracadabra, said the wizard", "w.txt"),
+            "series": lambda: SeriesTask(np.sin(np.arange(80) / 5.0), "s.csv, value"),
+            "random": lambda: RandomInputsTask(4, 2)}[make]()
+    assert session.load_data(task)
+    record, params = session.record, {k: v.copy() for k, v in session.params.items()}
+    session.save(tmp_path / "s.bptt")
+    fresh = Session()
+    try:
+        fresh.open(tmp_path / "s.bptt")
+        assert fresh.config.task != session.config.task or make == "random"   # (random inputs are shared)
+        assert fresh.config.task_object.title.startswith(task.title.split(" #")[0])
+        assert np.array_equal(fresh.record.inputs, record.inputs)
+        assert np.array_equal(fresh.record.targets, record.targets)
+        assert np.array_equal(fresh.record.loss_mask, record.loss_mask)
+        assert same_params(fresh.params, params)
+    finally:
+        fresh.shutdown()

@@ -1,0 +1,152 @@
+"""The dialogs that bring a user's own model and data in: what a weights file maps to (before it
+is applied), and how a data file is read (before it is used). Both are shown with ``open()``, not
+``exec()``: the window keeps drawing, and the caller acts on ``accepted``."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout)
+
+from rnn.errors import RnnInputError
+from rnn.io import read_params
+from rnn.state_dict import HeadChoiceError
+from rnn.tasks import TASKS
+from rnn.user_data import read_data
+
+NONLINEARITIES = [("tanh (PyTorch's default)", "tanh"), ("ReLU (nonlinearity='relu')", "relu")]
+
+
+def _buttons(dialog, ok_text: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+class WeightsMappingDialog(QDialog):
+    """Which key of a state_dict becomes which parameter, the network it makes, and the task it
+    will be shown on; a choice of head when several Linear layers fit, and of the vanilla RNN's
+    nonlinearity (the weights cannot say). ``mapping`` is the current reading (None if refused)."""
+
+    def __init__(self, path: str, first_error: HeadChoiceError | None = None, parent=None):
+        super().__init__(parent)
+        self.path = path
+        self.mapping = None
+        self.setWindowTitle("Open weights")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.head = QComboBox()
+        self.head.setToolTip("The nn.Linear the model applies to the top layer's h_t")
+        self.nonlinearity = QComboBox()
+        for label, value in NONLINEARITIES:
+            self.nonlinearity.addItem(label, value)
+        self.nonlinearity.setToolTip("A vanilla RNN's nonlinearity is not stored in its weights")
+        form.addRow("Head", self.head)
+        form.addRow("Nonlinearity", self.nonlinearity)
+        layout.addLayout(form)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.table = QLabel()
+        self.table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.setStyleSheet("font-family: monospace")
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        self.buttons = _buttons(self, "Apply")
+        layout.addWidget(self.buttons)
+        if first_error is not None:
+            for name in first_error.candidates:
+                self.head.addItem(name or "(no prefix)", name)
+        self.head.setVisible(self.head.count() > 0)
+        form.labelForField(self.head).setVisible(self.head.count() > 0)
+        self.head.currentIndexChanged.connect(self._read)
+        self.nonlinearity.currentIndexChanged.connect(self._read)
+        self._read()
+
+    def _read(self, *_):
+        head = self.head.currentData() if self.head.count() else None
+        try:
+            self.mapping = read_params(self.path, None, self.nonlinearity.currentData(), head)
+        except RnnInputError as error:
+            self.mapping = None
+            self.summary.setText(f"<span style='color:#b00020'>{error}</span>")
+            self.table.setText("")
+        else:
+            self.summary.setText(self._describe(self.mapping.spec))
+            self.table.setText("\n".join(self.mapping.lines()))
+        vanilla = self.mapping is None or self.mapping.spec.cell == "rnn"
+        self.nonlinearity.setEnabled(vanilla)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.mapping is not None)
+
+    @staticmethod
+    def _describe(spec) -> str:
+        fitting = [t.title for t in TASKS.values() if (t.input_size, t.output_size) == (spec.input_size, spec.output_size)]
+        shown = (f"shown on {fitting[0]}" if fitting else
+                 "no task has these sizes: shown on random inputs until you open its data (File ▸ Open data…)")
+        return (f"<b>{spec.num_layers}-layer {spec.label}</b>: {spec.input_size} input(s), H = {spec.hidden_size}, "
+                f"{spec.output_size} output(s); {shown}.<br>Each key of the file and the parameter it becomes:")
+
+
+class OpenDataDialog(QDialog):
+    """How a data file is read: its targets (a second .npy, or none: predict the next step),
+    batch first or time first, a CSV file's column, and what that gives (sequences, steps, inputs, outputs) before
+    it is used. ``task`` is the current reading (None if refused)."""
+
+    def __init__(self, path: str, output_size: int | None = None, targets: str | None = None,
+                 batch_first: bool = False, parent=None):
+        super().__init__(parent)
+        self.path = path
+        self.output_size = output_size
+        self.task = None
+        self.setWindowTitle("Open data")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.addRow("Data", QLabel(path))
+        row = QHBoxLayout()
+        self.targets = QLineEdit()
+        self.targets.setPlaceholderText("none: predict the next step of the inputs")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_targets)
+        row.addWidget(self.targets, 1)
+        row.addWidget(browse)
+        self.targets.setText(targets or "")
+        self.batch_first = QCheckBox("batch first: (B, T, …), as batch_first=True")
+        self.batch_first.setChecked(batch_first)
+        is_arrays = path.lower().endswith((".npy", ".npz"))
+        if path.lower().endswith(".npy"):
+            form.addRow("Targets (.npy)", row)
+        if is_arrays:
+            form.addRow("Layout", self.batch_first)
+        self.column = QLineEdit()
+        self.column.setPlaceholderText("name or number; empty: the first numeric column")
+        if path.lower().endswith(".csv"):
+            form.addRow("Column", self.column)
+        layout.addLayout(form)
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        layout.addWidget(self.preview)
+        self.buttons = _buttons(self, "Open")
+        layout.addWidget(self.buttons)
+        self.targets.editingFinished.connect(self._read)
+        self.column.editingFinished.connect(self._read)
+        self.batch_first.toggled.connect(self._read)
+        self._read()
+
+    def _browse_targets(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Targets", "", "NumPy array (*.npy);;All files (*)")
+        if path:
+            self.targets.setText(path)
+            self._read()
+
+    def _read(self, *_):
+        targets = self.targets.text().strip() or None
+        try:
+            self.task = read_data(self.path, targets, self.batch_first.isChecked(), self.output_size,
+                                  self.column.text().strip() or None)
+        except RnnInputError as error:
+            self.task = None
+            self.preview.setText(f"<span style='color:#b00020'>{error}</span>")
+        else:
+            self.preview.setText(self.task.description)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.task is not None)
