@@ -5,13 +5,13 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from rnn.errors import RnnInputError
+from rnn.losses import REDUCTIONS, loss_weights
 from rnn.optim import CLIP_MODES, OPTIMIZERS
 from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, NetworkSpec
 from rnn.tasks import TASKS
 from rnn.truncation import Truncation
 
 LOSS_PLACEMENTS = ("task", "all", "last")
-LOSS_SHOWN = ("engine", "mean")   # the training plot's loss: the engine's L, or PyTorch's mean reduction
 SCALE_KINDS = ("none", "radius", "sigma")
 LIMITS = {  # name: (lowest, highest) for the numeric controls
     "layers": (1, 4), "hidden": (1, 256), "seq_len": (1, 1000), "batch": (1, 256),
@@ -48,7 +48,7 @@ class ExplorerConfig:
     clip_threshold: float = 1.0
     speed: float = 0.0             # training updates a second (0: as fast as the machine goes)
     temperature: float = 1.0       # names task: sampling p = softmax(ŷ_t / τ)
-    loss_shown: str = "engine"     # the loss plot: the engine's L, or as PyTorch's mean reduction
+    reduction: str = "engine"      # the loss: the engine's L, or PyTorch's reduction='mean' / 'sum'
     seed: int = 0
     # training breakpoints: pause when ‖g‖ > break_norm, when clipping happens
     break_on_norm: bool = False
@@ -59,7 +59,7 @@ class ExplorerConfig:
         choices = {"cell": ("rnn", "lstm", "gru"), "task": tuple(TASKS), "loss_at": LOSS_PLACEMENTS,
                    "truncation": ("full", "tbptt", "random"), "init": INITIALISERS,
                    "scale_kind": SCALE_KINDS, "optimizer": OPTIMIZERS, "clip_mode": CLIP_MODES,
-                   "loss_shown": LOSS_SHOWN,
+                   "reduction": REDUCTIONS,
                    "activation": ("tanh", "sigmoid", "relu", "linear")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -145,8 +145,11 @@ class ExplorerConfig:
     def pass_arguments(self, batch) -> dict:
         """The engine arguments of one recorded pass over ``batch`` (``rnn.bptt.BPTT``'s keywords
         after spec, params, inputs and targets). The one place a configuration becomes a pass."""
-        return dict(loss=self.task_object.loss, loss_at=self.loss_placement(batch),
-                    truncation=self.truncation_rule(), seed=int(self.seed))
+        T, B = batch.loss_mask.shape
+        weights = loss_weights(self.task_object.loss, self.loss_placement(batch), self.reduction, T, B,
+                               self.task_object.output_size)
+        return dict(loss=self.task_object.loss, loss_at=weights, truncation=self.truncation_rule(),
+                    seed=int(self.seed))
 
     def loss_placement(self, batch):
         """Which steps carry a loss: the task's own mask, or "all" / "last"."""
@@ -158,7 +161,7 @@ class ExplorerConfig:
         truncation = self.truncation_rule()
         return dict(spec=self.spec(), task=self.task_object, seq_len=int(self.seq_len),
                     batch_size=int(self.batch), truncation=truncation,
-                    loss_at=None if self.loss_at == "task" else self.loss_at,
+                    loss_at=None if self.loss_at == "task" else self.loss_at, reduction=self.reduction,
                     clip_mode=self.clip_mode, clip_threshold=float(self.clip_threshold),
                     compare_full=not truncation.is_full)
 

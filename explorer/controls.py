@@ -40,7 +40,8 @@ CHOICES = {
                    ("largest singular value σ_max", "sigma")],
     "optimizer": [({"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adagrad": "Adagrad",
                     "rmsprop": "RMSProp", "adam": "Adam"}.get(name, name), name) for name in OPTIMIZERS],
-    "loss_shown": [("the engine's L (½, summed over steps)", "engine"), ("PyTorch's mean (MSELoss, CrossEntropyLoss)", "mean")],
+    "reduction": [("the engine's L (½, summed over steps)", "engine"),
+                  ("PyTorch's mean (MSELoss, CrossEntropyLoss)", "mean"), ("PyTorch's sum", "sum")],
     "clip_mode": [("off", "none"), ("global norm (Pascanu et al.)", "norm"), ("element-wise value", "value")],
 }
 
@@ -58,7 +59,7 @@ LABELS = {
     "seed": "Seed", "truncation": "Backprop", "k1": "k1 (segment)", "k2": "k2 (history)",
     "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
     "lr": "Learning rate η", "clip_mode": "Clipping", "clip_threshold": "Clip threshold θ",
-    "speed": "Updates per second", "temperature": "Temperature τ (names)", "loss_shown": "Loss shown as",
+    "speed": "Updates per second", "temperature": "Temperature τ (names)", "reduction": "Loss",
     "break_on_norm": "Pause if ‖g‖ >", "break_norm": "‖g‖ threshold", "break_on_clip": "Pause on clipping",
 }
 
@@ -107,11 +108,11 @@ TOOLTIPS = {
     "lr": "η, the step size of every update: θ ← θ − η·(update direction).",
     "clip_mode": "Gradient clipping before the update.\nGlobal norm (Pascanu et al. 2013): if ‖g‖ ≥ θ then g ← θ·g/‖g‖ "
                  "(direction kept).\nValue: every entry clipped to [−θ, θ] (direction changes).",
-    "loss_shown": "The loss plot's scale (training is the same):\n"
-                  "the engine's L = (1/B) Σ_t∈S Σ_b ℓ with ℓ = ½‖ŷ − y‖² or cross-entropy, summed over the loss steps;\n"
-                  "or PyTorch's default reduction='mean': nn.MSELoss averages (ŷ − y)² over steps × sequences × outputs\n"
-                  "(no ½), nn.CrossEntropyLoss over steps × sequences. Textbook baselines read as published then\n"
-                  "(the adding problem's mean guess: 0.167).",
+    "reduction": "The loss the pass computes, and so every gradient, clip and update:\n"
+                 "the engine's L = (1/B) Σ_t∈S Σ_b ℓ with ℓ = ½‖ŷ − y‖² or cross-entropy, summed over the loss steps;\n"
+                 "or PyTorch's reduction='mean': nn.MSELoss averages (ŷ − y)² over steps × sequences × outputs\n"
+                 "(no ½), nn.CrossEntropyLoss over steps × sequences; or reduction='sum', their sums.\n"
+                 "Choose the one your model trains with, and the gradients are its .grad.",
     "temperature": "Names task: each letter is drawn from p = softmax(ŷ_t / τ).\n"
                    "τ < 1 sharpens p (safer, more repetitive names); τ > 1 flattens it (bolder, odder ones);\n"
                    "τ → 0 always picks the most probable letter. Changing it draws the names again.",
@@ -125,10 +126,10 @@ TOOLTIPS = {
 
 GROUPS = [
     ("Network", ["cell", "activation", "gate_steepness", "layers", "hidden"]),
-    ("Data", ["task", "seq_len", "batch", "loss_at", "seed"]),
+    ("Data", ["task", "seq_len", "batch", "loss_at", "reduction", "seed"]),
     ("Initial weights", ["init", "scale_kind", "scale", "forget_bias"]),
     ("Truncation", ["truncation", "k1", "k2"]),
-    ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold", "speed", "temperature", "loss_shown"]),
+    ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold", "speed", "temperature"]),
     ("Breakpoints", ["break_on_norm", "break_norm", "break_on_clip"]),
 ]
 

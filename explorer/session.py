@@ -32,7 +32,6 @@ from psygnal import Signal
 
 from rnn.cells import cell_of
 from rnn.errors import RnnInputError
-from rnn.losses import reduction_factor
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
 from rnn.passresult import for_sequence, summarise
@@ -163,17 +162,7 @@ class Session:
     def baseline(self) -> float:
         """The loss of the best constant prediction for this task, length and loss placement."""
         c = self.config
-        return baseline_loss(c.task, int(c.seq_len), c.loss_at)
-
-    @property
-    def loss_scale(self) -> float:
-        """What the loss plot multiplies the engine's L by: 1, or PyTorch's mean reduction
-        (:func:`rnn.losses.reduction_factor`, with the shown batch's loss steps: a task whose
-        sequences differ in length, such as names, is shown at that batch's mean)."""
-        if self.config.loss_shown == "engine":
-            return 1.0
-        record = self.result.record
-        return reduction_factor(record.loss_kind, "mean", record.loss_mask, record.spec.output_size)
+        return baseline_loss(c.task, int(c.seq_len), c.loss_at, c.reduction)
 
     @property
     def record(self):

@@ -26,7 +26,7 @@ from .errors import RnnInputError
 from .gradcheck import check_gradients
 from .io import check_output_path, check_params_path, load_array, read_params, save_npz, save_params
 from .layout import targets_time_first, time_first
-from .losses import LOSSES, PLACEMENTS, REDUCTIONS, loss_mask, reduction_factor
+from .losses import LOSSES, PLACEMENTS, REDUCTIONS, loss_weights
 from .optim import CLIP_MODES, OPTIMIZERS, make_optimizer
 from .params import INITIALISERS, NetworkSpec, init_params
 from .sampling import sample_text
@@ -184,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--hidden", type=int, default=32, metavar="H", help="default 32")
     tr.add_argument("--seq-len", type=int, metavar="T", help="default: the task's own")
     tr.add_argument("--batch", type=int, default=16, metavar="B", help="default 16")
+    tr.add_argument("--reduction", choices=REDUCTIONS, default="engine",
+                    help="the loss trained on: the engine's (default), or PyTorch's mean or sum")
     tr.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default adam")
     tr.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
     tr.add_argument("--clip", choices=CLIP_MODES, default="none", help="default none")
@@ -235,9 +237,8 @@ def _read_pass_inputs(args) -> PassInputs:
                                  args.batch_first)
     h0 = None if args.h0 is None else load_array(args.h0, "h0")
     c0 = None if args.c0 is None else load_array(args.c0, "c0")
-    mask = loss_mask(args.loss_at, T, B)
-    factor = reduction_factor(args.loss, args.reduction, mask, mapping.spec.output_size)
-    return PassInputs(mapping, inputs, targets, factor * mask, h0, c0, truncation)
+    weights = loss_weights(args.loss, args.loss_at, args.reduction, T, B, mapping.spec.output_size)
+    return PassInputs(mapping, inputs, targets, weights, h0, c0, truncation)
 
 
 def _describe(args, mapping: StateDictMapping, T: int, B: int, truncation: Truncation) -> str:
@@ -442,7 +443,8 @@ def run_train(args) -> int:
     with _stop_on_ctrl_c() as ctrl_c:
         updates = train(spec, params, task, optimizer, steps=args.steps, seq_len=seq_len,
                         batch_size=args.batch, truncation=truncation, clip_mode=args.clip,
-                        clip_threshold=threshold, seed=args.seed, compare_full=compare)
+                        clip_threshold=threshold, seed=args.seed, compare_full=compare,
+                        reduction=args.reduction)
         try:
             for update in updates:
                 if not update.finite:

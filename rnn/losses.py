@@ -82,3 +82,11 @@ def loss_mask(placement, seq_len: int, batch_size: int):
         raise RnnInputError(f"the loss mask must be finite, ≥ 0 and of shape ({seq_len},) or "
                             f"({seq_len}, {batch_size}), got shape {mask.shape}")
     return mask
+
+
+def loss_weights(kind: str, placement, reduction: str, seq_len: int, batch_size: int, output_size: int):
+    """The (T, B) weights m_{t,b} · c the engine's loss takes (``loss_at``) for a placement and a
+    reduction: the mask of :func:`loss_mask` times :func:`reduction_factor`, so that the pass
+    computes exactly the chosen loss and its gradients."""
+    mask = loss_mask(placement, seq_len, batch_size)
+    return mask * reduction_factor(kind, reduction, mask, output_size)

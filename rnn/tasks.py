@@ -180,19 +180,20 @@ BASELINE_SEED = 20131       # (fixed: the baseline is a property of the task, no
 
 
 @functools.lru_cache(maxsize=64)
-def baseline_loss(task_name: str, seq_len: int, loss_at: str = "task") -> float:
+def baseline_loss(task_name: str, seq_len: int, loss_at: str = "task", reduction: str = "engine") -> float:
     """The engine's loss L = (1/B) Σ_{t∈S} Σ_b ℓ of the best constant prediction, measured on
     BASELINE_SEQUENCES sequences: per step, the mean target (ℓ = ½‖ŷ − y‖²) or the class
     frequencies (cross-entropy) over the sequences whose step carries a loss. What a network that
     ignores its inputs reaches (the adding problem: ½ Var(U₁ + U₂) = 1/12).
 
-    ``loss_at``: "task" (the task's own loss steps), "all" or "last"."""
-    from .losses import loss_mask
+    ``loss_at``: "task" (the task's own loss steps), "all" or "last"; ``reduction``: the
+    engine's loss, or PyTorch's "mean" / "sum" (:func:`rnn.losses.reduction_factor`)."""
+    from .losses import loss_mask, reduction_factor
     task = TASKS[task_name]
     B = BASELINE_SEQUENCES
     batch = task.sample(B, seq_len, np.random.default_rng(BASELINE_SEED))
     mask = batch.loss_mask if loss_at == "task" else loss_mask(loss_at, seq_len, B)
-    weight = mask / B
+    weight = mask / B * reduction_factor(task.loss, reduction, mask, task.output_size)
     counted = np.maximum(mask.sum(axis=1), 1e-300)                       # (T,)
     if task.loss == "mse":
         y = batch.targets

@@ -13,6 +13,7 @@ import numpy as np
 
 from .bptt import Recording, run_bptt
 from .diagnostics import compare_gradients
+from .losses import loss_weights
 from .optim import Optimizer, clip_gradients
 from .params import NetworkSpec
 from .truncation import Truncation
@@ -43,11 +44,12 @@ def _first_nonfinite(loss: float, grads: dict) -> str:
 def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps: int,
           seq_len: int, batch_size: int, truncation: Truncation = Truncation(),
           clip_mode: str = "none", clip_threshold: float | None = None, seed: int = 0,
-          compare_full: bool = False, start_step: int = 0, loss_at=None):
+          compare_full: bool = False, start_step: int = 0, loss_at=None, reduction: str = "engine"):
     """Yield an :class:`Update` after each of ``steps`` updates; ``params`` change in place.
 
     ``loss_at``: which steps carry a loss ("all", "last" or a (T, B) mask); None takes the
-    task's own placement (each batch's ``loss_mask``).
+    task's own placement (each batch's ``loss_mask``). ``reduction``: the engine's loss, or
+    PyTorch's "mean" / "sum" (:func:`rnn.losses.reduction_factor`).
 
     Identical arguments give identical runs: batches come from ``default_rng(seed)`` and each
     randomized truncation from a seed derived from (seed, step).
@@ -56,7 +58,8 @@ def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps:
     options = dict(loss=task.loss, with_sensitivity=False)
     for step in range(start_step + 1, start_step + steps + 1):
         batch = task.sample(batch_size, seq_len, batches)
-        placement = batch.loss_mask if loss_at is None else loss_at
+        placement = loss_weights(task.loss, batch.loss_mask if loss_at is None else loss_at, reduction,
+                                 seq_len, batch_size, spec.output_size)
         with np.errstate(all="ignore"):
             record = run_bptt(spec, params, batch.inputs, batch.targets, loss_at=placement,
                               truncation=truncation, seed=[seed, step], **options)

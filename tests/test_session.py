@@ -544,24 +544,33 @@ def test_a_task_of_the_same_shapes_keeps_the_trained_weights_and_another_draws_n
     assert not same_params(session.params, trained) and len(session.history) == 0
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("task, seq_len", [("adding", 12), ("sine", 10), ("copy_memory", 20)])
-def test_the_loss_shown_as_pytorchs_mean_is_mselosss_and_crossentropylosss(session, task, seq_len):
-    """loss_shown = "mean": the engine's L times loss_scale is nn.MSELoss(reduction='mean') — the
-    mean of (ŷ − y)² over the loss steps × sequences × outputs, no ½ — or nn.CrossEntropyLoss's mean
-    over the loss steps × sequences, written out here from the recorded ŷ."""
-    session.set_config(task=task, seq_len=seq_len, batch=4, loss_shown="mean")
-    r = session.record
-    mask = r.loss_mask != 0
+def test_pytorchs_reductions_are_the_loss_and_gradients_of_the_pass(session, task, seq_len, reduction):
+    """reduction = mean / sum: the pass computes nn.MSELoss(reduction=…) — (ŷ − y)² over the loss
+    steps × sequences × outputs, no ½ — or nn.CrossEntropyLoss(reduction=…) over the loss steps ×
+    sequences, and its gradients are PyTorch autograd's for the same network and batch."""
+    torch = pytest.importorskip("torch")
+    session.set_config(task=task, seq_len=seq_len, batch=4, reduction=reduction)
+    r, p = session.record, session.params
+    rnn = torch.nn.RNN(r.spec.input_size, r.spec.hidden_size).double()
+    head = torch.nn.Linear(r.spec.hidden_size, r.spec.output_size).double()
+    with torch.no_grad():
+        for name, value in p.items():
+            module, key = (head, name.split(".")[1]) if name.startswith("readout") else (rnn, name)
+            getattr(module, key).copy_(torch.from_numpy(value))
+    out, _ = rnn(torch.from_numpy(r.inputs))
+    mask = torch.from_numpy(r.loss_mask != 0)
+    yhat = head(out)[mask]
     if r.loss_kind == "mse":
-        expected = np.mean((r.yhat[mask] - r.targets[mask]) ** 2)
+        loss = torch.nn.MSELoss(reduction=reduction)(yhat, torch.from_numpy(r.targets)[mask])
     else:
-        z = r.yhat[mask]
-        log_p = z - z.max(axis=1, keepdims=True)
-        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
-        expected = -np.mean(log_p[np.arange(len(z)), r.targets[mask]])
-    assert r.loss * session.loss_scale == pytest.approx(expected, rel=1e-12)
-    session.set_config(loss_shown="engine")
-    assert session.loss_scale == 1.0
+        loss = torch.nn.CrossEntropyLoss(reduction=reduction)(yhat, torch.from_numpy(r.targets)[mask])
+    loss.backward()
+    assert r.loss == pytest.approx(loss.item(), rel=1e-12)
+    grads = r.gradients()
+    np.testing.assert_allclose(grads["weight_hh_l0"], rnn.weight_hh_l0.grad.numpy(), rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(grads["readout.weight"], head.weight.grad.numpy(), rtol=1e-9, atol=1e-13)
 
 
 def test_training_on_own_data_learns_it(session):

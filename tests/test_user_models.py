@@ -249,3 +249,21 @@ def test_find_blowup_names_the_first_exploding_state(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.startswith("forward: h first blows up at t = 1, layer 0")
     assert "overflowed" in captured.err and not (tmp_path / "g2.npz").exists()
+
+
+def test_training_on_pytorchs_sum_reports_and_follows_that_loss(capsys):
+    """train(reduction="sum"): the first update's loss (before any step) is nn.MSELoss(sum) of the
+    batch, 2B times the engine's ½-loss averaged over sequences; the CLI takes --reduction."""
+    from rnn.optim import make_optimizer
+    from rnn.params import NetworkSpec, init_params
+    from rnn.tasks import get_task
+    from rnn.training import train
+    spec, B = NetworkSpec(input_size=2, hidden_size=5, output_size=1), 6
+    first = {}
+    for reduction in ("engine", "sum"):
+        update = next(train(spec, init_params(spec, seed=1), get_task("adding"), make_optimizer("sgd", 0.01),
+                            steps=1, seq_len=8, batch_size=B, reduction=reduction))
+        first[reduction] = update
+    assert first["sum"].loss == pytest.approx(2 * B * first["engine"].loss, rel=1e-12)
+    assert first["sum"].grad_norm == pytest.approx(2 * B * first["engine"].grad_norm, rel=1e-12)
+    assert cli.main(["train", "--task", "adding", "--steps", "3", "--reduction", "mean"]) == 0

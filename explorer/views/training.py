@@ -166,7 +166,6 @@ class TrainingView(style.CanvasView):
         h, columns = self.state.history, self.columns()
         n = len(h)
         x, loss = h.decimated("loss", 0, n, columns)
-        loss = loss * self.state.loss_scale             # (shown as the engine's L or PyTorch's mean)
         _, grad = h.decimated("grad_norm", 0, n, columns)
         # (columns with nothing to show are not scanned: a refresh at update 10⁶ costs ~2 ms)
         clipped = h.decimated("clipped", 0, n, columns)[1] > 0 if h.clipped_count else np.zeros(x.size, bool)
@@ -225,7 +224,7 @@ class TrainingView(style.CanvasView):
             history = references[i].history
             n = len(history)
             x, loss = history.smoothed_loss(0, n, columns, smoothing_window(n))
-            loss = style.positive_or_nan(loss * self.state.loss_scale)
+            loss = style.positive_or_nan(loss)
             style.set_curve(curve, x + 1, loss)
             finite = np.flatnonzero(np.isfinite(loss))
             if finite.size:                # each name at its own place along its curve: they never pile up
@@ -240,7 +239,6 @@ class TrainingView(style.CanvasView):
         style.set_curve(self.raw_loss_curve, x, loss)
         if window > 1:
             smooth_x, smooth = self.state.history.smoothed_loss(0, n, self.columns(), window)
-            smooth = smooth * self.state.loss_scale
             style.set_curve(self.loss_curve, smooth_x + 1, style.positive_or_nan(smooth))
         else:
             style.set_curve(self.loss_curve, x, loss)
@@ -289,10 +287,10 @@ class TrainingView(style.CanvasView):
         clips = self.state.history.clipped_count
         style.set_title(self.grad_plot, "Gradient norm ‖g‖ · "
                                         f"<span style='color:{style.CLIP_RED}'>● clipped {clips}</span>")
-        title = "Loss (PyTorch's mean)" if self.state.config.loss_shown == "mean" else "Loss"
+        title = {"mean": "Loss (PyTorch's mean)", "sum": "Loss (PyTorch's sum)"}.get(self.state.config.reduction, "Loss")
         title += f" · {n} updates"
         if n:
-            title += f" · last {style.fmt(self.state.history.loss[-1] * self.state.loss_scale, 3)}"
+            title += f" · last {style.fmt(self.state.history.loss[-1], 3)}"
         if window != self._smoothing:
             self._smoothing = window
             self.loss_plot.setToolTip(LOSS_TOOLTIP + (f"<br>Now: the solid line is the mean of the last "
@@ -303,10 +301,10 @@ class TrainingView(style.CanvasView):
     def _draw_baseline(self, empty: bool):
         """The best constant guess's loss as a dashed line (log axis: its log10)."""
         config = self.state.config
-        key = (config.task, config.seq_len, config.loss_at, self.state.loss_scale)
+        key = (config.task, config.seq_len, config.loss_at, config.reduction)
         if key != self._baseline_for:
             self._baseline_for = key
-            value = self.state.baseline * self.state.loss_scale
+            value = self.state.baseline
             ok = value > 0 and np.isfinite(value)
             if ok:
                 self.baseline_line.setValue(np.log10(value))
