@@ -1,18 +1,22 @@
 """The command line that opens the window:
-``python main.py [SESSION.bptt] [--lesson NAME|FILE.toml [--step N]] [--screenshot PATH] [--size WxH]``
+``python main.py [SESSION.bptt] [--lesson NAME|FILE.toml [--step N]] [--screenshot PATH] [--size WxH]
+[--presentation] [--font-scale F]``
 (also installed as ``bptt-explorer``; ``--preset`` is another name for ``--lesson``).
 
 Without ``--screenshot`` the window opens (on the session file given, else the lesson given, else your
 last configuration, else the first lesson; a session file that cannot be opened is said in the window).
 With it, the window is rendered off screen once the lesson's step has run (its question answered, its
-training done), the PNG is written and the program exits 0. An unknown lesson, a broken lesson file, a
+training done), the PNG is written and the program exits 0; with ``--size`` it is rendered on a screen
+of that size (so ``--presentation`` fills it). An unknown lesson, a broken lesson file, a
 step out of range or a bad size exits 2 with a message.
 """
 
 import argparse
+import json
 import os
 import re
 import sys
+import tempfile
 
 
 def parse_size(text):
@@ -23,6 +27,17 @@ def parse_size(text):
     if not (320 <= width <= 7680 and 240 <= height <= 4320):
         raise ValueError(f"--size {width}x{height} is out of range (320x240 to 7680x4320)")
     return width, height
+
+
+def offscreen_screen(size) -> str:
+    """A file that gives Qt's offscreen platform one screen of ``size`` (w, h); the caller removes it
+    once the application has started."""
+    screen = {"name": "screenshot", "x": 0, "y": 0, "width": size[0], "height": size[1],
+              "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    handle, path = tempfile.mkstemp(prefix="bptt-explorer-screen-", suffix=".json")
+    with os.fdopen(handle, "w") as file:
+        json.dump({"screens": [screen]}, file)
+    return path
 
 
 def _dispose(app, window):
@@ -47,6 +62,10 @@ def main(argv=None):
                         help="start the lesson at step N (1 is the first); a screenshot shows its result")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window to a PNG and exit")
     parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x800")
+    parser.add_argument("--presentation", action="store_true",
+                        help="open in presentation mode (full screen, large text; F11 or Esc leaves)")
+    parser.add_argument("--font-scale", metavar="F", type=float,
+                        help="text size, e.g. 1.25 (Ctrl + / Ctrl − / Ctrl 0 in the window)")
     args = parser.parse_args(argv)
 
     lesson = None
@@ -73,8 +92,16 @@ def main(argv=None):
         except ValueError as error:
             print(error, file=sys.stderr)
             return 2
-    if args.screenshot:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from explorer.presentation import ZOOM_STEPS
+    if args.font_scale is not None and not ZOOM_STEPS[0] <= args.font_scale <= ZOOM_STEPS[-1]:
+        print(f"--font-scale must be between {ZOOM_STEPS[0]} and {ZOOM_STEPS[-1]}, got {args.font_scale}",
+              file=sys.stderr)
+        return 2
+    screen_file = None
+    if args.screenshot and os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+        if size:       # rendered on a screen of the size asked for (the window fits it, full screen fills it)
+            screen_file = offscreen_screen(size)
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen_file}" if screen_file else "offscreen"
 
     from PySide6.QtWidgets import QApplication  # PySide6 before pyqtgraph
     import pyqtgraph  # noqa: F401
@@ -83,6 +110,8 @@ def main(argv=None):
     from explorer.window import MainWindow, wait_until_idle
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if screen_file:
+        os.remove(screen_file)
     app.setOrganizationName("BPTT Explorer")
     app.setApplicationName("BPTT Explorer")
     screenshot = bool(args.screenshot)
@@ -90,11 +119,15 @@ def main(argv=None):
     window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not lesson and not args.session)
     if size:
         window.resize(*size)
+    if args.font_scale is not None:
+        window.presentation.set_zoom(args.font_scale)
     if lesson is not None and screenshot:     # the step as a slide: its question answered, its run done
         window.open_lesson(lesson, 0, run=False).run_through(args.step - 1)
     elif lesson is not None:                # the same state, reached without freezing the window
         window.open_lesson(lesson, 0, run=False).advance_to(args.step - 1)
     window.show()
+    if args.presentation:
+        window.presentation.enter()
     if args.session:
         window.files.open_session(args.session, quiet=screenshot)
 

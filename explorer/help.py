@@ -24,6 +24,10 @@ it changes. A refused value is explained in red under its group. <b>Lessons</b> 
 step of a lesson, ask before they show, and measure their claims live. Right-click any plot to export it as PNG, SVG or CSV.</p>
 <p><b>Keys:</b> → step forward · ← step backward · End finish pass · Home / Ctrl+R reset pass ·
 U one update · Space play/pause training · Ctrl+I new initial weights.</p>
+<p><b>At a projector</b> (View menu): F11 presentation mode — full screen, large text, the graph alone or
+beside one other view (View ▸ Presentation layout), the lesson box kept; F11 again or Esc leaves it and
+puts every panel back. Ctrl++ / Ctrl+- / Ctrl+0 make every text and plot label larger, smaller, or
+its normal size again (kept for next time); Ctrl+Shift+H high contrast: black on white, thick lines.</p>
 """
 
 

@@ -7,9 +7,14 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
+from .views import style
+
 REFRESH_MS = 100     # measured values are redrawn at most this often while training
 COLOURS = {True: "#1a7f37", False: "#c00000", None: "#6b6b6b"}
 MARKS = {True: "✓", False: "✗", None: "…"}
+# (frame, title, status) colours; high contrast: black on white, a thicker frame
+FRAME = {False: ("background: #eef4ff; border: 2px solid #3a6fc4;", "#3a6fc4", "#6b6b6b"),
+         True: ("background: #ffffff; border: 3px solid #000000;", "#000000", "#000000")}
 
 
 def _label(point_size: int, bold: bool = False, name: str = "") -> QLabel:
@@ -17,10 +22,7 @@ def _label(point_size: int, bold: bool = False, name: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    font = label.font()
-    font.setPointSize(point_size)
-    font.setBold(bold)
-    label.setFont(font)
+    style.set_font(label, point_size, bold)       # (at the zoom, and kept there)
     if name:
         label.setObjectName(name)
     return label
@@ -55,10 +57,8 @@ class LessonPanel(QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("lesson")
-        self.setStyleSheet("#lesson { background: #eef4ff; border: 2px solid #3a6fc4; border-radius: 6px; }")
         self.runner = None
         self.title = _label(13, True, "lesson:title")
-        self.title.setStyleSheet("color: #3a6fc4;")
         self.title.setWordWrap(False)         # one line; cut at the right rather than wrapped
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.step_title = _label(12, True, "lesson:step")
@@ -75,7 +75,7 @@ class LessonPanel(QFrame):
         self.claims_layout.setSpacing(1)
         self.claim_labels = []
         self.status = _label(10, name="lesson:status")
-        self.status.setStyleSheet("color: #6b6b6b;")
+        self.restyle()
 
         self.back = QPushButton("◀ Back")
         self.back.setObjectName("lesson:back")
@@ -130,6 +130,13 @@ class LessonPanel(QFrame):
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_values)
         self.hide()
+
+    def restyle(self):
+        """The frame and the title in the look's contrast (:func:`explorer.views.style.restyle` calls this)."""
+        frame, title, status = FRAME[style.LOOK.high_contrast]
+        self.setStyleSheet(f"#lesson {{ {frame} border-radius: 6px; }}")
+        self.title.setStyleSheet(f"color: {title};")
+        self.status.setStyleSheet(f"color: {status};")
 
     def set_max_body_height(self, pixels: int):
         """The most the text may take (the window gives the graph below the rest); longer text scrolls."""

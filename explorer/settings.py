@@ -1,7 +1,9 @@
-"""The user's settings between launches (QSettings): window geometry and layout, and the last
-configuration. A value that cannot be used is ignored; the window then opens on the demo."""
+"""The user's settings between launches (QSettings): window geometry and layout, the last
+configuration, and how the window is drawn (text size, high contrast, the presentation layout).
+A value that cannot be used is ignored: the window then opens on the demo, at the default look."""
 
 import json
+import math
 import os
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -51,4 +53,40 @@ def save_settings(window, s: QSettings | None):
     s.setValue("window/geometry", window.saveGeometry())
     s.setValue("window/state", window.saveState())
     s.setValue("config", json.dumps(window.state.requested.to_dict()))
+    s.sync()
+
+
+def read_number(s: QSettings | None, key: str, default: float, low: float, high: float) -> float:
+    """The number kept under ``key``, or ``default`` if there is none, it is not a number, or it
+    lies outside [low, high] (a hand-edited or corrupt settings file never breaks the window)."""
+    raw = None if s is None else s.value(key)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and low <= value <= high else default
+
+
+def read_flag(s: QSettings | None, key: str, default: bool = False) -> bool:
+    """The yes/no kept under ``key`` (an ini file keeps it as the text "true" / "false")."""
+    raw = None if s is None else s.value(key)
+    if isinstance(raw, bool):
+        return raw
+    return {"true": True, "false": False}.get(str(raw).strip().lower(), default) if raw is not None else default
+
+
+def read_choice(s: QSettings | None, key: str, choices, default: str) -> str:
+    """The text kept under ``key`` if it is one of ``choices``, else ``default``."""
+    raw = None if s is None else s.value(key)
+    return raw if isinstance(raw, str) and raw in choices else default
+
+
+def save_values(s: QSettings | None, values: dict):
+    """Keep each key's value now (a look chosen is kept even if the window never closes cleanly)."""
+    if s is None:
+        return
+    for key, value in values.items():
+        s.setValue(key, value)
     s.sync()

@@ -7,6 +7,8 @@ import pkgutil
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout
 
+from .views.style import set_font
+
 
 def find_view(name: str):
     """The view class ``name`` from :mod:`explorer.views` (its package or any of its modules), or None."""
@@ -39,7 +41,8 @@ def make_view(name: str, state, parent=None):
     label.setObjectName(f"placeholder:{name}")
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #707070; font-size: 13pt;")
+    label.setStyleSheet("color: #707070;")
+    set_font(label, 13)
     return label
 
 
@@ -69,16 +72,11 @@ class Banner(QFrame):
         self.setObjectName(name)
         self.title = QLabel()
         self.title.setObjectName(f"{name}:title")
-        font = self.title.font()
-        font.setPointSize(13)
-        font.setBold(True)
-        self.title.setFont(font)
+        set_font(self.title, 13, bold=True)
         self.text = QLabel()
         self.text.setObjectName(f"{name}:text")
         self.text.setWordWrap(True)
-        font = self.text.font()
-        font.setPointSize(10)
-        self.text.setFont(font)
+        set_font(self.text, 10)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton()
         close.setText("✕")

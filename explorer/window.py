@@ -16,8 +16,10 @@ from .help import how_to_read_dialog, show_about
 from .lesson_panel import LessonPanel
 from .lesson_runner import LessonRunner
 from .lessons import VIEWS, LessonError, read_lesson, shipped_lessons
+from .presentation import Presentation, fit_to_screen
 from .qt_session import QtSession, wait_until_idle  # noqa: F401  (scripts import it from here)
 from .settings import restore_settings, save_settings
+from .views import style
 from .widgets import Banner, make_view, scrollable
 
 FIRST_LESSON = "first-look"   # the lesson a first launch opens on
@@ -53,13 +55,15 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_controls()
         self._build_docks()
+        self.presentation = Presentation(self, settings)   # presentation mode, text size, contrast
         self._build_actions()
         self._build_toolbar()
         self._build_menus()
         self._build_status()
         self.controls.attach_actions([self.actions["update"], self.actions["play"], self.actions["reinit"]])
-        self.resize(1440, 900)
+        fit_to_screen(self)
         self._default_state = self.saveState()
+        self.presentation.apply()
 
         s = self.state
         self._canvases = self.findChildren(pg.GraphicsView)
@@ -141,6 +145,9 @@ class MainWindow(QMainWindow):
         """Dock sizes for the current window size: controls ≈ 300 px, the right column about a third
         of the width (its plots stack vertically, so it can be narrow), gradient flow (three plots)
         taller than training, the bottom tabs ≈ 30 % of the height."""
+        if self.presentation.presenting:
+            self.presentation.arrange()
+            return
         width, height = max(self.width(), 800), max(self.height(), 560)
         controls = 300 if width < 1600 else 340
         right = int((0.34 if width < 1600 else 0.32) * width)
@@ -155,6 +162,7 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self.lesson.set_max_body_height(int(0.2 * self.height()))   # the graph keeps the rest
+        self.presentation.window_resized()
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -221,6 +229,7 @@ class MainWindow(QMainWindow):
         self._action("defaults", "Reset to &defaults", s.reset_to_defaults, [],
                      "Every control back to its default (undoable)")
         self._action("reset_layout", "&Reset layout", self.reset_layout, [], "Put every panel back where it started")
+        self.presentation.add_actions()
         self._action("how", "&How to read this window", self.show_how_to_read, [QKeySequence.StandardKey.HelpContents])
         self._action("about", "&About BPTT Explorer", lambda: show_about(self))
 
@@ -252,9 +261,7 @@ class MainWindow(QMainWindow):
         self.progress = QLabel()
         self.progress.setObjectName("progress")
         self.progress.setToolTip("Where the step-through is: timesteps computed forward, backward visits made")
-        font = self.progress.font()
-        font.setPointSize(12)
-        self.progress.setFont(font)
+        style.set_font(self.progress, 12)
         bar.addWidget(self.progress)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
@@ -301,6 +308,7 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         view.addAction(self.actions["reset_layout"])
+        self.presentation.add_menu_items(view)
 
         help_ = menu.addMenu("&Help")
         help_.addAction(self.actions["how"])
@@ -418,6 +426,9 @@ class MainWindow(QMainWindow):
         step = self.runner.step
         if step.rolled is not None:
             self.views["GraphView"].set_rolled(step.rolled)
+        if self.presentation.presenting:
+            self.presentation.arrange()       # (the step's view beside the graph, if that is the layout)
+            return
         view = VIEWS.get(step.view, "")
         dock = self.docks.get(view)
         if dock is not None:
@@ -461,6 +472,7 @@ class MainWindow(QMainWindow):
 
     # --- view / help ---
     def reset_layout(self):
+        self.presentation.leave()
         self.restoreState(self._default_state)
         for dock in self.docks.values():
             dock.show()

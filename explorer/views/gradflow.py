@@ -87,7 +87,7 @@ class GradientFlowView(style.CanvasView):
                                         pen=style.pen(style.CLIP_RED, 1.5, Qt.PenStyle.DashLine),
                                         label="1", labelOpts=dict(position=0.98, color=style.CLIP_RED,
                                                                   anchors=[(1, 0), (1, 0)]))
-        self.one_line.label.setFont(style.font(style.TICK_PT))
+        style.set_font(self.one_line.label, style.TICK_PT)
         self.jac_plot.addItem(self.one_line)
         self.jac_shading = style.SegmentShading(self.jac_plot)
 

@@ -49,11 +49,11 @@ class GraphView(QWidget):
         self._rolled = False
 
         self.rolled_box = QCheckBox("rolled")
-        self.rolled_box.setFont(style.font(style.AXIS_PT))
+        style.set_font(self.rolled_box, style.AXIS_PT)
         self.rolled_box.setToolTip("Rolled: one column with a self-loop per layer; the labels show the "
                                    "selected step's values.\nUnrolled: one column per step.")
         self.info = QLabel()
-        self.info.setFont(style.font(style.AXIS_PT))
+        style.set_font(self.info, style.AXIS_PT)
         top = QHBoxLayout()
         top.addWidget(self.rolled_box)
         top.addStretch(1)
@@ -103,7 +103,7 @@ class GraphView(QWidget):
                                             label="forward", labelOpts=dict(
                                                 position=0.97, color=style.CURVE_BLUE, fill=(255, 255, 255, 200)))
         for line in (self.backward_line, self.forward_line):
-            line.label.setFont(style.font(style.TICK_PT))
+            style.set_font(line.label, style.TICK_PT)
             self.plot.addItem(line, ignoreBounds=True)
         # rolled-mode items
         self.loops = []
@@ -339,7 +339,7 @@ class GraphView(QWidget):
         items = self._weight_labels()
         while len(self._weight_texts) < len(items):
             label = pg.TextItem(color=WEIGHT_LABEL)
-            label.setFont(style.font(style.TICK_PT, bold=True))
+            style.set_font(label, style.TICK_PT, bold=True)
             label.setZValue(25)
             self.plot.addItem(label, ignoreBounds=True)
             self._weight_texts.append(label)
@@ -392,7 +392,7 @@ class GraphView(QWidget):
     def _place_labels(self, items):
         while len(self._labels) < len(items):
             label = pg.TextItem(color=style.FOREGROUND, anchor=(0, 1))
-            label.setFont(style.font(style.TICK_PT))
+            style.set_font(label, style.TICK_PT)
             label.setZValue(30)
             self.plot.addItem(label, ignoreBounds=True)
             self._labels.append(label)

@@ -44,15 +44,15 @@ class InspectorView(QWidget):
         self.title = style.title_label("Inspector")
         self.title.setWordWrap(True)   # long shape lists wrap instead of being cut off
         self.text = QTextBrowser()
-        self.text.setFont(style.font(style.TEXT_PT))
+        style.set_font(self.text, style.TEXT_PT)
         self.text.setOpenLinks(False)
-        self.text.document().setDefaultStyleSheet(
+        self.text.document().setDefaultStyleSheet(     # (sizes relative to the text's: they follow the zoom)
             "p { margin-top: 1px; margin-bottom: 5px; } "
-            f"h3 {{ margin-top: 6px; margin-bottom: 2px; font-size: {style.TEXT_PT + 1}pt; }}")
+            "h3 { margin-top: 6px; margin-bottom: 2px; font-size: large; }")
         self.text.setToolTip(TOOLTIP)
         self.table = QTableWidget()
-        self.table.setFont(style.mono_font(style.TICK_PT + 1))
-        self.table.horizontalHeader().setFont(style.font(style.TICK_PT + 1, bold=True))
+        style.set_font(self.table, style.TICK_PT + 1, mono=True)
+        style.set_font(self.table.horizontalHeader(), style.TICK_PT + 1, bold=True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -80,7 +80,7 @@ class InspectorView(QWidget):
         t, l, u, b = sel.step, sel.layer, sel.unit, sel.batch_index
         spec = r.spec
         top = l == spec.num_layers - 1
-        parts = [f"<p style='font-size:{style.TEXT_PT + 1}pt'><b>step t = {t}</b> · layer {l} · unit {u} · "
+        parts = [f"<p style='font-size:large'><b>step t = {t}</b> · layer {l} · unit {u} · "
                  f"sequence {b} &nbsp;<span style='color:{style.MUTED}'>({html.escape(spec.label)})</span></p>"]
         if t >= r.forward_done:
             parts.append(f"<p><b style='color:{style.ACCENT}'>Not computed yet</b>: the forward pass has "

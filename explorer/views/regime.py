@@ -44,7 +44,7 @@ def badge_html(sigma_max, radius, gamma, verdict: str) -> str:
                f"γ&nbsp;{style.fmt(gamma)}")
     product = "—" if sigma_max is None or gamma is None else style.fmt(gamma * sigma_max)
     verdict_html = _keep(verdict)   # e.g. "explosion possible: γσ_max = 1.003 > 1"
-    return (f"{numbers}<br><span style='font-size:{style.TITLE_PT + 1}pt'><b>γσ<sub>max</sub>&nbsp;=&nbsp;"
+    return (f"{numbers}<br><span style='font-size:large'><b>γσ<sub>max</sub>&nbsp;=&nbsp;"
             f"{product}</b></span><br><b>{verdict_html}</b>")
 
 
@@ -55,7 +55,7 @@ class RegimeBadge(QWidget):
         super().__init__(parent)
         self.state = state
         self.label = QLabel()
-        self.label.setFont(style.font(style.AXIS_PT))
+        style.set_font(self.label, style.AXIS_PT)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
         layout = QHBoxLayout(self)

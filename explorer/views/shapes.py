@@ -23,8 +23,8 @@ class ShapesPanel(QWidget):
         self.title.setWordWrap(True)   # long shape lists wrap instead of being cut off
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["tensor (math · PyTorch)", "shape", "meaning"])
-        self.table.setFont(style.font(style.TICK_PT + 1))
-        self.table.horizontalHeader().setFont(style.font(style.TICK_PT + 1, bold=True))
+        style.set_font(self.table, style.TICK_PT + 1)
+        style.set_font(self.table.horizontalHeader(), style.TICK_PT + 1, bold=True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()

@@ -30,7 +30,7 @@ class WeightSharesView(style.CanvasView):
         super().__init__(state, TOOLTIP, parent)
         self.totals = QLabel()             # the sums, in a label that wraps (a plot title would widen the dock)
         self.totals.setObjectName("shares:totals")
-        self.totals.setFont(style.font(style.AXIS_PT))
+        style.set_font(self.totals, style.AXIS_PT)
         self.totals.setWordWrap(True)
         self.totals.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.layout().insertWidget(0, self.totals)

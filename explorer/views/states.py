@@ -33,12 +33,12 @@ class HiddenStatesView(QWidget):
         self.layer_box = QComboBox()
         self.quantity_box = QComboBox()
         for box, tip in ((self.layer_box, "which layer"), (self.quantity_box, "which recorded quantity")):
-            box.setFont(style.font(style.AXIS_PT))
+            style.set_font(box, style.AXIS_PT)
             box.setToolTip(tip)
         top = QHBoxLayout()
         for text, box in (("layer", self.layer_box), ("show", self.quantity_box)):
             label = QLabel(text)
-            label.setFont(style.font(style.AXIS_PT))
+            style.set_font(label, style.AXIS_PT)
             top.addWidget(label)
             top.addWidget(box)
         top.addStretch(1)

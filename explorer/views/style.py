@@ -3,11 +3,19 @@
 Everything a view draws in common lives here, so the views stay consistent on a projector:
 white background, dark text, axis labels ≥ 12 pt, titles 13 pt. Only display transforms are
 computed here (log10 for colour scales, level ranges); the numbers themselves come from the engine.
+
+The sizes above are base sizes. What they are drawn at is :data:`LOOK`'s: the user's zoom
+(Ctrl + / Ctrl −), presentation mode (larger, never below 18 pt) and high contrast (thicker lines,
+darker greys); :func:`pt` and :func:`line_width` apply it. Whatever is given a font or a pen here
+remembers its base size, so that :func:`restyle` can draw it again at a new look
+(:mod:`explorer.presentation` changes the look and calls it).
 """
+
+import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
@@ -17,6 +25,7 @@ TICK_PT = 11
 TITLE_PT = 13
 TEXT_PT = 13
 LEFT_AXIS_PX = 76          # one width for every left axis, so stacked plots line up
+COLOR_BAR_AXIS_PX = 45     # a colour bar's numbers (pyqtgraph's own width)
 BACKGROUND = "w"
 FOREGROUND = "#202020"
 MUTED = "#9a9a9a"
@@ -34,18 +43,85 @@ REFERENCE_COLOURS = ("#8c8c8c", "#b07aa1", "#9c755f", "#59a14f")   # runs kept f
 SEGMENT_TINTS = ((70, 130, 220, 40), (60, 170, 90, 40))  # alternating truncation segments
 
 
-def font(points: int = AXIS_PT, bold: bool = False) -> QFont:
+# ---------------------------------------------------------------------------- the look
+PRESENTATION_SCALE = 1.75     # presentation mode: every text 1.75 × larger,
+PRESENTATION_MIN_PT = 18.0    # and none below 18 pt (legible from the back of a classroom),
+PRESENTATION_HEIGHT = 1080    # on a screen this high; on another, the same share of its height
+PRESENTATION_LINES = 1.5      # presentation mode: lines 1.5 × thicker
+HIGH_CONTRAST_LINES = 2.0     # high contrast: lines 2 × thicker,
+HIGH_CONTRAST_GREY = 0.5      # and grey lines half as light (#c8c8c8 → #646464): a washed-out projector keeps them
+GREY_TOLERANCE = 12           # a colour whose channels differ by at most this is a grey
+
+
+class Look:
+    """How large and how strong everything is drawn: the user's ``zoom`` (Ctrl + / Ctrl − / Ctrl 0),
+    ``presenting`` (presentation mode) on a screen of ``height_scale`` × 1080 px, and ``high_contrast``."""
+
+    def __init__(self, zoom: float = 1.0, presenting: bool = False, high_contrast: bool = False,
+                 height_scale: float = 1.0):
+        self.zoom, self.presenting, self.high_contrast = zoom, presenting, high_contrast
+        self.height_scale = height_scale
+
+    @property
+    def line_scale(self) -> float:
+        return (PRESENTATION_LINES if self.presenting else 1.0) * (HIGH_CONTRAST_LINES if self.high_contrast else 1.0)
+
+    @property
+    def grey_scale(self) -> float:
+        return HIGH_CONTRAST_GREY if self.high_contrast else 1.0
+
+
+LOOK = Look()   # the one look of the application (its fonts are shared too)
+
+
+def pt(points: float) -> float:
+    """The size a base size is drawn at: ``points · zoom``; presenting, ``max(18, 1.75 · points · zoom)``
+    on a 1080 px screen, and that × height / 1080 on another (text keeps its share of the screen)."""
+    size = points * LOOK.zoom
+    if LOOK.presenting:
+        size = LOOK.height_scale * max(PRESENTATION_MIN_PT, PRESENTATION_SCALE * size)
+    return round(size, 2)
+
+
+def line_width(width: float) -> float:
+    """The width a base line width is drawn at (thicker in presentation mode and high contrast)."""
+    return width * LOOK.line_scale
+
+
+def font(points: float = AXIS_PT, bold: bool = False) -> QFont:
+    """A font of base size ``points`` at the current look (see :func:`set_font` to keep it there)."""
     f = QFont()
-    f.setPointSize(points)
+    f.setPointSizeF(pt(points))
     f.setBold(bold)
     return f
 
 
-def mono_font(points: int = TEXT_PT) -> QFont:
+def mono_font(points: float = TEXT_PT) -> QFont:
     f = QFont("monospace")
     f.setStyleHint(QFont.StyleHint.Monospace)
-    f.setPointSize(points)
+    f.setPointSizeF(pt(points))
     return f
+
+
+BASE_POINTS = "explorerPoints"    # the property that holds a widget's or text item's base size
+
+
+def set_font(target, points: float, bold: bool = False, mono: bool = False) -> None:
+    """Give a widget or a text item the font of base size ``points`` and remember that size, so
+    that :func:`restyle` keeps it at the look (a bare ``setFont`` would stay at today's size)."""
+    target.setProperty(BASE_POINTS, float(points))
+    target.setFont(mono_font(points) if mono else font(points, bold))
+
+
+def _refont(target, current: QFont) -> None:
+    """Put a :func:`set_font` target back at its base size under the current look."""
+    points = target.property(BASE_POINTS)
+    if points is None:
+        return
+    updated = QFont(current)
+    updated.setPointSizeF(pt(points))
+    if updated != current:
+        target.setFont(updated)
 
 
 def colormap(name: str) -> pg.ColorMap:
@@ -115,30 +191,44 @@ def symmetric_levels(values) -> tuple:
 
 
 def pen(color, width: float = 1.0, style=Qt.PenStyle.SolidLine):
-    p = pg.mkPen(color, width=width)
+    """A cosmetic pen of base width ``width`` (px), at the look's width and greys."""
+    p = pg.mkPen(color, width=line_width(width))
     p.setStyle(style)
     p.setCosmetic(True)
+    return _scale_grey(p, LOOK.grey_scale)
+
+
+def _scale_grey(p: QPen, factor: float) -> QPen:
+    """The pen with its colour's lightness × ``factor`` if it is a grey (colours stay as they are)."""
+    c = p.color()
+    if factor != 1.0 and max(c.red(), c.green(), c.blue()) - min(c.red(), c.green(), c.blue()) <= GREY_TOLERANCE:
+        p.setColor(QColor(*(min(255, round(v * factor)) for v in (c.red(), c.green(), c.blue())), c.alpha()))
     return p
 
 
-def style_axis(axis: pg.AxisItem, label: str | None = None) -> None:
+def style_axis(axis: pg.AxisItem, label: str | None = None, width: float | None = None) -> None:
     """Projector fonts; two tick levels (major and minor): the third, finest level is unreadable at
-    these sizes and costs about half of each axis's redraw."""
+    these sizes and costs about half of each axis's redraw. ``width`` (px, a left axis's) grows
+    with the tick font, so that larger numbers still fit."""
+    axis._explorer_styled = True
     axis.setStyle(maxTickLevel=1)
-    axis.setPen(pg.mkPen(FOREGROUND))
+    axis.setPen(pen(FOREGROUND, 1))
     axis.setTextPen(pg.mkPen(FOREGROUND))
     axis.setTickFont(font(TICK_PT))
     axis.enableAutoSIPrefix(False)
     if label is not None:
-        axis.setLabel(label, **{"font-size": f"{AXIS_PT}pt", "color": FOREGROUND})
+        axis.setLabel(label, **{"font-size": f"{pt(AXIS_PT)}pt", "color": FOREGROUND})
+    if width is not None:
+        axis._explorer_width = width
+    if getattr(axis, "_explorer_width", None) is not None:
+        axis.setWidth(round(axis._explorer_width * pt(TICK_PT) / TICK_PT))
 
 
 def style_plot(plot: pg.PlotItem, title: str, left: str | None = None, bottom: str | None = None) -> None:
     """Title and axis labels in projector-size fonts; pyqtgraph's context menu (export) stays on."""
     set_title(plot, title)
-    for name in ("left", "bottom"):
-        style_axis(plot.getAxis(name), {"left": left, "bottom": bottom}[name])
-    plot.getAxis("left").setWidth(LEFT_AXIS_PX)
+    style_axis(plot.getAxis("left"), left, width=LEFT_AXIS_PX)
+    style_axis(plot.getAxis("bottom"), bottom)
     plot.showGrid(x=False, y=False)
 
 
@@ -177,9 +267,7 @@ def integer_axis(plot: pg.PlotItem, name: str) -> pg.AxisItem:
     label = plot.getAxis(name).labelText
     axis = IntegerAxis(name)
     plot.setAxisItems({name: axis})
-    style_axis(axis, label or None)
-    if name == "left":
-        axis.setWidth(LEFT_AXIS_PX)
+    style_axis(axis, label or None, width=LEFT_AXIS_PX if name == "left" else None)
     return axis
 
 
@@ -188,8 +276,7 @@ def log_y(plot: pg.PlotItem) -> None:
     label = plot.getAxis("left").labelText
     axis = LogAxis("left")
     plot.setAxisItems({"left": axis})
-    style_axis(axis, label or None)
-    axis.setWidth(LEFT_AXIS_PX)
+    style_axis(axis, label or None, width=LEFT_AXIS_PX)
     axis.setStyle(textFillLimits=[(0, 0.8), (2, 0.35), (4, 0.2), (6, 0.1)])
     plot.setLogMode(x=False, y=True)
 
@@ -203,9 +290,34 @@ def set_line_label(line: pg.InfiniteLine, text: str) -> None:
 
 def set_title(plot: pg.PlotItem, title: str) -> None:
     """Set a plot's title (skipped when unchanged: re-laying out a title costs about a millisecond)."""
-    if getattr(plot, "_explorer_title", None) != title:
-        plot._explorer_title = title
-        plot.setTitle(title, size=f"{TITLE_PT}pt", color=FOREGROUND)
+    size = f"{pt(TITLE_PT)}pt"
+    if getattr(plot, "_explorer_title", None) != (title, size):
+        plot._explorer_title = (title, size)
+        plot.setTitle(title, size=size, color=FOREGROUND)
+        _fit_title(plot)
+
+
+TITLE_ROW_PX = 30          # pyqtgraph's height of a plot's title row, kept for titles that fit in it
+
+
+def _fit_title(plot: pg.PlotItem) -> None:
+    """The title row as high as its text (pyqtgraph fixes it at 30 px, too low for presentation
+    sizes), and the title free to overhang a plot narrower than itself (pyqtgraph would widen the
+    plot beyond its canvas, which cuts off the plot's right side)."""
+    label = plot.titleLabel
+    if not hasattr(label, "_explorer_fitted"):
+        label._explorer_fitted = True
+        full_width = label.updateMin
+
+        def height_only():
+            full_width()
+            label.setMinimumWidth(0)
+            label._sizeHint[Qt.SizeHint.MinimumSize] = (0, label._sizeHint[Qt.SizeHint.MinimumSize][1])
+        label.updateMin = height_only
+        label.updateMin()
+    height = max(TITLE_ROW_PX, math.ceil(label.itemRect().height()))
+    label.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
 
 
 def set_curve(item: pg.PlotDataItem, x, y) -> None:
@@ -219,12 +331,14 @@ def set_curve(item: pg.PlotDataItem, x, y) -> None:
 
 def plot_widget(parent=None) -> pg.PlotWidget:
     widget = pg.PlotWidget(parent=parent, background=BACKGROUND)
+    widget._explorer_lines = (LOOK.line_scale, LOOK.grey_scale)    # the look its pens are drawn at
     return widget
 
 
 def layout_widget(parent=None) -> pg.GraphicsLayoutWidget:
     widget = pg.GraphicsLayoutWidget(parent=parent)
     widget.setBackground(BACKGROUND)
+    widget._explorer_lines = (LOOK.line_scale, LOOK.grey_scale)    # the look its pens are drawn at
     return widget
 
 
@@ -246,16 +360,17 @@ def color_bar(cmap: pg.ColorMap, label: str, values=(0.0, 1.0)) -> pg.ColorBarIt
     """A non-interactive colour bar with a labelled axis in the views' fonts."""
     bar = pg.ColorBarItem(values=values, colorMap=cmap, label=label, interactive=False,
                           colorMapMenu=False, width=18)
-    style_axis(bar.axis)
+    style_axis(bar.axis, width=COLOR_BAR_AXIS_PX)
     style_axis(bar.getAxis("left"), label)
-    for name in ("top", "bottom", "left"):
-        bar.getAxis(name).setPen(pg.mkPen(FOREGROUND))
+    for name in ("top", "bottom"):
+        bar.getAxis(name).setPen(pen(FOREGROUND, 1))
     return bar
 
 
 def legend(plot: pg.PlotItem, offset=(-10, -10)) -> pg.LegendItem:
-    item = plot.addLegend(offset=offset, labelTextSize=f"{TICK_PT}pt", labelTextColor=FOREGROUND,
+    item = plot.addLegend(offset=offset, labelTextSize=f"{pt(TICK_PT)}pt", labelTextColor=FOREGROUND,
                           brush=pg.mkBrush(255, 255, 255, 200), pen=pg.mkPen(MUTED))
+    item._explorer_points = TICK_PT
     return item
 
 
@@ -269,8 +384,9 @@ def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int 
     after adding or removing an entry."""
     holder = pg.GraphicsWidget()
     layout.addItem(holder, row=row, col=col, colspan=colspan)
-    item = pg.LegendItem(offset=None, labelTextSize=f"{points}pt", labelTextColor=FOREGROUND, frame=False,
+    item = pg.LegendItem(offset=None, labelTextSize=f"{pt(points)}pt", labelTextColor=FOREGROUND, frame=False,
                          colCount=4, horSpacing=6)
+    item._explorer_points = points
     item.setParentItem(holder)
     item.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
     item._explorer_holder = holder
@@ -284,7 +400,7 @@ def fit_legend_row(item: pg.LegendItem) -> None:
     item.setColumnCount(max(1, min(len(item.items), LEGEND_COLUMNS)))   # more entries wrap to a second row
     item.updateSize()
     holder = item._explorer_holder
-    height = max(item.height(), font(int(item.opts["labelTextSize"][:-2])).pointSize() * 2)
+    height = max(item.height(), 2 * pt(item._explorer_points))
     holder.setMinimumHeight(height)
     holder.setMaximumHeight(height)
     holder.setMinimumWidth(item.width())
@@ -292,7 +408,7 @@ def fit_legend_row(item: pg.LegendItem) -> None:
 
 def title_label(text: str, parent=None) -> QLabel:
     label = QLabel(text, parent)
-    label.setFont(font(TITLE_PT, bold=True))
+    set_font(label, TITLE_PT, bold=True)
     return label
 
 
@@ -300,7 +416,7 @@ def overlay_text(plot: pg.PlotItem, text: str) -> pg.TextItem:
     """A centred message inside a plot (e.g. 'finish the backward pass…'), hidden by default."""
     item = pg.TextItem(text, color=FOREGROUND, anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 220),
                        border=pg.mkPen(MUTED))
-    item.setFont(font(TEXT_PT))
+    set_font(item, TEXT_PT)
     item.setZValue(100)
     item.setVisible(False)
     plot.addItem(item, ignoreBounds=True)
@@ -371,3 +487,81 @@ class SegmentShading:
 
 def step_color(kind: str) -> QColor:
     return QColor({"x": "#4f9bd9", "h": "#3a7d44", "y": "#8e5ab5", "L": "#c0392b"}[kind])
+
+
+# ---------------------------------------------------------------------------- drawing again at a new look
+def restyle(root: QWidget) -> None:
+    """Draw everything under ``root`` again at the current :data:`LOOK`: every font given with
+    :func:`set_font`, every axis, title and legend styled here, the width and greys of every line
+    (each canvas remembers the look its pens were drawn at), and whatever a widget's own
+    ``restyle()`` method draws again (the lesson box's frame)."""
+    widgets = [root, *root.findChildren(QWidget)]
+    for widget in widgets:
+        _refont(widget, widget.font())
+        if widget.styleSheet():       # a style sheet keeps the font it was polished with: polish again
+            widget.setStyleSheet(widget.styleSheet())
+    for canvas in root.findChildren(pg.GraphicsView):
+        _restyle_canvas(canvas)
+    for widget in widgets:
+        own = getattr(widget, "restyle", None)
+        if callable(own):
+            own()
+
+
+def _restyle_canvas(canvas: pg.GraphicsView) -> None:
+    line_scale, grey_scale = getattr(canvas, "_explorer_lines", (LOOK.line_scale, LOOK.grey_scale))
+    widths, greys = LOOK.line_scale / line_scale, LOOK.grey_scale / grey_scale
+    for item in canvas.scene().items():
+        if isinstance(item, pg.AxisItem):
+            _restyle_axis(item)
+        elif isinstance(item, pg.PlotItem) and hasattr(item, "_explorer_title"):
+            set_title(item, item._explorer_title[0])
+        elif isinstance(item, pg.LegendItem) and hasattr(item, "_explorer_points"):
+            _restyle_legend(item)
+        elif isinstance(item, pg.TextItem):
+            _refont(item, item.textItem.font())
+        elif (widths, greys) != (1.0, 1.0):
+            _restyle_lines(item, widths, greys)
+    canvas._explorer_lines = (LOOK.line_scale, LOOK.grey_scale)
+
+
+def _restyle_axis(axis: pg.AxisItem) -> None:
+    if not getattr(axis, "_explorer_styled", False):
+        return
+    shown = axis.label.isVisibleTo(axis)      # (setting a label shows it: a hidden one stays hidden)
+    style_axis(axis, axis.labelText or None)
+    axis.showLabel(shown)
+
+
+def _restyle_legend(item: pg.LegendItem) -> None:
+    size = f"{pt(item._explorer_points)}pt"
+    item.opts["labelTextSize"] = size         # (entries added later)
+    for _, label in item.items:
+        label.setText(label.text, size=size)
+    if hasattr(item, "_explorer_holder"):
+        fit_legend_row(item)
+    else:
+        item.updateSize()
+
+
+def _moved(p: QPen, widths: float, greys: float) -> QPen:
+    """A pen drawn at one look, moved to another: its width × ``widths``, its greys × ``greys``."""
+    p = QPen(p)
+    p.setWidthF(p.widthF() * widths)
+    return _scale_grey(p, greys)
+
+
+def _restyle_lines(item, widths: float, greys: float) -> None:
+    """The lines of a curve or an infinite line, moved to the current look (their colours and dashes kept)."""
+    drawn = lambda p: isinstance(p, QPen) and p.style() != Qt.PenStyle.NoPen
+    if isinstance(item, pg.PlotDataItem):
+        if drawn(item.opts["pen"]):
+            item.setPen(_moved(item.opts["pen"], widths, greys))
+    elif isinstance(item, pg.PlotCurveItem) and not isinstance(item.parentItem(), pg.PlotDataItem):
+        if drawn(item.opts["pen"]):
+            item.setPen(_moved(item.opts["pen"], widths, greys))
+    elif isinstance(item, pg.InfiniteLine):
+        if drawn(item.pen):
+            item.setPen(_moved(item.pen, widths, greys))
+        if drawn(item.hoverPen):
+            item.setHoverPen(_moved(item.hoverPen, widths, greys))

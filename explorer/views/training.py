@@ -60,7 +60,7 @@ class TrainingView(style.CanvasView):
                                                                                    Qt.PenStyle.DotLine),
                                              label="", labelOpts=dict(position=0.03, color=style.FOREGROUND,
                                                                       anchors=[(0, 1), (0, 1)]))
-        self.baseline_line.label.setFont(style.font(style.TICK_PT))
+        style.set_font(self.baseline_line.label, style.TICK_PT)
         self.baseline_line.setZValue(-20)         # under a compared run that stays on it
         self.loss_plot.addItem(self.baseline_line)
         self._baseline_for = None
@@ -101,7 +101,7 @@ class TrainingView(style.CanvasView):
         self.canvas.scene().sigMouseClicked.connect(self._on_click)
         self.travel_bar = QWidget()
         self.travel_label = QLabel()
-        self.travel_label.setFont(style.font(style.TICK_PT))
+        style.set_font(self.travel_label, style.TICK_PT)
         self.continue_button = QPushButton("Continue from here")
         self.continue_button.setToolTip("Drop the later updates (they stay on the curve, in grey) and train on "
                                         "from this one with the current settings")
@@ -195,7 +195,7 @@ class TrainingView(style.CanvasView):
                                        labelOpts=dict(position=0.85, color=style.CLIP_RED,
                                                       fill=(255, 255, 255, 220)))
                 if plot is self.loss_plot:
-                    line.label.setFont(style.font(style.TICK_PT, bold=True))
+                    style.set_font(line.label, style.TICK_PT, bold=True)
                 plot.addItem(line, ignoreBounds=True)
                 self.overflow_lines.append(line)
         for i, line in enumerate(self.overflow_lines):
@@ -212,7 +212,7 @@ class TrainingView(style.CanvasView):
             curve = self.loss_plot.plot(pen=style.pen(colour, 3.5, Qt.PenStyle.DashLine), connect="finite")
             curve.setZValue(-5)
             name = pg.TextItem(color=colour, anchor=(1, 1))
-            name.setFont(style.font(style.TICK_PT, bold=True))
+            style.set_font(name, style.TICK_PT, bold=True)
             self.loss_plot.addItem(name, ignoreBounds=True)
             self.reference_curves.append((curve, name))
         for i, (curve, name) in enumerate(self.reference_curves):

@@ -1,0 +1,269 @@
+"""The window at a projector: presentation mode, the text size, high contrast, and a window that
+fits the screen it opens on.
+
+- **View ▸ Presentation** (F11; F11 again or Esc leaves): full screen, one large view (the unrolled
+  graph) or two side by side (the graph and gradient flow, training, … or whichever view the lesson
+  step points at: View ▸ Presentation layout); the other panels are hidden, the lesson box stays.
+  Every text is 1.75 × larger and none is below 18 pt on a 1080 px high screen (on another, text
+  keeps the same share of the height: a projector shows both as large); lines are 1.5 × thicker.
+  Leaving puts the window's geometry and every panel back exactly where they were.
+- **Larger / Smaller text / Actual size** (Ctrl + / Ctrl − / Ctrl 0): the zoom of every font and
+  plot label, in either mode; kept in the settings.
+- **View ▸ High contrast**: black on white, lines twice as thick, grey lines darker (for a
+  washed-out projector); kept in the settings.
+
+All of these change :data:`explorer.views.style.LOOK` and draw the window again with
+:func:`explorer.views.style.restyle`: the views' fonts and pens read the look, no view is patched.
+"""
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QActionGroup, QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .lessons import VIEWS
+from .settings import read_choice, read_flag, read_number, save_values
+from .views import style
+
+ZOOM_STEPS = (0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)   # as a web browser's
+ZOOM_KEY, CONTRAST_KEY, LAYOUT_KEY = "view/font_scale", "view/high_contrast", "view/presentation_layout"
+ONE_VIEW = "graph"            # the layout that shows the graph alone
+LESSON_VIEW = "lesson"        # the layout whose second view is the one the lesson step points at
+FALLBACK_VIEW = "GradientFlowView"   # ... when the step points at none (or at the graph itself)
+SECOND_VIEW_SHARE = 0.5       # of the window's width, for the second view
+PREFERRED_SIZE = QSize(1440, 900)
+FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
+
+
+def fitting_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRect:
+    """Where the window opens on a screen whose free area (without task bars) is ``available``:
+    the preferred size where it fits, else all of the free area but the frame; centred."""
+    room = available.size() - FRAME_ALLOWANCE
+    rect = QRect(0, 0, min(preferred.width(), room.width()), min(preferred.height(), room.height()))
+    rect.moveCenter(available.center())
+    return rect
+
+
+def fit_to_screen(window) -> None:
+    """Size and place a window that has not been shown yet for the screen it opens on."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    rect = fitting_geometry(screen.availableGeometry())
+    window.resize(rect.size())
+    window.move(rect.topLeft())
+
+
+def height_scale(height: int) -> float:
+    """Presentation text's scale on a window ``height`` px high: height / 1080, in steps of 5 %."""
+    return round(min(max(height / style.PRESENTATION_HEIGHT, 0.5), 2.0) * 20) / 20
+
+
+def high_contrast_palette(palette: QPalette) -> QPalette:
+    """Black text on white everywhere (disabled text dark grey, the selection inverted)."""
+    palette = QPalette(palette)
+    black, white, grey = QColor("#000000"), QColor("#ffffff"), QColor("#404040")
+    for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase,
+                 QPalette.ColorRole.Button, QPalette.ColorRole.ToolTipBase, QPalette.ColorRole.HighlightedText):
+        palette.setColor(role, white)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
+                 QPalette.ColorRole.ToolTipText, QPalette.ColorRole.Highlight, QPalette.ColorRole.PlaceholderText):
+        palette.setColor(role, black)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, grey)
+    return palette
+
+
+def _application_defaults(app: QApplication) -> tuple:
+    """The application's font and palette before any look was applied (kept on the application)."""
+    if not hasattr(app, "_explorer_defaults"):
+        app._explorer_defaults = (QFont(app.font()), QPalette(app.palette()))
+    return app._explorer_defaults
+
+
+def _at_look(font: QFont) -> QFont:
+    font = QFont(font)
+    font.setPointSizeF(style.pt(font.pointSizeF()))
+    return font
+
+
+class Presentation:
+    """Presentation mode, zoom and contrast of one window (its actions, its View menu entries)."""
+
+    def __init__(self, window, settings=None):
+        self.window = window
+        self.settings = settings
+        look = style.LOOK
+        look.zoom = read_number(settings, ZOOM_KEY, 1.0, ZOOM_STEPS[0], ZOOM_STEPS[-1])
+        look.high_contrast = read_flag(settings, CONTRAST_KEY, False)
+        look.presenting = False
+        self.layouts = {ONE_VIEW: "One view: the unrolled graph",
+                        LESSON_VIEW: "Two views: the graph and the lesson step's view"}
+        for name, dock in window.docks.items():
+            if name in VIEWS.values():
+                self.layouts[name] = f"Two views: the graph and {dock.windowTitle().lower()}"
+        self.layout = read_choice(settings, LAYOUT_KEY, self.layouts, LESSON_VIEW)
+        self.presenting = False
+        self._before = None       # (geometry saved, geometry, panels, window state) to go back to
+
+    # ------------------------------------------------------------------ actions and menu
+    def add_actions(self):
+        w = self.window
+        w._action("presentation", "&Presentation", self.set_presenting, ["F11"],
+                  "Full screen, large text, one or two large views and the lesson box (F11 or Esc leaves)"
+                  ).setCheckable(True)
+        w._action("leave_presentation", "&Leave presentation", self.leave, ["Esc"],
+                  "Back to the window as it was before the presentation").setEnabled(False)
+        w._action("zoom_in", "&Larger text", self.zoom_in, ["Ctrl++", "Ctrl+="],
+                  "Every text and plot label one step larger")
+        w._action("zoom_out", "&Smaller text", self.zoom_out, ["Ctrl+-"],
+                  "Every text and plot label one step smaller")
+        w._action("zoom_reset", "&Actual text size", lambda: self.set_zoom(1.0), ["Ctrl+0"],
+                  "Every text and plot label at its normal size")
+        contrast = w._action("high_contrast", "&High contrast", self.set_high_contrast, ["Ctrl+Shift+H"],
+                             "Black on white with thick lines, for a washed-out projector")
+        contrast.setCheckable(True)
+        contrast.setChecked(style.LOOK.high_contrast)
+        group = QActionGroup(w)
+        for key, text in self.layouts.items():
+            action = w._action(f"layout:{key}", text, lambda checked=False, key=key: self.set_layout(key),
+                               [], f"In presentation mode: {text[0].lower()}{text[1:]}")
+            action.setCheckable(True)
+            action.setChecked(key == self.layout)
+            group.addAction(action)
+
+    def add_menu_items(self, view_menu):
+        actions = self.window.actions
+        view_menu.addSeparator()
+        view_menu.addAction(actions["presentation"])
+        view_menu.addAction(actions["leave_presentation"])
+        layouts = view_menu.addMenu("Presentation la&yout")
+        for key in self.layouts:
+            layouts.addAction(actions[f"layout:{key}"])
+        view_menu.addAction(actions["high_contrast"])
+        view_menu.addSeparator()
+        for key in ("zoom_in", "zoom_out", "zoom_reset"):
+            view_menu.addAction(actions[key])
+
+    # ------------------------------------------------------------------ the look
+    def apply(self):
+        """Draw the application at the look: its font (menus, controls, dialogs, the panels' titles),
+        its palette, the views."""
+        app = QApplication.instance()
+        font, palette = _application_defaults(app)
+        app.setFont(_at_look(font))
+        app.setPalette(high_contrast_palette(palette) if style.LOOK.high_contrast else palette)
+        # A panel whose font is the application's draws its title in the title font it was built
+        # with, whatever the size now; a font that differs (in a way nobody sees) makes it use its own.
+        title_font = _at_look(font)
+        title_font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
+        for dock in self.window.docks.values():
+            dock.setFont(title_font)
+        style.restyle(self.window)
+
+    def set_zoom(self, zoom: float):
+        zoom = min(max(float(zoom), ZOOM_STEPS[0]), ZOOM_STEPS[-1])
+        if zoom != style.LOOK.zoom:
+            style.LOOK.zoom = zoom
+            self.apply()
+            save_values(self.settings, {ZOOM_KEY: zoom})
+        self.window.show_message(f"Text size {round(100 * zoom)} % (Ctrl + / Ctrl − / Ctrl 0)", "info")
+
+    def zoom_in(self):
+        self.set_zoom(next((z for z in ZOOM_STEPS if z > style.LOOK.zoom + 1e-9), ZOOM_STEPS[-1]))
+
+    def zoom_out(self):
+        self.set_zoom(next((z for z in reversed(ZOOM_STEPS) if z < style.LOOK.zoom - 1e-9), ZOOM_STEPS[0]))
+
+    def set_high_contrast(self, on: bool):
+        on = bool(on)
+        self.window.actions["high_contrast"].setChecked(on)
+        if on != style.LOOK.high_contrast:
+            style.LOOK.high_contrast = on
+            self.apply()
+            save_values(self.settings, {CONTRAST_KEY: on})
+
+    # ------------------------------------------------------------------ presentation mode
+    def set_presenting(self, on: bool):
+        self.enter() if on else self.leave()
+
+    def enter(self):
+        """Full screen, large text, the chosen views; what the window was is kept to go back to."""
+        w = self.window
+        if not self.presenting:
+            self._before = (w.saveGeometry(), w.geometry(), w.saveState(), w.windowState())
+            self.presenting = style.LOOK.presenting = True
+            screen = w.screen() or QGuiApplication.primaryScreen()
+            style.LOOK.height_scale = height_scale(screen.geometry().height())
+            self.apply()
+            w.showFullScreen()
+        self._show_actions()
+        self.arrange()
+
+    def leave(self):
+        """Back to the window's geometry and panels as they were before the presentation."""
+        w = self.window
+        if self.presenting:
+            geometry, rect, panels, state = self._before
+            self.presenting = style.LOOK.presenting = False
+            self.apply()
+            w.setWindowState(state)
+            w.restoreGeometry(geometry)
+            if state == Qt.WindowState.WindowNoState:
+                w.setGeometry(rect)        # (restoreGeometry moves a window larger than its screen)
+            w.restoreState(panels)
+        self._show_actions()
+
+    def _show_actions(self):
+        actions = self.window.actions
+        actions["presentation"].setChecked(self.presenting)
+        actions["leave_presentation"].setEnabled(self.presenting)
+
+    def set_layout(self, key: str):
+        if key not in self.layouts:
+            return
+        self.layout = key
+        self.window.actions[f"layout:{key}"].setChecked(True)
+        save_values(self.settings, {LAYOUT_KEY: key})
+        if self.presenting:
+            self.arrange()
+
+    def second_view(self) -> str | None:
+        """The dock shown beside the graph in the chosen layout (None: the graph alone)."""
+        if self.layout == ONE_VIEW:
+            return None
+        if self.layout != LESSON_VIEW:
+            return self.layout
+        runner = self.window.runner
+        view = VIEWS.get(runner.step.view, "") if runner is not None and runner.index >= 0 else ""
+        return view if view in self.window.docks else FALLBACK_VIEW
+
+    def arrange(self):
+        """In presentation mode: every panel hidden but the second view, right of the graph, half the
+        width (also when the lesson goes to a step that points at another view)."""
+        if not self.presenting:
+            return
+        w = self.window
+        second = self.second_view()
+        for name, dock in w.docks.items():
+            if name != second:
+                dock.hide()
+        if second is None:
+            return
+        dock = w.docks[second]
+        dock.setFloating(False)
+        if w.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea or w.tabifiedDockWidgets(dock):
+            w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.show()
+        dock.raise_()
+        self.window_resized()
+
+    def window_resized(self):
+        """Presenting, the text follows the window's height and the second view keeps half the width."""
+        if not self.presenting:
+            return
+        w = self.window
+        scale = height_scale(w.height())
+        if scale != style.LOOK.height_scale:
+            style.LOOK.height_scale = scale
+            self.apply()
+        second = self.second_view()
+        if second is not None:
+            w.resizeDocks([w.docks[second]], [int(SECOND_VIEW_SHARE * w.width())], Qt.Orientation.Horizontal)

@@ -1,0 +1,331 @@
+"""Presentation mode, text size and high contrast, driven as a teacher does: F11 / Esc, Ctrl + /
+Ctrl − / Ctrl 0 on the window, the View menu's entries; what is checked is what one sees — the
+point sizes of real widgets, plot axes, titles, legends and graph labels, which panels show where,
+the window's geometry, and the settings a new window opens with."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QRect, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QPalette  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMenu, QWidget  # noqa: E402
+
+import pyqtgraph as pg  # noqa: E402  (after PySide6)
+
+from explorer.help import HOW_TO_READ  # noqa: E402
+from explorer.presentation import LAYOUT_KEY, ZOOM_KEY, CONTRAST_KEY, fitting_geometry  # noqa: E402
+from explorer.views import style  # noqa: E402
+
+from test_window import make_window, settle  # noqa: E402
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture(autouse=True)
+def default_look():
+    """Every test starts and ends at the default look (the look and the fonts are the application's)."""
+    yield
+    style.LOOK.__init__()
+    app = QApplication.instance()
+    if hasattr(app, "_explorer_defaults"):
+        font, palette = app._explorer_defaults
+        app.setFont(font)
+        app.setPalette(palette)
+
+
+@pytest.fixture
+def window(qtbot):
+    w = make_window(qtbot)
+    settle(qtbot, w)
+    yield w
+    w.state.shutdown()
+
+
+def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
+    """A key pressed on the window (the active one: a shortcut only works there)."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, key, modifier)
+    qtbot.wait(10)
+
+
+def present(qtbot, window, size=None):
+    """View ▸ Presentation, then (the offscreen screen being 800 × 800) the window at ``size``."""
+    window.actions["presentation"].trigger()
+    screen = window.screen().geometry()
+    qtbot.waitUntil(lambda: window.geometry() == screen)
+    if size is not None:
+        window.resize(*size)
+        qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    qtbot.wait(20)
+
+
+def points(css_size: str) -> float:
+    return float(re.fullmatch(r"([\d.]+)pt", css_size).group(1))
+
+
+def sizes_in_view(window):
+    """The point size of what a user reads in a window: (size, what) for every visible widget's
+    font, and every visible axis's numbers and label, plot title, legend entry and text in the plots."""
+    found = [(w.font().pointSizeF(), f"{type(w).__name__} {w.objectName()}")
+             for w in [window, *window.findChildren(QWidget)] if w.isVisible()]
+    for canvas in window.findChildren(pg.GraphicsView):
+        if not canvas.isVisible():
+            continue
+        for item in canvas.scene().items():
+            if not item.isVisible():
+                continue
+            if isinstance(item, pg.AxisItem):
+                if item.style["showValues"]:
+                    tick_font = item.style["tickFont"] or canvas.font()
+                    found.append((tick_font.pointSizeF(), f"ticks of {item.labelText!r}"))
+                if item.label.isVisible() and item.labelText:
+                    found.append((points(item.labelStyle["font-size"]), f"axis {item.labelText!r}"))
+            elif isinstance(item, pg.LabelItem) and item.text:
+                found.append((points(item.opts["size"]), f"label {item.text!r}"))
+            elif isinstance(item, pg.TextItem) and item.toPlainText():
+                found.append((item.textItem.font().pointSizeF(), f"text {item.toPlainText()!r}"))
+    return found
+
+
+def panels(window):
+    """Where every panel is: (shown, area, geometry) by name."""
+    return {name: (dock.isVisible(), window.dockWidgetArea(dock), dock.geometry())
+            for name, dock in window.docks.items()}
+
+
+def fonts(window):
+    """A few texts of every kind: a widget's font, the lesson text, a plot's tick numbers, axis
+    label, title and legend, and the graph's weight labels."""
+    flow = window.views["GradientFlowView"]
+    axis = flow.norm_plot.getAxis("left")
+    legend_label = flow.legend.items[0][1]
+    return {
+        "menu bar": window.menuBar().font().pointSizeF(),
+        "lesson text": window.lesson.text.font().pointSizeF(),
+        "ticks": axis.style["tickFont"].pointSizeF(),
+        "axis label": points(axis.labelStyle["font-size"]),
+        "title": points(flow.jac_plot.titleLabel.opts["size"]),
+        "legend": points(legend_label.opts["size"]),
+        "graph info": window.views["GraphView"].info.font().pointSizeF(),
+    }
+
+
+# ---------------------------------------------------------------------------- zoom
+
+def test_ctrl_plus_minus_and_zero_scale_every_font_and_plot_label(qtbot, window):
+    before = fonts(window)
+    press(qtbot, window, Qt.Key.Key_Plus, CTRL)
+    press(qtbot, window, Qt.Key.Key_Plus, CTRL)
+    larger = fonts(window)
+    assert style.LOOK.zoom == 1.25
+    for what, size in before.items():
+        assert larger[what] == pytest.approx(1.25 * size, abs=0.01), what
+    press(qtbot, window, Qt.Key.Key_Minus, CTRL)
+    press(qtbot, window, Qt.Key.Key_Minus, CTRL)
+    press(qtbot, window, Qt.Key.Key_Minus, CTRL)
+    smaller = fonts(window)
+    assert style.LOOK.zoom == 0.9
+    for what, size in before.items():
+        assert smaller[what] == pytest.approx(0.9 * size, abs=0.01), what
+    press(qtbot, window, Qt.Key.Key_0, CTRL)
+    assert fonts(window) == before
+    assert "100 %" in window.statusBar().currentMessage()
+
+
+def test_labels_drawn_after_a_zoom_are_drawn_at_it(qtbot, window):
+    """The graph's value labels appear when zooming into the time axis: at the chosen size."""
+    press(qtbot, window, Qt.Key.Key_Plus, CTRL)
+    graph = window.views["GraphView"]
+    graph.plot.getViewBox().setXRange(0, 3, padding=0)     # a few steps: room for every node's value
+    qtbot.waitUntil(lambda: any(label.isVisible() for label in graph._labels))
+    shown = [label for label in graph._labels if label.isVisible()]
+    assert [label.textItem.font().pointSizeF() for label in shown] == pytest.approx([style.TICK_PT * 1.1] * len(shown))
+
+
+def test_the_text_size_is_kept_for_the_next_window(qtbot, tmp_path):
+    path = tmp_path / "settings.ini"
+    first = make_window(qtbot, path)
+    press(qtbot, first, Qt.Key.Key_Equal, CTRL)            # Ctrl = is Ctrl + without Shift
+    first.close()
+    style.LOOK.__init__()                                  # (a new launch starts from nothing)
+    second = make_window(qtbot, path)
+    assert style.LOOK.zoom == 1.1
+    assert second.lesson.text.font().pointSizeF() == pytest.approx(11 * 1.1)
+    second.state.shutdown()
+
+
+@pytest.mark.parametrize("value", ["huge", "1e9", "-1", "nan"])
+def test_a_corrupt_or_out_of_range_setting_opens_at_the_default_look(qtbot, tmp_path, value):
+    path = tmp_path / "settings.ini"
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    settings.setValue(ZOOM_KEY, value)
+    settings.setValue(CONTRAST_KEY, "maybe")
+    settings.setValue(LAYOUT_KEY, "no such layout")
+    settings.sync()
+    style.LOOK.zoom = 2.0                                 # (whatever came before is not kept either)
+    w = make_window(qtbot, path)
+    assert (style.LOOK.zoom, style.LOOK.high_contrast) == (1.0, False)
+    assert w.lesson.text.font().pointSizeF() == 11
+    assert w.presentation.layout == "lesson"
+    press(qtbot, w, Qt.Key.Key_Plus, CTRL)                  # and the window works from there
+    assert style.LOOK.zoom == 1.1
+    w.state.shutdown()
+
+
+# ---------------------------------------------------------------------------- presentation mode
+
+def test_f11_presents_and_f11_again_restores_geometry_and_panels_exactly(qtbot, window):
+    window.docks["InspectorView"].raise_()                  # a layout of one's own, not the default
+    window.docks["TrainingView"].hide()
+    qtbot.wait(10)
+    geometry, layout, text = window.geometry(), panels(window), window.lesson.text.font().pointSizeF()
+    press(qtbot, window, Qt.Key.Key_F11)
+    assert window.isFullScreen() and window.actions["presentation"].isChecked()
+    shown = [name for name, dock in window.docks.items() if dock.isVisible()]
+    assert shown == ["GradientFlowView"]                    # the first lesson's step points at no view
+    assert window.dockWidgetArea(window.docks["GradientFlowView"]) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert window.lesson.isVisible() and window.lesson.text.font().pointSizeF() > 1.25 * text   # (a small screen)
+    press(qtbot, window, Qt.Key.Key_F11)
+    assert not window.isFullScreen() and not window.actions["presentation"].isChecked()
+    assert window.geometry() == geometry
+    qtbot.waitUntil(lambda: panels(window) == layout, timeout=2000)
+    assert window.lesson.text.font().pointSizeF() == text
+
+
+def test_esc_leaves_presentation_and_does_nothing_otherwise(qtbot, window):
+    geometry, layout = window.geometry(), panels(window)
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert not window.presentation.presenting and panels(window) == layout
+    window.actions["presentation"].trigger()                # View ▸ Presentation
+    assert window.presentation.presenting
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert not window.presentation.presenting
+    assert window.geometry() == geometry and panels(window) == layout
+
+
+def test_no_text_below_18_pt_in_presentation_at_1920x1080(qtbot, window):
+    present(qtbot, window, (1920, 1080))
+    sizes = sizes_in_view(window)
+    smallest = min(sizes)
+    assert smallest[0] >= 18, smallest
+    assert len(sizes) > 50 and any("ticks" in what for _, what in sizes)
+
+
+def fits(window):
+    """Every shown panel lies inside the window and has at least the room it asks for; no plot
+    canvas holds a layout wider or taller than itself (which would cut its right or bottom off)."""
+    inside = window.rect()
+    for name, dock in window.docks.items():
+        if dock.isVisible() and not dock.visibleRegion().isEmpty():     # (not a tab behind another)
+            assert inside.contains(QRect(dock.mapTo(window, dock.rect().topLeft()), dock.size())), name
+            content = dock.widget()
+            assert content.width() >= content.minimumSizeHint().width(), name
+            assert content.height() >= content.minimumSizeHint().height(), name
+    for canvas in window.findChildren(pg.GraphicsLayoutWidget):
+        if canvas.isVisible() and not canvas.visibleRegion().isEmpty():
+            assert canvas.ci.minimumWidth() <= canvas.width() + 1, canvas.parent()
+            assert canvas.ci.minimumHeight() <= canvas.height() + 1, canvas.parent()
+
+
+@pytest.mark.parametrize("layout", ["lesson", "graph", "HiddenStatesView"])
+def test_presentation_at_1024x768_fits_in_every_layout(qtbot, window, layout):
+    window.actions[f"layout:{layout}"].trigger()            # View ▸ Presentation layout
+    present(qtbot, window, (1024, 768))
+    shown = [name for name, dock in window.docks.items() if dock.isVisible()]
+    assert shown == ({"lesson": ["GradientFlowView"], "graph": []}.get(layout, [layout]))
+    for name in shown:                                       # beside the graph, half the width
+        assert abs(window.docks[name].width() - 512) < 40
+    fits(window)
+    assert min(sizes_in_view(window))[0] >= 18 * 768 / 1080 - 0.5    # the same share of the screen as at 1080 px
+
+
+def test_the_lesson_layout_follows_the_step_s_view(qtbot, window):
+    window.actions["presentation"].trigger()
+    window.open_lesson("vanishing")
+    runner = window.runner
+    views = [step.view for step in runner.lesson.steps]
+    assert "training" in views or "gradient_flow" in views
+    for index, view in enumerate(views):
+        runner.go_to(index, run=False)
+        qtbot.wait(10)
+        shown = [name for name, dock in window.docks.items() if dock.isVisible()]
+        expected = {"training": "TrainingView", "hidden_states": "HiddenStatesView", "data": "DataView",
+                    "inspector": "InspectorView", "shapes": "ShapesPanel",
+                    "weights": "WeightSharesView"}.get(view, "GradientFlowView")
+        assert shown == [expected], (index, view)
+
+
+def test_normal_window_at_1280x800_fits(qtbot, window):
+    assert window.size().toTuple() == (1280, 800)
+    fits(window)
+
+
+@pytest.mark.parametrize("screen", [(1280, 800), (1024, 768), (1920, 1080), (1366, 768)])
+def test_the_window_opens_at_a_size_that_fits_its_screen(screen):
+    available = QRect(0, 0, *screen).adjusted(0, 0, 0, -30)      # (a task bar)
+    rect = fitting_geometry(available)
+    assert available.contains(rect)
+    assert rect.width() == min(1440, screen[0] - 16) and rect.height() <= 900
+
+
+def test_a_new_window_fits_the_screen_it_opens_on(qtbot):
+    from explorer.window import MainWindow
+    w = MainWindow(settings=None, restore=False)
+    qtbot.addWidget(w)
+    room = w.screen().availableGeometry()
+    assert w.width() <= max(room.width(), w.minimumWidth()) and w.height() <= room.height()
+    w.state.shutdown()
+
+
+# ---------------------------------------------------------------------------- high contrast
+
+def test_high_contrast_is_black_on_white_with_thick_lines_and_goes_back(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path / "settings.ini")
+    flow, graph = w.views["GradientFlowView"], w.views["GraphView"]
+    width = flow.norm_curve.opts["pen"].widthF()
+    grey = graph.idle_edges.opts["pen"].color().red()
+    w.actions["high_contrast"].trigger()                    # View ▸ High contrast
+    palette = QApplication.instance().palette()
+    assert palette.color(QPalette.ColorRole.WindowText).name() == "#000000"
+    assert palette.color(QPalette.ColorRole.Window).name() == "#ffffff"
+    assert flow.norm_curve.opts["pen"].widthF() == 2 * width
+    assert graph.idle_edges.opts["pen"].color().red() < 0.6 * grey     # a pale grey line made darker
+    w.close()
+    style.LOOK.__init__()
+    again = make_window(qtbot, tmp_path / "settings.ini")  # kept for the next window
+    assert style.LOOK.high_contrast and again.actions["high_contrast"].isChecked()
+    assert again.views["GradientFlowView"].norm_curve.opts["pen"].widthF() == 2 * width
+    again.actions["high_contrast"].trigger()
+    assert again.views["GradientFlowView"].norm_curve.opts["pen"].widthF() == width
+    assert again.views["GraphView"].idle_edges.opts["pen"].color().red() == grey
+    again.state.shutdown()
+
+
+# ---------------------------------------------------------------------------- menus and help
+
+def test_every_new_action_is_in_the_view_menu_with_its_shortcut(window):
+    def menu_actions(menu):
+        for action in menu.actions():
+            if action.menu():
+                yield from menu_actions(action.menu())
+            else:
+                yield action
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    in_menu = set(menu_actions(view))
+    keys = {"presentation": "F11", "leave_presentation": "Esc", "zoom_in": "Ctrl++", "zoom_out": "Ctrl+-",
+            "zoom_reset": "Ctrl+0", "high_contrast": "Ctrl+Shift+H"}
+    for key, shortcut in keys.items():
+        action = window.actions[key]
+        assert action in in_menu, key
+        assert action.shortcut().toString() == shortcut, key
+        assert shortcut in HOW_TO_READ, key
+    assert all(window.actions[f"layout:{key}"] in in_menu for key in window.presentation.layouts)
+    assert isinstance(view, QMenu)
