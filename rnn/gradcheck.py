@@ -129,12 +129,12 @@ def surrogate_loss(spec, params, inputs, targets, loss="mse", loss_at="all",
     return total
 
 
-def check_gradients(spec, params, inputs, targets, loss="mse", loss_at="all",
+def gradient_errors(spec, params, inputs, targets, loss="mse", loss_at="all",
                     truncation: Truncation = Truncation(), h0=None, c0=None, *, seed=0,
-                    eps: float = 1e-6, states: bool = False, entries: int | None = None) -> dict:
-    """name → relative error between ``run_bptt(...).gradients()`` and centred differences of the
-    surrogate loss, for every parameter; with ``states``, also ``h0`` (record.dh0) and, for the
-    LSTM, ``c0`` (record.dc0). ``params`` is left exactly as it was.
+                    eps: float = 1e-6, states: bool = False, entries: int | None = None):
+    """Yield (name, relative error) between ``run_bptt(...).gradients()`` and centred differences
+    of the surrogate loss, one parameter at a time (then ``h0`` (record.dh0) and, for the LSTM,
+    ``c0`` with ``states``); ``params`` is left exactly as it was.
 
     ``entries`` limits each array to that many entries, drawn without replacement by a generator
     seeded with 0 (for large networks); by default every entry is differenced.
@@ -158,7 +158,8 @@ def check_gradients(spec, params, inputs, targets, loss="mse", loss_at="all",
         return relative_error(exact.ravel()[chosen],
                               numerical_gradient(loss_fn, arrays, name, eps, indices=chosen))
 
-    errors = {name: compare(analytic[name], of_params, params, name) for name in analytic}
+    for name in analytic:
+        yield name, compare(analytic[name], of_params, params, name)
     if states:
         state = {"h0": reference.h0.copy()}
         if spec.has_cell_state:
@@ -168,7 +169,11 @@ def check_gradients(spec, params, inputs, targets, loss="mse", loss_at="all",
             return surrogate_loss(spec, params, inputs, targets, loss, loss_at, truncation, s["h0"],
                                   s.get("c0"), reference=reference, seed=seed)
 
-        errors["h0"] = compare(record.dh0, of_states, state, "h0")
+        yield "h0", compare(record.dh0, of_states, state, "h0")
         if spec.has_cell_state:
-            errors["c0"] = compare(record.dc0, of_states, state, "c0")
-    return errors
+            yield "c0", compare(record.dc0, of_states, state, "c0")
+
+
+def check_gradients(*args, **options) -> dict:
+    """name → relative error for every parameter (:func:`gradient_errors`, all at once)."""
+    return dict(gradient_errors(*args, **options))
