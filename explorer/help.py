@@ -24,6 +24,12 @@ it changes. A refused value is explained in red under its group. <b>Lessons</b> 
 step of a lesson, ask before they show, and measure their claims live. Right-click any plot to export it as PNG, SVG or CSV.</p>
 <p><b>Keys:</b> → step forward · ← step backward · End finish pass · Home / Ctrl+R reset pass ·
 U one update · Space play/pause training · Ctrl+I new initial weights.</p>
+<p><b>Your own model</b> (File menu): Ctrl+Shift+O opens a PyTorch state_dict (one nn.RNN/LSTM/GRU and
+its nn.Linear head, under any names) and shows which key becomes which weight before applying it;
+Ctrl+Shift+D opens your data (.npy/.npz arrays, time or batch first, a CSV column, a text file). The
+Loss control (Data) gives PyTorch's reduction='mean' or 'sum', so the gradients are your model's .grad.
+Ctrl+G checks every gradient against finite differences; Ctrl+B steps to where the pass first blows
+up (NaN/Inf, or beyond ±10⁶) and selects that node.</p>
 <p><b>At a projector</b> (View menu): F11 presentation mode — full screen, large text, the graph alone or
 beside one other view (View ▸ Presentation layout), the lesson box kept; F11 again or Esc leaves it and
 puts every panel back. Ctrl++ / Ctrl+- / Ctrl+0 make every text and plot label larger, smaller, or

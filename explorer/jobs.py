@@ -37,14 +37,17 @@ def new_stepper(config: ExplorerConfig, params: dict, batch) -> BPTT:
                 with_sensitivity=sensitivity_affordable(config))
 
 
-def drain(generator):
-    """Run a job's generator to the end on this thread; return its result (progress is ignored)."""
+def drain(generator, on_progress=None):
+    """Run a job's generator to the end on this thread; return its result. What it yields besides
+    None goes to ``on_progress`` (if given)."""
     with np.errstate(all="ignore"):
         while True:
             try:
-                next(generator)
+                item = next(generator)
             except StopIteration as stop:
                 return stop.value
+            if item is not None and on_progress is not None:
+                on_progress(item)
 
 
 def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitialise: bool = False,

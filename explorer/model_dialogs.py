@@ -1,10 +1,11 @@
-"""The dialogs that bring a user's own model and data in: what a weights file maps to (before it
-is applied), and how a data file is read (before it is used). Both are shown with ``open()``, not
-``exec()``: the window keeps drawing, and the caller acts on ``accepted``."""
+"""The dialogs of an engineer's own model: what a weights file maps to (before it is applied), how
+a data file is read (before it is used), and the gradient check's table. All are shown with
+``open()``/``show()``, not ``exec()``: the window keeps drawing, and the caller acts on ``accepted``."""
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from rnn.errors import RnnInputError
 from rnn.io import read_params
@@ -12,6 +13,7 @@ from rnn.state_dict import HeadChoiceError
 from rnn.tasks import TASKS
 from rnn.user_data import read_data
 
+CHECK_THRESHOLD = 1e-6     # the largest relative error a gradient passes with
 NONLINEARITIES = [("tanh (PyTorch's default)", "tanh"), ("ReLU (nonlinearity='relu')", "relu")]
 
 
@@ -150,3 +152,53 @@ class OpenDataDialog(QDialog):
         else:
             self.preview.setText(self.task.description)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.task is not None)
+
+
+class GradientCheckDialog(QDialog):
+    """Run ▸ Check gradients: each parameter's relative error ‖g − g_fd‖ / max(‖g‖, ‖g_fd‖) against
+    centred differences, filled in as the check goes (it runs off the window's thread)."""
+
+    COLUMNS = ("parameter", "shape", "relative error", "")
+
+    def __init__(self, params: dict, entries: int | None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Check gradients")
+        self.setMinimumWidth(460)
+        self.rows = {name: i for i, name in enumerate(params)}
+        self.errors = {}
+        self.entries = entries
+        layout = QVBoxLayout(self)
+        self.status = QLabel(f"Checking {len(params)} parameters against centred differences (ε = 10⁻⁶, "
+                             + ("every entry" if entries is None else f"{entries} random entries each") + ")…")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.table = QTableWidget(len(params), len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for name, row in self.rows.items():
+            self.table.setItem(row, 0, QTableWidgetItem(name))
+            self.table.setItem(row, 1, QTableWidgetItem("×".join(map(str, params[name].shape))))
+            self.table.setItem(row, 2, QTableWidgetItem("…"))
+        layout.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def add_row(self, name: str, error: float):
+        self.errors[name] = error
+        row = self.rows[name]
+        ok = error <= CHECK_THRESHOLD
+        self.table.setItem(row, 2, QTableWidgetItem(f"{error:.2e}"))
+        verdict = QTableWidgetItem("✓" if ok else "✗ too large")
+        verdict.setForeground(Qt.GlobalColor.darkGreen if ok else Qt.GlobalColor.red)
+        self.table.setItem(row, 3, verdict)
+        self.status.setText(f"Checked {len(self.errors)} of {len(self.rows)}…")
+
+    def finish(self, errors: dict):
+        bad = [name for name, error in errors.items() if not error <= CHECK_THRESHOLD]
+        self.status.setText(f"All {len(errors)} gradients agree with centred differences within "
+                            f"{CHECK_THRESHOLD:g}." if not bad else
+                            f"{len(bad)} of {len(errors)} gradients differ by more than {CHECK_THRESHOLD:g}: "
+                            + ", ".join(bad))

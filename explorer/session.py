@@ -31,7 +31,9 @@ import numpy as np
 from psygnal import Signal
 
 from rnn.cells import cell_of
+from rnn.blowup import DEFAULT_THRESHOLD as BLOWUP_THRESHOLD, find_blowup
 from rnn.errors import RnnInputError
+from rnn.gradcheck import DEFAULT_ENTRIES, gradient_errors
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
 from rnn.passresult import for_sequence, summarise
@@ -98,7 +100,7 @@ class InlineRunner:
 
     def submit(self, job, on_finished=None, on_progress=None, on_failed=None):
         try:
-            result = drain(job())
+            result = drain(job(), on_progress)
         except Exception as error:     # reported like a worker thread's failure
             if on_failed is None:
                 raise
@@ -491,7 +493,50 @@ class Session:
                                 steps=steps)
         self.pass_changed.emit()
 
-    # ------------------------------------------------------------------ training
+    # ------------------------------------------------------------------ checks
+    def find_blowup(self, threshold: float = BLOWUP_THRESHOLD):
+        """Where the shown pass first blows up (:func:`rnn.blowup.find_blowup`: a state, output or
+        ∂L/∂h that is NaN/Inf or beyond ±``threshold``): the pass is stepped to the moment that
+        value was computed and its node selected. Returns the Blowup, or None (said in a message)."""
+        if not self._can_step():
+            return None
+        if not self.result.done:
+            self.message.emit("Finish the pass first (End), then look for a blow-up.", "warning")
+            return None
+        found = find_blowup(self.record, threshold)
+        if found is None:
+            self.message.emit(f"No blow-up: every state, output and ∂L/∂h of this pass is finite and "
+                              f"within ±{threshold:g}.", "info")
+            return None
+        layer = self.spec.num_layers - 1 if found.layer is None else found.layer
+        if found.backward:
+            visits = 1 + next(i for i, (_, t) in enumerate(self.stepper.plan) if t == found.t)
+            position = dict(forward_done=self.config.seq_len, visits_done=visits)
+        else:
+            position = dict(forward_done=found.t + 1, visits_done=0)
+        self._go_to(dict(position, step=found.t, layer=layer, unit=found.unit, batch_index=found.sequence))
+        self.message.emit(f"Stopped where the pass blows up: {found}", "warning")
+        return found
+
+    def check_gradients(self, entries: int | None = DEFAULT_ENTRIES, on_row=None, on_done=None):
+        """Compare every gradient of the shown pass with centred differences in float64
+        (:func:`rnn.gradcheck.gradient_errors`, ``entries`` random entries of each parameter, None:
+        all), off the calling thread: ``on_row(name, error)`` as each parameter is done,
+        ``on_done(errors)`` at the end. A change to the controls meanwhile cancels it."""
+        config, params, batch = self.config, {k: v.copy() for k, v in self.params.items()}, self.batch
+        options = config.pass_arguments(batch)
+
+        def job():
+            errors = {}
+            for name, error in gradient_errors(config.spec(), params, batch.inputs, batch.targets,
+                                               entries=entries, **options):
+                errors[name] = error
+                yield name, error
+            return errors
+
+        self.runner.submit(job, on_finished=on_done, on_progress=lambda row: on_row and on_row(*row),
+                           on_failed=self._job_failed)
+
     def apply_update(self):
         """One optimizer update on a fresh training batch."""
         self.start_training(steps=1)

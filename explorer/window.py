@@ -10,6 +10,8 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSlider, QToolBar, QVBoxLayout, QWidget
 
+from rnn.gradcheck import DEFAULT_ENTRIES
+
 from .controls import ControlPanel
 from .files import FileActions
 from .help import how_to_read_dialog, show_about
@@ -212,6 +214,13 @@ class MainWindow(QMainWindow):
                      "Load weights from a .npz or PyTorch .pt file")
         self._action("save", "Save w&eights…", files.save_weights_dialog, ["Ctrl+Shift+S"],
                      "Save the current weights as .npz or PyTorch .pt")
+        self._action("open_data", "Open &data…", files.open_data_dialog, ["Ctrl+Shift+D"],
+                     "Step through and train on your own sequences: .npy/.npz arrays, a CSV column or a text file")
+        self._action("gradcheck", "Check &gradients", self.check_gradients, ["Ctrl+G"],
+                     "Compare every gradient of this pass with centred finite differences")
+        self._action("blowup", "Find &blow-up", lambda: s.find_blowup(), ["Ctrl+B"],
+                     "Step to where this pass first leaves the finite range (NaN/Inf or beyond ±10⁶), "
+                     "and select that node")
         self._action("export", "&Export window as PNG…", files.export_png_dialog, ["Ctrl+E"],
                      "Save a picture of the whole window")
         self._action("open_lesson", "Open lesson &file…", files.open_lesson_dialog, ["Ctrl+Shift+L"],
@@ -272,7 +281,7 @@ class MainWindow(QMainWindow):
         for key in ("open_session", "save_session"):
             file.addAction(self.actions[key])
         file.addSeparator()
-        for key in ("open", "save", "export"):
+        for key in ("open", "save", "open_data", "export"):
             file.addAction(self.actions[key])
         file.addSeparator()
         file.addAction(self.actions["quit"])
@@ -301,6 +310,9 @@ class MainWindow(QMainWindow):
             run.addAction(self.actions[key])
         run.addSeparator()
         for key in ("update", "play", "reinit"):
+            run.addAction(self.actions[key])
+        run.addSeparator()
+        for key in ("gradcheck", "blowup"):
             run.addAction(self.actions[key])
 
         view = menu.addMenu("&View")
@@ -415,6 +427,13 @@ class MainWindow(QMainWindow):
         self.runner.go_to(min(max(step, 0), self.runner.count - 1), run=run)
         self.statusBar().showMessage(f"Lesson: {lesson.title}", 6000)
         return self.runner
+
+    def check_gradients(self):
+        """Run ▸ Check gradients: the table fills in as each parameter is checked."""
+        from .model_dialogs import GradientCheckDialog
+        self.gradcheck_dialog = dialog = GradientCheckDialog(self.state.params, DEFAULT_ENTRIES, self)
+        dialog.show()
+        self.state.check_gradients(DEFAULT_ENTRIES, on_row=dialog.add_row, on_done=dialog.finish)
 
     def show_lesson_box(self):
         if self.runner is not None:

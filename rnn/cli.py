@@ -23,7 +23,7 @@ from typing import NamedTuple
 from .blowup import DEFAULT_THRESHOLD, find_blowup
 from .bptt import run_bptt
 from .errors import RnnInputError
-from .gradcheck import check_gradients
+from .gradcheck import DEFAULT_ENTRIES, check_gradients
 from .io import check_output_path, check_params_path, load_array, read_params, save_npz, save_params
 from .layout import targets_time_first, time_first
 from .losses import LOSSES, PLACEMENTS, REDUCTIONS, loss_weights
@@ -39,7 +39,7 @@ CELL_CHOICES = ("tanh", "relu", "sigmoid", "linear", "lstm", "gru")
 EXIT_OK, EXIT_NONFINITE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_CLIP_THRESHOLD = 1.0
 NAME_SAMPLES = 5
-GRADCHECK_ENTRIES, GRADCHECK_EPS, GRADCHECK_THRESHOLD = 30, 1e-6, 1e-6
+GRADCHECK_EPS, GRADCHECK_THRESHOLD = 1e-6, 1e-6
 
 
 class _UsageError(Exception):
@@ -164,9 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "‖g − g_fd‖ / max(‖g‖, ‖g_fd‖); exit status 1 if any is above the threshold.",
         epilog=LOSS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_pass_options(check)
-    check.add_argument("--entries", default=str(GRADCHECK_ENTRIES), metavar="N|all",
+    check.add_argument("--entries", default=str(DEFAULT_ENTRIES), metavar="N|all",
                        help="entries differenced per parameter, drawn at random (default "
-                            f"{GRADCHECK_ENTRIES}; 'all' for every entry: two passes each)")
+                            f"{DEFAULT_ENTRIES}; 'all' for every entry: two passes each)")
     check.add_argument("--eps", type=float, default=GRADCHECK_EPS, metavar="ε",
                        help=f"finite-difference step (default {GRADCHECK_EPS:g})")
     check.add_argument("--threshold", type=float, default=GRADCHECK_THRESHOLD, metavar="R",

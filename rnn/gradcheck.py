@@ -26,6 +26,7 @@ from .losses import loss_mask
 from .truncation import Truncation
 
 TINY = np.finfo(np.float64).tiny
+DEFAULT_ENTRIES = 30          # entries differenced per parameter when a sample is enough (CLI, window)
 
 
 def numerical_gradient(loss_fn, params: dict, name: str, eps: float = 1e-6, indices=None) -> np.ndarray:

@@ -614,3 +614,41 @@ def test_a_saved_session_carries_the_users_data(session, tmp_path, make):
         assert same_params(fresh.params, params)
     finally:
         fresh.shutdown()
+
+
+def test_find_blowup_steps_to_the_first_exploding_value_and_selects_it(session):
+    """Forward: a linear RNN with σ_max = 3 triples its state; the first |h| > 10⁶ (found here by
+    scanning the recorded states in the order they were computed) is where the pass is stepped to.
+    Backward: a tanh RNN keeps |h| < 1 while ∂L/∂h grows past 2 on its way back."""
+    assert session.set_config(activation="linear", scale_kind="sigma", scale=3.0, seq_len=40, hidden=4, batch=2)
+    h = session.record.h                                  # (L, T, B, H)
+    t_first = next(t for t in range(40) if np.any(np.abs(h[0, t]) > 1e6))
+    found = session.find_blowup()
+    assert found is not None and not found.backward and found.t == t_first
+    assert session.result.forward_done == t_first + 1 and session.result.visits_done == 0
+    assert session.selection.step == t_first and session.selection.unit == found.unit
+    assert abs(session.record.h[0, t_first, found.sequence, found.unit]) > 1e6
+
+    assert session.set_config(activation="tanh", scale_kind="sigma", scale=2.5, seq_len=30, hidden=8, batch=1,
+                              task="sine")
+    dh = session.record.dh[0, :, 0]
+    assert np.abs(session.record.h).max() < 2 < np.abs(dh).max()
+    t_back = max(t for t in range(30) if np.any(np.abs(dh[t]) > 2))   # the backward wave runs t = T−1 … 0
+    found = session.find_blowup(threshold=2)
+    assert found.backward and found.t == t_back and session.selection.step == t_back
+    assert session.result.forward_done == 30 and not session.result.done
+    assert np.any(np.abs(session.record.dh[0, t_back]) > 2)      # computed by now …
+    assert not np.any(np.abs(session.record.dh[0, :t_back]) > 0)  # … and nothing before it yet
+
+    session.finish_pass()
+    assert session.find_blowup(threshold=1e6) is None
+
+
+def test_check_gradients_reports_each_parameter(session):
+    rows = []
+    done = {}
+    session.set_config(cell="gru", hidden=3, seq_len=6, batch=2, truncation="tbptt", k1=2, k2=3)
+    session.check_gradients(entries=5, on_row=lambda name, error: rows.append((name, error)),
+                            on_done=done.update)
+    assert [name for name, _ in rows] == list(session.params)
+    assert all(error < 1e-7 for _, error in rows) and set(done) == set(session.params)

@@ -143,3 +143,31 @@ def test_a_text_file_becomes_a_character_task(qtbot, window, tmp_path):
     before = s.config
     assert not window.files.open_data(str(bad), quiet=True)
     assert "GiB" in window.statusBar().currentMessage() and s.config == before
+
+
+def test_run_menu_checks_gradients_and_finds_a_blowup(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+    s = window.state
+    s.set_config(cell="lstm", hidden=3, seq_len=8)
+    settle(qtbot, window)
+    run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Run")
+    assert {"Check &gradients", "Find &blow-up"} <= {a.text() for a in run_menu.actions()}
+    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.gradcheck_dialog
+    assert dialog.isVisible()
+    qtbot.waitUntil(lambda: len(dialog.errors) == len(s.params), timeout=60_000)
+    qtbot.waitUntil(lambda: "agree" in dialog.status.text(), timeout=10_000)
+    assert all(dialog.table.item(row, 3).text() == "✓" for row in range(dialog.table.rowCount()))
+    dialog.close()
+
+    s.set_config(cell="rnn", activation="linear", scale_kind="sigma", scale=3.0, seq_len=40)
+    settle(qtbot, window)
+    QApplication.processEvents()
+    window.activateWindow()                                     # back in the window, as a click would
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
+    assert "blows up at t = " in window.statusBar().currentMessage()
+    t = s.selection.step
+    assert s.result.forward_done == t + 1 and np.abs(s.record.h[0, t]).max() > 1e6
+    assert window.views["GraphView"].isVisible()
