@@ -55,7 +55,15 @@ class FileActions:
         return True
 
     def _apply_weights(self, path: str, mapping) -> bool:
-        return self.state.load_weights(mapping.spec, mapping.params, source=os.path.basename(path))
+        return self._own_model_shown(self.state.load_weights(mapping.spec, mapping.params,
+                                                             source=os.path.basename(path)))
+
+    def _own_model_shown(self, loaded: bool) -> bool:
+        """After one's own weights or data are in, the lesson box (about another network) steps
+        aside; Ctrl+L brings it back."""
+        if loaded:
+            self.window.lesson.hide()
+        return loaded
 
     # --- data ---
     def open_data_dialog(self):
@@ -75,9 +83,9 @@ class FileActions:
                 task = read_data(path, targets, batch_first, output_size)
             except RnnInputError as error:
                 return self._error("Open data", f"Could not open {path}:\n{error}", quiet)
-            return self.state.load_data(task)
+            return self._own_model_shown(self.state.load_data(task))
         self.dialog = OpenDataDialog(path, output_size, targets, batch_first, self.window)
-        self.dialog.accepted.connect(lambda: self.state.load_data(self.dialog.task))
+        self.dialog.accepted.connect(lambda: self._own_model_shown(self.state.load_data(self.dialog.task)))
         self.dialog.open()
         return True
 

@@ -8,12 +8,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from rnn.errors import RnnInputError
+from rnn.gradcheck import DEFAULT_THRESHOLD
 from rnn.io import read_params
 from rnn.state_dict import HeadChoiceError
 from rnn.tasks import TASKS
 from rnn.user_data import read_data
 
-CHECK_THRESHOLD = 1e-6     # the largest relative error a gradient passes with
 NONLINEARITIES = [("tanh (PyTorch's default)", "tanh"), ("ReLU (nonlinearity='relu')", "relu")]
 
 
@@ -168,7 +168,7 @@ class GradientCheckDialog(QDialog):
         self.errors = {}
         self.entries = entries
         layout = QVBoxLayout(self)
-        self.status = QLabel(f"Checking {len(params)} parameters against centred differences (ε = 10⁻⁶, "
+        self.status = QLabel(f"Checking {len(params)} parameters against centred differences (ε = 10⁻⁵, "
                              + ("every entry" if entries is None else f"{entries} random entries each") + ")…")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -189,7 +189,7 @@ class GradientCheckDialog(QDialog):
     def add_row(self, name: str, error: float):
         self.errors[name] = error
         row = self.rows[name]
-        ok = error <= CHECK_THRESHOLD
+        ok = error <= DEFAULT_THRESHOLD
         self.table.setItem(row, 2, QTableWidgetItem(f"{error:.2e}"))
         verdict = QTableWidgetItem("✓" if ok else "✗ too large")
         verdict.setForeground(Qt.GlobalColor.darkGreen if ok else Qt.GlobalColor.red)
@@ -197,8 +197,8 @@ class GradientCheckDialog(QDialog):
         self.status.setText(f"Checked {len(self.errors)} of {len(self.rows)}…")
 
     def finish(self, errors: dict):
-        bad = [name for name, error in errors.items() if not error <= CHECK_THRESHOLD]
+        bad = [name for name, error in errors.items() if not error <= DEFAULT_THRESHOLD]
         self.status.setText(f"All {len(errors)} gradients agree with centred differences within "
-                            f"{CHECK_THRESHOLD:g}." if not bad else
-                            f"{len(bad)} of {len(errors)} gradients differ by more than {CHECK_THRESHOLD:g}: "
+                            f"{DEFAULT_THRESHOLD:g}." if not bad else
+                            f"{len(bad)} of {len(errors)} gradients differ by more than {DEFAULT_THRESHOLD:g}: "
                             + ", ".join(bad))

@@ -20,10 +20,10 @@ import numpy as np
 
 from typing import NamedTuple
 
-from .blowup import DEFAULT_THRESHOLD, find_blowup
+from .blowup import DEFAULT_THRESHOLD as BLOWUP_THRESHOLD, find_blowup
 from .bptt import run_bptt
 from .errors import RnnInputError
-from .gradcheck import DEFAULT_ENTRIES, check_gradients
+from .gradcheck import DEFAULT_ENTRIES, DEFAULT_EPS, DEFAULT_THRESHOLD, check_gradients
 from .io import check_output_path, check_params_path, load_array, read_params, save_npz, save_params
 from .layout import targets_time_first, time_first
 from .losses import LOSSES, PLACEMENTS, REDUCTIONS, loss_weights
@@ -39,7 +39,6 @@ CELL_CHOICES = ("tanh", "relu", "sigmoid", "linear", "lstm", "gru")
 EXIT_OK, EXIT_NONFINITE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_CLIP_THRESHOLD = 1.0
 NAME_SAMPLES = 5
-GRADCHECK_EPS, GRADCHECK_THRESHOLD = 1e-6, 1e-6
 
 
 class _UsageError(Exception):
@@ -150,10 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=LOSS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_pass_options(grads)
     grads.add_argument("--out", required=True, metavar="G.npz", help="where to write the results")
-    grads.add_argument("--find-blowup", nargs="?", type=float, const=DEFAULT_THRESHOLD, metavar="X",
+    grads.add_argument("--find-blowup", nargs="?", type=float, const=BLOWUP_THRESHOLD, metavar="X",
                        help="say where the pass first blows up: the first state h/c, output or "
                             "∂L/∂h, ∂L/∂c that is NaN/Inf or exceeds X in magnitude "
-                            f"(default {DEFAULT_THRESHOLD:g})")
+                            f"(default {BLOWUP_THRESHOLD:g})")
     grads.set_defaults(run=run_grads)
 
     check = commands.add_parser(
@@ -167,10 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--entries", default=str(DEFAULT_ENTRIES), metavar="N|all",
                        help="entries differenced per parameter, drawn at random (default "
                             f"{DEFAULT_ENTRIES}; 'all' for every entry: two passes each)")
-    check.add_argument("--eps", type=float, default=GRADCHECK_EPS, metavar="ε",
-                       help=f"finite-difference step (default {GRADCHECK_EPS:g})")
-    check.add_argument("--threshold", type=float, default=GRADCHECK_THRESHOLD, metavar="R",
-                       help=f"largest relative error that passes (default {GRADCHECK_THRESHOLD:g})")
+    check.add_argument("--eps", type=float, default=DEFAULT_EPS, metavar="ε",
+                       help=f"finite-difference step (default {DEFAULT_EPS:g})")
+    check.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="R",
+                       help=f"largest relative error that passes (default {DEFAULT_THRESHOLD:g})")
     check.set_defaults(run=run_gradcheck)
 
     tr = commands.add_parser(

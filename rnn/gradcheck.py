@@ -27,9 +27,11 @@ from .truncation import Truncation
 
 TINY = np.finfo(np.float64).tiny
 DEFAULT_ENTRIES = 30          # entries differenced per parameter when a sample is enough (CLI, window)
+DEFAULT_EPS = 1e-5            # the step ε: truncation error O(ε²) and round-off O(1e-16/ε) both ≲ 1e-10
+DEFAULT_THRESHOLD = 1e-5      # the largest relative error a gradient passes with (CLI, window)
 
 
-def numerical_gradient(loss_fn, params: dict, name: str, eps: float = 1e-6, indices=None) -> np.ndarray:
+def numerical_gradient(loss_fn, params: dict, name: str, eps: float = DEFAULT_EPS, indices=None) -> np.ndarray:
     """Centred differences (L(θ + ε e_i) − L(θ − ε e_i)) / 2ε for every entry i of ``params[name]``.
 
     ``indices`` (flat indices into the array) restricts the check to those entries and returns a
@@ -132,7 +134,7 @@ def surrogate_loss(spec, params, inputs, targets, loss="mse", loss_at="all",
 
 def gradient_errors(spec, params, inputs, targets, loss="mse", loss_at="all",
                     truncation: Truncation = Truncation(), h0=None, c0=None, *, seed=0,
-                    eps: float = 1e-6, states: bool = False, entries: int | None = None):
+                    eps: float = DEFAULT_EPS, states: bool = False, entries: int | None = None):
     """Yield (name, relative error) between ``run_bptt(...).gradients()`` and centred differences
     of the surrogate loss, one parameter at a time (then ``h0`` (record.dh0) and, for the LSTM,
     ``c0`` with ``states``); ``params`` is left exactly as it was.

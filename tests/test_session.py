@@ -652,3 +652,10 @@ def test_check_gradients_reports_each_parameter(session):
                             on_done=done.update)
     assert [name for name, _ in rows] == list(session.params)
     assert all(error < 1e-7 for _, error in rows) and set(done) == set(session.params)
+
+
+def test_changing_only_the_reduction_recomputes_the_pass(session):
+    assert session.set_config(task="sine", seq_len=10, batch=3)
+    engine = session.record.loss
+    assert session.set_config(reduction="sum")        # nn.MSELoss(sum) = 2B × the engine's L
+    assert session.record.loss == pytest.approx(2 * 3 * engine, rel=1e-12)

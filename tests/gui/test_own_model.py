@@ -171,3 +171,27 @@ def test_run_menu_checks_gradients_and_finds_a_blowup(qtbot, window):
     t = s.selection.step
     assert s.result.forward_done == t + 1 and np.abs(s.record.h[0, t]).max() > 1e6
     assert window.views["GraphView"].isVisible()
+
+
+def test_the_window_from_a_notebook_opens_on_the_model_and_its_data(qtbot, tmp_path):
+    from explorer.notebook import show
+    from rnn.errors import RnnInputError
+    save_model(tmp_path / "model.pt")
+    x = np.random.default_rng(3).standard_normal((16, 9, 3))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x[:, :, :1] ** 2)
+    window = show(tmp_path / "model.pt", data=tmp_path / "x.npy", targets=tmp_path / "y.npy",
+                  batch_first=True, reduction="mean")
+    qtbot.addWidget(window)
+    try:
+        s = window.state
+        assert window.isVisible() and not window.lesson.isVisible()      # the lesson box stepped aside
+        assert (s.spec.cell, s.config.seq_len, s.config.reduction) == ("lstm", 9, "mean")
+        r = s.record
+        assert r.loss == pytest.approx(np.mean((r.yhat - r.targets) ** 2), rel=1e-12)   # nn.MSELoss()
+    finally:
+        window.state.shutdown()
+    with pytest.raises(RnnInputError, match="no Linear head"):
+        torch.save({k: v for k, v in torch.load(tmp_path / "model.pt").items() if not k.startswith("fc.")},
+                   tmp_path / "headless.pt")
+        show(tmp_path / "headless.pt")
