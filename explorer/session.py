@@ -50,6 +50,7 @@ from .trainer import Chunk, TrainingChannel, run_until_stop
 from .undo import Snapshot, UndoHistory
 
 BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
+DATA_BATCH = 32          # the batch size one's own data opens with (at most its number of sequences)
 PASS_FIELDS = ("loss_at", "reduction", "truncation", "k1", "k2", "gate_steepness")
 CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
 CHECKPOINTS_KEPT = 40                # and room for this many checkpoints of a large network
@@ -353,10 +354,12 @@ class Session:
         """Step through and train on the user's own data (a task from :mod:`rnn.user_data`, added
         as ``data``, ``data-2``, …). The network keeps its weights when its input and output sizes
         fit the data; otherwise new weights of the right sizes are drawn. The sequence length
-        becomes the data's (at most the longest the controls allow)."""
+        becomes the data's (at most the longest the controls allow), the batch as many of its
+        sequences as there are, up to DATA_BATCH."""
         seq_len = min(task.default_seq_len, LIMITS["seq_len"][1])
+        batch = min(getattr(task, "sequences", DATA_BATCH), DATA_BATCH)
         try:
-            new = self.requested.with_(task=add_data_task(task), seq_len=seq_len, loss_at="task")
+            new = self.requested.with_(task=add_data_task(task), seq_len=seq_len, batch=batch, loss_at="task")
         except (RnnInputError, TypeError, ValueError) as error:
             self.message.emit(f"{task.title}: {error}", "error")
             return False

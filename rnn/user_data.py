@@ -33,6 +33,10 @@ MAX_TEXT_SYMBOLS = 256
 MAX_RANDOM_SIZE = 4096
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 class SequencesTask(Task):
     """The user's own (T, B, I) inputs and targets; see the module's docstring."""
 
@@ -72,8 +76,8 @@ class SequencesTask(Task):
         self.source = source
         self.title = f"Your data ({source})"
         self.default_seq_len = T
-        self.description = (f"{source}: {B} sequences of {T} steps, {self.input_size} inputs, "
-                            + (f"{self.output_size} classes" if self.loss == "xent" else f"{self.output_size} outputs")
+        self.description = (f"{source}: {B} sequences of {T} steps, {_count(self.input_size, 'input')}, "
+                            + (f"{self.output_size} classes" if self.loss == "xent" else _count(self.output_size, 'output'))
                             + (", a target at the last step." if self.last_only else ", a target at every step."))
 
     def _check_targets(self, targets, T, B, source):
@@ -242,7 +246,7 @@ def add_data_task(task: Task) -> str:
         count += 1
         name = f"{DATA_TASK}-{count}"
     task.name = name
-    if count > 1:
+    if any(known.title == task.title for known in TASKS.values()):
         task.title = f"{task.title} #{count}"
     add_task(task)
     return name

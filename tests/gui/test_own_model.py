@@ -112,11 +112,11 @@ def test_own_batch_first_data_is_read_as_the_dialog_says_and_trained_on(qtbot, w
     assert "12 sequences of 40 steps" in dialog.preview.text()  # read time first: the wrong way round
     qtbot.mouseClick(dialog.batch_first, Qt.MouseButton.LeftButton, pos=dialog.batch_first.rect().bottomLeft() / 2)
     assert dialog.batch_first.isChecked()
-    assert "40 sequences of 12 steps, 3 inputs, 1 outputs" in dialog.preview.text()
+    assert "40 sequences of 12 steps, 3 inputs, 1 output," in dialog.preview.text()
     click(qtbot, dialog)
     settle(qtbot, window)
     s = window.state
-    assert s.config.seq_len == 12 and "x.npy" in window.controls.widgets["task"].currentText()
+    assert s.config.seq_len == 12 and s.config.batch == 32 and window.controls.widgets["task"].currentText() == "Your data (x.npy)"
     assert all(np.array_equal(s.params[k], weights[k]) for k in weights)   # the model's weights stay
     first = s.record.inputs[:, 0]                                # (T, I): one of the user's sequences
     assert any(np.array_equal(first, x[b]) for b in range(40))
