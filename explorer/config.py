@@ -6,6 +6,7 @@ import numpy as np
 
 from rnn.errors import RnnInputError
 from rnn.losses import REDUCTIONS, loss_weights
+from rnn.memory import check_pass_fits
 from rnn.optim import CLIP_MODES, OPTIMIZERS
 from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, NetworkSpec
 from rnn.tasks import TASKS
@@ -82,6 +83,7 @@ class ExplorerConfig:
             raise RnnInputError(f"{task.title} has sequences of {task.max_seq_len} steps: choose a "
                                 f"sequence length up to {task.max_seq_len}")
         self.truncation_rule()  # raises for an impossible truncation
+        check_pass_fits(self.spec(), int(self.seq_len), int(self.batch), with_sensitivity=False)
 
     def with_(self, **changes) -> "ExplorerConfig":
         return replace(self, **changes)

@@ -1,6 +1,7 @@
 """How long a recorded pass will take, estimated before it runs, so that small passes run at once
 and large ones go off the GUI thread in chunks that can be cancelled."""
 
+from rnn.memory import memory_budget, pass_bytes
 from rnn.passresult import jacobians_affordable
 
 from .config import ExplorerConfig
@@ -25,8 +26,10 @@ def loss_rows(config: ExplorerConfig) -> int:
 
 
 def sensitivity_affordable(config: ExplorerConfig) -> bool:
+    """Whether a pass computes the sensitivity matrix: quick enough, and within the memory budget."""
     T, B, L, G, H = _sizes(config)
-    return T * loss_rows(config) * B * G * H * H <= SENSITIVITY_LIMIT
+    return (T * loss_rows(config) * B * G * H * H <= SENSITIVITY_LIMIT and
+            pass_bytes(config.spec(), T, B, True, loss_rows(config)) <= memory_budget())
 
 
 def config_jacobians_affordable(config: ExplorerConfig) -> bool:

@@ -27,6 +27,7 @@ from .gradcheck import DEFAULT_ENTRIES, DEFAULT_EPS, DEFAULT_THRESHOLD, check_gr
 from .io import check_output_path, check_params_path, load_array, read_params, save_npz, save_params
 from .layout import targets_time_first, time_first
 from .losses import LOSSES, PLACEMENTS, REDUCTIONS, loss_weights
+from .memory import check_pass_fits, format_bytes, memory_budget, pass_bytes
 from .optim import CLIP_MODES, OPTIMIZERS, make_optimizer
 from .params import INITIALISERS, NetworkSpec, init_params
 from .sampling import sample_text
@@ -255,8 +256,13 @@ def run_grads(args) -> int:
         raise RnnInputError(f"--find-blowup must be a number > 0, got {args.find_blowup:g}")
     data = _read_pass_inputs(args)
     spec, params, file_keys = data.mapping.spec, data.mapping.params, data.mapping.file_keys
+    T, B = data.inputs.shape[:2]
+    loss_steps = int(np.count_nonzero(np.any(data.loss_weights != 0, axis=1)))
+    check_pass_fits(spec, T, B, with_sensitivity=False, budget=memory_budget(strict=True))
+    with_sensitivity = pass_bytes(spec, T, B, True, loss_steps) <= memory_budget(strict=True)
     with np.errstate(all="ignore"):
-        record = run_bptt(spec, params, data.inputs, data.targets, **data.run_options(args))
+        record = run_bptt(spec, params, data.inputs, data.targets, **data.run_options(args),
+                          with_sensitivity=with_sensitivity)
         grads = record.gradients()
     if args.find_blowup is not None:
         blowup = find_blowup(record, args.find_blowup)
@@ -277,10 +283,14 @@ def run_grads(args) -> int:
         out["c"] = record.c.astype(np.float64)
     out["dh"] = record.dh.astype(np.float64)
     out["dh_norm"] = record.dh_norm.astype(np.float64)
-    out["sensitivity"] = record.sensitivity.astype(np.float64)
+    if with_sensitivity:
+        out["sensitivity"] = record.sensitivity.astype(np.float64)
     save_npz(args.out, out)
     print(f"wrote {args.out}: loss {record.loss:.6g} "
-          + _describe(args, data.mapping, record.seq_len, record.batch_size, data.truncation))
+          + _describe(args, data.mapping, T, B, data.truncation)
+          + ("" if with_sensitivity else
+             f"; no sensitivity matrix: it would take {format_bytes(pass_bytes(spec, T, B, True, loss_steps))}, "
+             "beyond the memory budget"))
     return EXIT_OK
 
 
@@ -304,6 +314,7 @@ def run_gradcheck(args) -> int:
             raise RnnInputError(f"--{option} must be a finite number > 0, got {value:g}")
     data = _read_pass_inputs(args)
     spec, params = data.mapping.spec, data.mapping.params
+    check_pass_fits(spec, *data.inputs.shape[:2], with_sensitivity=False, budget=memory_budget(strict=True))
     start = time.perf_counter()
     with np.errstate(all="ignore"):
         errors = check_gradients(spec, params, data.inputs, data.targets, **data.run_options(args),
@@ -429,6 +440,7 @@ def run_train(args) -> int:
     spec = NetworkSpec(cell=cell, activation=activation, input_size=task.input_size,
                        hidden_size=args.hidden, output_size=task.output_size,
                        num_layers=args.layers)
+    check_pass_fits(spec, seq_len, args.batch, with_sensitivity=False, budget=memory_budget(strict=True))
     params = init_params(spec, args.init, seed=args.seed, radius=args.radius, sigma_max=args.sigma)
     optimizer = make_optimizer(args.optimizer, args.lr)
     compare = args.compare_full and not truncation.is_full
