@@ -143,6 +143,10 @@ def _open_torch(path: Path, what: str) -> dict:
     arrays = {}
     for key, value in state.items():
         if isinstance(value, torch.Tensor):
+            kind = ("a meta tensor (no data)" if value.is_meta else "a quantized tensor" if value.is_quantized
+                    else "a sparse tensor" if value.layout != torch.strided else "")
+            if kind:
+                raise RnnInputError(f"{what} {path}: {key} is {kind}; save the model's real, dense weights")
             value = value.detach().cpu()
             if value.is_floating_point():
                 value = value.to(torch.float64)
@@ -240,8 +244,13 @@ def load_array(path, what: str) -> np.ndarray:
         raise RnnInputError(f"{label}: is an .npz archive; give a single array saved with np.save (.npy)")
     if not isinstance(array, np.ndarray):
         raise RnnInputError(f"{label}: does not hold an array")
-    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating) \
+            or array.dtype.kind in "mM":
         raise RnnInputError(f"{label}: must hold real numbers, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:     # long double: may not fit float64
+        with np.errstate(over="ignore"):
+            if np.any(np.isfinite(array) & ~np.isfinite(array.astype(np.float64))):
+                raise RnnInputError(f"{label}: holds values beyond float64's range (±1.8e308)")
     return array
 
 
@@ -252,6 +261,9 @@ def check_output_path(path) -> Path:
     """Raise RnnInputError unless ``path`` can be written: its folder exists, and it is nothing yet
     or a regular file (never a folder, a symbolic link, a FIFO or a device, which a write would
     follow or destroy)."""
+    if str(path).endswith(("/", os.sep)):
+        raise RnnInputError(f"output file {str(path)!r}: ends with a separator, so names a folder; "
+                            "give a file name")
     path = Path(path)
     folder = path.parent
     if str(path) == "" or path.name in ("", ".", ".."):

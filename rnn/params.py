@@ -114,6 +114,13 @@ def _xavier(rows, cols, rng):
     return rng.uniform(-bound, bound, (rows, cols))
 
 
+def check_seed(seed) -> int:
+    """A seed for NumPy's generators: a whole number from 0 to 2⁶⁴ − 1 (RnnInputError otherwise)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise RnnInputError(f"a seed must be a whole number ≥ 0, got {seed!r}")
+    return int(seed)
+
+
 def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
                 radius: float | None = None, sigma_max: float | None = None, forget_bias: float = 0.0) -> dict:
     """Seeded initial parameters.
@@ -135,7 +142,7 @@ def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
                             f"got {forget_bias!r}")
     if scheme not in INITIALISERS:
         raise RnnInputError(f"unknown initialiser {scheme!r}; choose one of {', '.join(INITIALISERS)}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     G, H = spec.gates, spec.hidden_size
     bound = 1.0 / np.sqrt(H)
     params = {}

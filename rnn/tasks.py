@@ -17,6 +17,7 @@ import functools
 import math
 import operator
 import pathlib
+import stat
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -644,6 +645,7 @@ class CsvSeriesTask(Task):
     loss = "mse"
     min_seq_len = 1
     min_rows = 3
+    max_bytes = 256 * 2**20
 
     def __init__(self, path: str | pathlib.Path, column: str | int | None = None):
         self.path = pathlib.Path(path)
@@ -664,6 +666,16 @@ class CsvSeriesTask(Task):
 
     def _read_rows(self) -> list[tuple[int, list[str]]]:
         """Non-blank rows as (line number, stripped cells)."""
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            raise self._error("file not found") from None
+        except OSError as exc:
+            raise self._error(f"cannot read it ({type(exc).__name__}: {exc})") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise self._error("is not a regular file (a folder, device or pipe)")
+        if info.st_size > self.max_bytes:
+            raise self._error(f"{info.st_size / 2**20:.0f} MiB; at most {self.max_bytes // 2**20} MiB are read")
         try:
             with self.path.open(newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)

@@ -76,5 +76,14 @@ def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps:
             yield Update(step, record.loss, float("nan"), False, False, cosine, error, record, where)
             return
         clip = clip_gradients(grads, clip_mode, clip_threshold)
-        optimizer.step(params, clip.grads)
+        before = {name: value.copy() for name, value in params.items()}
+        with np.errstate(all="ignore"):
+            optimizer.step(params, clip.grads)
+        overflowed = next((name for name, value in params.items() if not np.all(np.isfinite(value))), None)
+        if overflowed:                # θ − η·update left float64's range: keep the last finite weights
+            for name, value in before.items():
+                params[name][...] = value
+            yield Update(step, record.loss, clip.norm_before, clip.clipped, False, cosine, error, record,
+                         f"{overflowed} after the update (the step η·update overflowed)")
+            return
         yield Update(step, record.loss, clip.norm_before, clip.clipped, True, cosine, error, record)

@@ -600,3 +600,70 @@ def test_progress_lines_every_tenth_when_not_a_terminal():
     bar.close()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 10 and lines[0].startswith("step 10/100") and "\r" not in stream.getvalue()
+
+
+# ------------------------------------------------------------------- bad input, one line each
+
+@pytest.fixture
+def small_problem(tmp_path):
+    spec = NetworkSpec(input_size=2, hidden_size=3, output_size=1)
+    files, _ = make_problem(tmp_path, spec, T=4, B=2)
+    return tmp_path, files
+
+
+def write_array(folder, name, array):
+    np.save(folder / name, array)
+    return str(folder / name)
+
+
+@pytest.mark.parametrize("case", ["timedelta", "datetime", "long double beyond float64", "bool-only",
+                                  "out ends with /", "seed -1", "seed too big", "csv is a device",
+                                  "meta tensor", "sparse tensor"])
+def test_bad_input_battery_exits_2_with_one_line(capsys, small_problem, case):
+    folder, files = small_problem
+    out = folder / "G.npz"
+    argv = grads_argv(files, out)
+    if case == "timedelta":
+        argv[4] = write_array(folder, "t.npy", np.zeros((4, 2, 2), dtype="timedelta64[s]"))
+    elif case == "datetime":
+        argv[4] = write_array(folder, "t.npy", np.zeros((4, 2, 2), dtype="datetime64[s]"))
+    elif case == "long double beyond float64":
+        if np.finfo(np.longdouble).max <= np.finfo(np.float64).max:
+            pytest.skip("long double is float64 on this platform")
+        argv[4] = write_array(folder, "t.npy", np.full((4, 2, 2), np.longdouble("1e400")))
+    elif case == "bool-only":
+        argv[4] = write_array(folder, "t.npy", np.zeros((4, 2, 2), dtype=bool))
+    elif case == "out ends with /":
+        argv[-1] = str(folder / "newdir") + "/"
+        out = folder / "newdir"
+    elif case.startswith("seed"):
+        argv = ["train", "--task", "sine", "--steps", "1", "--seed", "-1" if case == "seed -1" else str(2**64)]
+    elif case == "csv is a device":
+        argv = ["train", "--task", "csv", "--csv", "/dev/zero", "--steps", "1"]
+    else:
+        torch = pytest.importorskip("torch")
+        params = init_params(NetworkSpec(input_size=2, hidden_size=3, output_size=1))
+        state = {k: torch.from_numpy(v) for k, v in params.items()}
+        state["weight_hh_l0"] = (torch.empty((3, 3), device="meta") if case == "meta tensor"
+                                 else state["weight_hh_l0"].to_sparse())
+        torch.save(state, folder / "m.pt")
+        argv[2] = str(folder / "m.pt")
+    assert_bad_input(capsys, argv, out)
+
+
+def test_an_update_that_overflows_the_weights_keeps_the_last_finite_ones(capsys, tmp_path):
+    """lr = 1e308: the gradient is finite, θ − η g is not. The run stops at update 1 with the
+    weights as they were (bit-exact), says so, exits 1 and saves those weights."""
+    spec = NetworkSpec(input_size=1, hidden_size=4, output_size=1)
+    params = init_params(spec, seed=3)
+    initial = {k: v.copy() for k, v in params.items()}
+    updates = list(train(spec, params, get_task("sine"), make_optimizer("sgd", 1e308), steps=3, seq_len=5,
+                         batch_size=2))
+    assert len(updates) == 1 and not updates[0].finite and "overflowed" in updates[0].where_nonfinite
+    assert all(np.array_equal(params[k], initial[k]) for k in initial)
+    save = tmp_path / "w.npz"
+    status = cli.main(["train", "--task", "sine", "--steps", "3", "--optimizer", "sgd", "--lr", "1e308",
+                       "--seed", "3", "--save", str(save)])
+    err = capsys.readouterr().err
+    assert status == 1 and "training stopped at update 1" in err and save.exists()
+    assert all(np.all(np.isfinite(v)) for v in load_params(save)[1].values())
