@@ -136,8 +136,26 @@ def _sum_outer(d, x):
     return np.ascontiguousarray((x.reshape(-1, x.shape[-1]).T @ d.reshape(-1, d.shape[-1])).T)
 
 
+def _count(n) -> int:
+    """How many steps or visits to make: a whole number ≥ 1 (RnnInputError otherwise)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise RnnInputError(f"the number of steps must be a whole number ≥ 1, got {n!r}")
+    return int(n)
+
+
+def _as_array(value, what: str) -> np.ndarray:
+    """``np.asarray(value)``, or RnnInputError for what cannot be one (ragged lists, objects)."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise RnnInputError(f"{what} cannot be read as an array ({exc})") from None
+    if array.dtype.kind in "OcmMSUV" or np.issubdtype(array.dtype, np.complexfloating):
+        raise RnnInputError(f"{what} must hold real numbers, got dtype {array.dtype}")
+    return array
+
+
 def _check_batch(spec, inputs, targets, loss, h0, c0):
-    inputs = np.asarray(inputs)
+    inputs = _as_array(inputs, "inputs")
     if inputs.ndim != 3 or inputs.shape[2] != spec.input_size or inputs.shape[0] < 1 or inputs.shape[1] < 1:
         raise RnnInputError(f"inputs must have shape (T, B, {spec.input_size}), got {inputs.shape}")
     if not np.issubdtype(inputs.dtype, np.number) or not np.all(np.isfinite(inputs)):
@@ -145,7 +163,7 @@ def _check_batch(spec, inputs, targets, loss, h0, c0):
     T, B = inputs.shape[:2]
     if loss not in LOSSES:
         raise RnnInputError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    targets = np.asarray(targets)
+    targets = _as_array(targets, "targets")
     if loss == "mse":
         if targets.shape != (T, B, spec.output_size):
             raise RnnInputError(f"mse targets must have shape ({T}, {B}, {spec.output_size}), got {targets.shape}")
@@ -168,7 +186,7 @@ def _check_batch(spec, inputs, targets, loss, h0, c0):
                 raise RnnInputError(f"{name} is given but a {spec.label} has no cell state")
             states.append(np.zeros(shape) if wanted else None)
             continue
-        state = np.asarray(state)
+        state = _as_array(state, name)
         if state.shape != shape or not np.issubdtype(state.dtype, np.number) or not np.all(np.isfinite(state)):
             raise RnnInputError(f"{name} must be finite numbers of shape {shape}, got {state.dtype} {state.shape}")
         states.append(state.astype(np.float64))
@@ -187,6 +205,11 @@ class BPTT:
     def __init__(self, spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse",
                  loss_at="all", truncation: Truncation = Truncation(), h0=None, c0=None,
                  seed: int = 0, with_sensitivity: bool = True):
+        if not isinstance(spec, NetworkSpec):
+            raise RnnInputError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
+        if not isinstance(truncation, Truncation):
+            raise RnnInputError(f"truncation must be a Truncation (e.g. Truncation('tbptt', 5, 5)), "
+                                f"got {truncation!r}")
         check_params(params, spec)
         inputs, targets, h0, c0 = _check_batch(spec, inputs, targets, loss, h0, c0)
         T, B = inputs.shape[:2]
@@ -194,7 +217,11 @@ class BPTT:
         self.cell = cell_of(spec)
         self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0)
         self.segments = truncation.segments(T)
-        self.carry_factors = truncation.carry_factors(T, np.random.default_rng(seed))
+        try:
+            rng = np.random.default_rng(seed)
+        except (ValueError, TypeError):
+            raise RnnInputError(f"seed must be a whole number ≥ 0 (or a list of them), got {seed!r}") from None
+        self.carry_factors = truncation.carry_factors(T, rng)
         # latest segment first, so the backward wave runs from the last step towards the first
         self.plan = [(i, t) for i, seg in reversed(list(enumerate(self.segments)))
                      for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
@@ -242,6 +269,7 @@ class BPTT:
         recurrence one step at a time, as it must go; then the readout, the losses and ∂L/∂ŷ_t of
         all n steps at once. Every step's numbers are identical to those of n single steps.
         """
+        n = _count(n)
         r = self.record
         steps = slice(r.forward_done, min(self._T, r.forward_done + n))
         if steps.start == steps.stop:
@@ -283,6 +311,7 @@ class BPTT:
         segment injects losses, plus ∂L/∂x_t from the layer above; the cell's local backward then
         gives the gate adjoints and what to carry to step t − 1.
         """
+        n = _count(n)
         r = self.record
         if r.forward_done != self._T:
             raise RuntimeError("finish the forward pass before stepping backward")

@@ -89,8 +89,8 @@ def regime(params: dict, spec: NetworkSpec) -> Regime:
     γσ_max > 1 is necessary (not sufficient) for exploding ones. Their bound is stated for the
     vanilla cell; for gated cells it is only indicative, and the verdict says so."""
     blocks = [blk for l in range(spec.num_layers) for blk in recurrent_blocks(params, spec, l)]
-    sigma = max(largest_singular_value(b) for b in blocks)
-    rho = max(spectral_radius(b) for b in blocks)
+    sigma = float(np.max([largest_singular_value(b) for b in blocks]))   # (NaN if any block is)
+    rho = float(np.max([spectral_radius(b) for b in blocks]))
     gamma = spec.gamma if spec.cell == "rnn" else 1.0
     product = gamma * sigma
     edge = abs(product - 1.0) <= EDGE_TOLERANCE       # 1 up to rounding (an orthogonal W_hh, γ = 1)

@@ -355,16 +355,29 @@ def _as_arrays(arrays: dict, what: str) -> dict:
     return out
 
 
+def _write_npz(file, arrays: dict) -> None:
+    """``np.savez`` for any key (``file`` or ``allow_pickle`` included): one .npy member each."""
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, value in arrays.items():
+            with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, value, allow_pickle=False)
+
+
 def save_npz(path, arrays: dict) -> None:
     """Write named arrays to an ``.npz`` archive atomically, exactly as given (no pickle)."""
     arrays = _as_arrays(arrays, f"output file {path}")
-    write_atomically(path, lambda file: np.savez(file, **arrays))
+    write_atomically(path, lambda file: _write_npz(file, arrays))
 
 
 def save_params(path, params: dict) -> None:
     """Write parameters as float64 to ``.npz`` or a PyTorch ``.pt``/``.pth`` state_dict, atomically."""
     suffix = _suffix(check_params_path(path))
     arrays = {k: v.astype(np.float64) for k, v in _as_arrays(params, f"output file {path}").items()}
+    try:
+        map_state_dict(arrays)               # what is written must read back: one network, its head
+    except RnnInputError as exc:
+        raise RnnInputError(f"output file {path}: these are not a network's parameters ({exc}); "
+                            "nothing written") from None
     if suffix in NPZ_SUFFIXES:
         save_npz(path, arrays)
         return

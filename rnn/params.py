@@ -49,9 +49,10 @@ class NetworkSpec:
                                 f"choose one of {', '.join(ACTIVATIONS)}")
         for field in ("input_size", "hidden_size", "output_size"):
             value = getattr(self, field)
-            if not isinstance(value, (int, np.integer)) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise RnnInputError(f"{field} must be a whole number ≥ 1, got {value!r}")
-        if not isinstance(self.num_layers, (int, np.integer)) or not 1 <= self.num_layers <= MAX_LAYERS:
+        if isinstance(self.num_layers, bool) or not isinstance(self.num_layers, (int, np.integer)) \
+                or not 1 <= self.num_layers <= MAX_LAYERS:
             raise RnnInputError(f"num_layers must be 1 to {MAX_LAYERS}, got {self.num_layers!r}")
         beta = self.gate_steepness
         if isinstance(beta, bool) or not isinstance(beta, (int, float, np.floating, np.integer)) \
@@ -170,12 +171,16 @@ def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
 
 
 def spectral_radius(matrix) -> float:
-    """ρ(W) = max |λ_i(W)|."""
+    """ρ(W) = max |λ_i(W)| (NaN for a matrix holding NaN or Inf)."""
+    if not np.all(np.isfinite(matrix)):
+        return float("nan")
     return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
 def largest_singular_value(matrix) -> float:
-    """σ_max(W) = ‖W‖₂."""
+    """σ_max(W) = ‖W‖₂ (NaN for a matrix holding NaN or Inf)."""
+    if not np.all(np.isfinite(matrix)):
+        return float("nan")
     return float(np.linalg.norm(matrix, 2))
 
 

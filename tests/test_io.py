@@ -371,11 +371,11 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatc
     save_params(path, good_params())
     before = path.read_bytes()
 
-    def broken_savez(file, **arrays):
+    def broken_write(file, array, **options):
         file.write(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", broken_savez)
+    monkeypatch.setattr(np.lib.format, "write_array", broken_write)
     with pytest.raises(RnnInputError, match="cannot write it .*disk full"):
         save_params(path, init_params(SPECS[2], seed=99))
     assert path.read_bytes() == before
