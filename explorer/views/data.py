@@ -132,7 +132,7 @@ class DataView(QWidget):
         for i, curve in enumerate(self.input_curves):
             label = self.legend.getLabel(curve)
             if i < channels:
-                curve.setData(t, data.inputs[:, i])
+                style.set_curve(curve, t, data.inputs[:, i])
                 curve.show()
                 label.setText("x_t input" if channels == 1 else f"x_t [{names[i] if i < len(names) else i}]")
             else:
@@ -151,10 +151,10 @@ class DataView(QWidget):
                 f"target {classes[data.targets[t]]}" for t in steps[-2:]) or "not computed yet")
             return
         self.prediction_curve.show()
-        self.prediction_curve.setData(t[:done], data.predictions[:done, 0])
+        style.set_curve(self.prediction_curve, t[:done], data.predictions[:done, 0])
         steps = np.flatnonzero(data.loss_steps)
         self.target_points.show()
-        self.target_points.setData(steps, data.targets[steps, 0])
+        self.target_points.setData(steps, style.displayable(data.targets[steps, 0]))
         if len(steps):
             error = np.abs(data.predictions[steps[steps < done], 0] - data.targets[steps[steps < done], 0])
             self.summary.setText(f"loss at {len(steps)} step(s); mean |ŷ − y| = {style.fmt(error.mean())}"

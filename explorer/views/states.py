@@ -164,7 +164,7 @@ class HiddenStatesView(QWidget):
             cmap, levels = self._diverging, style.symmetric_levels(data)
         if self.bar.colorMap() is not cmap:
             self.bar.setColorMap(cmap)
-        self.image.setImage(image, autoLevels=False)
+        self.image.setImage(style.displayable(image), autoLevels=False)
         self.image.setRect(QRectF(-0.5, -0.5, T, H))
         self.bar.setLevels(levels)
         label = dict(self.quantities())[key].split("  ")

@@ -184,7 +184,7 @@ def symmetric_levels(values) -> tuple:
     """(−m, m) with m = max |finite value| (1 if there is none or it is 0)."""
     values = np.asarray(values, dtype=float)
     finite = values[np.isfinite(values)]
-    m = float(np.max(np.abs(finite))) if finite.size else 0.0
+    m = min(float(np.max(np.abs(finite))), DISPLAY_LIMIT) if finite.size else 0.0
     if m == 0.0:
         m = 1.0
     return -m, m
@@ -320,9 +320,20 @@ def _fit_title(plot: pg.PlotItem) -> None:
     plot.layout.setRowFixedHeight(0, height)
 
 
+DISPLAY_LIMIT = 1e300         # beyond this a value is drawn at ±DISPLAY_LIMIT: ranges (max − min) stay finite
+
+
+def displayable(values) -> np.ndarray:
+    """Values as floats pyqtgraph can lay out: NaN stays NaN (a gap), ±Inf and anything beyond
+    ±DISPLAY_LIMIT is drawn at ±DISPLAY_LIMIT, so no range, level or tick overflows."""
+    values = np.asarray(values, dtype=float)
+    return np.clip(values, -DISPLAY_LIMIT, DISPLAY_LIMIT)
+
+
 def set_curve(item: pg.PlotDataItem, x, y) -> None:
-    """setData with NaN gaps (connect="finite"); an all-NaN curve is set empty (no All-NaN warnings)."""
-    y = np.asarray(y, dtype=float)
+    """setData with NaN gaps (connect="finite"); an all-NaN curve is set empty (no All-NaN warnings);
+    values beyond ±DISPLAY_LIMIT are drawn at it (:func:`displayable`)."""
+    y = displayable(y)
     if not np.any(np.isfinite(y)):
         item.setData(np.zeros(0), np.zeros(0))
     else:
