@@ -122,6 +122,7 @@ def read_npz(path, what: str) -> dict:
 
 def _open_torch(path: Path, what: str) -> dict:
     """A state_dict read with torch.load(weights_only=True), its tensors as float64 NumPy arrays."""
+    _open(path, f"{what} {path}").close()       # a missing file says so, with or without torch
     torch = _import_torch("read")
     try:
         with _open(path, f"{what} {path}") as file:

@@ -315,8 +315,12 @@ def test_torch_missing_gives_a_clear_message(tmp_path, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_torch)
+    with pytest.raises(RnnInputError, match=r"w\.pt: file not found"):    # missing: said so, torch or not
+        load_params(tmp_path / "w.pt")
+    (tmp_path / "w.pt").write_bytes(b"PK\x03\x04")
     with pytest.raises(RnnInputError, match="install torch to read .pt files"):
         load_params(tmp_path / "w.pt")
+    (tmp_path / "w.pt").unlink()
     with pytest.raises(RnnInputError, match="install torch to write .pt files"):
         save_params(tmp_path / "w.pt", good_params())
     assert only_file(tmp_path) == []
