@@ -37,6 +37,19 @@ def new_stepper(config: ExplorerConfig, params: dict, batch) -> BPTT:
                 with_sensitivity=sensitivity_affordable(config))
 
 
+def step_job(stepper: BPTT, forward: int, visits: int, chunk: int):
+    """Job: step ``stepper`` to ``forward`` timesteps and then ``visits`` backward visits, ``chunk``
+    steps between yields; returns it."""
+    while stepper.forward_done < forward:
+        stepper.forward_steps(min(chunk, forward - stepper.forward_done))
+        yield
+    if stepper.forward_complete:
+        while stepper.visits_done < visits and not stepper.backward_complete:
+            stepper.backward_steps(min(chunk, visits - stepper.visits_done))
+            yield
+    return stepper
+
+
 def drain(generator, on_progress=None):
     """Run a job's generator to the end on this thread; return its result. What it yields besides
     None goes to ``on_progress`` (if given)."""

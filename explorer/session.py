@@ -42,9 +42,9 @@ from rnn.user_data import RandomInputsTask, add_data_task, data_document, data_f
 
 from .checkpoints import CheckpointStore
 from .config import LIMITS, ExplorerConfig
-from .cost import SYNC_LIMIT_MS, estimate_ms
+from .cost import SYNC_LIMIT_MS, estimate_ms, pass_chunk_steps
 from .history import TrainingHistory
-from .jobs import compute_pass, drain, new_stepper, sample_names, training_seed
+from .jobs import compute_pass, drain, new_stepper, sample_names, step_job, training_seed
 from .session_file import SessionDocument, read_session, write_session
 from .trainer import Chunk, TrainingChannel, run_until_stop
 from .undo import Snapshot, UndoHistory
@@ -302,15 +302,33 @@ class Session:
             value = position.get(key, default)
             return value if isinstance(value, int) and not isinstance(value, bool) else default
         forward, visits = number("forward_done", self.config.seq_len), number("visits_done", -1)
+        selection = {key: number(key, 0) for key in ("step", "layer", "unit", "batch_index")}
         if 0 <= forward < self.config.seq_len or 0 <= visits < self.result.plan_length:
-            self._new_pass()
-            with np.errstate(all="ignore"):
-                if forward > 0:
-                    self.stepper.forward_steps(min(forward, self.config.seq_len))
-                if self.stepper.forward_complete and visits > 0:
-                    self.stepper.backward_steps(visits)
-            self._stepped()
-        self.select(**{key: number(key, 0) for key in ("step", "layer", "unit", "batch_index")})
+            self._step_to(forward, visits, selection)
+        else:
+            self.select(**selection)
+
+    def _step_to(self, forward: int, visits: int, selection: dict | None = None):
+        """A fresh pass stepped to ``forward`` steps and ``visits`` backward visits, then
+        ``selection`` selected (None: the step of the last visit): at once when the pass is quick,
+        else as a job off this thread (the views keep the last result until it lands)."""
+        forward = min(max(forward, 0), self.config.seq_len)
+        stepper = new_stepper(self.config, self.params, self.batch)
+
+        def landed(positioned):
+            self.stepper = positioned
+            if selection is None and positioned.visits_done:
+                self._stepped(step=positioned.plan[positioned.visits_done - 1][1])
+            else:
+                self._stepped(**(selection or {}))
+
+        job = lambda: step_job(stepper, forward, visits, pass_chunk_steps(self.config))
+        if estimate_ms(self.config) <= SYNC_LIMIT_MS:
+            landed(drain(job()))
+            return
+        self._set_phase(Phase.COMPUTING)
+        self.message.emit("Stepping there… (the views show the previous result until it is done)", "info")
+        self.runner.submit(job, on_finished=landed, on_failed=self._job_failed)
 
     def _adopt_training_state(self, snapshot: Snapshot):
         self.optimizer = copy.deepcopy(snapshot.optimizer)
@@ -455,9 +473,9 @@ class Session:
             self.message.emit("Finish the forward pass before stepping backward (End, or → to the last step).",
                               "warning")
             return
-        if self.stepper is None or self.stepper.backward_complete:
-            self._new_pass()
-            self.stepper.finish_forward()
+        if self.stepper is None or self.stepper.backward_complete:   # the forward pass again, then one visit
+            self._step_to(self.config.seq_len, 1)
+            return
         with np.errstate(all="ignore"):
             _, t = self.stepper.step_backward()
         self._stepped(steps=[t], step=t)

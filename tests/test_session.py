@@ -659,3 +659,46 @@ def test_changing_only_the_reduction_recomputes_the_pass(session):
     engine = session.record.loss
     assert session.set_config(reduction="sum")        # nn.MSELoss(sum) = 2B × the engine's L
     assert session.record.loss == pytest.approx(2 * 3 * engine, rel=1e-12)
+
+
+class HeldRunner:
+    """A runner that holds the job it is given, to run when the test says (a worker thread's role)."""
+    busy = False
+
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, job, on_finished=None, on_progress=None, on_failed=None):
+        self.jobs.append((job, on_finished))
+
+    def run(self):
+        from explorer.jobs import drain
+        job, on_finished = self.jobs.pop()
+        on_finished(drain(job()))
+
+    def cancel(self):
+        pass
+
+    def shutdown(self):
+        pass
+
+
+def test_a_large_step_back_runs_off_the_calling_thread_and_lands_on_the_first_visit(monkeypatch):
+    """◀ after a complete pass recomputes the forward pass: for a large pass that is a job (the
+    window keeps drawing), and the pass lands with one backward visit, that step selected."""
+    import explorer.session as session_module
+    runner = HeldRunner()
+    session = Session(runner=runner)
+    try:
+        runner.run() if runner.jobs else None
+        assert session.result.done
+        monkeypatch.setattr(session_module, "SYNC_LIMIT_MS", -1.0)     # every pass counts as large
+        session.step_backward()
+        assert session.phase is Phase.COMPUTING and len(runner.jobs) == 1
+        runner.run()
+        T = session.config.seq_len
+        assert session.result.forward_done == T and session.result.visits_done == 1
+        assert session.selection.step == session.stepper.plan[0][1]
+        assert session.phase is Phase.STEPPING
+    finally:
+        session.shutdown()
