@@ -2,21 +2,22 @@
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
+from . import graph_detail as detail
 from . import style
 
 N_BINS = 16                 # edge colour/width levels on the log scale
-LABEL_MIN_PX = 64           # per-node value labels only when a step is at least this wide on screen
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
 UNROLLED_TITLE = "Unrolled graph · edges: ‖gradient‖"   # short: the tooltip explains the rest
 WEIGHT_LABEL_MIN_PX = 40   # px per step from which the weights are named on the selected step's edges
-                           # (on every step's from twice that)
+                           # (on every step's from twice that, until the values are written)
 WEIGHT_LABEL = "#5a3d8a"
-SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+GRADIENT_LABEL = "#3b2a5c"    # the numbers written under the recurrent edges
+NODE_KINDS = ("x", "h", "y", "L")   # node_kind codes 0..3 (row 0, the layers, ŷ, the loss)
 
 TOOLTIP = """<b>Unrolled graph</b>: one column per step t; rows x<sub>t</sub> (input), h<sub>t</sub> of every
 layer, ŷ<sub>t</sub> (output) and L<sub>t</sub> (loss term, drawn only at steps that carry a loss).<br>
@@ -31,8 +32,13 @@ on a log<sub>10</sub> scale (Frobenius norm over the batch and units):
 Thin grey: no gradient (yet). Dashed grey: a recurrent edge that truncation cuts.
 Grey nodes are not computed yet; the magenta line is the next backward visit.
 Shaded bands: truncation segments (lower band: the extra history a segment backpropagates through).<br>
-Click a node to select its step (and layer). Wheel/drag zooms and pans the time axis;
-right-click → Export saves PNG/SVG/CSV."""
+Long sequences: while a step is narrower than a few pixels, each row of edges is drawn as a band
+coloured by the largest gradient in each pixel column (and the rows of nodes as lines); zoomed in,
+every node and edge; further in, each node's value (h of the selected unit; all of the selected
+sequence) and, under each recurrent edge h<sub>t</sub> → h<sub>t+1</sub>, the ‖∂L/∂h<sub>t</sub>‖ it is coloured by.<br>
+Click a node or a column to select its step (and layer). The wheel zooms the time axis, dragging
+pans it, a double-click shows every step again; zoomed in, the view follows the selected step.
+Right-click → Export saves PNG/SVG/CSV."""
 
 
 class GraphView(QWidget):
@@ -64,6 +70,7 @@ class GraphView(QWidget):
         self.plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.plot, UNROLLED_TITLE, bottom="step t")
         style.integer_axis(self.plot, "bottom")
+        self.plot.getAxis("bottom").setStyle(hideOverlappingLabels=30)   # (t = 0 and T at the ends are labelled too)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
         self.bar = style.color_bar(self._cmap, "log₁₀ ‖∂L/∂·‖", self._levels)
@@ -88,6 +95,13 @@ class GraphView(QWidget):
         for z, item in enumerate([self.idle_edges, self.cut_edges, *self.edge_bins]):
             item.setZValue(z - 50)
             self.plot.addItem(item, ignoreBounds=True)
+        # long sequences: the edges as bands and the rows of nodes as lines (see graph_detail)
+        self.bands = detail.GradientBands(self.plot, self._cmap)
+        self.rails = detail.Rails(self.plot, {k: style.step_color(k) for k in "xy"}, "#c8c8c8")
+        self._band = False             # drawing bands (the steps too tightly packed for nodes)
+        self._window = (0, 0)          # [first, end) of the steps whose nodes and edges are drawn
+        self._band_key = None          # what the bands were last drawn for
+        self._hint = None              # the time axis's label, as last set
         self.nodes = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=None)
         self.nodes.setZValue(10)
         self.plot.addItem(self.nodes)
@@ -102,7 +116,12 @@ class GraphView(QWidget):
                                             pen=style.pen(style.CURVE_BLUE, 2, Qt.PenStyle.DashLine),
                                             label="forward", labelOpts=dict(
                                                 position=0.97, color=style.CURVE_BLUE, fill=(255, 255, 255, 200)))
-        for line in (self.backward_line, self.forward_line):
+        # the step cursor while the edges are bands (a ring on one node among thousands is lost)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 2),
+                                           label="t = 0", labelOpts=dict(
+                                               position=0.04, color=style.ACCENT, fill=(255, 255, 255, 220)))
+        self.cursor_line.setVisible(False)
+        for line in (self.backward_line, self.forward_line, self.cursor_line):
             style.set_font(line.label, style.TICK_PT)
             self.plot.addItem(line, ignoreBounds=True)
         # rolled-mode items
@@ -120,12 +139,20 @@ class GraphView(QWidget):
         self._brushes["y-"] = QBrush(faded)
         self._brushes["grey"] = QBrush(QColor("#e6e6e6"))
         self._pens = {"on": pg.mkPen(style.FOREGROUND, width=1.2), "off": pg.mkPen("#9a9a9a", width=1.2)}
+        # per node kind (NODE_KINDS, then ŷ without a loss, then not computed): what a node is drawn with
+        looks = [*NODE_KINDS, "y-", "grey"]
+        self._brush_table = np.array([self._brushes[k] for k in looks], dtype=object)
+        self._pen_table = np.array([self._pens["off" if k == "grey" else "on"] for k in looks], dtype=object)
+        self._bare_pen = pg.mkPen(None)      # the loss nodes among the bands: no outline (a row of them stays red)
 
         self.nodes.sigClicked.connect(self._on_scatter_click)
         self._weight_texts = []            # W_ih, W_hh, W_hy on the edges (see _weight_labels)
+        self._gradient_texts = []          # ‖∂L/∂h_t‖ under the recurrent edges, zoomed far in
         self.rolled_nodes.sigClicked.connect(self._on_rolled_click)
         self.rolled_box.toggled.connect(self.set_rolled)
         self.plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._update_detail())
+        self.plot.getViewBox().sigResized.connect(lambda *_: self._update_detail())
+        self.canvas.scene().sigMouseClicked.connect(self._on_canvas_click)
         state.passChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(lambda *_: self._update_selection())
         self.refresh(fit=True)
@@ -143,6 +170,8 @@ class GraphView(QWidget):
         node_row.append(np.full(loss_t.size, L + 2))
         self.node_t = np.concatenate(node_t)
         self.node_row = np.concatenate(node_row)
+        self.node_kind = np.select([self.node_row == 0, self.node_row <= L, self.node_row == L + 1], [0, 1, 2], 3)
+        self.node_symbol = np.where(self.node_kind == 3, "s", "o").astype(object)
         # edges: arrays of (t_tail, row_tail, t_head, row_head, kind, layer)
         edges = []
         ones = np.ones(T, dtype=int)
@@ -157,22 +186,31 @@ class GraphView(QWidget):
         self.e_t0, self.e_r0, self.e_t1, self.e_r1, self.e_kind, self.e_layer = (c.astype(int) for c in cols)
         # interleaved endpoints for connect="pairs"
         self._pair_cache = {}
+        self._nodes_key = None
         self.e_x = np.empty(2 * self.e_t0.size)
         self.e_y = np.empty(2 * self.e_t0.size)
         self.e_x[0::2], self.e_x[1::2] = self.e_t0, self.e_t1
         self.e_y[0::2], self.e_y[1::2] = self.e_r0, self.e_r1
-        ticks = [(0, "x_t")] + [(l + 1, "h_t" if L == 1 else f"h_t  l{l}") for l in range(L)] \
-            + [(L + 1, "ŷ_t"), (L + 2, "L_t")]
+        ticks = [(0, "xₜ")] + [(l + 1, "hₜ" if L == 1 else f"hₜ⁽{l}⁾".translate(style.SUPERSCRIPT))
+                               for l in range(L)] + [(L + 1, "ŷₜ"), (L + 2, "Lₜ")]
         self.plot.getAxis("left").setTicks([ticks, []])
         self.plot.getViewBox().setLimits(yMin=-1.0, yMax=L + 3.0)
 
     # ------------------------------------------------------------------ data per edge / node
+    def step_gradients(self):
+        """Per step: ‖∂L/∂a_t‖ of layer 0 (what x_t feeds), ‖∂L/∂h_t‖ of every layer (L, T) and
+        ‖∂L/∂ŷ_t‖, each a norm over the batch and the units; NaN where the backward pass has not been."""
+        result = self.state.result
+        unvisited = ~result.visited
+        dih = np.where(unvisited, np.nan, result.d_ih_norm_batch[0])
+        dh = np.where(unvisited[None, :], np.nan, result.dh_norm_batch)
+        dy = np.where(unvisited, np.nan, result.dyhat_norm_batch)
+        return dih, dh, dy
+
     def edge_magnitudes(self):
-        """‖gradient‖ of every edge (see the tooltip), NaN where the backward pass has not been."""
-        result = self.state.result                # every norm over the batch and the units
-        dh = result.dh_norm_batch                # (L, T)
-        dy = result.dyhat_norm_batch             # (T,)
-        dih = result.d_ih_norm_batch[0]          # (T,)
+        """‖gradient‖ of every edge (see the tooltip): the gradient at its tail, NaN where the backward
+        pass has not been."""
+        dih, dh, dy = self.step_gradients()
         mags = np.empty(self.e_kind.size)
         k, t0, layer = self.e_kind, self.e_t0, self.e_layer
         sel = k == 0
@@ -181,8 +219,24 @@ class GraphView(QWidget):
         mags[sel] = dh[layer[sel], t0[sel]]
         sel = k >= 3
         mags[sel] = dy[t0[sel]]
-        mags[~result.visited[t0]] = np.nan       # the backward pass has not reached the tail yet
         return mags
+
+    def band_strips(self):
+        """The bands drawn instead of the edges at large T: (name, y0, y1, ‖gradient‖ per step,
+        edge present per step). Between two rows of nodes, the edges joining them (their tails'
+        gradient, as the edges are coloured); along a layer, ‖∂L/∂h_t‖: the gradient along time."""
+        dih, dh, dy = self.step_gradients()
+        L = dh.shape[0]
+        every = np.ones(dh.shape[1], dtype=bool)
+        gap, along = detail.GAP_BAND, detail.LAYER_BAND
+        strips = [("x→h", gap[0], gap[1], dih, every)]
+        for l in range(L):
+            strips.append((f"h{l}", l + 1 - along, l + 1 + along, dh[l], every))
+            if l + 1 < L:
+                strips.append((f"h{l}→h{l + 1}", l + 1 + gap[0], l + 1 + gap[1], dh[l], every))
+        strips.append(("h→ŷ", L + gap[0], L + gap[1], dy, every))
+        strips.append(("ŷ→L", L + 1 + gap[0], L + 1 + gap[1], dy, self.state.result.loss_steps))
+        return strips
 
     def _cut_mask(self):
         """True for recurrent edges (t−1 → t) that no truncation window backpropagates through."""
@@ -218,6 +272,7 @@ class GraphView(QWidget):
         self.info.setText(self._progress_text())
         if fit:
             self.fit()
+        self._update_detail(redraw=True)
         self._update_selection()
 
     def _progress_text(self):
@@ -229,6 +284,7 @@ class GraphView(QWidget):
         return f"pass complete · L = {style.fmt(s.record.loss)}"
 
     def _draw_edges(self):
+        """Every edge's colour level (drawn for the steps in view: see :meth:`_draw_edge_items`)."""
         mags = self.edge_magnitudes()
         cut = self._cut_mask()
         logs = style.log10_or_nan(mags)
@@ -240,13 +296,24 @@ class GraphView(QWidget):
         bins[active] = np.clip(((logs[active] - lo) / (hi - lo) * N_BINS).astype(int), 0, N_BINS - 1)
         self.edge_bin = bins
         self.edge_cut = cut
-        self._set_pairs(self.idle_edges, (bins < 0) & ~cut)
-        self._set_pairs(self.cut_edges, cut)
+
+    def _draw_edge_items(self):
+        """The edges of the steps in the drawn window, one item per colour level (none as bands)."""
+        first, end = self._window
+        shown = (self.e_t1 >= first) & (self.e_t0 < end)
+        bins, cut = self.edge_bin, self.edge_cut
+        self._set_pairs(self.idle_edges, shown & (bins < 0) & ~cut)
+        self._set_pairs(self.cut_edges, shown & cut)
         for i, item in enumerate(self.edge_bins):
-            self._set_pairs(item, bins == i)
+            self._set_pairs(item, shown & (bins == i))
         visible = not self._rolled
         for item in [self.idle_edges, self.cut_edges, *self.edge_bins]:
             item.setVisible(visible)
+
+    def drawn_edge_count(self) -> int:
+        """How many edges are drawn one by one (for tests: bounded whatever T is)."""
+        return sum(item.xData.size for item in [self.idle_edges, self.cut_edges, *self.edge_bins]
+                   if item.xData is not None and item.isVisible()) // 2
 
     def _set_edge_widths(self, scale):
         """Edge width grows with the gradient (1 to 6 px), thinner when the steps are packed tightly."""
@@ -267,30 +334,41 @@ class GraphView(QWidget):
         item.setData(self.e_x[pairs], self.e_y[pairs], connect="pairs")
 
     def _draw_nodes(self, has_loss):
+        """How every node looks: computed (its kind's colour; ŷ faded without a loss) or grey."""
         r = self.state.record
+        done = (self.node_t < r.forward_done) | (self.node_kind == 0)     # (the inputs are known)
+        look = np.where(done, self.node_kind, 5)
+        look[done & (self.node_kind == 2) & ~has_loss[self.node_t]] = 4
+        self.node_done = done
+        self.node_look = look
         L = r.spec.num_layers
-        done = self.node_t < r.forward_done
-        kinds = np.where(self.node_row == 0, "x", np.where(self.node_row <= L, "h",
-                                                          np.where(self.node_row == L + 1, "y", "L")))
-        key = (self.node_t.tobytes(), self.node_row.tobytes(), done.tobytes(), has_loss.tobytes())
-        if key != self._nodes_key:        # the nodes' look only changes with progress and the shape
-            self._nodes_key = key
-            brushes = [self._brushes["grey"]] * kinds.size
-            pens = [self._pens["off"]] * kinds.size
-            for i in np.flatnonzero(done | (kinds == "x")):
-                kind = kinds[i]
-                if kind == "y" and not has_loss[self.node_t[i]]:
-                    kind = "y-"
-                brushes[i] = self._brushes[kind]
-                pens[i] = self._pens["on"]
-            symbols = np.where(kinds == "L", "s", "o")
-            self.nodes.setData(x=self.node_t.astype(float), y=self.node_row.astype(float),
-                               data=np.arange(kinds.size), brush=brushes, pen=pens, symbol=list(symbols),
-                               size=self._node_size())
-        self.node_done = done | (kinds == "x")
+        self.rails.update([(0, "x", True), (L + 1, "y", False)], r.forward_done, r.seq_len)
         self._draw_rolled()
         self.nodes.setVisible(not self._rolled)
-        self._update_detail()
+
+    def _draw_node_items(self):
+        """The nodes drawn one by one: those of the steps in the drawn window; as bands, only the loss
+        nodes (one per pixel column)."""
+        if self._band:
+            loss = np.flatnonzero(self.node_kind == 3)
+            keep = detail.column_firsts(self.node_t[loss], self.bands.k)
+            index = loss[np.searchsorted(self.node_t[loss], keep)]
+        else:
+            first, end = self._window
+            index = np.flatnonzero((self.node_t >= first) & (self.node_t < end))
+        key = (index.tobytes(), self.node_look.tobytes())
+        if key == self._nodes_key:       # the nodes' look only changes with progress, shape and zoom
+            return
+        self._nodes_key = key
+        look = self.node_look[index]
+        self.nodes.setData(x=self.node_t[index].astype(float), y=self.node_row[index].astype(float),
+                           data=index, brush=self._brush_table[look],
+                           pen=self._bare_pen if self._band else self._pen_table[look],
+                           symbol=self.node_symbol[index], size=self._node_size())
+
+    def drawn_node_count(self) -> int:
+        """How many nodes are drawn one by one (for tests: bounded whatever T is)."""
+        return len(self.nodes.data) if self.nodes.isVisible() else 0
 
     # ------------------------------------------------------------------ level of detail
     def _px_per_step(self):
@@ -305,102 +383,225 @@ class GraphView(QWidget):
         return max(vb.height(), 1.0) / max(y1 - y0, 1e-9)
 
     def _node_size(self):
+        if self._band:     # only the loss nodes are drawn: large enough to see
+            return float(np.clip(0.3 * self._px_per_row(), 6, 12))
         return float(np.clip(0.45 * min(self._px_per_step(), self._px_per_row()), 4, 24))
 
-    def _weight_labels(self):
-        """(x, y, text) of the weight matrices on the edges: W_ih into h, W_hh from h_{t−1} to h_t,
+    @staticmethod
+    def _text_scale():
+        """How much larger than its base size text is drawn (zoom, presentation): labels need that much more room."""
+        return style.pt(style.TICK_PT) / style.TICK_PT
+
+    def band_mode(self) -> bool:
+        """True while the edges are drawn as bands (too many steps in view for one node each)."""
+        return self._band
+
+    def _weight_labels(self, values=False):
+        """(x, y, html, anchor) of the weight matrices on the edges: W_ih into h, W_hh from h_{t−1} to h_t,
         W_hy out to ŷ. Rolled: on the one column and its loop. Unrolled: on every column while each
         step has room for them, else on the selected step's only; the same names at every step
         (one W, used T times)."""
         L = self.state.record.spec.num_layers
         top = L + 0.5
-        right, above, left = (0, 0.5), (0.5, 1), (1, 0.5)   # anchors: beside a vertical edge, above a horizontal one
+        left = (1, 0.5)                   # the anchor: to the left of the point it names
         if self._rolled:                  # (on the left: the values are written on the right)
-            return ([(-0.05, 0.5, "W_ih", left), (-0.64, 1.0, "W_hh", left), (-0.05, top, "W_hy", left)] +
-                    [(-0.05, l + 0.5, f"W_ih⁽{l}⁾".translate(SUPERSCRIPT), left) for l in range(1, L)])
-        px = self._px_per_step()
+            return ([(-0.05, 0.5, style.sub_html("W", "ih"), left), (-0.64, 1.0, style.sub_html("W", "hh"), left),
+                     (-0.05, top, style.sub_html("W", "hy"), left)] +
+                    [(-0.05, l + 0.5, style.sub_html("W", "ih") + f"<sup>({l})</sup>", left) for l in range(1, L)])
+        px = self._px_per_step() / self._text_scale()
         if px < WEIGHT_LABEL_MIN_PX:
             return []
         T = self.state.record.seq_len
         (x0, x1), _ = self.plot.getViewBox().viewRange()
-        # every step's while there is room and the nodes carry no value labels, else the selected one's;
+        # every step's while there is room and the nodes carry no ``values`` labels, else the selected one's;
         # left of the vertical edges and under the recurrent one (the value labels sit up and right)
-        every = 2 * WEIGHT_LABEL_MIN_PX <= px < LABEL_MIN_PX
-        steps = [t for t in range(T) if x0 - 1 <= t <= x1 + 1] if every else [self.state.selection.step]
+        every = 2 * WEIGHT_LABEL_MIN_PX <= px and not values
+        steps = range(max(0, int(np.ceil(x0 - 1))), min(T, int(x1 + 1) + 1)) if every else [self.state.selection.step]
         below = (0.5, 0)
         labels = []
         for t in steps:
-            labels += [(t - 0.06, 0.5, "W_ih", left), (t - 0.06, top, "W_hy", left)]
+            # (W_ih low in its gap, clear of W_hh under the recurrent edge into the same step)
+            labels += [(t - 0.1, 0.25, style.sub_html("W", "ih"), left), (t - 0.06, top, style.sub_html("W", "hy"), left)]
             if t > 0:
-                labels.append((t - 0.5, 0.94, "W_hh", below))
+                labels.append((t - 0.5, 0.94, style.sub_html("W", "hh"), below))
         return labels
 
-    def _draw_weight_labels(self):
-        items = self._weight_labels()
-        while len(self._weight_texts) < len(items):
-            label = pg.TextItem(color=WEIGHT_LABEL)
-            style.set_font(label, style.TICK_PT, bold=True)
-            label.setZValue(25)
-            self.plot.addItem(label, ignoreBounds=True)
-            self._weight_texts.append(label)
-        for label, (x, y, text, anchor) in zip(self._weight_texts, items):
-            label.setText(text)
-            label.setAnchor(anchor)
-            label.setPos(x, y)
-            label.setVisible(True)
-        for label in self._weight_texts[len(items):]:
-            label.setVisible(False)
+    def _draw_weight_labels(self, values=False, gradients=False):
+        items = self._weight_labels(values)
+        if gradients:        # the recurrent edge's number takes W_hh's place (W_hh is named further out)
+            items = [item for item in items if "hh" not in item[2]]
+        self._show_texts(self._weight_texts, items, self._weight_text, html=True)
 
-    def _update_detail(self):
-        """Node size and per-node value labels follow the zoom (labels only when there is room)."""
-        self._draw_weight_labels()
+    @staticmethod
+    def _weight_text():
+        label = pg.TextItem(color=WEIGHT_LABEL)
+        style.set_font(label, style.TICK_PT, bold=True)
+        label.setZValue(25)
+        return label
+
+    def weight_label_texts(self) -> list:
+        """The weight names shown, as plain text (W_ih is drawn W with a subscript ih)."""
+        return [label.textItem.toPlainText() for label in self._weight_texts if label.isVisible()]
+
+    def _update_detail(self, redraw=False):
+        """What the zoom has room for (see graph_detail): bands or the nodes and edges in view, node
+        size, weight names and value labels; and the zoom hint. ``redraw``: the data changed."""
         if self._rolled:
+            self._draw_weight_labels()
             return
+        T = self.state.record.seq_len
+        (x0, x1), _ = self.plot.getViewBox().viewRange()
+        px = self._px_per_step()
+        band = detail.band_mode(px)
+        if band:
+            window = (0, 0)
+            k = detail.steps_per_column(px)
+            key = (k, self._levels)
+            if redraw or key != self._band_key:
+                self._band_key = key
+                self.bands.update(self.band_strips(), self._levels, k)
+        elif band == self._band and detail.window_covers(self._window, x0, x1, T):
+            window = self._window
+        else:
+            window = detail.drawn_window(x0, x1, T)
+        if redraw or band != self._band or window != self._window:
+            self._band, self._window = band, window
+            self._draw_edge_items()
+            self._draw_node_items()
+        elif band:
+            self._draw_node_items()      # (one loss node per column: the columns change with the zoom)
+        self.bands.setVisible(band)
+        self.rails.setVisible(band)
+        self.cursor_line.setVisible(band)
         size = self._node_size()
-        self._set_edge_widths(float(np.clip(round(self._px_per_step() / 12, 1), 0.2, 1.0)))
+        self._set_edge_widths(float(np.clip(round(px / 12, 1), 0.2, 1.0)))
         if self.nodes.data.size and self.nodes.data["size"][0] != size:
             self.nodes.setSize(size)
-        self.marker.setSize(size + 12)
-        show = self._px_per_step() >= LABEL_MIN_PX
-        wanted = []
-        if show:
-            (x0, x1), _ = self.plot.getViewBox().viewRange()
-            vis = self.node_done & (self.node_t >= x0 - 1) & (self.node_t <= x1 + 1)
-            wanted = np.flatnonzero(vis)
-        texts = self._node_texts(wanted)
-        self._place_labels([(self.node_t[i] + 0.12, self.node_row[i] + 0.22, s)
-                            for i, s in zip(wanted, texts)])
+        self.marker.setSize((16 if band else size) + 12)
+        self._set_hint(detail.zoom_hints(x0, x1, T))
+        # value labels, then the gradients under the recurrent edges: each where the widest fits its step
+        room = px / self._text_scale()
+        wanted, texts = [], []
+        if room >= detail.LABEL_MIN_PX:
+            wanted = np.flatnonzero(self.node_done & (self.node_t >= x0 - 1) & (self.node_t <= x1 + 1))
+            texts = self._node_texts(wanted)
+            if not self._fits(texts, detail.VALUE_LABEL_SHARE * px):
+                wanted, texts = [], []
+        self._place_labels([(self.node_t[i] + 0.12, self.node_row[i] + 0.22, text) for i, text in zip(wanted, texts)])
+        gradients = []
+        if texts and room >= detail.GRADIENT_LABEL_MIN_PX and self._rows_fit(2):
+            gradients = self._gradient_labels(x0, x1)
+            if not self._fits([g[2] for g in gradients], detail.GRADIENT_LABEL_SHARE * px):
+                gradients = []
+        self._show_texts(self._gradient_texts, gradients, self._gradient_text)
+        self._draw_weight_labels(values=bool(texts), gradients=bool(gradients))
+
+    @staticmethod
+    def _fits(texts, width) -> bool:
+        """The widest of ``texts`` is at most ``width`` px wide in the labels' font."""
+        measure = QFontMetricsF(style.font(style.TICK_PT)).horizontalAdvance
+        return all(measure(text) <= width for text in texts)
+
+    def _gradient_labels(self, x0, x1):
+        """(x, y, text, anchor) of the number each recurrent edge h_t → h_{t+1} is coloured by,
+        ‖∂L/∂h_t‖, written under it (where the backward pass has been)."""
+        _, dh, _ = self.step_gradients()
+        T = dh.shape[1]
+        steps = np.arange(max(0, int(np.floor(x0 - 1))), min(T - 1, int(np.ceil(x1)) + 1))
+        labels = []
+        for l in range(dh.shape[0]):
+            for t in steps[~np.isnan(dh[l, steps])]:
+                name = style.subscript("h", t)
+                labels.append((t + 0.5, l + 0.92, f"‖∂L/∂{name}‖ = {style.fmt(dh[l, t], 3)}", (0.5, 0)))
+        return labels
+
+    @staticmethod
+    def _gradient_text():
+        label = pg.TextItem(color=GRADIENT_LABEL, fill=pg.mkBrush(255, 255, 255, 210))
+        style.set_font(label, style.TICK_PT)
+        label.setZValue(28)
+        return label
+
+    def gradient_label_texts(self) -> list:
+        """The gradients written under the recurrent edges, as plain text."""
+        return [label.toPlainText() for label in self._gradient_texts if label.isVisible()]
+
+    def _rows_fit(self, lines: int) -> bool:
+        """``lines`` lines of labels fit between two rows (beside the 0.3 row the labels keep off the nodes)."""
+        line = QFontMetricsF(style.font(style.TICK_PT)).lineSpacing()
+        return 0.7 * self._px_per_row() >= lines * line
 
     def _node_texts(self, index):
+        """Each node's value, named: x and ŷ (a one-hot or distribution by its argmax #k), h (of the
+        selected unit: the tooltip says so), the loss term ℓ; all of the selected sequence."""
         r, sel = self.state.record, self.state.selection
-        L, b = r.spec.num_layers, sel.batch_index
-        out = []
+        L, b, u = r.spec.num_layers, sel.batch_index, sel.unit
+        out = []   # (short: "h[3] = " would need wider steps than a projector's graph has)
         for i in index:
             t, row = self.node_t[i], self.node_row[i]
             if row == 0:
                 x = r.inputs[t, b]
-                out.append(style.fmt(x[0], 3) if x.size == 1 else f"#{int(np.argmax(x))}")
+                out.append("x = " + (style.fmt(x[0], 3) if x.size == 1 else f"#{int(np.argmax(x))}"))
             elif row <= L:
-                out.append(style.fmt(r.h[row - 1, t, b, sel.unit], 3))
+                out.append(f"h = {style.fmt(r.h[row - 1, t, b, u], 3)}")
             elif row == L + 1:
                 y = r.yhat[t, b]
-                out.append(style.fmt(y[0], 3) if y.size == 1 else f"#{int(np.argmax(y))}")
+                out.append("ŷ = " + (style.fmt(y[0], 3) if y.size == 1 else f"#{int(np.argmax(y))}"))
             else:
-                out.append(f"ℓ={style.fmt(r.loss_t[t], 3)}")
+                out.append(f"ℓ = {style.fmt(r.loss_t[t], 3)}")
         return out
 
+    def value_label_texts(self) -> list:
+        """The value labels shown, as plain text."""
+        return [label.toPlainText() for label in self._labels if label.isVisible()]
+
+    def _set_hint(self, hints):
+        """The time axis's label: "step t" and the longest of the zoom ``hints`` that fits under the
+        plot (the label is only set when it changed)."""
+        room = self.plot.getViewBox().width()
+        if (hints, room, style.pt(style.AXIS_PT)) == self._hint:
+            return
+        self._hint = (hints, room, style.pt(style.AXIS_PT))
+        axis = self.plot.getAxis("bottom")
+        for hint in [*hints, ""]:
+            style.style_axis(axis, detail.axis_label("step t", hint))
+            if axis.label.boundingRect().width() <= room:
+                break
+        axis.resizeEvent()       # (pyqtgraph centres an axis label only when the axis is resized)
+
+    def hint_text(self) -> str:
+        """The zoom hint as shown under the time axis, in plain text."""
+        return self.plot.getAxis("bottom").label.toPlainText()
+
     def _place_labels(self, items):
-        while len(self._labels) < len(items):
-            label = pg.TextItem(color=style.FOREGROUND, anchor=(0, 1))
-            style.set_font(label, style.TICK_PT)
-            label.setZValue(30)
+        """The value labels: (x, y, text), up and right of their point."""
+        self._show_texts(self._labels, [(x, y, text, (0, 1)) for x, y, text in items], self._value_text)
+
+    @staticmethod
+    def _value_text():
+        label = pg.TextItem(color=style.FOREGROUND, anchor=(0, 1))
+        style.set_font(label, style.TICK_PT)
+        label.setZValue(30)
+        return label
+
+    def _show_texts(self, pool, items, make, html=False):
+        """Show ``items`` (x, y, text, anchor) with the pooled text items of ``pool`` (made by ``make``
+        when there are too few; the rest hidden). Text is only set when it changed (laying it out is slow)."""
+        while len(pool) < len(items):
+            label = make()
             self.plot.addItem(label, ignoreBounds=True)
-            self._labels.append(label)
-        for label, (x, y, text) in zip(self._labels, items):
-            label.setText(text)
+            pool.append(label)
+        for label, (x, y, text, anchor) in zip(pool, items):
+            if getattr(label, "_explorer_text", None) != text:
+                label._explorer_text = text
+                if html:
+                    label.setHtml(text)
+                else:
+                    label.setText(text)
+            label.setAnchor(anchor)
             label.setPos(x, y)
             label.setVisible(True)
-        for label in self._labels[len(items):]:
+        for label in pool[len(items):]:
             label.setVisible(False)
 
     # ------------------------------------------------------------------ rolled mode
@@ -429,6 +630,9 @@ class GraphView(QWidget):
         self.rolled_nodes.setVisible(self._rolled)
         if not self._rolled:
             return
+        self.bands.setVisible(False)
+        self.rails.setVisible(False)
+        self.cursor_line.setVisible(False)
         t = sel.step
         rows = np.arange(L + 3)
         done = t < r.forward_done
@@ -460,18 +664,18 @@ class GraphView(QWidget):
         result, sel = self.state.result, self.state.selection
         r = result.record
         t, b, u, L = sel.step, sel.batch_index, sel.unit, r.spec.num_layers
+        x, h, yhat, loss = (style.subscript(name, t) for name in ("x", "h", "ŷ", "ℓ"))
         if t >= r.forward_done:
-            return [f"x_{t} = {self._vec(r.inputs[t, b])}"] + ["not computed yet"] * (L + 2)
-        texts = [f"x_{t} = {self._vec(r.inputs[t, b])}"]
+            return [f"{x} = {self._vec(r.inputs[t, b])}"] + ["not computed yet"] * (L + 2)
+        texts = [f"{x} = {self._vec(r.inputs[t, b])}"]
         for l in range(L):
-            text = (f"h_{t}[{u}] = {style.fmt(r.h[l, t, b, u])}   ‖h_{t}‖ = "
-                    f"{style.fmt(result.h_norm_sequence[l, t, b])}")
+            text = f"{h}[{u}] = {style.fmt(r.h[l, t, b, u])}   ‖{h}‖ = {style.fmt(result.h_norm_sequence[l, t, b])}"
             if result.visited[t]:
-                text += f"   ‖∂L/∂h_{t}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}"
+                text += f"   ‖∂L/∂{h}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}"
             texts.append(text)
         target = r.targets[t, b]
-        texts.append(f"ŷ_{t} = {self._vec(r.yhat[t, b])}   target {self._vec(np.atleast_1d(target))}")
-        texts.append(f"ℓ_{t} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}")
+        texts.append(f"{yhat} = {self._vec(r.yhat[t, b])}   target {self._vec(np.atleast_1d(target))}")
+        texts.append(f"{loss} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}")
         return texts
 
     @staticmethod
@@ -492,7 +696,18 @@ class GraphView(QWidget):
         style.set_title(self.plot, UNROLLED_TITLE)
         self._set_bottom_axis(rolled=False)
         self.marker.setData([float(sel.step)], [sel.layer + 1.0])
+        self._follow(sel.step)
         self._update_detail()
+        self.cursor_line.setValue(sel.step)
+        style.set_line_label(self.cursor_line, f"t = {sel.step}")
+
+    def _follow(self, step):
+        """Zoomed in, keep the selected step in view: when it leaves the view, the view moves on."""
+        vb = self.plot.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        moved = detail.follow(x0, x1, step, self.state.record.seq_len)
+        if moved is not None and detail.is_zoomed(x0, x1, self.state.record.seq_len):
+            vb.setXRange(*moved, padding=0)
 
     _axis_rolled = False
 
@@ -502,6 +717,7 @@ class GraphView(QWidget):
         self._axis_rolled = rolled
         axis = self.plot.getAxis("bottom")
         axis.setStyle(showValues=not rolled)
+        self._hint = None            # (unrolled, the zoom hint joins "step t" again: see _set_hint)
         style.style_axis(axis, "one column stands for every step (rolled)" if rolled else "step t")
 
     def fit(self):
@@ -513,7 +729,10 @@ class GraphView(QWidget):
         else:
             T = self.state.record.seq_len
             vb.setLimits(xMin=-2, xMax=T + 1.5)
-            vb.setRange(xRange=(-0.6, T - 0.4), yRange=(-0.5, L + 2.6), padding=0.02)
+            x0, x1 = detail.full_range(T)
+            if vb.width() / (x1 - x0) >= detail.LABEL_MIN_PX * self._text_scale():
+                x1 += detail.LABEL_ROOM_STEPS        # the last step's value labels stay in view
+            vb.setRange(xRange=(x0, x1), yRange=(-0.5, L + 2.6), padding=0.02)
 
     # ------------------------------------------------------------------ clicks
     def node_count(self) -> int:
@@ -536,6 +755,31 @@ class GraphView(QWidget):
             i = int(points[0].data())
             self.select_node(self.node_t[i], self.node_row[i])
 
+    def _on_canvas_click(self, ev):
+        """A double-click in the plot shows every step again; a click between the nodes (or on a
+        band) selects the step of that column (and the layer of that row)."""
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(ev.scenePos()) or ev.button() != Qt.MouseButton.LeftButton:
+            return
+        if ev.double():
+            self.fit()
+            ev.accept()
+            return
+        if ev.isAccepted() or self._rolled:          # (a node took it)
+            return
+        point = vb.mapSceneToView(ev.scenePos())
+        T, L = self.state.record.seq_len, self.state.record.spec.num_layers
+        step = int(np.clip(round(point.x()), 0, T - 1))
+        self.select_node(step, int(np.clip(round(point.y()), 0, L + 2)))
+
     def _on_rolled_click(self, item, points, ev=None):
         if len(points):
             self.select_node(self.state.selection.step, int(points[0].data()))
+
+    def restyle(self):
+        """Called by style.restyle after the look changed: the room labels need changed with the text size."""
+        self._hint = None
+        if self._rolled:
+            self._draw_rolled()
+        else:
+            self._update_detail()

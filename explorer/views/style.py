@@ -145,6 +145,20 @@ def fmt(value, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+SUPERSCRIPT = str.maketrans("0123456789()+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻")
+SUBSCRIPT = str.maketrans("0123456789()+-", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋")
+
+
+def subscript(name: str, index) -> str:
+    """``name`` with a whole-number index as a Unicode subscript, for plain text: h₁₂ (not h_12)."""
+    return f"{name}{str(index).translate(SUBSCRIPT)}"
+
+
+def sub_html(name: str, sub: str) -> str:
+    """``name`` with a subscript in rich text (any letters, e.g. W<sub>hh</sub>), for text items."""
+    return f"{name}<sub>{sub}</sub>"
+
+
 def positive_or_nan(values) -> np.ndarray:
     """Float copy with every value that is not finite and > 0 replaced by NaN (for log plots)."""
     values = np.array(values, dtype=float)

@@ -159,7 +159,7 @@ def test_graph_rolled_toggle_shows_the_selected_steps_values(qtbot, state):
     assert any(style.fmt(state.record.h[0, 5, 0, 2]) in text for text in texts)
     state.select(step=9)
     texts = [label.toPlainText() for label in view._labels if label.isVisible()]
-    assert any(f"h_9[2] = {style.fmt(state.record.h[0, 9, 0, 2])}" in text for text in texts)
+    assert any(f"h₉[2] = {style.fmt(state.record.h[0, 9, 0, 2])}" in text for text in texts)   # (subscripts as subscripts)
     view.rolled_box.setChecked(False)
     assert view.nodes.isVisible() and not view.rolled_nodes.isVisible()
 
