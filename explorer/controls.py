@@ -31,20 +31,23 @@ CHOICES = {
     "cell": [("RNN (vanilla)", "rnn"), ("LSTM", "lstm"), ("GRU", "gru")],
     "activation": [("tanh", "tanh"), ("sigmoid", "sigmoid"), ("ReLU", "relu"), ("linear (identity)", "linear")],
     "task": [],                   # task_choices(): the list grows when the user opens data
-    "loss_at": [("where the task puts it", "task"), ("every step", "all"), ("last step only", "last")],
-    "truncation": [("full BPTT", "full"), ("truncated: TBPTT(k1, k2)", "tbptt"),
-                   ("randomized (mean length k2)", "random")],
-    "init": [("PyTorch default U(±1/√H)", "pytorch"), ("Xavier / Glorot", "xavier"),
-             ("orthogonal W_hh", "orthogonal"), ("identity W_hh (IRNN)", "identity")],
-    "scale_kind": [("as initialised", "none"), ("spectral radius ρ", "radius"),
-                   ("largest singular value σ_max", "sigma")],
+    "loss_at": [("the task's steps", "task"), ("every step", "all"), ("last step only", "last")],
+    "truncation": [("full BPTT", "full"), ("TBPTT(k1, k2)", "tbptt"), ("random, mean k2", "random")],
+    "init": [("PyTorch U(±1/√H)", "pytorch"), ("Xavier / Glorot", "xavier"),
+             ("orthogonal W_hh", "orthogonal"), ("identity (IRNN)", "identity")],
+    "scale_kind": [("as initialised", "none"), ("radius ρ", "radius"), ("σ_max", "sigma")],
     "optimizer": [({"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adagrad": "Adagrad",
                     "rmsprop": "RMSProp", "adam": "Adam"}.get(name, name), name) for name in OPTIMIZERS],
-    "reduction": [("the engine's L (½, summed over steps)", "engine"),
-                  ("PyTorch's mean (MSELoss, CrossEntropyLoss)", "mean"), ("PyTorch's sum", "sum")],
-    "clip_mode": [("off", "none"), ("global norm (Pascanu et al.)", "norm"), ("element-wise value", "value")],
+    "reduction": [("engine: ½, Σ over t", "engine"), ("PyTorch mean", "mean"), ("PyTorch sum", "sum")],
+    "clip_mode": [("off", "none"), ("global norm", "norm"), ("each value", "value")],
 }
 
+
+
+def _fit_popup(combo: QComboBox) -> None:
+    """The open list of a combo box shows every choice whole, however narrow the box."""
+    combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
 
 
 def task_choices() -> list:
@@ -243,6 +246,7 @@ class ControlPanel(QWidget):
                 w.addItem(label, value)
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             w.setMinimumContentsLength(10)
+            _fit_popup(w)
             w.currentIndexChanged.connect(lambda *_: self._changed(0))
             _no_wheel(w)
         elif name.startswith("break_on"):
@@ -469,6 +473,7 @@ class ControlPanel(QWidget):
             combo.clear()
             for label, value in items:
                 combo.addItem(label, value)
+            _fit_popup(combo)
         finally:
             combo.blockSignals(False)
 

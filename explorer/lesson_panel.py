@@ -4,6 +4,7 @@ is shown, the claims ✓ / ✗ with their numbers, and Back / Next. It draws a
 """
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -18,7 +19,10 @@ FRAME = {False: ("background: #eef4ff; border: 2px solid #3a6fc4;", "#3a6fc4", "
 
 
 def _label(point_size: int, bold: bool = False, name: str = "") -> QLabel:
-    label = QLabel()
+    return _style_label(QLabel(), point_size, bold, name)
+
+
+def _style_label(label: QLabel, point_size: int, bold: bool = False, name: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -26,6 +30,17 @@ def _label(point_size: int, bold: bool = False, name: str = "") -> QLabel:
     if name:
         label.setObjectName(name)
     return label
+
+
+class _ElidedLabel(QLabel):
+    """One line that ends in "…" where the box is too narrow for it; ``text()`` stays whole."""
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
+                                  self.palette(), self.isEnabled(), shown, self.foregroundRole())
 
 
 class _FittingScroll(QScrollArea):
@@ -58,8 +73,9 @@ class LessonPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("lesson")
         self.runner = None
-        self.title = _label(13, True, "lesson:title")
-        self.title.setWordWrap(False)         # one line; cut at the right rather than wrapped
+        self.title = _ElidedLabel()
+        _style_label(self.title, 13, True, "lesson:title")
+        self.title.setWordWrap(False)         # one line, ending in "…" when the box is narrow
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.step_title = _label(12, True, "lesson:step")
         self.text = _label(11, name="lesson:text")
@@ -181,7 +197,7 @@ class LessonPanel(QFrame):
         if runner is None or runner.index < 0:
             return
         step = runner.step
-        self.title.setText(f"Step {runner.index + 1} of {runner.count}  ·  {runner.lesson.title}")   # (cut at the right)
+        self.title.setText(f"Step {runner.index + 1} of {runner.count}  ·  {runner.lesson.title}")
         self.title.setToolTip(f"{runner.lesson.title}: {runner.lesson.summary}")
         self.step_title.setText(step.title)
         self.back.setEnabled(runner.can_go_back)
