@@ -15,8 +15,8 @@ from rnn.truncation import Truncation
 LOSS_PLACEMENTS = ("task", "all", "last")
 SCALE_KINDS = ("none", "radius", "sigma")
 LIMITS = {  # name: (lowest, highest) for the numeric controls
-    "layers": (1, 4), "hidden": (1, 256), "seq_len": (1, 1000), "batch": (1, 256),
-    "k1": (1, 1000), "k2": (1, 1000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
+    "layers": (1, 4), "hidden": (1, 256), "seq_len": (1, 10000), "batch": (1, 256),
+    "k1": (1, 10000), "k2": (1, 10000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
     "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1), "break_norm": (1e-6, 1e12),
     "gate_steepness": (MIN_STEEPNESS, MAX_STEEPNESS), "forget_bias": (-MAX_FORGET_BIAS, MAX_FORGET_BIAS),
     "speed": (0.0, 1000.0), "temperature": (0.05, 5.0),

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from . import style
 
 MAX_DECADES = 30
+MAX_IMAGE_PX = 1024           # the sensitivity image is drawn at most this many rows and columns
 CELL_NAME = "‖∂L/∂c<sub>t</sub>‖"
 CELL_STATE = "#2ca02c"     # the LSTM's cell-state gradient
 BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are rich text
@@ -132,10 +133,25 @@ class GradientFlowView(style.CanvasView):
     def bound_data(self):
         return style.positive_or_nan(self.state.result.bound)
 
-    def sensitivity_image(self):
-        """log10 S[t, k] (rows t, columns k), NaN (transparent) where S = 0; None before the pass ends."""
+    def sensitivity_shown(self):
+        """S[t, k] of the rows from the first to the last loss step t (columns k), each pixel its
+        block's largest value when there are more than MAX_IMAGE_PX rows or columns
+        (:func:`style.block_max`); None before the pass ends."""
         S = self.state.result.sensitivity
-        return None if S is None else style.log10_or_nan(S)
+        if S is None:
+            return None
+        first, last = self._loss_rows()
+        return style.block_max(S[first:last + 1], (MAX_IMAGE_PX, MAX_IMAGE_PX))
+
+    def sensitivity_image(self):
+        """log10 of :meth:`sensitivity_shown`, NaN (transparent) where S = 0; None before the pass ends."""
+        shown = self.sensitivity_shown()
+        return None if shown is None else style.log10_or_nan(shown)
+
+    def _loss_rows(self) -> tuple:
+        """(first, last) step that carries a loss (the sensitivity's other rows are blank)."""
+        rows = np.flatnonzero(self.state.result.loss_steps)
+        return (int(rows[0]), int(rows[-1])) if rows.size else (0, self.state.result.seq_len - 1)
 
     # ------------------------------------------------------------------ redraw
     def refresh(self):
@@ -253,16 +269,15 @@ class GradientFlowView(style.CanvasView):
         self.sens_message.setVisible(image is None or overflow)
         done = result.done
         self.sens_message.setText(SENS_OVERFLOW if overflow else TOO_LARGE if done else NO_SENSITIVITY)
+        # rows without a loss are blank: show only the rows from the first to the last loss step, so a
+        # single loss (delayed recall) is a full-height strip rather than a hairline at the top
+        first, last = self._loss_rows() if image is not None else (0, T - 1)
         if image is None:
             self.sens_image.clear()
         else:
             self.sens_image.setImage(image, autoLevels=False)
-            self.sens_image.setRect(QRectF(-0.5, -0.5, T, T))
-            self.sens_bar.setLevels(style.log_levels(result.sensitivity, max_decades=MAX_DECADES))
-        # rows without a loss are blank: show only the rows from the first to the last loss step, so a
-        # single loss (delayed recall) is a full-height strip rather than a hairline at the top
-        rows = np.flatnonzero(result.loss_steps)
-        first, last = (int(rows[0]), int(rows[-1])) if rows.size and image is not None else (0, T - 1)
+            self.sens_image.setRect(QRectF(-0.5, first - 0.5, T, last - first + 1))
+            self.sens_bar.setLevels(style.log_levels(self.sensitivity_shown(), max_decades=MAX_DECADES))
         self.sens_plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(first - 0.5, last + 0.5),
                                              padding=0.02)
         style.center_overlay(self.sens_plot, self.sens_message)

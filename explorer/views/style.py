@@ -166,6 +166,24 @@ def positive_or_nan(values) -> np.ndarray:
     return values
 
 
+def block_max(matrix, max_shape=(1024, 1024)) -> np.ndarray:
+    """``matrix`` shrunk to at most ``max_shape`` by taking the largest value of each block of
+    ⌈n / max⌉ rows × ⌈m / max⌉ columns (NaN-free, ≥ 0 values: a pixel shows its block's peak).
+    An image is never drawn larger than a screen can show."""
+    matrix = np.asarray(matrix, dtype=float)
+    for axis, limit in enumerate(max_shape):
+        n = matrix.shape[axis]
+        factor = -(-n // limit)
+        if factor > 1:
+            pad = [(0, 0), (0, 0)]
+            pad[axis] = (0, factor * -(-n // factor) - n)
+            padded = np.pad(matrix, pad)
+            shape = list(padded.shape)
+            shape[axis: axis + 1] = [shape[axis] // factor, factor]
+            matrix = padded.reshape(shape).max(axis=axis + 1)
+    return matrix
+
+
 def log10_or_nan(values) -> np.ndarray:
     """log10 where the value is finite and > 0, NaN elsewhere — never a log(0) warning."""
     values = positive_or_nan(values)

@@ -136,10 +136,10 @@ def test_a_lesson_file_opens_and_a_broken_one_changes_nothing(qtbot, shared_wind
     settle(qtbot, window)
     config, runner = window.state.config, window.runner
     broken = tmp_path / "broken.toml"
-    broken.write_text('title = "x"\n[[steps]]\ntitle = "a"\ntext = "b"\nconfig = { seq_len = 5000 }\n')
+    broken.write_text('title = "x"\n[[steps]]\ntitle = "a"\ntext = "b"\nconfig = { seq_len = 50000 }\n')
     assert not window.files.open_lesson(str(broken), quiet=True)
     assert window.state.config == config and window.runner is runner
-    assert "seq_len must be a number from 1 to 1000" in window.statusBar().currentMessage()
+    assert "seq_len must be a number from 1 to 10000" in window.statusBar().currentMessage()
     good = tmp_path / "mine.toml"
     good.write_text('title = "My lesson"\nconfig = { hidden = 5 }\n[[steps]]\ntitle = "a"\n'
                     'text = "H is ${H}"\nnew_weights = true\n')

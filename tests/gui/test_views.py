@@ -233,10 +233,25 @@ def test_gradient_flow_curve_bound_and_sensitivity(qtbot, state):
     bound = gradient_bound(r, state.regime)
     assert nan_equal(view.bound_curve.yData, np.where(bound > 0, bound, np.nan))
     assert view.legend.getLabel(view.bound_curve).text == BOUND_NAME
-    expected = np.where(r.sensitivity > 0, np.log10(np.where(r.sensitivity > 0, r.sensitivity, 1)), np.nan)
+    rows = np.flatnonzero(np.any(r.loss_mask != 0, axis=1))          # the image: first to last loss row
+    S = r.sensitivity[rows[0]:rows[-1] + 1]
+    expected = np.where(S > 0, np.log10(np.where(S > 0, S, 1)), np.nan)
     assert nan_equal(view.sens_image.image, expected)
     assert not view.sens_message.isVisible()
     assert nan_equal(view.jac_curve.yData, reference_jacobians(state, 0))
+
+
+def test_a_long_sequences_sensitivity_is_drawn_at_most_1024_square_each_pixel_its_blocks_peak(qtbot, state):
+    view = make(qtbot, GradientFlowView, state)
+    configure(qtbot, state, task="sine", seq_len=3000, hidden=4, batch=1)
+    S = state.record.sensitivity                                          # 3000 × 3000, every row a loss
+    image = view.sens_image.image
+    assert image.shape == (1000, 1000)                                    # blocks of 3 × 3 steps
+    for i, j in [(0, 0), (999, 999), (500, 123), (999, 0)]:
+        peak = S[3 * i:3 * i + 3, 3 * j:3 * j + 3].max()
+        assert (np.isnan(image[i, j]) and peak == 0) or image[i, j] == pytest.approx(np.log10(peak))
+    rect = view.sens_image.mapRectToParent(view.sens_image.boundingRect())
+    assert (rect.left(), rect.width(), rect.top(), rect.height()) == (-0.5, 3000, -0.5, 3000)
 
 
 def test_gradient_flow_before_the_pass_ends(qtbot, state):

@@ -566,7 +566,7 @@ def test_a_lesson_file_from_the_command_line_renders_and_a_broken_one_exits_2(tm
     assert result.returncode == 2 and "steps 1 to 3" in result.stderr
 
 
-@pytest.mark.parametrize("name, typed, allowed", [("seq_len", "5000", "1 to 1000"), ("hidden", "1024", "1 to 256"),
+@pytest.mark.parametrize("name, typed, allowed", [("seq_len", "50000", "1 to 10000"), ("hidden", "1024", "1 to 256"),
                                                   ("seed", "-1", "0 to")])
 def test_a_typed_value_out_of_range_is_refused_with_the_range_and_nothing_changes(qtbot, window, name, typed, allowed):
     before = window.state.config
