@@ -1,14 +1,19 @@
 """The command line that opens the window:
-``python main.py [SESSION.bptt] [--lesson NAME|FILE.toml [--step N]] [--screenshot PATH] [--size WxH]
-[--presentation] [--font-scale F]``
+``python main.py [SESSION.bptt] [--lesson NAME|FILE.toml [--step N]] [--screenshot PATH] [--export-gif PATH]
+[--size WxH] [--presentation] [--font-scale F]``
 (also installed as ``bptt-explorer``; ``--preset`` is another name for ``--lesson``).
 
 Without ``--screenshot`` the window opens (on the session file given, else the lesson given, else your
 last configuration, else the first lesson; a session file that cannot be opened is said in the window).
 With it, the window is rendered off screen once the lesson's step has run (its question answered, its
 training done), the PNG is written and the program exits 0; with ``--size`` it is rendered on a screen
-of that size (so ``--presentation`` fills it). An unknown lesson, a broken lesson file, a
-step out of range or a bad size exits 2 with a message.
+of that size (so ``--presentation`` fills it). ``--export-gif`` likewise writes an animated GIF of the
+graph as the pass is stepped forward and back (one frame a step). An unknown lesson, a broken lesson
+file, a step out of range or a bad size exits 2 with a message.
+
+Without a display the window cannot open: instead of letting Qt abort, one line says what is missing
+(no DISPLAY, the system libraries of Qt's X11 plugin and their Debian/Ubuntu packages, an X server
+that does not answer) and that ``--screenshot`` works without one; the exit status is 2.
 """
 
 import argparse
@@ -18,6 +23,7 @@ import re
 import sys
 import tempfile
 
+from .display_check import XCB_LIBRARIES, display_problem
 
 def parse_size(text):
     match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text or "")
@@ -61,6 +67,8 @@ def main(argv=None):
     parser.add_argument("--step", metavar="N", type=int, default=1,
                         help="start the lesson at step N (1 is the first); a screenshot shows its result")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window to a PNG and exit")
+    parser.add_argument("--export-gif", metavar="PATH",
+                        help="write an animated GIF of the graph as the pass steps forward and back, and exit")
     parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x800")
     parser.add_argument("--presentation", action="store_true",
                         help="open in presentation mode (full screen, large text; F11 or Esc leaves)")
@@ -98,13 +106,24 @@ def main(argv=None):
               file=sys.stderr)
         return 2
     screen_file = None
-    if args.screenshot and os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    screenshot = bool(args.screenshot or args.export_gif)      # rendered off screen, then exit
+    if screenshot and (os.environ.get("QT_QPA_PLATFORM") or "offscreen") == "offscreen":
         if size:       # rendered on a screen of the size asked for (the window fits it, full screen fills it)
             screen_file = offscreen_screen(size)
         os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen_file}" if screen_file else "offscreen"
 
-    from PySide6.QtWidgets import QApplication  # PySide6 before pyqtgraph
-    import pyqtgraph  # noqa: F401
+    problem = None if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") else display_problem()
+    if problem:
+        print(f"bptt-explorer: {problem}", file=sys.stderr)
+        return 2
+    try:
+        from PySide6.QtWidgets import QApplication  # PySide6 before pyqtgraph
+    except ImportError as error:            # Qt's own libraries need a few system ones (libEGL, libGL…)
+        library = str(error).split(":")[0]
+        package = f" (Debian/Ubuntu: sudo apt install {XCB_LIBRARIES[library]})" if library in XCB_LIBRARIES else ""
+        print(f"bptt-explorer: Qt cannot start: {error}{package}", file=sys.stderr)
+        return 2
+    import pyqtgraph  # noqa: F401  (imported after PySide6)
 
     from explorer.settings import app_settings
     from explorer.window import MainWindow, wait_until_idle
@@ -114,7 +133,6 @@ def main(argv=None):
         os.remove(screen_file)
     app.setOrganizationName("BPTT Explorer")
     app.setApplicationName("BPTT Explorer")
-    screenshot = bool(args.screenshot)
     # a screenshot is reproducible: it neither reads nor writes the user's settings
     window = MainWindow(settings=None if screenshot else app_settings(), restore=not screenshot and not lesson and not args.session)
     if size:
@@ -142,15 +160,39 @@ def main(argv=None):
         window.resize(*size)
     window.apply_default_sizes()
     wait_until_idle(window.state, timeout_s=5)
-    image = window.grab().toImage()
-    path = os.path.abspath(args.screenshot)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    ok = image.save(path, "PNG")
+    written = [_write_screenshot(window, args.screenshot) if args.screenshot else True,
+               _write_gif(window, args.export_gif) if args.export_gif else True]
     window.state.shutdown()
     window.close()
     _dispose(app, window)
-    if not ok:
+    return 0 if all(written) else 1
+
+
+def _output_path(path: str) -> str:
+    path = os.path.abspath(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+
+def _write_screenshot(window, path: str) -> bool:
+    image = window.grab().toImage()
+    path = _output_path(path)
+    if not image.save(path, "PNG"):
         print(f"could not write {path}", file=sys.stderr)
-        return 1
+        return False
     print(f"wrote {path} ({image.width()}x{image.height()})")
-    return 0
+    return True
+
+
+def _write_gif(window, path: str) -> bool:
+    from explorer.exports import HAVE_PILLOW, slide_size
+    if not HAVE_PILLOW:
+        print("an animated GIF needs Pillow: pip install Pillow", file=sys.stderr)
+        return False
+    path = _output_path(path)
+    size = slide_size(window.views["GraphView"])          # 1280 px wide, as the graph is on screen
+    if not window.exports.export("GraphView", "gif", path, size, quiet=True):
+        print(f"could not write {path}: {window.statusBar().currentMessage()}", file=sys.stderr)
+        return False
+    print(f"wrote {path}")
+    return True

@@ -156,18 +156,10 @@ class FileActions:
         self.window.show_message(f"Saved the session to {path}", "info")
         return True
 
-    # --- pictures ---
-    def export_png_dialog(self):
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export window as PNG", "bptt-explorer.png",
-                                              "PNG image (*.png)")
-        if path:
-            self.export_png(path)
-
-    def export_png(self, path: str) -> bool:
-        if not self.window.grab().save(path, "PNG"):
-            return self._error("Export", f"Could not write {path}", quiet=False)
-        self.window.show_message(f"Saved a picture of the window to {path}", "info")
-        return True
+    # --- pictures and numbers (explorer.exports) ---
+    def export_png(self, path: str, size=None) -> bool:
+        """The whole window as a PNG, as on screen (``size`` (w, h): at that size)."""
+        return self.window.exports.export("window", "png", path, size)
 
     def _error(self, title, text, quiet):
         self.window.show_message(text.replace("\n", " "), "error")

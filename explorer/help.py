@@ -21,7 +21,9 @@ step; <b>Shapes</b> the shape of every tensor; <b>Training</b> the loss, ‖g‖
 marked) and, under truncation, cos(g̃, g) against the full gradient.</p>
 <p><b>Controls</b> (left) change everything live; hover any control for what it does and the formula
 it changes. A refused value is explained in red under its group. <b>Lessons</b> (menu) set up each
-step of a lesson, ask before they show, and measure their claims live. Right-click any plot to export it as PNG, SVG or CSV.</p>
+step of a lesson, ask before they show, and measure their claims live. File ▸ Export view… (Ctrl+E, or right-click a plot ▸ Export…) and Export window… (Ctrl+Shift+E)
+save a PNG or SVG at the size you choose, the numbers as CSV, or an animated GIF of the pass stepped
+forward and back.</p>
 <p><b>Keys:</b> → step forward · ← step backward · End finish pass · Home / Ctrl+R reset pass ·
 U one update · Space play/pause training · Ctrl+I new initial weights.</p>
 <p><b>Your own model</b> (File menu): Ctrl+Shift+O opens a PyTorch state_dict (one nn.RNN/LSTM/GRU and

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSlider, QToolBa
 from rnn.gradcheck import DEFAULT_ENTRIES
 
 from .controls import ControlPanel
+from .exports import Exports
 from .files import FileActions
 from .help import how_to_read_dialog, show_about
 from .lesson_panel import LessonPanel
@@ -221,8 +222,12 @@ class MainWindow(QMainWindow):
         self._action("blowup", "Find &blow-up", lambda: s.find_blowup(), ["Ctrl+B"],
                      "Step to where this pass first leaves the finite range (NaN/Inf or beyond ±10⁶), "
                      "and select that node")
-        self._action("export", "&Export window as PNG…", files.export_png_dialog, ["Ctrl+E"],
-                     "Save a picture of the whole window")
+        self.exports = Exports(self)   # File ▸ Export…, and every plot's right-click Export…
+        self._action("export_view", "&Export view…", self.exports.view_dialog, ["Ctrl+E"],
+                     "Save a view as a PNG or SVG at a chosen size, its numbers as CSV, "
+                     "or the pass stepped forward and back as an animated GIF")
+        self._action("export_window", "Export &window…", self.exports.window_dialog, ["Ctrl+Shift+E"],
+                     "Save the whole window as a PNG or SVG at a chosen size, or as an animated GIF of the pass")
         self._action("open_lesson", "Open lesson &file…", files.open_lesson_dialog, ["Ctrl+Shift+L"],
                      "Open a lesson written as a TOML file")
         self._action("show_lesson", "Show lesson &box", self.show_lesson_box, ["Ctrl+L"],
@@ -281,7 +286,10 @@ class MainWindow(QMainWindow):
         for key in ("open_session", "save_session"):
             file.addAction(self.actions[key])
         file.addSeparator()
-        for key in ("open", "save", "open_data", "export"):
+        for key in ("open", "save", "open_data"):
+            file.addAction(self.actions[key])
+        file.addSeparator()
+        for key in ("export_view", "export_window"):
             file.addAction(self.actions[key])
         file.addSeparator()
         file.addAction(self.actions["quit"])
