@@ -1,5 +1,6 @@
 """Help ▸ How to read this window, and Help ▸ About."""
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout
 
 HOW_TO_READ = """
@@ -39,12 +40,12 @@ its normal size again (kept for next time); Ctrl+Shift+H high contrast: black on
 """
 
 
-def how_to_read_dialog(parent):
-    """The window's reading guide, opened as a non-modal dialog (returned)."""
+def _text_dialog(parent, title: str, html: str):
+    """A non-modal dialog showing ``html`` (returned)."""
     dialog = QDialog(parent)
-    dialog.setWindowTitle("How to read this window")
+    dialog.setWindowTitle(title)
     text = QTextBrowser()
-    text.setHtml(HOW_TO_READ)
+    text.setHtml(html)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
@@ -53,6 +54,35 @@ def how_to_read_dialog(parent):
     dialog.resize(640, 560)
     dialog.open()
     return dialog
+
+
+def how_to_read_dialog(parent):
+    """The window's reading guide, opened as a non-modal dialog (returned)."""
+    return _text_dialog(parent, "How to read this window", HOW_TO_READ)
+
+
+def keyboard_html(menu_bar) -> str:
+    """Every action of every menu with its shortcuts, menu by menu, as the menus hold them."""
+    sections = []
+    for menu_action in menu_bar.actions():
+        menu = menu_action.menu()
+        if menu is None:
+            continue
+        rows = []
+        for action in menu.actions():
+            if action.isSeparator() or action.menu() is not None or not action.text():
+                continue
+            keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+            rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{keys or '—'}</b></td></tr>")
+        title = menu_action.text().replace("&", "")
+        sections.append(f"<h3>{title}</h3><table cellpadding='3'>{''.join(rows)}</table>")
+    return ("<p>Every action and its keys. The stepping keys work whatever has the focus; a number "
+            "field gives them back on Enter or Esc.</p>" + "".join(sections))
+
+
+def keyboard_dialog(parent, menu_bar):
+    """Help ▸ Keyboard: every action with its shortcut (a non-modal dialog, returned)."""
+    return _text_dialog(parent, "Keyboard", keyboard_html(menu_bar))
 
 def show_about(parent):
     QMessageBox.about(parent, "About BPTT Explorer",

@@ -15,7 +15,7 @@ from rnn.gradcheck import DEFAULT_ENTRIES
 from .controls import ControlPanel
 from .exports import Exports
 from .files import FileActions
-from .help import how_to_read_dialog, show_about
+from .help import how_to_read_dialog, keyboard_dialog, show_about
 from .lesson_panel import LessonPanel
 from .lesson_runner import LessonRunner
 from .lessons import VIEWS, LessonError, read_lesson, shipped_lessons
@@ -246,6 +246,8 @@ class MainWindow(QMainWindow):
         self.presentation.add_actions()
         self._action("how", "&How to read this window", self.show_how_to_read, [QKeySequence.StandardKey.HelpContents])
         self._action("about", "&About BPTT Explorer", lambda: show_about(self))
+        self._action("keyboard", "&Keyboard", lambda: keyboard_dialog(self, self.menuBar()), ["Ctrl+/"],
+                     "Every action and its keys")
 
     def _build_toolbar(self):
         bar = QToolBar("Step through")
@@ -332,6 +334,7 @@ class MainWindow(QMainWindow):
 
         help_ = menu.addMenu("&Help")
         help_.addAction(self.actions["how"])
+        help_.addAction(self.actions["keyboard"])
         help_.addAction(self.actions["about"])
 
     def _build_status(self):

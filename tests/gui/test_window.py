@@ -585,3 +585,21 @@ def test_a_typed_value_out_of_range_is_refused_with_the_range_and_nothing_change
 
 def test_full_speed_training_says_so_at_its_control(window):
     assert window.controls.widgets["speed"].text() == "as fast as it goes"
+
+
+def test_help_keyboard_lists_every_menu_action_with_its_keys(qtbot, window):
+    from PySide6.QtWidgets import QTextBrowser
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    keyboard = next(a for a in help_menu.actions() if a.text() == "&Keyboard")
+    keyboard.trigger()
+    browsers = [w for w in window.findChildren(QTextBrowser) if w.isVisible()]
+    assert browsers, "the keyboard list is shown"
+    text = browsers[-1].toPlainText()
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            if action.isSeparator() or action.menu() is not None or not action.text():
+                continue
+            assert action.text().replace("&", "") in text
+            for shortcut in action.shortcuts():
+                assert shortcut.toString(QKeySequence.SequenceFormat.NativeText) in text
+    assert "Step ▶" in text and "Right" in text and "F11" in text and "Ctrl+G" in text
