@@ -108,8 +108,8 @@ class ExplorerConfig:
                     value = int(float(value))
                 else:
                     value = kind(value)
-            except (TypeError, ValueError):
-                raise RnnInputError(f"{f.name}: cannot use {value!r}") from None
+            except (TypeError, ValueError, OverflowError):      # (int of Infinity overflows)
+                raise RnnInputError(f"{f.name}: cannot use {str(value)[:40]!r}") from None
             values[f.name] = value
         return cls(**values)
 

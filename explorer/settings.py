@@ -37,8 +37,13 @@ def restore_settings(window, s: QSettings) -> bool:
     if not raw:
         return False
     try:
-        config = ExplorerConfig.from_dict(json.loads(raw))
-    except (RnnInputError, ValueError, TypeError):
+        saved = json.loads(raw)
+        if not isinstance(saved, dict):
+            raise TypeError("not a dict")
+        config = ExplorerConfig.from_dict(saved)
+    except (RnnInputError, ValueError, TypeError, RecursionError) as error:
+        window.show_message(f"Your last configuration could not be used ({str(error)[:120]}); "
+                            "opened on the demo instead.", "warning")
         return False
     if config == ExplorerConfig():
         return False
