@@ -79,8 +79,12 @@ class WeightSharesView(style.CanvasView):
 
     @staticmethod
     def _draw(bars, heights, selected):
+        """One bar a step (or sequence), the selected one highlighted; two brushes made, shared."""
         heights = np.where(np.isfinite(heights), heights, 0.0)
-        brushes = [pg.mkBrush(SELECTED if i == selected else BAR) for i in range(len(heights))]
+        plain, highlight = pg.mkBrush(BAR), pg.mkBrush(SELECTED)
+        brushes = [plain] * len(heights)
+        if 0 <= selected < len(heights):
+            brushes[selected] = highlight
         bars.setOpts(x=np.arange(len(heights)), height=heights, width=0.8, brushes=brushes)
 
     def _on_click(self, event):

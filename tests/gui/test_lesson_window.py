@@ -204,6 +204,8 @@ def test_the_shared_weights_view_draws_each_share_and_a_click_selects_its_sequen
     click_plot(qtbot, view.canvas, view.sequence_plot, 2, 0.5 * heights[2])
     settle(qtbot, window)
     assert window.state.selection.batch_index == 2
+    colours = [brush.color().name() for brush in view.sequence_bars.opts["brushes"]]
+    assert colours[2] != colours[0] and colours.count(colours[2]) == 1  # the chosen sequence stands out
     assert window.views["DataView"].sequence_box.value() == 2          # every view follows
 
 
