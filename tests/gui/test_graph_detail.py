@@ -21,16 +21,9 @@ import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
 from explorer.views import graph_detail, style  # noqa: E402
 from qt_clicks import click_plot  # noqa: E402
-from test_window import make_window, settle  # noqa: E402
+from test_window import settle  # noqa: E402
 
 MAX_DRAWN = 3000      # nodes or edges drawn one by one, whatever T is
-
-
-@pytest.fixture
-def window(qtbot):
-    w = make_window(qtbot)
-    yield w
-    w.state.shutdown()
 
 
 def configure(qtbot, window, **changes):

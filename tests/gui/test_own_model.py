@@ -17,16 +17,9 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 
 from explorer.model_dialogs import OpenDataDialog, WeightsMappingDialog  # noqa: E402
-from test_window import assert_controls_show, assert_views_follow, make_window, settle  # noqa: E402
+from test_window import assert_controls_show, assert_views_follow, settle  # noqa: E402
 
 torch = pytest.importorskip("torch")
-
-
-@pytest.fixture
-def window(qtbot):
-    w = make_window(qtbot)
-    yield w
-    w.state.shutdown()
 
 
 def save_model(path, heads=("fc",), kind="LSTM", inputs=3, hidden=7, outputs=1):

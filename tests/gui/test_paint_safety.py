@@ -14,14 +14,7 @@ pytest.importorskip("pytestqt")
 import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
 from explorer.views import style  # noqa: E402
-from test_window import make_window, settle  # noqa: E402
-
-
-@pytest.fixture
-def window(qtbot):
-    w = make_window(qtbot)
-    yield w
-    w.state.shutdown()
+from test_window import settle  # noqa: E402
 
 
 def test_overflowing_states_paint_in_every_view(qtbot, window):

@@ -50,13 +50,6 @@ def make_window(qtbot, settings_path=None, restore=False):
     return window
 
 
-@pytest.fixture
-def window(qtbot):
-    w = make_window(qtbot)
-    yield w
-    w.state.shutdown()
-
-
 def set_widget(widget, value):
     if isinstance(widget, QComboBox):
         index = widget.findData(value)
