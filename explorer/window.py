@@ -507,10 +507,6 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             dock.show()
         self.docks["HiddenStatesView"].raise_()
-        # the inspector skips redraws while its tab is not showing; it catches up when shown
-        inspector = self.views["InspectorView"]
-        self.docks["InspectorView"].visibilityChanged.connect(
-            lambda visible: visible and QTimer.singleShot(0, inspector.catch_up))
         self.apply_default_sizes()
 
     def show_how_to_read(self):

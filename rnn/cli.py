@@ -539,7 +539,8 @@ def _fail(status: int, message: str) -> int:
 
 
 def main(argv=None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 NaN/Inf, 2 bad input, 130 Ctrl-C)."""
+    """Run the command line; return the exit status (0 ok, 1 NaN/Inf, 2 bad input or an output that
+    cannot be written, 130 Ctrl-C)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -548,9 +549,25 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()
+        return status
     except RnnInputError as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return _fail(EXIT_INTERRUPTED, "interrupted; nothing written")
+    except OSError as exc:    # the files are written through rnn.io (RnnInputError): this is stdout
+        _silence_stdout()
+        return _fail(EXIT_BAD_INPUT, f"cannot write the output ({exc.strerror or exc}); files already "
+                                     "written are complete")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -667,3 +667,16 @@ def test_an_update_that_overflows_the_weights_keeps_the_last_finite_ones(capsys,
     err = capsys.readouterr().err
     assert status == 1 and "training stopped at update 1" in err and save.exists()
     assert all(np.all(np.isfinite(v)) for v in load_params(save)[1].values())
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path):
+    """stdout on a full disk (/dev/full) or a closed pipe: one error line, exit 2, no traceback."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "rnn", "train", "--task", "sine", "--steps", "1"],
+                                stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot write the output")
+    closed = subprocess.run(f"{sys.executable} -m rnn train --task sine --steps 1 | head -c0", shell=True,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    assert "Traceback" not in closed.stderr and "BrokenPipe" not in closed.stderr

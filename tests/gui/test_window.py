@@ -596,3 +596,14 @@ def test_help_keyboard_lists_every_menu_action_with_its_keys(qtbot, window):
             for shortcut in action.shortcuts():
                 assert shortcut.toString(QKeySequence.SequenceFormat.NativeText) in text
     assert "Step ▶" in text and "Right" in text and "F11" in text and "Ctrl+G" in text
+
+
+def test_reset_layout_does_not_pile_up_connections(qtbot, window):
+    from PySide6.QtCore import SIGNAL
+    dock = window.docks["InspectorView"]
+    before = dock.receivers(SIGNAL("visibilityChanged(bool)"))
+    for _ in range(3):
+        window.actions["reset_layout"].trigger()
+    assert dock.receivers(SIGNAL("visibilityChanged(bool)")) == before
+    window.docks["InspectorView"].raise_()
+    qtbot.waitUntil(lambda: window.views["InspectorView"].isVisible())
