@@ -247,7 +247,8 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, width: float | None 
     axis.setPen(pen(FOREGROUND, 1))
     axis.setTextPen(pg.mkPen(FOREGROUND))
     axis.setTickFont(font(TICK_PT))
-    axis.enableAutoSIPrefix(False)
+    axis.setSIPrefixEnableRanges(())   # never: pyqtgraph computes a prefix scale even when disabled,
+    axis.enableAutoSIPrefix(False)     # and keeps multiplying the tick labels by it (×1000 on a log axis)
     if label is not None:
         axis.setLabel(label, **{"font-size": f"{pt(AXIS_PT)}pt", "color": FOREGROUND})
     if width is not None:

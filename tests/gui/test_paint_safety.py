@@ -40,3 +40,26 @@ def test_displayable_keeps_ranges_finite():
     assert np.isfinite(np.nanmax(shown) - np.nanmin(shown)) and shown[4] == -3.0
     low, high = style.symmetric_levels(values)
     assert np.isfinite(high - low)
+
+
+def axis_labels(axis, values):
+    """The tick labels pyqtgraph draws at ``values`` (log axes: the exponents), as it draws them."""
+    return axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, 1.0)
+
+
+def test_every_axis_labels_its_ticks_with_the_values_themselves(qtbot, window):
+    """A label scale left over from pyqtgraph's SI prefixes once made ‖∂L/∂h_t‖ read 1000× too
+    large (10⁻⁹ × in presentation mode)."""
+    import pyqtgraph as pg
+    settle(qtbot, window)
+    for enter_presentation in (False, True):
+        if enter_presentation:
+            window.presentation.enter()
+            qtbot.wait(50)
+        axes = [item for item in window.findChildren(pg.GraphicsView) for item in item.scene().items()
+                if isinstance(item, pg.AxisItem)]
+        assert axes
+        for axis in axes:
+            assert axis.autoSIPrefixScale == 1.0, axis.labelText
+    flow = window.views["GradientFlowView"].norm_plot.getAxis("left")
+    assert axis_labels(flow, [-3.0]) == ["10⁻³"] or axis_labels(flow, [-3.0]) == ["0.001"]
