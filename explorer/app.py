@@ -74,7 +74,18 @@ def main(argv=None):
                         help="open in presentation mode (full screen, large text; F11 or Esc leaves)")
     parser.add_argument("--font-scale", metavar="F", type=float,
                         help="text size, e.g. 1.25 (Ctrl + / Ctrl − / Ctrl 0 in the window)")
+    own = parser.add_argument_group("your own model and data")
+    own.add_argument("--weights", metavar="MODEL.pt", help="a PyTorch state_dict (.pt, .pth) or its arrays (.npz)")
+    own.add_argument("--data", metavar="FILE", help="your sequences: .npy, .npz (inputs, targets), .csv or .txt")
+    own.add_argument("--targets", metavar="Y.npy", help="with --data X.npy: the targets (default: the next step)")
+    own.add_argument("--batch-first", action="store_true", help="the arrays are (B, T, …)")
+    own.add_argument("--reduction", choices=("engine", "mean", "sum"),
+                     help="the loss: the engine's, or PyTorch's reduction='mean' / 'sum'")
     args = parser.parse_args(argv)
+    problem = _check_own_files(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
 
     lesson = None
     if args.lesson is not None:
@@ -148,6 +159,14 @@ def main(argv=None):
         window.presentation.enter()
     if args.session:
         window.files.open_session(args.session, quiet=screenshot)
+    if args.weights:
+        window.files.open_weights(args.weights, quiet=True)
+        wait_until_idle(window.state)
+    if args.data:
+        window.files.open_data(args.data, args.targets, args.batch_first, quiet=True)
+        wait_until_idle(window.state)
+    if args.reduction:
+        window.state.set_config(reduction=args.reduction)
 
     if not screenshot:
         code = app.exec()
@@ -166,6 +185,22 @@ def main(argv=None):
     window.close()
     _dispose(app, window)
     return 0 if all(written) else 1
+
+
+def _check_own_files(args) -> str | None:
+    """Why --weights / --data cannot be used (read as the window will read them), or None."""
+    from rnn.errors import RnnInputError
+    from rnn.io import read_params
+    from rnn.user_data import read_data
+    if args.targets and not args.data:
+        return "--targets goes with --data X.npy"
+    try:
+        output_size = read_params(args.weights).spec.output_size if args.weights else None
+        if args.data:
+            read_data(args.data, args.targets, args.batch_first, output_size)
+    except RnnInputError as error:
+        return str(error)
+    return None
 
 
 def _output_path(path: str) -> str:

@@ -188,3 +188,25 @@ def test_the_window_from_a_notebook_opens_on_the_model_and_its_data(qtbot, tmp_p
         torch.save({k: v for k, v in torch.load(tmp_path / "model.pt").items() if not k.startswith("fc.")},
                    tmp_path / "headless.pt")
         show(tmp_path / "headless.pt")
+
+
+def test_main_opens_on_ones_own_model_and_data_in_one_command(tmp_path):
+    """python main.py --weights model.pt --data x.npy --targets y.npy --batch-first; a file that
+    cannot be used stops it before the window opens, with one line and exit 2."""
+    from test_window import run_main
+    save_model(tmp_path / "model.pt")
+    x = np.random.default_rng(5).standard_normal((20, 7, 3))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x[:, :, :1])
+    shot = tmp_path / "shot.png"
+    result = run_main("--weights", str(tmp_path / "model.pt"), "--data", str(tmp_path / "x.npy"), "--targets",
+                      str(tmp_path / "y.npy"), "--batch-first", "--reduction", "mean", "--screenshot", str(shot))
+    assert result.returncode == 0 and shot.exists(), result.stderr
+    for argv, reason in ([("--weights", str(tmp_path / "model.pt"), "--data", str(tmp_path / "none.npy")),
+                          "file not found"],
+                         [("--weights", str(tmp_path / "x.npy")), "unknown file type '.npy'"],
+                         [("--data", str(tmp_path / "x.npy"), "--targets", str(tmp_path / "none.npy")),
+                          "file not found"]):
+        bad = run_main(*argv, timeout=60)
+        lines = bad.stderr.strip().splitlines()
+        assert bad.returncode == 2 and len(lines) == 1 and reason in lines[0], bad.stderr
