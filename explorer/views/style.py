@@ -312,6 +312,10 @@ def log_y(plot: pg.PlotItem) -> None:
     style_axis(axis, label or None, width=LEFT_AXIS_PX)
     axis.setStyle(textFillLimits=[(0, 0.8), (2, 0.35), (4, 0.2), (6, 0.1)])
     plot.setLogMode(x=False, y=True)
+    plot.getViewBox().setLimits(minYRange=MIN_LOG_SPAN)   # a labelled tick is always in view
+
+
+MIN_LOG_SPAN = 1.0            # decades a log y axis shows at least (82–85 alone has no tick to label)
 
 
 def set_line_label(line: pg.InfiniteLine, text: str) -> None:

@@ -63,3 +63,12 @@ def test_every_axis_labels_its_ticks_with_the_values_themselves(qtbot, window):
             assert axis.autoSIPrefixScale == 1.0, axis.labelText
     flow = window.views["GradientFlowView"].norm_plot.getAxis("left")
     assert axis_labels(flow, [-3.0]) == ["10⁻³"] or axis_labels(flow, [-3.0]) == ["0.001"]
+
+
+def test_a_flat_loss_keeps_a_labelled_tick_on_its_log_axis(qtbot, window):
+    """A loss that stays within 82–85 (a bag of letters) once left its log axis with no tick at all."""
+    plot = window.views["TrainingView"].loss_plot
+    plot.getViewBox().setYRange(np.log10(82), np.log10(85), padding=0)
+    low, high = plot.getViewBox().viewRange()[1]
+    assert high - low >= 1.0 - 1e-9
+    assert any(low <= np.log10(v) <= high for v in (10, 20, 30, 40, 50, 60, 70, 80, 90, 100))
