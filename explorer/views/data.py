@@ -63,7 +63,7 @@ class DataView(QWidget):
         self.canvas = style.layout_widget()
         self.canvas.setToolTip(TOOLTIP)
         # one plot: inputs, predictions and targets share its axes (and fit a short dock)
-        self.outputs_plot = self.canvas.addPlot(row=1, col=0)
+        self.outputs_plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.outputs_plot, TEXT_TITLE, left="value", bottom="step t")
         self.outputs_plot.hideButtons()
         style.integer_axis(self.outputs_plot, "bottom")
@@ -72,7 +72,8 @@ class DataView(QWidget):
         self.target_points = pg.ScatterPlotItem(symbol="o", size=9, pen=style.pen(style.FOREGROUND, 1.8),
                                                 brush=None, name="y_t")
         self.outputs_plot.addItem(self.target_points)
-        self.legend = legend = style.legend_row(self.canvas.ci, self.outputs_plot, row=0)   # the heading
+        # the legend beside the plot: the dock is short, and its height goes to the data
+        self.legend = legend = style.legend_row(self.canvas.ci, self.outputs_plot, row=0, col=1, columns=1)
         legend.addItem(self.prediction_curve, "ŷ_t prediction")
         legend.addItem(self.target_points, "y_t target")
         style.fit_legend_row(legend)
@@ -157,7 +158,7 @@ class DataView(QWidget):
         self.target_points.setData(steps, style.displayable(data.targets[steps, 0]))
         if len(steps):
             error = np.abs(data.predictions[steps[steps < done], 0] - data.targets[steps[steps < done], 0])
-            self.summary.setText(f"loss at {len(steps)} step(s); mean |ŷ − y| = {style.fmt(error.mean())}"
+            self.summary.setText(f"mean |ŷ − y| = {style.fmt(error.mean())} over {len(steps)} loss step(s)"
                                  if len(error) else f"loss at {len(steps)} step(s)")
         self.outputs_plot.enableAutoRange()
 

@@ -426,15 +426,17 @@ LEGEND_COLUMNS = 3     # a legend row holds this many entries per line (a wider 
 
 
 def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int = 0, colspan: int = 1,
-               points: int = AXIS_PT) -> pg.LegendItem:
-    """A one-line legend in its own layout row (above ``plot``, where it covers no data), used as
-    the plot's heading. Curves added to ``plot`` with a name join it; call :func:`fit_legend_row`
-    after adding or removing an entry."""
+               points: int = AXIS_PT, columns: int = LEGEND_COLUMNS) -> pg.LegendItem:
+    """A legend in its own layout cell, where it covers no data: a one-line heading above ``plot``
+    (``columns`` entries a line), or, with ``columns=1``, a list beside it (for a short plot, whose
+    height it then leaves to the data). Curves added to ``plot`` with a name join it; call
+    :func:`fit_legend_row` after adding or removing an entry."""
     holder = pg.GraphicsWidget()
     layout.addItem(holder, row=row, col=col, colspan=colspan)
     item = pg.LegendItem(offset=None, labelTextSize=f"{pt(points)}pt", labelTextColor=FOREGROUND, frame=False,
                          colCount=4, horSpacing=6)
     item._explorer_points = points
+    item._explorer_columns = columns
     item.setParentItem(holder)
     item.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
     item._explorer_holder = holder
@@ -445,13 +447,15 @@ def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int 
 
 def fit_legend_row(item: pg.LegendItem) -> None:
     """Size a :func:`legend_row`'s row to its entries (one line)."""
-    item.setColumnCount(max(1, min(len(item.items), LEGEND_COLUMNS)))   # more entries wrap to a second row
+    item.setColumnCount(max(1, min(len(item.items), item._explorer_columns)))   # more entries wrap
     item.updateSize()
     holder = item._explorer_holder
     height = max(item.height(), 2 * pt(item._explorer_points))
     holder.setMinimumHeight(height)
-    holder.setMaximumHeight(height)
+    if item._explorer_columns > 1:              # a heading: exactly its height; a side list: any
+        holder.setMaximumHeight(height)
     holder.setMinimumWidth(item.width())
+    holder.setMaximumWidth(item.width() if item._explorer_columns == 1 else 1e6)
 
 
 def title_label(text: str, parent=None) -> QLabel:
