@@ -111,9 +111,11 @@ class GradientFlowView(style.CanvasView):
         grid.setColumnStretchFactor(0, 1)
         grid.setColumnStretchFactor(1, 0)
         grid.setRowStretchFactor(0, 0)
-        grid.setRowStretchFactor(1, 4)
-        grid.setRowStretchFactor(2, 3)
-        grid.setRowStretchFactor(3, 4)
+        # ‖∂L/∂h_t‖ and its bound, the plot the lessons point at, gets the largest share
+        for row, (plot, share) in enumerate(((self.norm_plot, 5), (self.jac_plot, 3), (self.sens_plot, 3)), start=1):
+            grid.setRowStretchFactor(row, share)
+            plot.setPreferredHeight(40 * share)   # (preferred heights in the same ratio: the shares hold)
+            plot.setMinimumHeight(70)
         self.canvas.ci.setSpacing(2)
 
         self._T = None
