@@ -26,6 +26,7 @@ from .views import style
 from .widgets import Banner, make_view, scrollable
 
 FIRST_LESSON = "first-look"   # the lesson a first launch opens on
+LESSON_TEXT_SHARE = {False: 0.25, True: 0.32}   # of the window's height, the most the lesson text takes
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
@@ -164,7 +165,8 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        self.lesson.set_max_body_height(int(0.2 * self.height()))   # the graph keeps the rest
+        share = LESSON_TEXT_SHARE[self.presentation.presenting]
+        self.lesson.set_max_body_height(int(share * self.height()))   # the graph keeps the rest
         self.presentation.window_resized()
 
     def showEvent(self, event):
