@@ -11,3 +11,21 @@ def window(qtbot):
     w = make_window(qtbot)
     yield w
     w.state.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch):
+    """A modal message box would wait for a click that never comes (the suite would hang): each
+    one is recorded here, answered with OK at once, and a test can check what it said."""
+    from PySide6.QtWidgets import QMessageBox
+    shown = []
+
+    def record(kind):
+        def box(parent, title, text, *args, **kwargs):
+            shown.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return staticmethod(box)
+
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, record(kind))
+    return shown

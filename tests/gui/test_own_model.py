@@ -210,3 +210,10 @@ def test_main_opens_on_ones_own_model_and_data_in_one_command(tmp_path):
         bad = run_main(*argv, timeout=60)
         lines = bad.stderr.strip().splitlines()
         assert bad.returncode == 2 and len(lines) == 1 and reason in lines[0], bad.stderr
+
+
+def test_a_refused_file_opened_from_the_menu_says_why_in_a_message_box(qtbot, window, tmp_path, message_boxes):
+    (tmp_path / "notes.pt").write_bytes(b"not a state_dict")
+    assert not window.files.open_weights(str(tmp_path / "notes.pt"))
+    [(kind, title, text)] = message_boxes
+    assert kind == "warning" and title == "Open weights" and "not a PyTorch file" in text
