@@ -152,10 +152,11 @@ def accuracy(session) -> float:
 
 
 def distinct_samples(session) -> float:
-    """Names task: how many of the sampled names differ from each other."""
+    """Names task: how many different names were sampled (an empty sample, the end marker drawn
+    first, is not a name)."""
     if not session.samples:
         raise NotMeasured("no names sampled yet")
-    return float(len(set(session.samples)))
+    return float(len({name for name in session.samples if name}))
 
 
 def loss_steps(session) -> float:
