@@ -122,6 +122,15 @@ class TrainingView(style.CanvasView):
         bar.addLayout(buttons)
         self.layout().addWidget(self.travel_bar)
         self.travel_bar.setVisible(False)
+        # the names task: what the network writes now, under its loss (the panel on the left is
+        # hidden at a projector)
+        self.samples_label = QLabel()
+        self.samples_label.setObjectName("training:samples")
+        style.set_font(self.samples_label, style.AXIS_PT)
+        self.samples_label.setWordWrap(True)
+        self.samples_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.layout().addWidget(self.samples_label)
+        self.samples_label.setVisible(False)
 
         self._was_empty = True
         self._smoothing = None
@@ -131,7 +140,16 @@ class TrainingView(style.CanvasView):
         state.referencesChanged.connect(self.refresh)
         state.configChanged.connect(lambda *_: self.refresh())      # (the baseline, the loss shown)
         state.shownUpdateChanged.connect(self._show_travel)
+        state.samplesChanged.connect(self._show_samples)
         self.refresh()
+        self._show_samples()
+
+    def _show_samples(self, *_):
+        samples = self.state.samples
+        self.samples_label.setVisible(bool(samples))
+        if samples:
+            shown = ", ".join(name or "(empty)" for name in samples)
+            self.samples_label.setText(f"sampled names (τ = {style.fmt(self.state.config.temperature, 2)}): {shown}")
 
     def _on_click(self, event):
         """A click on the loss or ‖g‖ curve shows the network after that update."""

@@ -220,3 +220,5 @@ def test_starting_at_a_later_step_arrives_there_without_freezing_the_window(qtbo
     assert runner.index == 2 and window.state.config.temperature == 1.5
     assert len(window.state.history) == 300 and len(set(window.state.samples)) == 5
     assert "Step 3 of 3" in window.lesson.title.text() and claim_texts(window)[0].startswith("✓")
+    shown = window.views["TrainingView"].samples_label             # the names under the loss, at a projector too
+    assert shown.isVisibleTo(window) and all((name or "(empty)") in shown.text() for name in window.state.samples)
