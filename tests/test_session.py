@@ -14,6 +14,7 @@ from explorer.jobs import training_seed
 from explorer.session import TRANSITIONS, Phase, Session
 from rnn.cells import make_cell
 from rnn.diagnostics import jacobian_norms
+from rnn.errors import RnnInputError
 from rnn.optim import make_optimizer
 from rnn.user_data import SequencesTask
 from rnn.params import NetworkSpec, init_params
@@ -702,3 +703,23 @@ def test_a_large_step_back_runs_off_the_calling_thread_and_lands_on_the_first_vi
         assert session.phase is Phase.STEPPING
     finally:
         session.shutdown()
+
+
+@pytest.mark.parametrize("value", ["Infinity", "1e999", "-1", '"many"', "[1]", "1" + "0" * 400, "NaN"])
+def test_a_hand_edited_session_with_a_bad_value_is_refused_and_nothing_changes(session, tmp_path, value):
+    import json
+    import zipfile
+    session.save(tmp_path / "s.bptt")
+    with zipfile.ZipFile(tmp_path / "s.bptt") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    text = members["session.json"].decode()
+    doc = json.loads(text)
+    doc["config"]["seq_len"] = "@@"
+    members["session.json"] = json.dumps(doc).replace('"@@"', value).encode()
+    with zipfile.ZipFile(tmp_path / "edited.bptt", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    before = session.config
+    with pytest.raises(RnnInputError, match="cannot be used|seq_len|config"):
+        session.open(tmp_path / "edited.bptt")
+    assert session.config == before
