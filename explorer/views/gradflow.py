@@ -258,7 +258,7 @@ class GradientFlowView(style.CanvasView):
         regime = result.regime
         if spec.cell == "rnn" and np.isfinite(regime.gamma * regime.sigma_max):
             self.one_line.setValue(regime.gamma * regime.sigma_max)
-            style.set_line_label(self.one_line, f"at most γσ_max = {style.fmt(regime.gamma * regime.sigma_max, 3)}")
+            style.set_line_label(self.one_line, f"at most γσ_max = {style.fmt(regime.gamma * regime.sigma_max, 4)}")
         else:
             self.one_line.setValue(1.0)
             style.set_line_label(self.one_line, "1")
