@@ -12,7 +12,7 @@ from . import style
 
 N_BINS = 16                 # edge colour/width levels on the log scale
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
-UNROLLED_TITLE = "Unrolled graph · edges: ‖gradient‖"   # short: the tooltip explains the rest
+UNROLLED_TITLE = "Unrolled graph · ‖∂L/∂·‖"   # short (the colour bar says log₁₀ ‖∂L/∂·‖; the tooltip the rest)
 WEIGHT_LABEL_MIN_PX = 40   # px per step from which the weights are named on the selected step's edges
                            # (on every step's from twice that, until the values are written)
 WEIGHT_LABEL = "#5a3d8a"
