@@ -82,9 +82,10 @@ def main(argv=None):
     own.add_argument("--reduction", choices=("engine", "mean", "sum"),
                      help="the loss: the engine's, or PyTorch's reduction='mean' / 'sum'")
     args = parser.parse_args(argv)
-    problem = _check_own_files(args)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+    try:
+        own_weights, own_data = _read_own_files(args)
+    except ValueError as error:                # (RnnInputError, or a bad combination of options)
+        print(f"error: {error}", file=sys.stderr)
         return 2
 
     lesson = None
@@ -159,11 +160,11 @@ def main(argv=None):
         window.presentation.enter()
     if args.session:
         window.files.open_session(args.session, quiet=screenshot)
-    if args.weights:
-        window.files.open_weights(args.weights, quiet=True)
+    if own_weights is not None:
+        window.files.use_weights(args.weights, own_weights)
         wait_until_idle(window.state)
-    if args.data:
-        window.files.open_data(args.data, args.targets, args.batch_first, quiet=True)
+    if own_data is not None:
+        window.files.use_data(own_data)
         wait_until_idle(window.state)
     if args.reduction:
         window.state.set_config(reduction=args.reduction)
@@ -187,20 +188,18 @@ def main(argv=None):
     return 0 if all(written) else 1
 
 
-def _check_own_files(args) -> str | None:
-    """Why --weights / --data cannot be used (read as the window will read them), or None."""
-    from rnn.errors import RnnInputError
+def _read_own_files(args):
+    """(weights mapping or None, data task or None) of --weights / --data, read once, before the
+    window opens; ValueError (RnnInputError) says why they cannot be used."""
     from rnn.io import read_params
     from rnn.user_data import read_data
     if args.targets and not args.data:
-        return "--targets goes with --data X.npy"
-    try:
-        output_size = read_params(args.weights).spec.output_size if args.weights else None
-        if args.data:
-            read_data(args.data, args.targets, args.batch_first, output_size)
-    except RnnInputError as error:
-        return str(error)
-    return None
+        raise ValueError("--targets goes with --data X.npy")
+    weights = read_params(args.weights) if args.weights else None
+    data = None
+    if args.data:
+        data = read_data(args.data, args.targets, args.batch_first, weights.spec.output_size if weights else None)
+    return weights, data
 
 
 def _output_path(path: str) -> str:

@@ -48,15 +48,20 @@ class FileActions:
         except RnnInputError as error:
             return self._error("Open weights", f"Could not load {path}:\n{error}", quiet)
         if quiet:
-            return self._apply_weights(path, mapping)
+            return self.use_weights(path, mapping)
         self.dialog = WeightsMappingDialog(path, head_error, self.window)
-        self.dialog.accepted.connect(lambda: self._apply_weights(path, self.dialog.mapping))
+        self.dialog.accepted.connect(lambda: self.use_weights(path, self.dialog.mapping))
         self.dialog.open()
         return True
 
-    def _apply_weights(self, path: str, mapping) -> bool:
+    def use_weights(self, path: str, mapping) -> bool:
+        """Adopt weights already read from ``path`` (an :class:`rnn.state_dict.StateDictMapping`)."""
         return self._own_model_shown(self.state.load_weights(mapping.spec, mapping.params,
                                                              source=os.path.basename(path)))
+
+    def use_data(self, task) -> bool:
+        """Step through and train on data already read (a task of :mod:`rnn.user_data`)."""
+        return self._own_model_shown(self.state.load_data(task))
 
     def _own_model_shown(self, loaded: bool) -> bool:
         """After one's own weights or data are in, the lesson box (about another network) steps
@@ -83,9 +88,9 @@ class FileActions:
                 task = read_data(path, targets, batch_first, output_size)
             except RnnInputError as error:
                 return self._error("Open data", f"Could not open {path}:\n{error}", quiet)
-            return self._own_model_shown(self.state.load_data(task))
+            return self.use_data(task)
         self.dialog = OpenDataDialog(path, output_size, targets, batch_first, self.window)
-        self.dialog.accepted.connect(lambda: self._own_model_shown(self.state.load_data(self.dialog.task)))
+        self.dialog.accepted.connect(lambda: self.use_data(self.dialog.task))
         self.dialog.open()
         return True
 

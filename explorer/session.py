@@ -341,15 +341,11 @@ class Session:
         """Adopt loaded weights: the configuration follows their cell, activation and sizes. The
         task stays if its inputs and outputs fit them, else the first task that fits; if none
         does, random inputs of the right sizes stand in until the model's data is opened."""
-        name = source or "These weights"
+        sizes = (spec.input_size, spec.output_size)
         task = self.requested.task
-        if (TASKS[task].input_size, TASKS[task].output_size) != (spec.input_size, spec.output_size):
-            matches = [name for name, t in TASKS.items()
-                       if (t.input_size, t.output_size) == (spec.input_size, spec.output_size)]
-            if matches:
-                task = matches[0]
-            else:
-                task = add_data_task(RandomInputsTask(spec.input_size, spec.output_size))
+        if (TASKS[task].input_size, TASKS[task].output_size) != sizes:
+            task = next((name for name, t in TASKS.items() if (t.input_size, t.output_size) == sizes), None) \
+                or add_data_task(RandomInputsTask(*sizes))
         changes = dict(cell=spec.cell, activation=spec.activation, hidden=int(spec.hidden_size),
                        layers=int(spec.num_layers), task=task, gate_steepness=float(spec.gate_steepness))
         limits = TASKS[task].min_seq_len, TASKS[task].max_seq_len or self.requested.seq_len
@@ -358,7 +354,7 @@ class Session:
         try:
             new = self.requested.with_(**changes)
         except (RnnInputError, TypeError, ValueError) as error:
-            self.message.emit(f"{name}: {error}", "error")
+            self.message.emit(f"{source or 'These weights'}: {error}", "error")
             return False
         params = {key: np.array(value, dtype=np.float64) for key, value in params.items()}
         self._adopt(new, params)

@@ -81,7 +81,7 @@ def _np_load(file, path: Path, label: str, expected: str):
         raise RnnInputError(f"{label}: cannot read it ({_one_line(exc)})") from None
 
 
-def _open(path: Path, label: str):
+def open_input(path, label: str):
     """The file opened for reading, or RnnInputError (not found, a folder, no permission)."""
     try:
         return open(path, "rb")
@@ -100,7 +100,7 @@ def read_npz(path, what: str) -> dict:
     label = f"{what} {path}"
     arrays = {}
     # Our own file handle (closed on every path: np.load leaks its own when the zip is bad).
-    with _open(path, label) as file:
+    with open_input(path, label) as file:
         _check_unpacked_size(file, label)
         archive = _np_load(file, path, label, "a NumPy .npz archive")
         if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -122,10 +122,10 @@ def read_npz(path, what: str) -> dict:
 
 def _open_torch(path: Path, what: str) -> dict:
     """A state_dict read with torch.load(weights_only=True), its tensors as float64 NumPy arrays."""
-    _open(path, f"{what} {path}").close()       # a missing file says so, with or without torch
+    open_input(path, f"{what} {path}").close()       # a missing file says so, with or without torch
     torch = _import_torch("read")
     try:
-        with _open(path, f"{what} {path}") as file:
+        with open_input(path, f"{what} {path}") as file:
             state = torch.load(file, weights_only=True, map_location="cpu")
     except RnnInputError:
         raise
@@ -237,7 +237,7 @@ def load_array(path, what: str) -> np.ndarray:
     """One numeric array from a ``.npy`` file, read without pickle; ``what`` names its role."""
     path = Path(path)
     label = f"{what} file {path}"
-    with _open(path, label) as file:
+    with open_input(path, label) as file:
         _check_declared_size(file, label)
         array = _np_load(file, path, label, "a NumPy .npy file")
     if isinstance(array, np.lib.npyio.NpzFile):

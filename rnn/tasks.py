@@ -88,6 +88,13 @@ def _forecast_batch(series: np.ndarray) -> Batch:
     )
 
 
+def _random_windows(values: np.ndarray, batch_size: int, seq_len: int, rng: np.random.Generator) -> np.ndarray:
+    """``batch_size`` stretches of seq_len + 1 consecutive values, each from a start k ~ U{0 … n − T − 1}:
+    (T + 1, B), column b = values[k_b : k_b + T + 1]."""
+    starts = rng.integers(0, len(values) - seq_len, size=batch_size)
+    return values[starts[None, :] + np.arange(seq_len + 1)[:, None]]
+
+
 def _next_symbol_batch(
     symbols: np.ndarray, n_classes: int, mask: np.ndarray | None = None
 ) -> Batch:
@@ -135,6 +142,9 @@ class Task:
                 f"task {self.name!r} needs a sequence length of at least {self.min_seq_len}, "
                 f"got {seq_len}"
             )
+        if self.max_seq_len is not None and seq_len > self.max_seq_len:
+            raise RnnInputError(f"{self.title or self.name} has sequences of at most {self.max_seq_len} "
+                                f"steps; choose a sequence length up to {self.max_seq_len}, not {seq_len}")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         return self._sample(batch_size, seq_len, rng)
@@ -649,6 +659,7 @@ class CsvSeriesTask(Task):
 
     def __init__(self, path: str | pathlib.Path, column: str | int | None = None):
         self.path = pathlib.Path(path)
+        self.title = f"CSV time series {self.path.name}"
         self.column_name, raw = self._load(column)
         self.raw_mean = float(raw.mean())
         self.raw_std = float(raw.std())
@@ -738,16 +749,12 @@ class CsvSeriesTask(Task):
             )
         return label, raw
 
+    @property
+    def max_seq_len(self) -> int:  # type: ignore[override]
+        return len(self.series) - 1            # a window holds T + 1 values
+
     def _sample(self, batch_size, seq_len, rng):
-        n = len(self.series)
-        if n < seq_len + 1:
-            raise self._error(
-                f"the series has {n} values, too short for sequence length {seq_len} "
-                f"(needs {seq_len + 1})"
-            )
-        starts = rng.integers(0, n - seq_len, size=batch_size)
-        windows = self.series[starts[None, :] + np.arange(seq_len + 1)[:, None]]
-        return _forecast_batch(windows)
+        return _forecast_batch(_random_windows(self.series, batch_size, seq_len, rng))
 
 
 # ------------------------------------------------------------------------------------ registry

@@ -23,9 +23,10 @@ import pathlib
 import numpy as np
 
 from .errors import RnnInputError
-from .io import load_array, read_npz
+from .io import load_array, open_input, read_npz
 from .layout import targets_time_first, time_first
-from .tasks import TASKS, Batch, CharTask, CsvSeriesTask, Task, _forecast_batch, _next_symbol_batch, add_task
+from .tasks import (TASKS, Batch, CharTask, CsvSeriesTask, Task, _forecast_batch, _next_symbol_batch,
+                    _random_windows, add_task)
 
 DATA_TASK = "data"
 MAX_TEXT_BYTES = 8 * 2**20
@@ -103,8 +104,6 @@ class SequencesTask(Task):
 
     def _sample(self, batch_size, seq_len, rng):
         T = self.max_seq_len
-        if seq_len > T:
-            raise RnnInputError(f"{self.source} has {T} steps; choose a sequence length up to {T}")
         columns = rng.choice(self.sequences, batch_size, replace=batch_size > self.sequences)
         steps = slice(T - seq_len, T) if self.last_only else slice(0, seq_len)
         mask = np.zeros((seq_len, batch_size))
@@ -137,11 +136,7 @@ class TextTask(CharTask):
         return len(self.text) - 1
 
     def _sample(self, batch_size, seq_len, rng):
-        if seq_len > self.max_seq_len:
-            raise RnnInputError(f"{self.source} has {len(self.text)} characters; choose a sequence "
-                                f"length up to {self.max_seq_len}")
-        starts = rng.integers(0, len(self.text) - seq_len, size=batch_size)
-        return _next_symbol_batch(self.text[starts[None, :] + np.arange(seq_len + 1)[:, None]], len(self.vocab))
+        return _next_symbol_batch(_random_windows(self.text, batch_size, seq_len, rng), len(self.vocab))
 
 
 class SeriesTask(Task):
@@ -166,8 +161,7 @@ class SeriesTask(Task):
         return len(self.series) - 1
 
     def _sample(self, batch_size, seq_len, rng):
-        starts = rng.integers(0, len(self.series) - seq_len, size=batch_size)
-        return _forecast_batch(self.series[starts[None, :] + np.arange(seq_len + 1)[:, None]])
+        return _forecast_batch(_random_windows(self.series, batch_size, seq_len, rng))
 
 
 class RandomInputsTask(Task):
@@ -193,18 +187,16 @@ class RandomInputsTask(Task):
 
 
 def _read_text(path: pathlib.Path) -> str:
+    """The text of a UTF-8 file of at most MAX_TEXT_BYTES (read no further than that)."""
+    label = f"text file {path}"
+    with open_input(path, label) as file:
+        data = file.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        raise RnnInputError(f"{label}: over {MAX_TEXT_BYTES // 2**20} MiB; at most that is read")
     try:
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise RnnInputError(f"text file {path}: {size / 2**20:.1f} MiB; at most "
-                                f"{MAX_TEXT_BYTES // 2**20} MiB are read")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RnnInputError(f"text file {path}: file not found") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise RnnInputError(f"text file {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise RnnInputError(f"text file {path}: cannot read it ({exc.strerror or exc})") from None
+        raise RnnInputError(f"{label}: not UTF-8 text") from None
 
 
 def read_data(path, targets=None, batch_first: bool = False, output_size: int | None = None,

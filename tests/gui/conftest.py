@@ -1,14 +1,15 @@
-"""The window every GUI test may ask for: built as a first launch at 1280×800, shown, and its
-session shut down afterwards (test_window.make_window)."""
+"""The window every GUI test may ask for: built as a first launch at 1280×800, shown, its first
+pass landed, and its session shut down afterwards (test_window.make_window, settle)."""
 
 import pytest
 
-from test_window import make_window
+from test_window import make_window, settle
 
 
 @pytest.fixture
 def window(qtbot):
     w = make_window(qtbot)
+    settle(qtbot, w)
     yield w
     w.state.shutdown()
 

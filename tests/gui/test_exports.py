@@ -29,15 +29,7 @@ import pyqtgraph as pg  # noqa: E402,F401  (after PySide6)
 from explorer import exports  # noqa: E402
 from explorer.views import style  # noqa: E402
 
-from test_window import ROOT, make_window, settle  # noqa: E402
-
-
-@pytest.fixture
-def window(qtbot):
-    w = make_window(qtbot)
-    settle(qtbot, w)
-    yield w
-    w.state.shutdown()
+from test_window import ROOT, settle  # noqa: E402
 
 
 # ---------------------------------------------------------------------------- driving the dialog

@@ -23,7 +23,7 @@ from explorer.help import HOW_TO_READ  # noqa: E402
 from explorer.presentation import LAYOUT_KEY, ZOOM_KEY, CONTRAST_KEY, fitting_geometry  # noqa: E402
 from explorer.views import style  # noqa: E402
 
-from test_window import make_window, settle  # noqa: E402
+from test_window import make_window  # noqa: E402
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -38,14 +38,6 @@ def default_look():
         font, palette = app._explorer_defaults
         app.setFont(font)
         app.setPalette(palette)
-
-
-@pytest.fixture
-def window(qtbot):
-    w = make_window(qtbot)
-    settle(qtbot, w)
-    yield w
-    w.state.shutdown()
 
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
