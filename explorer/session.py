@@ -31,13 +31,14 @@ import numpy as np
 from psygnal import Signal
 
 from rnn.cells import cell_of
+from rnn.diagnostics import block_spectra
 from rnn.blowup import DEFAULT_THRESHOLD as BLOWUP_THRESHOLD, find_blowup
 from rnn.errors import RnnInputError
 from rnn.gradcheck import DEFAULT_ENTRIES, gradient_errors
 from rnn.optim import make_optimizer, optimizer_from_state_dict
 from rnn.params import check_params
 from rnn.passresult import for_sequence, summarise
-from rnn.tasks import BUILT_IN_TASKS, TASKS, NamesTask, baseline_loss
+from rnn.tasks import BUILT_IN_TASKS, TASKS, NamesTask
 from rnn.user_data import RandomInputsTask, add_data_task, data_document, data_from_document
 
 from .checkpoints import CheckpointStore
@@ -98,6 +99,7 @@ class InlineRunner:
     """Runs a job at once on the calling thread (the runner of a session without a window)."""
 
     busy = False
+    spectra = staticmethod(block_spectra)   # σ_max and ρ measured here, on the calling thread
 
     def submit(self, job, on_finished=None, on_progress=None, on_failed=None):
         try:
@@ -164,8 +166,7 @@ class Session:
     @property
     def baseline(self) -> float:
         """The loss of the best constant prediction for this task, length and loss placement."""
-        c = self.config
-        return baseline_loss(c.task, int(c.seq_len), c.loss_at, c.reduction)
+        return self._baseline
 
     @property
     def record(self):
@@ -288,7 +289,7 @@ class Session:
         params = {name: value.copy() for name, value in snapshot.params.items()}
         resample = bool(config.changed_fields(self.config) & set(BATCH_FIELDS))
         job = lambda: compute_pass(config, params, None if resample else self.batch, resample=resample,
-                                   sequence=self.selection.batch_index)
+                                   sequence=self.selection.batch_index, spectra=self.runner.spectra)
 
         def then():
             self._adopt_training_state(snapshot)
@@ -392,7 +393,8 @@ class Session:
         self._train_after_pass = None
         self.requested = new
         self.request_changed.emit(new)
-        job = lambda: compute_pass(new, params, None, resample=True, sequence=self.selection.batch_index)
+        job = lambda: compute_pass(new, params, None, resample=True, sequence=self.selection.batch_index,
+                                   spectra=self.runner.spectra)
         self._submit_pass(new, job, new_params=True)
 
     # ------------------------------------------------------------------ saved sessions
@@ -745,7 +747,7 @@ class Session:
         params, batch, sequence = self.params, self.batch, self.selection.batch_index
         regime_ = None if reinitialise else self.regime
         job = lambda: compute_pass(new, params, batch, reinitialise=reinitialise, resample=resample,
-                                   sequence=sequence, regime_=regime_)
+                                   sequence=sequence, regime_=regime_, spectra=self.runner.spectra)
         self._submit_pass(new, job, new_params=reinitialise)
 
     def _submit_pass(self, config, job, new_params=False, then=None):
@@ -790,7 +792,7 @@ class Session:
 
     def _install(self, computed, new_params: bool):
         """Replace every derived attribute at once (no events)."""
-        self.config = computed.config
+        self.config, self._baseline = computed.config, computed.baseline
         self.params, self.batch, self.stepper = computed.params, computed.batch, computed.stepper
         self.result = computed.result
         if new_params:
@@ -833,7 +835,8 @@ class Session:
         """A whole pass of the current configuration and batch with ``params`` (``regime_``: theirs,
         if known): after training stopped without sending one, a finish, a checkpoint shown."""
         config, batch, sequence = self.config, self.batch, self.selection.batch_index
-        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=sequence, regime_=regime_))
+        self._submit_pass(config, lambda: compute_pass(config, params, batch, sequence=sequence, regime_=regime_,
+                                                       spectra=self.runner.spectra))
 
     def _job_failed(self, error, details=""):
         self._train_after_pass = None

@@ -20,24 +20,20 @@ program's main module again: a script that opens the window must guard its entry
 """
 
 import multiprocessing
-import os
-import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
 
-from threadpoolctl import threadpool_limits
-
 from rnn.tasks import BUILT_IN_TASKS, NamesTask, add_task
 from rnn.training import train
 
+from .child_process import start_child
 from .jobs import ComputedPass, compute_pass, drain, sample_names
 
 SEND_SECONDS = 0.03           # the child sends what it has about this often (~30 times a second)
 DISPLAY_SECONDS = 0.5         # and a new display pass for the network views at most this often,
 DISPLAY_SHARE = 0.2           # taking at most this share of the child's time to compute,
 DISPLAY_BYTES_PER_SECOND = 16e6  # and at most this much recording a second through the pipe
-PARENT_CHECK_SECONDS = 0.2   # how often the child checks that the window's process is still there
 SAMPLE_SECONDS = 0.5          # and freshly sampled names (names task) this often
 END_WAIT_SECONDS = 2.0        # a new run waits this long for a stopped one's last message
 WATCHED_SPEED = 10.0          # at most this many updates a second, every update is drawn in full
@@ -135,24 +131,9 @@ class _Run:
         return max(DISPLAY_SECONDS, seconds / DISPLAY_SHARE, nbytes / DISPLAY_BYTES_PER_SECOND)
 
 
-def _exit_with_parent(interval: float = PARENT_CHECK_SECONDS):
-    """Leave at once when the window's process dies, whatever the child is computing: a thread
-    that notices the child has been handed to another parent (the window was killed, or crashed)."""
-    parent = os.getppid()
-
-    def watch():
-        while True:
-            time.sleep(interval)
-            if os.getppid() != parent:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="exit with the window", daemon=True).start()
-
-
 def _child(conn):
     """The child's loop: wait for a command; run a training run until it ends or is stopped."""
-    _exit_with_parent()
-    threadpool_limits(1)                  # one core each: the child trains, the window draws
+    start_child()
     while True:
         try:
             command = conn.recv()

@@ -17,6 +17,8 @@ import traceback
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
+from .spectra_process import SpectraProcess
+
 
 class _Relay(QObject):
     """Lives on the GUI thread; pool threads emit these, Qt queues them to the GUI thread."""
@@ -42,6 +44,7 @@ class Worker(QObject):
         self._relay.finished.connect(self._on_finished)
         self._relay.failed.connect(self._on_failed)
         self._running_threads = 0
+        self.spectra = SpectraProcess()   # jobs measure σ_max and ρ there: LAPACK holds the GIL
 
     # --- public ---
     @property
@@ -82,6 +85,7 @@ class Worker(QObject):
     def shutdown(self, timeout_ms: int = 3000):
         self.cancel()
         self._pool.waitForDone(timeout_ms)
+        self.spectra.close()
 
     # --- pool thread ---
     def _current(self, generation: int) -> bool:

@@ -84,13 +84,22 @@ class Regime(NamedTuple):
 EDGE_TOLERANCE = 1e-9
 
 
-def regime(params: dict, spec: NetworkSpec) -> Regime:
+def block_spectra(blocks) -> tuple[list, list]:
+    """(σ_max, ρ) of each matrix of ``blocks``: ([‖W‖₂, …], [max |λ_i(W)|, …])."""
+    return [largest_singular_value(b) for b in blocks], [spectral_radius(b) for b in blocks]
+
+
+def regime(params: dict, spec: NetworkSpec, spectra=block_spectra) -> Regime:
     """Pascanu, Mikolov & Bengio (2013): γσ_max < 1 is sufficient for vanishing gradients,
     γσ_max > 1 is necessary (not sufficient) for exploding ones. Their bound is stated for the
-    vanilla cell; for gated cells it is only indicative, and the verdict says so."""
+    vanilla cell; for gated cells it is only indicative, and the verdict says so.
+
+    ``spectra``: what computes :func:`block_spectra` of the W_hh gate blocks (it may be another
+    process: LAPACK's eigenvalue routine holds the GIL for its whole run)."""
     blocks = [blk for l in range(spec.num_layers) for blk in recurrent_blocks(params, spec, l)]
-    sigma = float(np.max([largest_singular_value(b) for b in blocks]))   # (NaN if any block is)
-    rho = float(np.max([spectral_radius(b) for b in blocks]))
+    sigmas, radii = spectra(blocks)
+    sigma = float(np.max(sigmas))   # (NaN if any block is)
+    rho = float(np.max(radii))
     gamma = spec.gamma if spec.cell == "rnn" else 1.0
     product = gamma * sigma
     edge = abs(product - 1.0) <= EDGE_TOLERANCE       # 1 up to rounding (an orthogonal W_hh, γ = 1)

@@ -224,13 +224,22 @@ class PassResult:
         return self.record.sensitivity
 
 
+JACOBIAN_CHUNK = 4e6    # size³ per call of the stacked SVD (≈ 7 ms: LAPACK holds the GIL while it runs)
+
+
 def step_jacobians(record, cell, params, sequence: int, steps: slice = slice(None)) -> np.ndarray:
-    """(L, T) ‖∂s_t/∂s_{t−1}‖₂ of one sequence, NaN outside ``steps``."""
+    """(L, T) ‖∂s_t/∂s_{t−1}‖₂ of one sequence, NaN outside ``steps``, measured a few steps per
+    call so that a thread drawing the window meanwhile is never kept waiting long."""
     L, T = record.spec.num_layers, record.seq_len
+    size = 2 * record.spec.hidden_size if record.c is not None else record.spec.hidden_size
+    chunk = int(max(1, min(1000, JACOBIAN_CHUNK // size ** 3)))
     jac = np.full((L, T), np.nan)
+    start, stop, _ = steps.indices(T)
     with np.errstate(all="ignore"):
         for layer in range(L):
-            jac[layer, steps] = jacobian_norms(record, cell, params, layer, sequence, steps)
+            for first in range(start, stop, chunk):
+                part = slice(first, min(first + chunk, stop))
+                jac[layer, part] = jacobian_norms(record, cell, params, layer, sequence, part)
     return jac
 
 

@@ -1,5 +1,6 @@
-"""The training process leaves within 2 s when the window's process dies, even in the middle of
-an update that takes far longer (a large LSTM)."""
+"""The window's child processes leave within 2 s when the window's process dies: the training
+process even in the middle of an update that takes far longer (a large LSTM), and the process that
+measures σ_max and ρ of large blocks."""
 
 import os
 import signal
@@ -31,6 +32,16 @@ PARENT = textwrap.dedent("""
         time.sleep(600)
 """)
 
+SPECTRA_PARENT = textwrap.dedent("""
+    import time
+    import numpy as np
+    from explorer.spectra_process import SpectraProcess
+    if __name__ == "__main__":
+        spectra = SpectraProcess()
+        spectra([np.random.default_rng(0).standard_normal((200, 200))])
+        print(*spectra._executor._processes, flush=True)
+        time.sleep(600)
+""")
 
 
 def alive(pid: int) -> bool:
@@ -46,9 +57,10 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals and /proc")
-def test_the_training_process_exits_with_the_window(tmp_path):
+@pytest.mark.parametrize("parent_script", [PARENT, SPECTRA_PARENT], ids=["training", "spectra"])
+def test_a_child_process_exits_with_the_window(tmp_path, parent_script):
     script = tmp_path / "parent.py"
-    script.write_text(PARENT)
+    script.write_text(parent_script)
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
@@ -60,7 +72,7 @@ def test_the_training_process_exits_with_the_window(tmp_path):
         while alive(child) and time.monotonic() - start < 5:
             time.sleep(0.05)
         gone_after = time.monotonic() - start
-        assert not alive(child), "the training process outlived the window by 5 s"
+        assert not alive(child), "the child process outlived the window by 5 s"
         assert gone_after < 2.0
     finally:
         parent.kill()

@@ -59,6 +59,19 @@ def test_jacobian_norms_of_a_range_of_steps_are_those_of_the_whole_pass():
     assert np.allclose(part, whole[3:7], rtol=1e-14, atol=0)
 
 
+def test_step_jacobians_measured_a_few_steps_per_call_are_those_of_one_call(monkeypatch):
+    """The window's thread is let in between calls of the stacked SVD: the chunks change no number."""
+    import rnn.passresult as passresult
+    stepper, spec, params = stepper_for("lstm", T=9)
+    stepper.finish()
+    cell = make_cell("lstm", "tanh")
+    whole = np.stack([jacobian_norms(stepper.record, cell, params, layer, 2) for layer in range(2)])
+    monkeypatch.setattr(passresult, "JACOBIAN_CHUNK", 2 * 8 ** 3)   # two steps per call at size 2H = 8
+    chunked = passresult.step_jacobians(stepper.record, cell, params, 2, slice(1, 8))
+    np.testing.assert_allclose(chunked[:, 1:8], whole[:, 1:8], rtol=1e-14, atol=0)
+    assert np.all(np.isnan(chunked[:, [0, 8]]))
+
+
 def test_truncation_masks():
     stepper, _, _ = stepper_for("rnn", Truncation("tbptt", 3, 5), T=9)
     result = summarise(stepper, regime(stepper.params, stepper.spec))
