@@ -5,9 +5,12 @@ A training thread would share the GIL with the GUI: every redraw stalls training
 takes the GIL back at every call the GUI makes into Qt. The child has a core of its own and sends
 the window only what it draws: the updates, the weights after them, a display pass (the network
 views' :class:`explorer.jobs.ComputedPass`) a couple of times a second and, for the names task,
-sampled names. The window reads the pipe when it is readable (:meth:`TrainingChannel.fileno`);
-nothing polls, nothing waits for an acknowledgement. The child is started once per session and
-kept between runs; each run has an id, and anything a stopped run still sends is dropped.
+sampled names. A thread of the channel reads the pipe as messages arrive (a display pass of an
+LSTM with H = 128, T = 100, B = 32 is 56 MB: read and unpickled on the GUI thread, it kept the
+window waiting 100–290 ms) and signals a second pipe, which the window watches
+(:meth:`TrainingChannel.fileno`); nothing polls, nothing waits for an acknowledgement. The child is
+started once per session and kept between runs; each run has an id, and anything a stopped run
+still sends is dropped.
 
 Protocol (tuples over one duplex pipe):
     parent → child: ("train", run, config, params, optimizer, steps, start_step, seed, batch,
@@ -20,6 +23,9 @@ program's main module again: a script that opens the window must guard its entry
 """
 
 import multiprocessing
+import os
+import queue
+import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
@@ -185,6 +191,9 @@ class TrainingChannel:
     def __init__(self):
         self._process = None
         self._conn = None
+        self._inbox = None        # what the reader thread has read from the current process
+        self._reader = None
+        self._wake = None         # (read fd, write fd): a byte for every message put in the inbox
         self.run_id = 0
         self.running = False
         self._unended = set()     # runs started whose last message has not been read yet
@@ -193,16 +202,41 @@ class TrainingChannel:
     def _ensure_process(self):
         if self._process is not None and self._process.is_alive():
             return
+        if self._wake is None:
+            self._wake = os.pipe()
+            for fd in self._wake:
+                os.set_blocking(fd, False)
         context = multiprocessing.get_context("spawn")   # fork is unsafe under Qt's threads
         self._conn, child_conn = context.Pipe(duplex=True)
         self._process = context.Process(target=_child, args=(child_conn,), daemon=True,
                                         name="bptt-explorer training")
         self._process.start()
         child_conn.close()
+        self._inbox = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._read, args=(self._conn, self._inbox, self._wake[1]),
+                                        daemon=True, name="bptt-explorer training pipe")
+        self._reader.start()
+
+    @staticmethod
+    def _read(conn, inbox, wake_fd):
+        """The reader thread: every message the child sends goes to ``inbox``, then a byte to the
+        wake pipe; None when the child's end closes (it quit or died)."""
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                message = None
+            inbox.put(message)
+            try:
+                os.write(wake_fd, b"m")
+            except (BlockingIOError, OSError):   # full: the window has not read the earlier ones yet
+                pass
+            if message is None:
+                return
 
     def fileno(self) -> int | None:
-        """The pipe's file descriptor (readable when the child has sent something), or None."""
-        return None if self._conn is None else self._conn.fileno()
+        """A file descriptor readable when the child has sent something, or None before the first run."""
+        return None if self._wake is None else self._wake[0]
 
     @property
     def alive(self) -> bool:
@@ -224,9 +258,8 @@ class TrainingChannel:
 
     def _wait_for_ends(self):
         """Read (and drop) what stopped runs still send, up to their last message, before a new
-        command goes down the pipe. Both ends of a pipe block while they send: a command of
-        weights sent while the child is sending a display pass would deadlock them. A run that
-        does not end within END_WAIT_SECONDS (one enormous update) costs the process, not a hang."""
+        run is sent: the child reads only a stop or a quit while it trains. A run that does not end
+        within END_WAIT_SECONDS (one enormous update) costs the process, not a hang."""
         deadline = time.monotonic() + END_WAIT_SECONDS
         while self._unended and self.alive and time.monotonic() < deadline:
             self.receive(timeout=max(0.0, deadline - time.monotonic()))
@@ -249,40 +282,60 @@ class TrainingChannel:
         """The current run's messages that have arrived (waiting up to ``timeout`` seconds for the
         first), as (kind, payload) with kind "updates", "end" or "error"; others are dropped."""
         messages = []
-        if self._conn is None:
+        if self._inbox is None:
             return messages
         try:
-            wait = timeout
-            while self._conn.poll(wait):
-                wait = 0
-                kind, run_id, payload = self._conn.recv()
-                if kind in ("end", "error"):
-                    self._unended.discard(run_id)
-                if run_id != self.run_id:
-                    continue
-                messages.append((kind, payload))
-                if kind in ("end", "error"):
+            os.read(self._wake[0], 1 << 16)    # (before the inbox: a message put after it wakes again)
+        except BlockingIOError:
+            pass
+        wait = timeout
+        while True:
+            try:
+                message = self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            wait = 0
+            if message is None:               # the child's end closed: it quit, or died (killed, out of memory)
+                self._forget_process()
+                if self.running:
                     self.running = False
-                    break
-        except (EOFError, OSError):           # the child died (killed, out of memory)
-            self._process = None
-            if self.running:
+                    messages.append(("error", "the training process ended unexpectedly"))
+                break
+            kind, run_id, payload = message
+            if kind in ("end", "error"):
+                self._unended.discard(run_id)
+            if run_id != self.run_id:
+                continue
+            messages.append((kind, payload))
+            if kind in ("end", "error"):
                 self.running = False
-                messages.append(("error", "the training process ended unexpectedly"))
+                if not self._inbox.empty():     # read on the next call: wake the window for it
+                    os.write(self._wake[1], b"m")
+                break
         return messages
 
     def close(self, timeout: float = 2.0):
         """End the child process (at once if it does not stop within ``timeout``)."""
-        if self._process is None:
-            return
-        try:
-            self._conn.send(("quit",))
-        except (OSError, ValueError):
-            pass
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.terminate()
+        if self._process is not None:
+            try:
+                self._conn.send(("quit",))
+            except (OSError, ValueError):
+                pass
             self._process.join(timeout)
-        self._conn.close()
-        self._process = self._conn = None
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join(timeout)
+        self._forget_process()
         self.running = False
+        if self._wake is not None and (self._reader is None or not self._reader.is_alive()):
+            for fd in self._wake:         # (only once the reader has stopped writing to it)
+                os.close(fd)
+            self._wake = None
+
+    def _forget_process(self):
+        """The process has ended: wait for its reader thread (it sees the end of the pipe)."""
+        if self._reader is not None:
+            self._reader.join(1.0)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = self._inbox = None

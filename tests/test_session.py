@@ -249,6 +249,23 @@ def test_training_resumes_with_fresh_batches_and_the_same_process(session):
     assert session.phase is Phase.IDLE
 
 
+def test_the_training_descriptor_is_readable_exactly_while_something_waits_to_be_read(session):
+    """The window reads the channel when its descriptor is readable: it must be while messages
+    wait (none is left unread without a wake-up) and stop being once they are read (no busy loop)."""
+    import select
+    session.start_training(40)
+    fd = session.channel.fileno()
+    arrived = 0
+    while session.training:
+        readable, _, _ = select.select([fd], [], [], 30)
+        assert readable, "messages were sent but the descriptor never became readable"
+        arrived += session.poll()
+    assert arrived and len(session.history) == 40
+    time.sleep(0.3)                                       # the run has ended: nothing more is sent
+    assert session.channel.receive() == []
+    assert select.select([fd], [], [], 0)[0] == []
+
+
 def test_nan_pauses_training_and_keeps_the_last_finite_weights(session):
     hits = []
     session.breakpoint_hit.connect(lambda text, level: hits.append((level, text)))
@@ -486,8 +503,8 @@ def test_selecting_another_sequence_after_live_training_measures_its_jacobians(s
 
 
 def test_a_setting_changed_while_a_mid_size_network_trains_never_deadlocks(session):
-    """Both ends of the pipe block while they send: a new run's weights (~0.6 MB) sent while the
-    child sends a display pass (6.5 MB here) used to hang the window for good."""
+    """A new run's weights (~0.6 MB) sent while the child sends a display pass (6.5 MB here) once
+    hung the window for good, both ends of the pipe blocked in send."""
     import faulthandler
     assert session.set_config(cell="gru", hidden=64, seq_len=50, batch=16, task="sine", optimizer="adam",
                               lr=0.01)
