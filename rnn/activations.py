@@ -59,7 +59,7 @@ class Activation:
 
 ACTIVATIONS = {
     "tanh": Activation("tanh", "φ(a) = tanh(a),  φ'(a) = 1 − tanh²(a)",
-                       lambda a, out=None: np.tanh(a, out=out), _tanh_derivative, 1.0),
+                       np.tanh, _tanh_derivative, 1.0),
     "sigmoid": Activation("sigmoid", "φ(a) = 1/(1+e^−a),  φ'(a) = φ(a)(1 − φ(a))",
                           sigmoid, _sigmoid_derivative, 0.25),
     "relu": Activation("relu", "φ(a) = max(0, a),  φ'(a) = [a > 0]",

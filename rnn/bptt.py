@@ -136,6 +136,15 @@ def _sum_outer(d, x):
     return np.ascontiguousarray((x.reshape(-1, x.shape[-1]).T @ d.reshape(-1, d.shape[-1])).T)
 
 
+def _record(recorded, t: int, value, fresh: bool):
+    """recorded[t] += value: a step visited again (overlapping truncation windows) adds its
+    adjoints; on its first visit, when nothing is recorded there yet, a copy does the same."""
+    if fresh:
+        recorded[t] = value
+    else:
+        recorded[t] += value
+
+
 def _count(n) -> int:
     """How many steps or visits to make: a whole number ≥ 1 (RnnInputError otherwise)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -222,6 +231,7 @@ class BPTT:
         except (ValueError, TypeError):
             raise RnnInputError(f"seed must be a whole number ≥ 0 (or a list of them), got {seed!r}") from None
         self.carry_factors = truncation.carry_factors(T, rng)
+        self._visit_counts = [0] * T             # r.visits as a list (read at every visit)
         # latest segment first, so the backward wave runs from the last step towards the first
         self.plan = [(i, t) for i, seg in reversed(list(enumerate(self.segments)))
                      for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
@@ -232,6 +242,16 @@ class BPTT:
         self._input_bias = [self.cell.input_bias(b_ih, b_hh) for _, _, b_ih, b_hh in self._layers]
         self._readout = params["readout.weight"], params["readout.bias"]
         self._T, self._B = T, B
+
+    @property
+    def carry_factors(self) -> np.ndarray:
+        """(T,) randomized truncation's factor on what step t carries back to t − 1 (1: kept whole)."""
+        return self._carry_factors
+
+    @carry_factors.setter
+    def carry_factors(self, factors):
+        self._carry_factors = np.asarray(factors, dtype=float)
+        self._factors = self._carry_factors.tolist()    # (read at every visit: a list is quicker)
 
     # --- where we are ---
     @property
@@ -277,13 +297,15 @@ class BPTT:
         cell, has_c = self.cell, r.c is not None
         for l, (W_ih, W_hh, b_ih, b_hh) in enumerate(self._layers):
             x = r.inputs[steps] if l == 0 else r.h[l - 1, steps]
-            np.matmul(x, W_ih.T, out=r.pre[l, steps])
-            r.pre[l, steps] += self._input_bias[l]
+            pre, h, gates, extra, c = r.pre[l], r.h[l], r.gates[l], r.extra[l], r.c[l] if has_c else None
+            np.matmul(x, W_ih.T, out=pre[steps])
+            pre[steps] += self._input_bias[l]
+            h_prev, c_prev = r.state_before(l, steps.start)
             for t in range(steps.start, steps.stop):
-                h_prev, c_prev = r.state_before(l, t)
-                cell.forward_into(r.pre[l, t], h_prev, c_prev, W_hh, b_hh, r.gates[l, t], r.h[l, t],
-                                  r.c[l, t] if has_c else None, r.extra[l, t])
-            cell.local_derivatives(r.pre[l, steps], r.h[l, steps], r.extra[l, steps])
+                h_t, c_t = h[t], c[t] if has_c else None
+                cell.forward_into(pre[t], h_prev, c_prev, W_hh, b_hh, gates[t], h_t, c_t, extra[t])
+                h_prev, c_prev = h_t, c_t
+            cell.local_derivatives(pre[steps], h[steps], extra[steps])
         self._read_out(steps)
         r.forward_done = steps.stop
         return range(steps.start, steps.stop)
@@ -320,41 +342,46 @@ class BPTT:
             raise RuntimeError("the backward pass is complete")
         cell, has_c, shared = self.cell, r.c is not None, r.d_hh is r.d_ih
         L, top, W_hy = len(self._layers), len(self._layers) - 1, self._readout[0]
-        carry_h, carry_c = self._carry_h, self._carry_c
-        first = min(t for _, t in visits)         # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
-        readout = r.dyhat[first:max(t for _, t in visits) + 1] @ W_hy
+        carry_h, carry_c, counts = self._carry_h, self._carry_c, self._visit_counts
+        first, last = min(t for _, t in visits), max(t for _, t in visits)
+        readout = r.dyhat[first:last + 1] @ W_hy  # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
+        layers = [(W_ih, W_hh, r.gates[l], r.extra[l], r.h[l], r.c[l] if has_c else None,
+                   r.dh[l], r.d_ih[l], None if shared else r.d_hh[l], r.dc[l] if has_c else None)
+                  for l, (W_ih, W_hh, _, _) in enumerate(self._layers)]
         for seg_index, t in visits:
             seg = self.segments[seg_index]
             if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
                 zero = np.zeros((self._B, self.spec.hidden_size))
                 carry_h[:] = [zero] * L
                 carry_c[:] = [zero] * L if has_c else []
-            factor = self.carry_factors[t]
+            factor = self._factors[t]
+            fresh = counts[t] == 0                # nothing recorded at step t yet: copy, do not add
             dx_above = None
             for l in range(top, -1, -1):
-                W_ih, W_hh = self._layers[l][:2]
+                W_ih, W_hh, gates, extra, h, c, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
                 dh = carry_h[l]
                 if l == top and seg.loss_start <= t:
                     dh = dh + readout[t - first]
                 if dx_above is not None:
                     dh = dh + dx_above
-                h_prev, c_prev = r.state_before(l, t)
-                back = cell.backward(r.gates[l, t], r.extra[l, t], h_prev, c_prev, dh,
+                h_prev, c_prev = (h[t - 1], c[t - 1] if has_c else None) if t else r.state_before(l, 0)
+                back = cell.backward(gates[t], extra[t], h_prev, c_prev, dh,
                                      carry_c[l] if has_c else None, W_ih, W_hh)
-                r.dh[l, t] += dh
-                r.d_ih[l, t] += back.d_ih
+                _record(dh_rec, t, dh, fresh)
+                _record(d_ih_rec, t, back.d_ih, fresh)
                 if not shared:
-                    r.d_hh[l, t] += back.d_hh
+                    _record(d_hh_rec, t, back.d_hh, fresh)
                 carry_h[l] = back.dh_prev if factor == 1.0 else back.dh_prev * factor
                 if has_c:
-                    r.dc[l, t] += back.dc_total
+                    _record(dc_rec, t, back.dc_total, fresh)
                     carry_c[l] = back.dc_prev if factor == 1.0 else back.dc_prev * factor
                 dx_above = back.d_ih @ W_ih if l > 0 else None           # ∂L/∂x_t, the layer below's h_t
             if t == 0:
                 r.dh0 += carry_h
                 if has_c:
                     r.dc0 += carry_c
-            r.visits[t] += 1
+            counts[t] += 1
+        r.visits[first:last + 1] = counts[first:last + 1]
         self.visits_done += len(visits)
         if self.with_sensitivity and self.backward_complete:
             r.sensitivity = sensitivity(r, self.cell, self.params)

@@ -72,7 +72,7 @@ class RNNCell:
         """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry.
         The vanilla cell's gates are h_t itself: the recording's ``gates`` is its ``h``."""
         pre += h_prev @ W_hh.T
-        self.phi(pre, out=h)                   # h_t = φ(a_t)
+        self.phi.function(pre, out=h)          # h_t = φ(a_t)
 
     def local_derivatives(self, pre, h, extra):
         """φ'(a_t) into ``extra``, for a block of steps at once (the recurrence does not need it)."""
