@@ -21,9 +21,17 @@ What is timed, per cell (vanilla tanh RNN, LSTM, GRU), one layer, float64, one t
 - sensitivity: ``run_bptt(..., with_sensitivity=True)`` minus ``run_bptt(..., with_sensitivity=False)``,
   divided by the latter (the plain pass, without ``gradients()``; target ≤ 3×).
 
+- lean: for the vanilla RNN, a hand-written NumPy loop doing the same forward, loss, backward and
+  gradients and nothing else (no recording beyond h, no truncation, no stepping): the floor of
+  NumPy's own per-call cost, which the engine should come within 1.2× of.
+- training (``--training``): updates per second of the engine's own ``train`` loop at the
+  lessons' sizes against the same loop in PyTorch (the same batches, loss, norm clipping and Adam),
+  each update including its batch's sampling.
+
 The machine is shared, so runs of the competitors are interleaved and the median is reported.
-Targets for engine/torch: ≤ 0.5× on the small config (B=1, where per-call overhead dominates),
-≤ 1.0× on the large one (B=32, where the arithmetic dominates).
+Targets for engine/torch: ≤ 0.25× at B=1 (where per-call overhead dominates), ≤ 0.8× at B=32,
+T=200, H=128 and ≤ 1.0× at B=32, T=1000, H=256 (where the arithmetic dominates); training ≥ 2×
+PyTorch's updates per second.
 """
 
 import os
@@ -53,8 +61,14 @@ except ImportError:  # torch is optional: engine times only
 CELLS = ("rnn", "lstm", "gru")
 INPUT_SIZE = OUTPUT_SIZE = 8
 # (B, T, H, engine/torch target)
-CONFIGS = ((1, 100, 64, 0.5), (32, 200, 128, 1.0))
+CONFIGS = ((1, 100, 64, 0.25), (32, 200, 128, 0.8), (32, 1000, 256, 1.0))
+LARGE_CONFIG_REPEATS = 3          # the T = 1000, H = 256 runs take seconds each
 SENSITIVITY_TARGET = 3.0
+LEAN_TARGET = 1.2
+# the lessons' training sizes: (cell, task, T, H, B), Adam 0.02, norm clipping at 1
+TRAINING_CONFIGS = (("rnn", "adding", 20, 16, 32), ("lstm", "adding", 20, 16, 32), ("gru", "adding", 20, 16, 32),
+                    ("gru", "copy_memory", 20, 32, 32))
+TRAINING_TARGET = 2.0
 
 
 def load_engine(engine_dir=None):
@@ -88,6 +102,34 @@ def engine_once(spec, params, inputs, targets):
     grads = record.gradients()
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1, grads
+
+
+def lean_rnn_once(params, x, y):
+    """The vanilla tanh RNN's forward pass, the engine's loss L = (1/B) Σ_t Σ_b ½‖ŷ − y‖² at every
+    step, full BPTT and every gradient, written as tightly as NumPy allows; returns (seconds, grads).
+
+        h_t = tanh(W_ih x_t + b + W_hh h_{t−1}),  ŷ_t = W_hy h_t + b_y
+        ∂L/∂a_t = (W_hyᵀ ∂L/∂ŷ_t + W_hhᵀ ∂L/∂a_{t+1}) ⊙ (1 − h_t²)
+    """
+    t0 = time.perf_counter()
+    W_ih, W_hh, W_hy, b_y = params["weight_ih_l0"], params["weight_hh_l0"], params["readout.weight"], params["readout.bias"]
+    T, B, _ = x.shape
+    a = x @ W_ih.T + (params["bias_ih_l0"] + params["bias_hh_l0"])
+    h = np.empty((T, B, W_hh.shape[0]))
+    h_prev, W_hh_T = np.zeros((B, W_hh.shape[0])), W_hh.T
+    for t in range(T):
+        h_prev = np.tanh(a[t] + h_prev @ W_hh_T, out=h[t])
+    dy = (h @ W_hy.T + b_y - y) / B
+    from_loss, dphi = dy @ W_hy, 1.0 - h * h
+    da, carry = np.empty_like(h), np.zeros_like(h_prev)
+    for t in range(T - 1, -1, -1):
+        carry = np.multiply(from_loss[t] + carry, dphi[t], out=da[t]) @ W_hh
+    flat = lambda z: z.reshape(-1, z.shape[-1])
+    grads = {"weight_ih_l0": flat(da).T @ flat(x), "weight_hh_l0": flat(da[1:]).T @ flat(h[:-1]),
+             "bias_ih_l0": da.sum(axis=(0, 1)), "readout.weight": flat(dy).T @ flat(h),
+             "readout.bias": dy.sum(axis=(0, 1))}
+    grads["bias_hh_l0"] = grads["bias_ih_l0"]
+    return time.perf_counter() - t0, grads
 
 
 def engine_sensitivity_once(spec, params, inputs, targets):
@@ -162,9 +204,11 @@ def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
     if tp is not None:
         err = max_relative_error(grads, tp.gradients())
 
-    pass_s, grad_s, torch_s, sens_s = [], [], [], []
+    lean = cell == "rnn"
+    lean_err = max_relative_error(lean_rnn_once(params, inputs, targets)[1], grads) if lean else None
+    pass_s, grad_s, torch_s, sens_s, lean_s = [], [], [], [], []
     for r in range(max(repeats, sens_repeats)):
-        order = [0, 1] if r % 2 == 0 else [1, 0]                  # alternate who goes first
+        order = [0, 1, 2] if r % 2 == 0 else [2, 1, 0]            # alternate who goes first
         for who in order:
             if r >= repeats:
                 continue
@@ -172,8 +216,10 @@ def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
                 a, g, _ = timed(lambda: engine_once(spec, params, inputs, targets))
                 pass_s.append(a)
                 grad_s.append(g)
-            elif tp is not None:
+            elif who == 1 and tp is not None:
                 torch_s.append(timed(tp.once))
+            elif who == 2 and lean:
+                lean_s.append(timed(lambda: lean_rnn_once(params, inputs, targets))[0])
         if r < sens_repeats:
             if r >= repeats:                                       # keep a plain pass next to it
                 a, g, _ = timed(lambda: engine_once(spec, params, inputs, targets))
@@ -188,6 +234,7 @@ def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
         "engine_ms": engine_ms, "pass_ms": med(pass_s), "grad_ms": med(grad_s),
         "torch_ms": med(torch_s) if tp is not None else None,
         "sens_ms": med(sens_s) if sens_s else None,
+        "lean_ms": med(lean_s) if lean_s else None, "lean_err": lean_err,
         "grad_err": err,
     }
 
@@ -213,6 +260,19 @@ def print_tables(rows, targets):
     print("  engine ms = run_bptt(with_sensitivity=False) + record.gradients(); "
           "grad err = max relative difference from torch's gradients")
 
+    lean_rows = [row for row in rows if row["lean_ms"] is not None]
+    if lean_rows:
+        print()
+        print("The vanilla RNN against a lean hand-written NumPy loop (the same work, nothing recorded)")
+        head = f"{'B':>3} {'T':>4} {'H':>4} {'engine ms':>10} {'lean ms':>8} {'eng/lean':>9} {'target':>7} {'result':>6} {'grad err':>9}"
+        print(head)
+        print("-" * len(head))
+        for row in lean_rows:
+            ratio = row["engine_ms"] / row["lean_ms"]
+            print(f"{row['B']:>3} {row['T']:>4} {row['H']:>4} {row['engine_ms']:>10.2f} {row['lean_ms']:>8.2f} "
+                  f"{ratio:>8.2f}× {f'≤{LEAN_TARGET:.1f}×':>7} {'PASS' if ratio <= LEAN_TARGET else 'FAIL':>6} "
+                  f"{row['lean_err']:>9.1e}")
+
     if any(row["sens_ms"] is not None for row in rows):
         print()
         print("Sensitivity matrix cost: (run_bptt with − without sensitivity) / without (median)")
@@ -229,6 +289,92 @@ def print_tables(rows, targets):
                   f"{row['sens_ms']:>11.2f} {extra:>7.2f}× {f'≤{SENSITIVITY_TARGET:.1f}×':>7} {verdict:>6}")
 
 
+# --- training at the lessons' sizes --------------------------------------------------------------
+
+def bench_training(cell, task_name, T, H, B, updates, rounds, use_torch, lr=0.02, clip=1.0):
+    """Updates per second of the engine's ``train`` and of the same loop in PyTorch (medians over
+    interleaved rounds of ``updates`` updates), and the two runs' losses after the first round."""
+    from rnn.optim import make_optimizer
+    from rnn.tasks import TASKS
+    from rnn.training import train
+    task = TASKS[task_name]
+    spec = NetworkSpec(cell=cell, activation="tanh", input_size=task.input_size, hidden_size=H,
+                       output_size=task.output_size, num_layers=1)
+
+    def engine_round(params, optimizer, seed):
+        t0 = time.perf_counter()
+        losses = [u.loss for u in train(spec, params, task, optimizer, steps=updates, seq_len=T, batch_size=B,
+                                        clip_mode="norm", clip_threshold=clip, seed=seed)]
+        return time.perf_counter() - t0, losses
+
+    def torch_round(tp, optimizer, seed):
+        batches = np.random.default_rng(seed)
+        losses = []
+        t0 = time.perf_counter()
+        for _ in range(updates):
+            batch = task.sample(B, T, batches)
+            x, y = torch.from_numpy(batch.inputs), torch.from_numpy(batch.targets)
+            weight = torch.from_numpy(batch.loss_mask / B)                   # (T, B): m_{t,b} / B
+            optimizer.zero_grad()
+            out, _ = tp.rnn(x)
+            yhat = tp.readout(out)
+            if task.loss == "mse":
+                loss = (weight[..., None] * 0.5 * (yhat - y) ** 2).sum()
+            else:
+                loss = (weight * torch.nn.functional.cross_entropy(yhat.permute(1, 2, 0), y.T, reduction="none").T).sum()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(tp.parameters, clip)
+            optimizer.step()
+            losses.append(loss.item())
+        return time.perf_counter() - t0, losses
+
+    params = init_params(spec, "pytorch", seed=0)
+    engine_params = {name: value.copy() for name, value in params.items()}
+    engine_optimizer = make_optimizer("adam", lr)
+    tp = torch_optimizer = None
+    if use_torch:
+        batch = task.sample(B, T, np.random.default_rng(0))
+        tp = TorchProblem(spec, params, batch.inputs, batch.targets)
+        torch_optimizer = torch.optim.Adam(tp.parameters, lr=lr)
+    engine_s, torch_s, first = [], [], {}
+    for r in range(rounds):
+        for who in ([0, 1] if r % 2 == 0 else [1, 0]):
+            if who == 0:
+                seconds, losses = timed(lambda: engine_round(engine_params, engine_optimizer, r))
+                engine_s.append(seconds)
+                first.setdefault("engine", losses)
+            elif tp is not None:
+                seconds, losses = timed(lambda: torch_round(tp, torch_optimizer, r))
+                torch_s.append(seconds)
+                first.setdefault("torch", losses)
+    per_second = lambda xs: updates / statistics.median(xs) if xs else None
+    agree = None
+    if "torch" in first:
+        agree = max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(first["engine"], first["torch"]))
+    return {"cell": cell, "task": task_name, "T": T, "H": H, "B": B, "engine": per_second(engine_s),
+            "torch": per_second(torch_s), "loss_err": agree, "updates": updates}
+
+
+def print_training(rows):
+    print()
+    print(f"Training at the lessons' sizes (Adam, norm clipping; updates per second, median; each "
+          f"update samples its batch)")
+    head = (f"{'cell':<5} {'task':<12} {'T':>3} {'H':>3} {'B':>3} {'engine/s':>9} {'torch/s':>8} {'speed-up':>9} "
+            f"{'target':>7} {'result':>6} {'loss err':>9}")
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        if row["torch"] is None:
+            print(f"{row['cell']:<5} {row['task']:<12} {row['T']:>3} {row['H']:>3} {row['B']:>3} {row['engine']:>9.1f}")
+            continue
+        ratio = row["engine"] / row["torch"]
+        print(f"{row['cell']:<5} {row['task']:<12} {row['T']:>3} {row['H']:>3} {row['B']:>3} {row['engine']:>9.1f} "
+              f"{row['torch']:>8.1f} {ratio:>8.2f}× {f'≥{TRAINING_TARGET:.0f}×':>7} "
+              f"{'PASS' if ratio >= TRAINING_TARGET else 'FAIL':>6} {row['loss_err']:>9.1e}")
+    print("  loss err = largest relative difference of the two runs' losses over the first round "
+          "(the same weights, batches and optimizer: it stays at rounding)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=None,
@@ -239,6 +385,9 @@ def main(argv=None):
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--no-torch", action="store_true", help="engine times only")
     parser.add_argument("--no-sensitivity", action="store_true", help="skip the sensitivity cost")
+    parser.add_argument("--no-large", action="store_true", help="skip the B=32, T=1000, H=256 config")
+    parser.add_argument("--training", action="store_true",
+                        help="also time training at the lessons' sizes against the same loop in PyTorch")
     parser.add_argument("--engine-dir", metavar="DIR",
                         help="import the rnn package from DIR instead (to benchmark a modified copy)")
     args = parser.parse_args(argv)
@@ -262,15 +411,23 @@ def main(argv=None):
 
     rows = []
     for B, T, H, _ in CONFIGS:
+        if args.no_large and T >= 1000:
+            continue
+        large = T >= 1000
         for cell in args.cells:
             t0 = time.perf_counter()
-            row = bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup)
+            row = bench_config(cell, B, T, H, min(repeats, LARGE_CONFIG_REPEATS) if large else repeats,
+                               0 if large else sens_repeats, use_torch, 1 if large else warmup)
             rows.append(row)
             print(f"  {cell:<4} B={B:<3} T={T:<4} H={H:<4} engine {row['engine_ms']:8.2f} ms"
                   + (f"  torch {row['torch_ms']:8.2f} ms" if row["torch_ms"] is not None else "")
                   + (f"  with sensitivity {row['sens_ms']:9.2f} ms" if row["sens_ms"] is not None else "")
                   + f"   ({time.perf_counter() - t0:.1f} s)", flush=True)
     print_tables(rows, {(B, T, H): target for B, T, H, target in CONFIGS})
+    if args.training:
+        training_rows = [bench_training(*config, updates=20 if args.quick else 100, rounds=1 if args.quick else 3,
+                                        use_torch=use_torch) for config in TRAINING_CONFIGS]
+        print_training(training_rows)
     return rows
 
 
