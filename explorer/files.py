@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from rnn.errors import RnnInputError
 from rnn.io import read_params
-from rnn.state_dict import HeadChoiceError
 from rnn.user_data import read_data
 
+from .file_reader import FileReader
 from .lessons import LessonError, read_lesson
 from .model_dialogs import OpenDataDialog, WeightsMappingDialog
 
@@ -22,6 +22,7 @@ class FileActions:
         self.window = window
         self.session_path = None          # the session file last opened or saved
         self.dialog = None                # the open weights or data dialog, while it is up
+        self.reader = FileReader(window)  # files are read off the window's thread
 
     @property
     def state(self):
@@ -36,23 +37,19 @@ class FileActions:
 
     def open_weights(self, path: str, quiet: bool = False, activation: str = "tanh") -> bool:
         """Read a model's weights (:mod:`rnn.state_dict`) and show what each key of the file
-        becomes before applying them (``quiet``: apply at once, as read with ``activation``).
-        On any problem the session is kept and the reason shown."""
+        becomes before applying them: the dialog reads the file off the window's thread
+        (``quiet``: read here and apply at once, as read with ``activation``). On any problem
+        the session is kept and the reason shown."""
+        if not quiet:
+            self.dialog = WeightsMappingDialog(path, self.reader, self.window)
+            self.dialog.accepted.connect(lambda: self.use_weights(path, self.dialog.mapping))
+            self.dialog.open()
+            return True
         try:
             mapping = read_params(path, None, activation)
-            head_error = None
-        except HeadChoiceError as error:
-            mapping, head_error = None, error
-            if quiet:
-                return self._error("Open weights", f"Could not load {path}:\n{error}", quiet)
         except RnnInputError as error:
             return self._error("Open weights", f"Could not load {path}:\n{error}", quiet)
-        if quiet:
-            return self.use_weights(path, mapping)
-        self.dialog = WeightsMappingDialog(path, head_error, self.window)
-        self.dialog.accepted.connect(lambda: self.use_weights(path, self.dialog.mapping))
-        self.dialog.open()
-        return True
+        return self.use_weights(path, mapping)
 
     def use_weights(self, path: str, mapping) -> bool:
         """Adopt weights already read from ``path`` (an :class:`rnn.state_dict.StateDictMapping`)."""
@@ -89,7 +86,7 @@ class FileActions:
             except RnnInputError as error:
                 return self._error("Open data", f"Could not open {path}:\n{error}", quiet)
             return self.use_data(task)
-        self.dialog = OpenDataDialog(path, output_size, targets, batch_first, self.window)
+        self.dialog = OpenDataDialog(path, self.reader, output_size, targets, batch_first, self.window)
         self.dialog.accepted.connect(lambda: self.use_data(self.dialog.task))
         self.dialog.open()
         return True
@@ -134,15 +131,26 @@ class FileActions:
             self.open_session(path)
 
     def open_session(self, path: str, quiet: bool = False) -> bool:
-        """Open a saved session: the network, its training and position, the lesson and the layout."""
-        try:
-            document = self.state.open(path)
-        except RnnInputError as error:
-            return self._error("Open session", f"Could not open the session:\n{error}", quiet)
+        """Open a saved session: the network, its training and position, the lesson and the layout.
+        The file is read off the window's thread, the status bar saying so meanwhile (``quiet``:
+        read here, and the answer is whether it opened)."""
+        if quiet:
+            try:
+                saved = self.state.read(path)
+            except RnnInputError as error:
+                return self._error("Open session", f"Could not open the session:\n{error}", quiet)
+            self._adopt_session(saved)
+            return True
+        self.window.show_message(f"Reading the session {path}…", "info")
+        self.reader.run(lambda: self.state.read(path), self._adopt_session,
+                        lambda error: self._error("Open session", f"Could not open the session:\n{error}", quiet))
+        return True
+
+    def _adopt_session(self, saved):
+        document = self.state.adopt(saved)
         self.window.restore_layout(document.layout)
         self.window.restore_lesson(document.lesson)
-        self.session_path = path
-        return True
+        self.session_path = saved.path
 
     def save_session_dialog(self):
         path, _ = QFileDialog.getSaveFileName(self.window, "Save session", self.session_path or "session.bptt",

@@ -1,6 +1,8 @@
 """The dialogs of an engineer's own model: what a weights file maps to (before it is applied), how
 a data file is read (before it is used), and the gradient check's table. All are shown with
-``open()``/``show()``, not ``exec()``: the window keeps drawing, and the caller acts on ``accepted``."""
+``open()``/``show()``, not ``exec()``: the window keeps drawing, and the caller acts on ``accepted``.
+The weights and data dialogs read their file with a :class:`explorer.file_reader.FileReader`, off
+the window's thread, and say so until the reading is there."""
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
@@ -17,6 +19,16 @@ from rnn.user_data import read_data
 NONLINEARITIES = [("tanh (PyTorch's default)", "tanh"), ("ReLU (nonlinearity='relu')", "relu")]
 
 
+READING = "<i>Reading the file…</i>"
+
+
+def refusal(error: Exception) -> str:
+    """A reading's failure as the dialog shows it: the engine's own one-line reason, or what else
+    went wrong (never a traceback)."""
+    text = str(error) if isinstance(error, RnnInputError) else f"could not read it ({type(error).__name__}: {error})"
+    return f"<span style='color:#b00020'>{text}</span>"
+
+
 def _buttons(dialog, ok_text: str) -> QDialogButtonBox:
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
@@ -30,10 +42,11 @@ class WeightsMappingDialog(QDialog):
     will be shown on; a choice of head when several Linear layers fit, and of the vanilla RNN's
     nonlinearity (the weights cannot say). ``mapping`` is the current reading (None if refused)."""
 
-    def __init__(self, path: str, first_error: HeadChoiceError | None = None, parent=None):
+    def __init__(self, path: str, reader, parent=None):
         super().__init__(parent)
-        self.path = path
+        self.path, self.reader = path, reader
         self.mapping = None
+        self._ticket = None
         self.setWindowTitle("Open weights")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
@@ -56,29 +69,47 @@ class WeightsMappingDialog(QDialog):
         layout.addWidget(self.table)
         self.buttons = _buttons(self, "Apply")
         layout.addWidget(self.buttons)
-        if first_error is not None:
-            for name in first_error.candidates:
-                self.head.addItem(name or "(no prefix)", name)
-        self.head.setVisible(self.head.count() > 0)
-        form.labelForField(self.head).setVisible(self.head.count() > 0)
+        self._head_label = form.labelForField(self.head)
+        self._show_heads()
         self.head.currentIndexChanged.connect(self._read)
         self.nonlinearity.currentIndexChanged.connect(self._read)
+        self.finished.connect(lambda *_: self.reader.cancel(self._ticket))
         self._read()
 
+    def _show_heads(self):
+        self.head.setVisible(self.head.count() > 0)
+        self._head_label.setVisible(self.head.count() > 0)
+
     def _read(self, *_):
+        """Read the file again with the head and nonlinearity chosen (off the window's thread)."""
         head = self.head.currentData() if self.head.count() else None
-        try:
-            self.mapping = read_params(self.path, None, self.nonlinearity.currentData(), head)
-        except RnnInputError as error:
-            self.mapping = None
-            self.summary.setText(f"<span style='color:#b00020'>{error}</span>")
-            self.table.setText("")
-        else:
-            self.summary.setText(self._describe(self.mapping.spec))
-            self.table.setText("\n".join(self.mapping.lines()))
-        vanilla = self.mapping is None or self.mapping.spec.cell == "rnn"
-        self.nonlinearity.setEnabled(vanilla)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.mapping is not None)
+        path, nonlinearity = self.path, self.nonlinearity.currentData()
+        self.mapping = None
+        self.summary.setText(READING)
+        self.table.setText("")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        self.reader.cancel(self._ticket)
+        self._ticket = self.reader.run(lambda: read_params(path, None, nonlinearity, head),
+                                       self._show, self._refused)
+
+    def _show(self, mapping):
+        self.mapping = mapping
+        self.summary.setText(self._describe(mapping.spec))
+        self.table.setText("\n".join(mapping.lines()))
+        self.nonlinearity.setEnabled(mapping.spec.cell == "rnn")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+
+    def _refused(self, error):
+        if isinstance(error, HeadChoiceError) and self.head.count() == 0:
+            self.head.blockSignals(True)                 # several heads fit: offer them, read with the first
+            for name in error.candidates:
+                self.head.addItem(name or "(no prefix)", name)
+            self.head.blockSignals(False)
+            self._show_heads()
+            self._read()
+            return
+        self.summary.setText(refusal(error))
+        self.nonlinearity.setEnabled(True)
 
     @staticmethod
     def _describe(spec) -> str:
@@ -94,12 +125,13 @@ class OpenDataDialog(QDialog):
     batch first or time first, a CSV file's column, and what that gives (sequences, steps, inputs, outputs) before
     it is used. ``task`` is the current reading (None if refused)."""
 
-    def __init__(self, path: str, output_size: int | None = None, targets: str | None = None,
+    def __init__(self, path: str, reader, output_size: int | None = None, targets: str | None = None,
                  batch_first: bool = False, parent=None):
         super().__init__(parent)
-        self.path = path
+        self.path, self.reader = path, reader
         self.output_size = output_size
         self.task = None
+        self._ticket = None
         self.setWindowTitle("Open data")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
@@ -133,6 +165,7 @@ class OpenDataDialog(QDialog):
         self.targets.editingFinished.connect(self._read)
         self.column.editingFinished.connect(self._read)
         self.batch_first.toggled.connect(self._read)
+        self.finished.connect(lambda *_: self.reader.cancel(self._ticket))
         self._read()
 
     def _browse_targets(self):
@@ -142,16 +175,20 @@ class OpenDataDialog(QDialog):
             self._read()
 
     def _read(self, *_):
-        targets = self.targets.text().strip() or None
-        try:
-            self.task = read_data(self.path, targets, self.batch_first.isChecked(), self.output_size,
-                                  self.column.text().strip() or None)
-        except RnnInputError as error:
-            self.task = None
-            self.preview.setText(f"<span style='color:#b00020'>{error}</span>")
-        else:
-            self.preview.setText(self.task.description)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.task is not None)
+        """Read the file as the fields say (off the window's thread)."""
+        path, targets, batch_first = self.path, self.targets.text().strip() or None, self.batch_first.isChecked()
+        output_size, column = self.output_size, self.column.text().strip() or None
+        self.task = None
+        self.preview.setText(READING)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        self.reader.cancel(self._ticket)
+        self._ticket = self.reader.run(lambda: read_data(path, targets, batch_first, output_size, column),
+                                       self._show, lambda error: self.preview.setText(refusal(error)))
+
+    def _show(self, task):
+        self.task = task
+        self.preview.setText(task.description)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
 
 
 class GradientCheckDialog(QDialog):

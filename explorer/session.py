@@ -95,6 +95,17 @@ class Selection:
     batch_index: int = 0
 
 
+@dataclass(frozen=True)
+class SavedSession:
+    """A saved session read and checked (:meth:`Session.read`), ready to be adopted."""
+    path: str
+    document: SessionDocument
+    config: ExplorerConfig
+    params: dict
+    optimizer: object
+    history: TrainingHistory
+
+
 class InlineRunner:
     """Runs a job at once on the calling thread (the runner of a session without a window)."""
 
@@ -419,6 +430,12 @@ class Session:
         """Replace the session by the one saved in ``path`` (undoable) and return its document
         (for the layout and the lesson). Raises RnnInputError with a one-line reason, changing
         nothing, if the file cannot be used."""
+        return self.adopt(self.read(path))
+
+    @staticmethod
+    def read(path) -> "SavedSession":
+        """Read and check a saved session without changing anything (any thread may do this; the
+        window does it off its own). Raises RnnInputError with a one-line reason."""
         try:
             document = read_session(path)
             saved = dict(document.config)
@@ -434,6 +451,12 @@ class Session:
             raise RnnInputError(f"could not read {path}: {error.strerror or error}") from None
         except RnnInputError as error:
             raise RnnInputError(f"{path} cannot be used: {error}") from None
+        return SavedSession(str(path), document, config, params, optimizer, history)
+
+    def adopt(self, saved: "SavedSession") -> SessionDocument:
+        """Replace the session by one :meth:`read` from a file (undoable); return its document."""
+        path, document, config = saved.path, saved.document, saved.config
+        params, optimizer, history = saved.params, saved.optimizer, saved.history
         self._remember_for_undo(config, reinitialise=True)
         self._stop_training_now()
         self.runner.cancel()

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 
 import pyqtgraph  # noqa: E402,F401  (after PySide6)
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 
 from explorer.model_dialogs import OpenDataDialog, WeightsMappingDialog  # noqa: E402
@@ -32,6 +32,11 @@ def save_model(path, heads=("fc",), kind="LSTM", inputs=3, hidden=7, outputs=1):
     return state
 
 
+def read(qtbot, window):
+    """Wait for the dialog's reading of its file (off the window's thread) to arrive."""
+    qtbot.waitUntil(lambda: not window.files.reader.reading, timeout=30_000)
+
+
 def click(qtbot, dialog, which=QDialogButtonBox.StandardButton.Ok):
     button = dialog.buttons.button(which)
     assert button.isEnabled()
@@ -44,6 +49,8 @@ def test_a_users_lstm_is_shown_with_its_key_mapping_then_loaded(qtbot, window, t
     assert window.files.open_weights(str(tmp_path / "model.pt"))
     dialog = window.files.dialog
     assert isinstance(dialog, WeightsMappingDialog) and dialog.isVisible()
+    assert "Reading" in dialog.summary.text() and not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    read(qtbot, window)
     table = dialog.table.text()
     assert "rnn.weight_ih_l0 → weight_ih_l0" in table and "fc.weight → readout.weight" in table
     assert "1-layer LSTM" in dialog.summary.text() and "random inputs" in dialog.summary.text()
@@ -64,14 +71,17 @@ def test_cancel_applies_nothing_and_several_heads_are_chosen_in_the_dialog(qtbot
     save_model(tmp_path / "two.pt", heads=("fc", "aux"))
     before = (window.state.config, window.state.params)
     window.files.open_weights(str(tmp_path / "two.pt"))
+    read(qtbot, window)
     click(qtbot, window.files.dialog, QDialogButtonBox.StandardButton.Cancel)
     settle(qtbot, window)
     assert (window.state.config, window.state.params) == before
 
     window.files.open_weights(str(tmp_path / "two.pt"))
     dialog = window.files.dialog
+    read(qtbot, window)
     assert dialog.head.isVisible() and [dialog.head.itemText(i) for i in range(dialog.head.count())] == ["fc", "aux"]
     qtbot.keyClick(dialog.head, Qt.Key.Key_Down)                 # choose "aux"
+    read(qtbot, window)
     assert "aux.weight → readout.weight" in dialog.table.text() and "fc.weight → not used" in dialog.table.text()
     click(qtbot, dialog)
     settle(qtbot, window)
@@ -102,9 +112,11 @@ def test_own_batch_first_data_is_read_as_the_dialog_says_and_trained_on(qtbot, w
     assert window.files.open_data(str(tmp_path / "x.npy"), targets=str(tmp_path / "y.npy"))
     dialog = window.files.dialog
     assert isinstance(dialog, OpenDataDialog)
+    read(qtbot, window)
     assert "12 sequences of 40 steps" in dialog.preview.text()  # read time first: the wrong way round
     qtbot.mouseClick(dialog.batch_first, Qt.MouseButton.LeftButton, pos=dialog.batch_first.rect().bottomLeft() / 2)
     assert dialog.batch_first.isChecked()
+    read(qtbot, window)
     assert "40 sequences of 12 steps, 3 inputs, 1 output," in dialog.preview.text()
     click(qtbot, dialog)
     settle(qtbot, window)
@@ -212,8 +224,39 @@ def test_main_opens_on_ones_own_model_and_data_in_one_command(tmp_path):
         assert bad.returncode == 2 and len(lines) == 1 and reason in lines[0], bad.stderr
 
 
-def test_a_refused_file_opened_from_the_menu_says_why_in_a_message_box(qtbot, window, tmp_path, message_boxes):
+def test_a_refused_file_opened_from_the_menu_says_why_in_its_dialog(qtbot, window, tmp_path):
     (tmp_path / "notes.pt").write_bytes(b"not a state_dict")
-    assert not window.files.open_weights(str(tmp_path / "notes.pt"))
-    [(kind, title, text)] = message_boxes
-    assert kind == "warning" and title == "Open weights" and "not a PyTorch file" in text
+    before = window.state.config
+    window.files.open_weights(str(tmp_path / "notes.pt"))
+    dialog = window.files.dialog
+    read(qtbot, window)
+    assert "not a PyTorch file" in dialog.summary.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    click(qtbot, dialog, QDialogButtonBox.StandardButton.Cancel)
+    assert window.state.config == before
+
+
+def test_the_window_keeps_drawing_while_a_large_file_is_read(qtbot, window, tmp_path, monkeypatch):
+    """The dialog's reading runs off the window's thread: while it takes its time, the event
+    loop still runs (a timer fires), and the dialog says it is reading."""
+    import threading
+    import explorer.model_dialogs as dialogs
+    save_model(tmp_path / "model.pt")
+    release = threading.Event()
+    slow = dialogs.read_params
+
+    def read_slowly(*args):
+        release.wait(10)
+        return slow(*args)
+    monkeypatch.setattr(dialogs, "read_params", read_slowly)
+    window.files.open_weights(str(tmp_path / "model.pt"))
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=5_000)       # the GUI thread is free
+    assert window.files.reader.reading and "Reading" in window.files.dialog.summary.text()
+    release.set()
+    read(qtbot, window)
+    timer.stop()
+    assert "rnn.weight_ih_l0 → weight_ih_l0" in window.files.dialog.table.text()

@@ -472,7 +472,7 @@ def test_ctrl_z_undoes_a_control_change_and_ctrl_shift_z_redoes_it(qtbot, window
     assert_controls_show(window, state.config)
 
 
-def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path):
+def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path, message_boxes):
     state = window.state
     window.open_lesson("vanishing", step=1)
     settle(qtbot, window)
@@ -483,7 +483,9 @@ def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path):
     assert window.files.save_session(str(path), quiet=True) and path.exists()
     other = make_window(qtbot)
     try:
-        assert other.files.open_session(str(path), quiet=True)
+        other.files.open_session(str(path))              # as File ▸ Open session does: read off the GUI thread
+        assert "Reading the session" in other.statusBar().currentMessage()
+        qtbot.waitUntil(lambda: not other.files.reader.reading, timeout=30_000)
         settle(qtbot, other)
         assert other.state.config == state.config and len(other.state.history) == 5
         assert all(np.array_equal(other.state.params[k], state.params[k]) for k in state.params)
@@ -494,8 +496,12 @@ def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path):
         broken = tmp_path / "broken.bptt"
         broken.write_bytes(path.read_bytes()[:300])
         before = other.state.params
-        assert not other.files.open_session(str(broken), quiet=True)
+        other.files.open_session(str(broken))
+        qtbot.waitUntil(lambda: not other.files.reader.reading, timeout=30_000)
         assert other.state.params is before and "broken.bptt" in other.statusBar().currentMessage()
+        [(kind, title, text)] = message_boxes
+        assert kind == "warning" and title == "Open session" and "broken.bptt" in text
+        assert not other.files.open_session(str(broken), quiet=True)      # (the command line's way)
     finally:
         other.state.shutdown()
 
