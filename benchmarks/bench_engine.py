@@ -250,12 +250,12 @@ def print_tables(rows, targets):
         target = targets[(row["B"], row["T"], row["H"])]
         if row["torch_ms"] is None:
             print(f"{row['cell']:<5} {row['B']:>3} {row['T']:>4} {row['H']:>4} "
-                  f"{row['engine_ms']:>10.2f} {'-':>9} {'-':>9} {f'≤{target:.1f}×':>7} {'-':>6} {'-':>9}")
+                  f"{row['engine_ms']:>10.2f} {'-':>9} {'-':>9} {f'≤{target:g}×':>7} {'-':>6} {'-':>9}")
             continue
         ratio = row["engine_ms"] / row["torch_ms"]
         verdict = "PASS" if ratio <= target else "FAIL"
         print(f"{row['cell']:<5} {row['B']:>3} {row['T']:>4} {row['H']:>4} {row['engine_ms']:>10.2f} "
-              f"{row['torch_ms']:>9.2f} {ratio:>8.2f}× {f'≤{target:.1f}×':>7} {verdict:>6} "
+              f"{row['torch_ms']:>9.2f} {ratio:>8.2f}× {f'≤{target:g}×':>7} {verdict:>6} "
               f"{row['grad_err']:>9.1e}")
     print("  engine ms = run_bptt(with_sensitivity=False) + record.gradients(); "
           "grad err = max relative difference from torch's gradients")

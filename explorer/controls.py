@@ -15,7 +15,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
-                               QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                               QSlider, QSpinBox, QStyle, QStyleOptionComboBox, QStylePainter, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from rnn.optim import OPTIMIZERS
 from rnn.tasks import TASKS
@@ -44,6 +45,22 @@ CHOICES = {
 
 
 
+class _ElidingCombo(QComboBox):
+    """A combo box whose choice, when the box is too narrow for it, ends in "…" (not cut off
+    mid-letter); the open list and the tooltip show it whole."""
+
+    def paintEvent(self, event):
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        option.currentText = self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideRight,
+                                                           field.width())
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
 def _fit_popup(combo: QComboBox) -> None:
     """The open list of a combo box shows every choice whole, however narrow the box."""
     combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
@@ -62,7 +79,7 @@ LABELS = {
     "seed": "Seed", "truncation": "Backprop", "k1": "k1 (segment)", "k2": "k2 (history)",
     "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
     "lr": "Learning rate η", "clip_mode": "Clipping", "clip_threshold": "Clip threshold θ",
-    "speed": "Updates per second", "temperature": "Temperature τ (names)", "reduction": "Loss",
+    "speed": "Updates per second", "temperature": "Temperature τ", "reduction": "Loss",
     "break_on_norm": "Pause if ‖g‖ >", "break_norm": "‖g‖ threshold", "break_on_clip": "Pause on clipping",
 }
 
@@ -220,7 +237,7 @@ class ControlPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         self.body = QVBoxLayout(inner)
-        self.body.setContentsMargins(6, 6, 6, 6)
+        self.body.setContentsMargins(4, 6, 4, 6)     # (narrow: every field's right edge in view)
         self.body.setSpacing(8)
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
@@ -241,11 +258,11 @@ class ControlPanel(QWidget):
     # --- building ---
     def _make_widget(self, name):
         if name in CHOICES:
-            w = QComboBox()
+            w = _ElidingCombo()
             for label, value in (task_choices() if name == "task" else CHOICES[name]):
                 w.addItem(label, value)
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(10)
+            w.setMinimumContentsLength(8)           # (a longer choice ends in "…": the panel stays narrow)
             _fit_popup(w)
             w.currentIndexChanged.connect(lambda *_: self._changed(0))
             _no_wheel(w)
@@ -290,6 +307,9 @@ class ControlPanel(QWidget):
             label.setBuddy(widget)
             if name == "scale":
                 form.addRow(label, self._scale_row(widget))
+            elif name == "task":             # the task's long titles get the group's whole width
+                form.addRow(label)
+                form.addRow(widget)
             else:
                 form.addRow(label, widget)
         if title == "Breakpoints":

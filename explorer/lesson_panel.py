@@ -32,13 +32,33 @@ def _style_label(label: QLabel, point_size: int, bold: bool = False, name: str =
     return label
 
 
+TITLE_SEPARATOR = "  ·  "      # between "Step 2 of 5" and the lesson's title
+
+
 class _ElidedLabel(QLabel):
-    """One line that ends in "…" where the box is too narrow for it; ``text()`` stays whole."""
+    """One line that ends in "…" where the box is too narrow for it; ``text()`` stays whole. What
+    comes before :data:`TITLE_SEPARATOR` ("Step 2 of 5") is never cut: only what follows it."""
+
+    def _head(self) -> str:
+        return self.text().split(TITLE_SEPARATOR, 1)[0]
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(self.fontMetrics().horizontalAdvance(self._head()) + 4)
+        return hint
 
     def paintEvent(self, event):
         painter = QPainter(self)
         rect = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        metrics, text = self.fontMetrics(), self.text()
+        head = self._head()
+        if head != text and metrics.horizontalAdvance(text) > rect.width():
+            rest = text[len(head):]
+            room = rect.width() - metrics.horizontalAdvance(head)
+            tail = metrics.elidedText(rest, Qt.TextElideMode.ElideRight, room)
+            # (a tail cut to its separator alone says nothing: then the head alone)
+            text = head + (tail if len(tail.strip(" ·…")) > 2 else "")
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
         self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
                                   self.palette(), self.isEnabled(), shown, self.foregroundRole())
 
@@ -76,7 +96,8 @@ class LessonPanel(QFrame):
         self.title = _ElidedLabel()
         _style_label(self.title, 13, True, "lesson:title")
         self.title.setWordWrap(False)         # one line, ending in "…" when the box is narrow
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # (as narrow as "Step 2 of 5", never narrower: the lesson's title gives way)
+        self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.step_title = _label(12, True, "lesson:step")
         self.text = _label(11, name="lesson:text")
         self.question = _label(11, True, "lesson:question")
@@ -197,7 +218,7 @@ class LessonPanel(QFrame):
         if runner is None or runner.index < 0:
             return
         step = runner.step
-        self.title.setText(f"Step {runner.index + 1} of {runner.count}  ·  {runner.lesson.title}")
+        self.title.setText(f"Step {runner.index + 1} of {runner.count}{TITLE_SEPARATOR}{runner.lesson.title}")
         self.title.setToolTip(f"{runner.lesson.title}: {runner.lesson.summary}")
         self.step_title.setText(step.title)
         self.back.setEnabled(runner.can_go_back)

@@ -31,6 +31,8 @@ LESSON_VIEW = "lesson"        # the layout whose second view is the one the less
 FALLBACK_VIEW = "GradientFlowView"   # ... when the step points at none (or at the graph itself)
 SECOND_VIEW_SHARE = 0.5       # of the window's width, for the second view
 PREFERRED_SIZE = QSize(1440, 900)
+PROGRESS_LINE = "backward visit 000/000 "   # the longer line of the toolbar's progress text, on two
+QWIDGETSIZE_MAX = 16777215
 FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
 
 
@@ -102,6 +104,7 @@ class Presentation:
         self.layout = read_choice(settings, LAYOUT_KEY, self.layouts, LESSON_VIEW)
         self.presenting = False
         self._before = None       # (geometry saved, geometry, panels, window state) to go back to
+        self._slider_width = None   # the toolbar's t slider's widest, as built
 
     # ------------------------------------------------------------------ actions and menu
     def add_actions(self):
@@ -209,7 +212,28 @@ class Presentation:
             if state == Qt.WindowState.WindowNoState:
                 w.setGeometry(rect)        # (restoreGeometry moves a window larger than its screen)
             w.restoreState(panels)
+            self.fit_toolbar()
         self._show_actions()
+
+    def fit_toolbar(self):
+        """Presenting in a window too narrow for the step-through toolbar, its progress text stays
+        in view (not in the toolbar's » menu): the t slider at its narrowest, the text on two lines.
+        Out of presentation mode, the toolbar as it was built."""
+        w = self.window
+        bar, progress, slider = (getattr(w, name, None) for name in ("toolbar", "progress", "scrubber"))
+        if bar is None or progress is None or slider is None:
+            return
+        if self._slider_width is None:
+            self._slider_width = slider.maximumWidth()
+        progress.setWordWrap(False)
+        progress.setMinimumWidth(0)
+        progress.setMaximumWidth(QWIDGETSIZE_MAX)
+        slider.setMaximumWidth(self._slider_width)
+        if not self.presenting or bar.sizeHint().width() <= w.width():
+            return
+        slider.setMaximumWidth(slider.minimumWidth())
+        progress.setWordWrap(True)              # "forward 20/20 ·" over "backward visit 20/20"
+        progress.setFixedWidth(progress.fontMetrics().horizontalAdvance(PROGRESS_LINE))
 
     def _show_actions(self):
         actions = self.window.actions
@@ -264,6 +288,7 @@ class Presentation:
         if scale != style.LOOK.height_scale:
             style.LOOK.height_scale = scale
             self.apply()
+        self.fit_toolbar()
         second = self.second_view()
         if second is not None:
             w.resizeDocks([w.docks[second]], [int(SECOND_VIEW_SHARE * w.width())], Qt.Orientation.Horizontal)

@@ -89,6 +89,17 @@ class Recording:
             return self.h[layer, t - 1], None if self.c is None else self.c[layer, t - 1]
         return self.h0[layer], None if self.c is None else self.c0[layer]
 
+    def states_before(self, layer: int, start: int, stop: int):
+        """(h_{t−1}, c_{t−1}) for t = start … stop − 1 of one layer, (stop − start, B, H) each
+        (c None without a cell state); views of the recording unless the range starts at 0."""
+        def before(states, initial):
+            if states is None:
+                return None
+            if start > 0:
+                return states[layer, start - 1:stop - 1]
+            return np.concatenate([initial[layer][None], states[layer, :stop - 1]])
+        return before(self.h, self.h0), before(self.c, self.c0)
+
     def h_prev(self, layer: int):
         """h_{t−1} for every t of one layer, (T, B, H), starting from h0."""
         return np.concatenate([self.h0[layer][None], self.h[layer, :-1]])
@@ -134,6 +145,31 @@ def _sum_outer(d, x):
     """Σ_t Σ_b d_{t,b} x_{t,b}ᵀ for d (T, B, m) and x (T, B, n): one (n, T·B) @ (T·B, m) product on
     views of the recorded arrays, transposed (no transposed copy, as ``tensordot`` would make)."""
     return np.ascontiguousarray((x.reshape(-1, x.shape[-1]).T @ d.reshape(-1, d.shape[-1])).T)
+
+
+FACTOR_FLOATS = 1 << 20   # a block of the backward's local factors holds at most this many floats (8 MB)
+
+
+class _LocalFactors:
+    """One layer's backward factors that do not depend on the adjoints (the cell's
+    ``local_factors``: σ'(a), 1 − tanh², …), computed a block of steps at a time as the backward
+    visits reach them: one product per step is then left for each adjoint."""
+
+    def __init__(self, cell, record: Recording, layer: int):
+        self.cell, self.record, self.layer = cell, record, layer
+        width = record.gates.shape[-1] + record.h.shape[-1]          # (at most 5H, the LSTM's)
+        self.block = int(max(1, min(64, FACTOR_FLOATS // (record.batch_size * width))))
+        self.start, self.values = 0, None
+
+    def at(self, t: int):
+        if self.values is None or not 0 <= t - self.start < len(self.values):
+            r, l = self.record, self.layer
+            start = t // self.block * self.block
+            stop = min(start + self.block, r.seq_len)
+            h_prev, c_prev = r.states_before(l, start, stop)
+            self.values = self.cell.local_factors(r.gates[l, start:stop], r.extra[l, start:stop], h_prev, c_prev)
+            self.start = start
+        return self.values[t - self.start]
 
 
 def _record(recorded, t: int, value, fresh: bool):
@@ -238,6 +274,7 @@ class BPTT:
         self.visits_done = 0
         self.with_sensitivity = with_sensitivity
         self._carry_h, self._carry_c = [], []    # what each layer carries back to the step before
+        self._local_factors = []                 # each layer's _LocalFactors, made at the first visit
         self._layers = [layer_params(params, l) for l in range(spec.num_layers)]
         self._input_bias = [self.cell.input_bias(b_ih, b_hh) for _, _, b_ih, b_hh in self._layers]
         self._readout = params["readout.weight"], params["readout.bias"]
@@ -345,7 +382,9 @@ class BPTT:
         carry_h, carry_c, counts = self._carry_h, self._carry_c, self._visit_counts
         first, last = min(t for _, t in visits), max(t for _, t in visits)
         readout = r.dyhat[first:last + 1] @ W_hy  # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
-        layers = [(W_ih, W_hh, r.gates[l], r.extra[l], r.h[l], r.c[l] if has_c else None,
+        if not self._local_factors:
+            self._local_factors = [_LocalFactors(cell, r, l) for l in range(L)]
+        layers = [(W_ih, W_hh, r.gates[l], self._local_factors[l],
                    r.dh[l], r.d_ih[l], None if shared else r.d_hh[l], r.dc[l] if has_c else None)
                   for l, (W_ih, W_hh, _, _) in enumerate(self._layers)]
         for seg_index, t in visits:
@@ -358,15 +397,13 @@ class BPTT:
             fresh = counts[t] == 0                # nothing recorded at step t yet: copy, do not add
             dx_above = None
             for l in range(top, -1, -1):
-                W_ih, W_hh, gates, extra, h, c, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
+                W_ih, W_hh, gates, factors, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
                 dh = carry_h[l]
                 if l == top and seg.loss_start <= t:
                     dh = dh + readout[t - first]
                 if dx_above is not None:
                     dh = dh + dx_above
-                h_prev, c_prev = (h[t - 1], c[t - 1] if has_c else None) if t else r.state_before(l, 0)
-                back = cell.backward(gates[t], extra[t], h_prev, c_prev, dh,
-                                     carry_c[l] if has_c else None, W_ih, W_hh)
+                back = cell.backward_from(factors.at(t), gates[t], dh, carry_c[l] if has_c else None, W_hh)
                 _record(dh_rec, t, dh, fresh)
                 _record(d_ih_rec, t, back.d_ih, fresh)
                 if not shared:

@@ -13,6 +13,10 @@ Every backward takes the adjoints ``dh = ∂L/∂h_t`` (and ``dc`` for the LSTM)
 
 (∂L/∂x_t = W_ihᵀ d_ih is left to the caller: only a layer with a layer below needs it.)
 
+``backward`` is ``backward_from(local_factors(…), …)``: the factors that do not depend on the
+adjoints (σ'(a), 1 − tanh², …) are computed first, for as many steps at once as the caller
+likes (the stepper: a block of steps per call), and the adjoint part is then a few products a step.
+
 The adjoints may carry extra leading axes (…, B, H) over the cached (B, H) arrays: the same
 code then pushes many adjoint vectors at once (sensitivity rows, Jacobian columns).
 """
@@ -79,7 +83,14 @@ class RNNCell:
         self.phi.derivative(pre, h, out=extra)
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
-        da = dh * extra                       # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
+        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), gates, dh, dc, W_hh)
+
+    def local_factors(self, gates, extra, h_prev, c_prev):
+        """φ'(a_t): recorded as ``extra`` already."""
+        return extra
+
+    def backward_from(self, factors, gates, dh, dc, W_hh) -> Backward:
+        da = dh * factors                     # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
         return Backward(da, da, _matmul(da, W_hh), None, None)  # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
 
 
@@ -131,21 +142,34 @@ class LSTMCell:
         """Nothing: ``extra`` is made by the recurrence itself."""
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
+        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), gates, dh, dc, W_hh)
+
+    def local_factors(self, gates, extra, h_prev, c_prev):
+        """(…, 5H): the local derivatives ∂c_t/∂a_i, ∂c_t/∂a_f, ∂c_t/∂a_g, ∂h_t/∂a_o, ∂h_t/∂c_t,
+        i.e. g ⊙ βi(1 − i), c_{t−1} ⊙ βf(1 − f), i ⊙ (1 − g²), tanh(c_t) ⊙ βo(1 − o), o ⊙ (1 − tanh²(c_t))."""
         H = gates.shape[-1] // 4
         i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
-        tanh_c = extra
-        beta = self.steepness                              # d σ(βa)/da = β σ (1 − σ)
-        # each adjoint times its local derivative, the (B, H) factors multiplied first: the same work
-        # for one adjoint, far less when many are stacked on leading axes (the sensitivity sweep)
-        dc_total = dh * (o * (1.0 - tanh_c * tanh_c))      # ∂L/∂c_t through h_t = o ⊙ tanh(c_t) …
-        dc_total += dc                                     # … plus the carried ∂L/∂c_t
-        dpre = np.empty(dc_total.shape[:-1] + (4 * H,))
-        dpre[..., :H] = dc_total * (beta * g * i * (1.0 - i))            # ∂L/∂a_i = ∂L/∂c ⊙ g ⊙ βi(1 − i)
-        dpre[..., H:2 * H] = dc_total * (beta * c_prev * f * (1.0 - f))  # ∂L/∂a_f = ∂L/∂c ⊙ c_{t−1} ⊙ βf(1 − f)
-        dpre[..., 2 * H:3 * H] = dc_total * (i * (1.0 - g * g))          # ∂L/∂a_g = ∂L/∂c ⊙ i ⊙ tanh'(a_g)
-        dpre[..., 3 * H:] = dh * (beta * tanh_c * o * (1.0 - o))         # ∂L/∂a_o = ∂L/∂h ⊙ tanh(c) ⊙ βo(1 − o)
+        tanh_c, beta = extra, self.steepness               # d σ(βa)/da = β σ (1 − σ)
+        factors = np.empty(gates.shape[:-1] + (5 * H,))
+        factors[..., :H] = beta * g * i * (1.0 - i)
+        factors[..., H:2 * H] = beta * c_prev * f * (1.0 - f)
+        factors[..., 2 * H:3 * H] = i * (1.0 - g * g)
+        factors[..., 3 * H:4 * H] = beta * tanh_c * o * (1.0 - o)
+        factors[..., 4 * H:] = o * (1.0 - tanh_c * tanh_c)
+        return factors
+
+    def backward_from(self, factors, gates, dh, dc, W_hh) -> Backward:
+        H = gates.shape[-1] // 4
+        dc_total = dh * factors[..., 4 * H:]                # ∂L/∂c_t through h_t = o ⊙ tanh(c_t) …
+        dc_total += dc                                      # … plus the carried ∂L/∂c_t
+        shape = dc_total.shape[:-1]
+        dpre = np.empty(shape + (4 * H,))
+        by_gate = dpre.reshape(shape + (4, H))              # (a view) rows i, f, g, o
+        np.multiply(dc_total[..., None, :], factors[..., :3 * H].reshape(factors.shape[:-1] + (3, H)),
+                    out=by_gate[..., :3, :])                # ∂L/∂a_{i,f,g} = ∂L/∂c_t ⊙ ∂c_t/∂a_{i,f,g}
+        np.multiply(dh, factors[..., 3 * H:4 * H], out=by_gate[..., 3, :])   # ∂L/∂a_o = ∂L/∂h_t ⊙ ∂h_t/∂a_o
         return Backward(dpre, dpre, _matmul(dpre, W_hh),            # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
-                        dc_total * f, dc_total)                     # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
+                        dc_total * gates[..., H:2 * H], dc_total)   # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
 
 
 class GRUCell:
@@ -181,25 +205,37 @@ class GRUCell:
         np.add(gh[..., 2 * H:], b_hh[2 * H:], out=extra)  # gh_n = W_hn h_{t−1} + b_hn
         pre[..., 2 * H:] += r * extra                     # a_n = W_in x + b_in + r ⊙ gh_n
         n = np.tanh(pre[..., 2 * H:], out=gates[..., 2 * H:])
-        np.multiply(1.0 - z, n, out=h)                    # h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
-        h += z * h_prev
+        np.subtract(h_prev, n, out=h)                     # h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
+        h *= z                                            #     = n + z ⊙ (h_{t−1} − n), as PyTorch computes it
+        h += n
 
     def local_derivatives(self, pre, h, extra):
         """Nothing: ``extra`` is made by the recurrence itself."""
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
+        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), gates, dh, dc, W_hh)
+
+    def local_factors(self, gates, extra, h_prev, c_prev):
+        """(…, 3H): the local derivatives ∂a_n/∂a_r (through r ⊙ gh_n), ∂h_t/∂a_z, ∂h_t/∂a_n, i.e.
+        gh_n ⊙ βr(1 − r), (h_{t−1} − n) ⊙ βz(1 − z), (1 − z) ⊙ (1 − n²); a_n = W_in x + b_in + r ⊙ gh_n."""
         H = gates.shape[-1] // 3
         r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
-        gh_n = extra
+        gh_n, beta = extra, self.steepness                 # d σ(βa)/da = β σ (1 − σ)
+        factors = np.empty(gates.shape[:-1] + (3 * H,))
+        factors[..., :H] = beta * gh_n * r * (1.0 - r)
+        factors[..., H:2 * H] = beta * (h_prev - n) * z * (1.0 - z)
+        factors[..., 2 * H:] = (1.0 - z) * (1.0 - n * n)
+        return factors
+
+    def backward_from(self, factors, gates, dh, dc, W_hh) -> Backward:
+        H = gates.shape[-1] // 3
+        r, z = gates[..., :H], gates[..., H:2 * H]
         d_ih = np.empty(np.broadcast_shapes(dh.shape, z.shape)[:-1] + (3 * H,))
-        da_r, da_z, da_n = d_ih[..., :H], d_ih[..., H:2 * H], d_ih[..., 2 * H:]
-        # each adjoint times its local derivative, the (B, H) factors multiplied first: the same work
-        # for one adjoint, far less when many are stacked on leading axes (the sensitivity sweep)
-        np.multiply(dh, (1.0 - z) * (1.0 - n * n), out=da_n)     # ∂L/∂a_n = ∂L/∂h ⊙ (1 − z) ⊙ (1 − n²),
-        #                                                          a_n = W_in x + b_in + r ⊙ gh_n
-        beta = self.steepness                                    # d σ(βa)/da = β σ (1 − σ)
-        np.multiply(da_n, beta * gh_n * r * (1.0 - r), out=da_r)        # ∂L/∂a_r = ∂L/∂a_n ⊙ gh_n ⊙ βr(1 − r)
-        np.multiply(dh, beta * (h_prev - n) * z * (1.0 - z), out=da_z)  # ∂L/∂a_z = ∂L/∂h ⊙ (h_{t−1} − n) ⊙ βz(1 − z)
+        da_r, da_zn = d_ih[..., :H], d_ih[..., H:]
+        np.multiply(dh[..., None, :], factors[..., H:].reshape(factors.shape[:-1] + (2, H)),
+                    out=da_zn.reshape(da_zn.shape[:-1] + (2, H)))   # ∂L/∂a_{z,n} = ∂L/∂h_t ⊙ ∂h_t/∂a_{z,n}
+        da_n = d_ih[..., 2 * H:]
+        np.multiply(da_n, factors[..., :H], out=da_r)               # ∂L/∂a_r = ∂L/∂a_n ⊙ ∂a_n/∂a_r
         d_hh = np.empty_like(d_ih)                    # the same, but the reset acts after W_hn h + b_hn:
         d_hh[..., :2 * H] = d_ih[..., :2 * H]
         np.multiply(da_n, r, out=d_hh[..., 2 * H:])   # ∂L/∂gh_n = ∂L/∂a_n ⊙ r

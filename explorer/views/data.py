@@ -49,8 +49,9 @@ class DataView(QWidget):
         self.summary = QLabel()
         for label in (self.of_label, self.summary):
             style.set_font(label, style.AXIS_PT)
-        # (cut at the right rather than widening the dock)
+        # (it wraps onto a second line rather than widening the dock, or being cut at its edge)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setWordWrap(True)
         top = QHBoxLayout()
         caption = QLabel("sequence")
         style.set_font(caption, style.AXIS_PT)
@@ -107,7 +108,8 @@ class DataView(QWidget):
         self.sequence_box.setRange(0, B - 1)
         self.sequence_box.setValue(data.sequence)
         self.sequence_box.blockSignals(False)
-        self.of_label.setText(f"of {B} (0…{B - 1})")
+        self.of_label.setText(f"of {B}")          # (short: the header leaves its room to the summary)
+        self.of_label.setToolTip(f"The batch holds {B} sequences, numbered 0…{B - 1}")
         if task.loss == "xent" and task.one_hot_inputs:
             self._draw_text(data, symbols(task))
         else:
@@ -147,9 +149,10 @@ class DataView(QWidget):
             self.target_points.hide()
             self.outputs_plot.enableAutoRange()
             steps = [t for t in np.flatnonzero(data.loss_steps) if t < done]
+            nb = "\u00a0"       # (a line wraps between the parts, never inside one)
             self.summary.setText("; ".join(
-                f"predicted {classes[data.predictions[t]]} (p = {style.fmt(data.confidence[t], 2)}) · "
-                f"target {classes[data.targets[t]]}" for t in steps[-2:]) or "not computed yet")
+                f"predicted{nb}{classes[data.predictions[t]]} (p{nb}={nb}{style.fmt(data.confidence[t], 2)}) · "
+                f"target{nb}{classes[data.targets[t]]}" for t in steps[-2:]) or "not computed yet")
             return
         self.prediction_curve.show()
         style.set_curve(self.prediction_curve, t[:done], data.predictions[:done, 0])

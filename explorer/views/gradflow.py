@@ -14,6 +14,7 @@ CELL_NAME = "‖∂L/∂c<sub>t</sub>‖"
 CELL_STATE = "#2ca02c"     # the LSTM's cell-state gradient
 BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are rich text
 NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
+THIS_RUN = "this run"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂h_t‖"
@@ -83,12 +84,10 @@ class GradientFlowView(style.CanvasView):
         self.jac_plot.setXLink(self.norm_plot)
         self.jac_curve = self.jac_plot.plot(pen=style.pen("#2e8b57", 2.5), symbol="s", symbolSize=6,
                                             symbolBrush="#2e8b57", symbolPen=None, connect="finite")
-        # every step's Jacobian norm is at most γσ_max for the vanilla cell (1 drawn for gated cells)
+        # every step's Jacobian norm is at most γσ_max for the vanilla cell (1 drawn for gated cells);
+        # the line is named in the title (a label inside this short plot would sit on the curve)
         self.one_line = pg.InfiniteLine(pos=1.0, angle=0, movable=False,
-                                        pen=style.pen(style.CLIP_RED, 1.5, Qt.PenStyle.DashLine),
-                                        label="1", labelOpts=dict(position=0.98, color=style.CLIP_RED,
-                                                                  anchors=[(1, 0), (1, 0)]))
-        style.set_font(self.one_line.label, style.TICK_PT)
+                                        pen=style.pen(style.CLIP_RED, 1.5, Qt.PenStyle.DashLine))
         self.jac_plot.addItem(self.one_line)
         self.jac_shading = style.SegmentShading(self.jac_plot)
 
@@ -214,6 +213,10 @@ class GradientFlowView(style.CanvasView):
         """The runs kept for comparison: each one's ‖∂L/∂h_t‖, dashed, in the legend by its name
         (only those of the same length T, drawn on the same steps)."""
         references = [r for r in self.state.references if r.dh_norm.shape == (T,)]
+        name = NORM_NAME + (f" ({THIS_RUN})" if references else "")     # beside the runs compared: named
+        if self.legend.getLabel(self.norm_curve).text != name:
+            self.legend.getLabel(self.norm_curve).setText(name)
+            style.fit_legend_row(self.legend)
         while len(self.reference_curves) < len(references):
             colour = style.REFERENCE_COLOURS[len(self.reference_curves) % len(style.REFERENCE_COLOURS)]
             curve = self.norm_plot.plot(pen=style.pen(colour, 2.5, Qt.PenStyle.DashLine), connect="finite")
@@ -254,14 +257,15 @@ class GradientFlowView(style.CanvasView):
             parts.append(f"layer {layer}")
         if self.state.config.batch > 1:
             parts.append(f"seq {batch}")
-        style.set_title(self.jac_plot, " · ".join(parts))
         regime = result.regime
         if spec.cell == "rnn" and np.isfinite(regime.gamma * regime.sigma_max):
             self.one_line.setValue(regime.gamma * regime.sigma_max)
-            style.set_line_label(self.one_line, f"at most γσ_max = {style.fmt(regime.gamma * regime.sigma_max, 4)}")
+            line = f"‒ ‒ ≤ γσ<sub>max</sub> = {style.fmt(regime.gamma * regime.sigma_max, 4)}"
         else:
             self.one_line.setValue(1.0)
-            style.set_line_label(self.one_line, "1")
+            line = "‒ ‒ 1"
+        parts.append(f"<span style='color:{style.CLIP_RED}'>{line}</span>")
+        style.set_title(self.jac_plot, " · ".join(parts))
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
@@ -135,17 +135,22 @@ def gradient_colormap() -> pg.ColorMap:
     return cmap
 
 
+SUPERSCRIPT = str.maketrans("0123456789()+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻")
+
+
 def fmt(value, digits: int = 4) -> str:
-    """A number with ~4 significant digits, or '—' for None / NaN."""
+    """A number with ~4 significant digits, powers of ten written as the lessons write them
+    (1.3×10⁻¹⁸, not 1.3e-18), or '—' for None / NaN."""
     if value is None:
         return "—"
     value = float(value)
     if np.isnan(value):
         return "—"
-    return f"{value:.{digits}g}"
-
-
-SUPERSCRIPT = str.maketrans("0123456789()+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻")
+    text = f"{value:.{digits}g}"
+    if "e" in text and np.isfinite(value):
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
+    return text
 SUBSCRIPT = str.maketrans("0123456789()+-", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋")
 
 
@@ -260,12 +265,38 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, width: float | None 
 def style_plot(plot: pg.PlotItem, title: str, left: str | None = None, bottom: str | None = None) -> None:
     """Title and axis labels in projector-size fonts; pyqtgraph's context menu (export) stays on."""
     set_title(plot, title)
+    if type(plot.getAxis("left")) is pg.AxisItem:      # (numbers that never crowd a short plot)
+        plot.setAxisItems({"left": RoomyAxis("left")})
     style_axis(plot.getAxis("left"), left, width=LEFT_AXIS_PX)
     style_axis(plot.getAxis("bottom"), bottom)
     plot.showGrid(x=False, y=False)
 
 
-class LogAxis(pg.AxisItem):
+class RoomyAxis(pg.AxisItem):
+    """An axis whose numbers never crowd: up a short left (or right) axis, a value is labelled only
+    if it is at least 1.25 lines of text from every value labelled before it (coarsest level first)."""
+
+    ROOM_LINES = 1.25
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        if self.orientation not in ("left", "right") or maxVal == minVal or size <= 0:
+            return levels
+        line = QFontMetricsF(self.style["tickFont"] or QFont()).height()
+        room = self.ROOM_LINES * line * abs(maxVal - minVal) / size      # in axis units
+        kept, thinned = [], []
+        for spacing, values in levels:
+            level = []
+            for v in values:
+                if all(abs(v - k) >= room for k in kept):
+                    kept.append(v)
+                    level.append(v)
+            if level:
+                thinned.append((spacing, level))
+        return thinned
+
+
+class LogAxis(RoomyAxis):
     """A log axis that labels decades first, then 2 and 5, then the rest — only as room allows."""
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
@@ -283,7 +314,7 @@ class LogAxis(pg.AxisItem):
         return ticks
 
 
-class IntegerAxis(pg.AxisItem):
+class IntegerAxis(RoomyAxis):
     """An axis that only ticks whole numbers (steps, units)."""
 
     def tickValues(self, minVal, maxVal, size):

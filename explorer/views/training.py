@@ -1,5 +1,7 @@
 """Training curves: loss, gradient norm with clip events, and the truncated-vs-full cosine."""
 
+import html
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
@@ -27,6 +29,8 @@ TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<
            f"log plots. Right-click → Export saves PNG/SVG/CSV.")
 
 
+THIS_RUN = "this run"       # the run being trained, in the legend beside the runs compared
+SOLID, DASHED = "━━", "╍╍"  # the legend's samples of this run's line and a compared run's
 DENSE_UPDATES = 400
 MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
 EARLIER_RUN = "#b8b8b8"    # the loss of a run that training was forked away from
@@ -50,19 +54,34 @@ class TrainingView(style.CanvasView):
         style.style_plot(self.loss_plot, "Loss (log)", left="loss L")
         self.loss_plot.setToolTip(LOSS_TOOLTIP)
         self.earlier_curves = []          # one per run forked away from (time travel), drawn underneath
-        self.reference_curves = []        # one per run kept for comparison, with its name at its end
+        self.reference_curves = []        # one per run kept for comparison, named in the legend
         self.overflow_lines = []          # a red line at each update whose loss or ‖g‖ overflowed
         self.raw_loss_curve = self.loss_plot.plot(pen=style.pen(RAW_LOSS, 1), connect="finite")
         self.loss_curve = self.loss_plot.plot(pen=style.pen(style.CURVE_BLUE, 2.5), connect="finite")
         self.empty = style.overlay_text(self.loss_plot, "train to see the loss curve")
+        # the runs compared (and this one) named in a line of their own above the plots, where no
+        # curve crosses them (it wraps where the dock is narrow); shown while there are runs to compare
+        self.legend = QLabel()
+        self.legend.setObjectName("training:legend")
+        style.set_font(self.legend, style.TICK_PT, bold=True)
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.layout().insertWidget(0, self.legend)
+        self.legend.setVisible(False)
+        self._legend_names = []
         # what ignoring the inputs gets: a loss curve that stays on this line has learnt nothing
         self.baseline_line = pg.InfiniteLine(angle=0, movable=False, pen=style.pen(style.FOREGROUND, 1.5,
-                                                                                   Qt.PenStyle.DotLine),
-                                             label="", labelOpts=dict(position=0.03, color=style.FOREGROUND,
-                                                                      anchors=[(0, 1), (0, 1)]))
-        style.set_font(self.baseline_line.label, style.TICK_PT)
+                                                                                   Qt.PenStyle.DotLine))
         self.baseline_line.setZValue(-20)         # under a compared run that stays on it
         self.loss_plot.addItem(self.baseline_line)
+        # its name under it, over the curves (on a white ground: the curves that cross it stay out of
+        # the text; under the line, it never runs into the title when the guess is at the top)
+        self.baseline_label = pg.TextItem(color=style.FOREGROUND, anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
+        style.set_font(self.baseline_label, style.TICK_PT)
+        self.baseline_label.setZValue(50)
+        self.loss_plot.addItem(self.baseline_label, ignoreBounds=True)
+        self.loss_plot.getViewBox().sigXRangeChanged.connect(self._place_baseline_label)
         self._baseline_for = None
 
         self.grad_plot = self.canvas.addPlot(row=1, col=0)
@@ -223,32 +242,36 @@ class TrainingView(style.CanvasView):
                 line.setValue(updates[i // 2] + 1)          # (the plots count updates from 1)
 
     def _draw_references(self, columns):
-        """The runs kept for comparison: each one's smoothed loss, dashed, named at its end."""
+        """The runs kept for comparison: each one's smoothed loss, dashed, named in the legend
+        (with this run, the solid line)."""
         references = self.state.references
         while len(self.reference_curves) < len(references):
             colour = style.REFERENCE_COLOURS[len(self.reference_curves) % len(style.REFERENCE_COLOURS)]
             curve = self.loss_plot.plot(pen=style.pen(colour, 3.5, Qt.PenStyle.DashLine), connect="finite")
             curve.setZValue(-5)
-            name = pg.TextItem(color=colour, anchor=(1, 1))
-            style.set_font(name, style.TICK_PT, bold=True)
-            self.loss_plot.addItem(name, ignoreBounds=True)
-            self.reference_curves.append((curve, name))
-        for i, (curve, name) in enumerate(self.reference_curves):
+            self.reference_curves.append(curve)
+        names = [(style.CURVE_BLUE, SOLID, THIS_RUN)]
+        for i, curve in enumerate(self.reference_curves):
             shown = i < len(references) and len(references[i].history) > 0
             curve.setVisible(shown)
-            name.setVisible(shown)
-            if not shown:
-                continue
-            history = references[i].history
-            n = len(history)
-            x, loss = history.smoothed_loss(0, n, columns, smoothing_window(n))
-            loss = style.positive_or_nan(loss)
-            style.set_curve(curve, x + 1, loss)
-            finite = np.flatnonzero(np.isfinite(loss))
-            if finite.size:                # each name at its own place along its curve: they never pile up
-                at = finite[max(0, len(finite) - 1 - i * len(finite) // 6)]
-                name.setText(references[i].label)
-                name.setPos(x[at] + 1, np.log10(loss[at]))
+            if shown:
+                history = references[i].history
+                n = len(history)
+                x, loss = history.smoothed_loss(0, n, columns, smoothing_window(n))
+                style.set_curve(curve, x + 1, style.positive_or_nan(loss))
+                colour = style.REFERENCE_COLOURS[i % len(style.REFERENCE_COLOURS)]
+                names.append((colour, DASHED, references[i].label))
+        # (an entry never breaks inside: the line wraps between entries)
+        text = "&nbsp;&nbsp;&nbsp; ".join(f"<span style='color:{colour}'>{line}&nbsp;{html.escape(name).replace(' ', '&nbsp;')}</span>"
+                                          for colour, line, name in names)
+        self._legend_names = names
+        self.legend.setVisible(len(names) > 1)
+        if text != self.legend.text():
+            self.legend.setText(text)
+
+    def legend_names(self) -> list:
+        """The runs the legend names, this one first (empty while nothing is compared)."""
+        return [name for *_, name in self._legend_names] if self.legend.isVisibleTo(self) else []
 
     def refresh(self):
         x, loss, grad, clipped, cosine = self.data()
@@ -326,6 +349,13 @@ class TrainingView(style.CanvasView):
             ok = value > 0 and np.isfinite(value)
             if ok:
                 self.baseline_line.setValue(np.log10(value))
-                style.set_line_label(self.baseline_line, f"constant guess {style.fmt(value, 3)}")
+                self.baseline_label.setText(f"constant guess {style.fmt(value, 3)}")
+                self._place_baseline_label()
             self._baseline_ok = ok
         self.baseline_line.setVisible(self._baseline_ok and not empty)
+        self.baseline_label.setVisible(self._baseline_ok and not empty)
+
+    def _place_baseline_label(self, *_):
+        """The constant guess's name under its line, near the left edge of the plot."""
+        (x0, x1), _ = self.loss_plot.getViewBox().viewRange()
+        self.baseline_label.setPos(x0 + 0.03 * (x1 - x0), self.baseline_line.value())

@@ -80,10 +80,10 @@ def test_every_lesson_runs_from_the_menu_to_its_end_with_its_claims_shown(qtbot,
             flow = window.views["GradientFlowView"]
             assert any(flow.legend.getLabel(c) is not None and flow.legend.getLabel(c).text == label
                        for c in flow.reference_curves)
-            if len(kept.history):
-                names = [name.toPlainText() for _, name in window.views["TrainingView"].reference_curves
-                         if name.isVisible()]
-                assert label in names, names
+            if len(kept.history):                          # named in the loss plot's legend, beside this run
+                names = window.views["TrainingView"].legend_names()
+                assert label in names and names[0] == "this run", names
+                assert label in window.views["TrainingView"].legend.text()
         if lesson.steps[index].rolled is not None:
             assert window.views["GraphView"].rolled is lesson.steps[index].rolled
         image = window.grab().toImage().scaled(80, 50)
