@@ -143,12 +143,13 @@ def engine_sensitivity_once(spec, params, inputs, targets):
 class TorchProblem:
     """The same network, weights, data and loss in PyTorch (CPU, float64, one thread)."""
 
-    def __init__(self, spec, params, inputs, targets):
+    def __init__(self, spec, params, inputs, targets, dtype=None):
         kind = {"rnn": lambda: torch.nn.RNN(spec.input_size, spec.hidden_size, nonlinearity="tanh"),
                 "lstm": lambda: torch.nn.LSTM(spec.input_size, spec.hidden_size),
                 "gru": lambda: torch.nn.GRU(spec.input_size, spec.hidden_size)}[spec.cell]
-        self.rnn = kind().double()
-        self.readout = torch.nn.Linear(spec.hidden_size, spec.output_size).double()
+        dtype = dtype or torch.float64
+        self.rnn = kind().to(dtype)
+        self.readout = torch.nn.Linear(spec.hidden_size, spec.output_size).to(dtype)
         with torch.no_grad():
             for name, p in self.rnn.named_parameters():          # weight_ih_l0, …: the engine's names
                 p.copy_(torch.from_numpy(params[name]))
@@ -289,6 +290,50 @@ def print_tables(rows, targets):
                   f"{row['sens_ms']:>11.2f} {extra:>7.2f}× {f'≤{SENSITIVITY_TARGET:.1f}×':>7} {verdict:>6}")
 
 
+# --- float32 ---------------------------------------------------------------------------------------
+
+def bench_float32(cell, B, T, H, repeats, use_torch):
+    """The engine in float32 against the engine in float64 and PyTorch in float32 (medians of
+    interleaved runs), and the float32 gradients' largest relative error from the float64 ones."""
+    from rnn.params import with_precision
+    spec, params, inputs, targets = make_problem(cell, B, T, H)
+    params32 = with_precision(params, np.float32)
+    exact = engine_once(spec, params, inputs, targets)[2]
+    single = engine_once(spec, params32, inputs, targets)[2]
+    error = max_relative_error({k: v.astype(np.float64) for k, v in single.items()}, exact)
+    tp = None
+    if use_torch:
+        torch.set_default_dtype(torch.float32)
+        tp = TorchProblem(spec, params32, inputs.astype(np.float32), targets.astype(np.float32), torch.float32)
+        torch.set_default_dtype(torch.float64)
+        tp.once()
+    e64, e32, t32 = [], [], []
+    for r in range(repeats):
+        for who in ([0, 1, 2] if r % 2 == 0 else [2, 1, 0]):
+            if who == 0:
+                e64.append(sum(timed(lambda: engine_once(spec, params, inputs, targets))[:2]))
+            elif who == 1:
+                e32.append(sum(timed(lambda: engine_once(spec, params32, inputs, targets))[:2]))
+            elif tp is not None:
+                t32.append(timed(tp.once))
+    med = lambda xs: statistics.median(xs) * 1e3 if xs else None
+    return {"cell": cell, "B": B, "T": T, "H": H, "e64": med(e64), "e32": med(e32), "t32": med(t32), "error": error}
+
+
+def print_float32(rows):
+    print()
+    print("Optional float32 (median ms): the engine in float64 and float32, PyTorch in float32")
+    head = (f"{'cell':<5} {'B':>3} {'T':>4} {'H':>4} {'f64 ms':>8} {'f32 ms':>8} {'f32/f64':>8} {'torch f32':>10} "
+            f"{'f32/torch':>10} {'err vs f64':>11}")
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        torch_part = (f"{row['t32']:>10.2f} {row['e32'] / row['t32']:>9.2f}×" if row["t32"] else f"{'-':>10} {'-':>10}")
+        print(f"{row['cell']:<5} {row['B']:>3} {row['T']:>4} {row['H']:>4} {row['e64']:>8.2f} {row['e32']:>8.2f} "
+              f"{row['e32'] / row['e64']:>7.2f}× {torch_part} {row['error']:>11.1e}")
+    print("  err vs f64 = largest relative difference of the float32 gradients from the float64 ones")
+
+
 # --- training at the lessons' sizes --------------------------------------------------------------
 
 def bench_training(cell, task_name, T, H, B, updates, rounds, use_torch, lr=0.02, clip=1.0):
@@ -386,6 +431,8 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="engine times only")
     parser.add_argument("--no-sensitivity", action="store_true", help="skip the sensitivity cost")
     parser.add_argument("--no-large", action="store_true", help="skip the B=32, T=1000, H=256 config")
+    parser.add_argument("--float32", action="store_true",
+                        help="also time the engine in float32 against float64 and PyTorch's float32")
     parser.add_argument("--training", action="store_true",
                         help="also time training at the lessons' sizes against the same loop in PyTorch")
     parser.add_argument("--engine-dir", metavar="DIR",
@@ -424,6 +471,11 @@ def main(argv=None):
                   + (f"  with sensitivity {row['sens_ms']:9.2f} ms" if row["sens_ms"] is not None else "")
                   + f"   ({time.perf_counter() - t0:.1f} s)", flush=True)
     print_tables(rows, {(B, T, H): target for B, T, H, target in CONFIGS})
+    if args.float32:
+        float32_rows = [bench_float32(cell, B, T, H, min(repeats, LARGE_CONFIG_REPEATS) if T >= 1000 else repeats,
+                                      use_torch)
+                        for B, T, H, _ in CONFIGS if B > 1 and not (args.no_large and T >= 1000) for cell in args.cells]
+        print_float32(float32_rows)
     if args.training:
         training_rows = [bench_training(*config, updates=20 if args.quick else 100, rounds=1 if args.quick else 3,
                                         use_torch=use_torch) for config in TRAINING_CONFIGS]

@@ -12,10 +12,13 @@ import numpy as np
 from .errors import RnnInputError
 
 
+EXP_CAP = {np.dtype(np.float64): 708.0, np.dtype(np.float32): 88.0}   # e^cap is finite, σ(cap) = 1
+
+
 def sigmoid(a, out=None):
-    """σ(a) = e^a / (1 + e^a); a is capped at 708 so e^a never overflows (σ(708) is 1 in float64).
-    ``out`` may be ``a``."""
-    e = np.minimum(a, 708.0)
+    """σ(a) = e^a / (1 + e^a); a is capped (at 708 in float64, 88 in float32) so e^a never
+    overflows and σ of the cap is 1. ``out`` may be ``a``."""
+    e = np.minimum(a, EXP_CAP.get(a.dtype, 708.0))
     np.exp(e, out=e)
     return np.divide(e, e + 1.0, out=e if out is None else out)
 

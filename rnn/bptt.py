@@ -16,37 +16,38 @@ from .cells import cell_of
 from .diagnostics import sensitivity
 from .errors import RnnInputError
 from .losses import LOSSES, loss_mask, step_losses
-from .params import NetworkSpec, check_params, layer_params
+from .params import NetworkSpec, check_params, layer_params, params_dtype, with_precision
 from .truncation import Truncation
 
 
 class Recording:
     """Everything one pass computed, indexed [layer, t, batch, unit]. Filled in as the stepper goes."""
 
-    def __init__(self, spec: NetworkSpec, inputs, targets, mask, loss: str, h0, c0):
+    def __init__(self, spec: NetworkSpec, inputs, targets, mask, loss: str, h0, c0, dtype=np.float64):
         L, H, GH = spec.num_layers, spec.hidden_size, spec.gates * spec.hidden_size
+        zeros = lambda shape: np.zeros(shape, dtype)       # (the loss terms loss_t stay float64)
         T, B = inputs.shape[:2]
         self.spec, self.loss_kind = spec, loss
         self.inputs, self.targets, self.loss_mask = inputs, targets, mask
         self.h0, self.c0 = h0, c0
         lstm = spec.has_cell_state
         # forward
-        self.pre = np.zeros((L, T, B, GH))       # pre-activations a_t (gates)
-        self.h = np.zeros((L, T, B, H))
-        self.gates = self.h if spec.cell == "rnn" else np.zeros((L, T, B, GH))  # activated gates
-        self.c = np.zeros((L, T, B, H)) if lstm else None
-        self.extra = np.zeros((L, T, B, H))      # φ'(a_t) | tanh(c_t) | W_hn h_{t−1} + b_hn
-        self.yhat = np.zeros((T, B, spec.output_size))
+        self.pre = zeros((L, T, B, GH))       # pre-activations a_t (gates)
+        self.h = zeros((L, T, B, H))
+        self.gates = self.h if spec.cell == "rnn" else zeros((L, T, B, GH))  # activated gates
+        self.c = zeros((L, T, B, H)) if lstm else None
+        self.extra = zeros((L, T, B, H))      # φ'(a_t) | tanh(c_t) | W_hn h_{t−1} + b_hn
+        self.yhat = zeros((T, B, spec.output_size))
         self.loss_t = np.zeros(T)                # each step's term of L
-        self.loss_weight = mask[:, :, None] / B  # m_{t,b} / B
-        self.dyhat = np.zeros((T, B, spec.output_size))  # ∂L/∂ŷ_t
+        self.loss_weight = (mask[:, :, None] / B).astype(dtype)  # m_{t,b} / B
+        self.dyhat = zeros((T, B, spec.output_size))  # ∂L/∂ŷ_t
         # backward
-        self.dh = np.zeros((L, T, B, H))         # ∂L/∂h_t that reached each state
-        self.dc = np.zeros((L, T, B, H)) if lstm else None
-        self.d_ih = np.zeros((L, T, B, GH))      # ∂L/∂(W_ih x_t + b_ih)
-        self.d_hh = self.d_ih if spec.cell != "gru" else np.zeros((L, T, B, GH))
-        self.dh0 = np.zeros((L, B, H))           # ∂L/∂h_{−1}
-        self.dc0 = np.zeros((L, B, H)) if lstm else None
+        self.dh = zeros((L, T, B, H))         # ∂L/∂h_t that reached each state
+        self.dc = zeros((L, T, B, H)) if lstm else None
+        self.d_ih = zeros((L, T, B, GH))      # ∂L/∂(W_ih x_t + b_ih)
+        self.d_hh = self.d_ih if spec.cell != "gru" else zeros((L, T, B, GH))
+        self.dh0 = zeros((L, B, H))           # ∂L/∂h_{−1}
+        self.dc0 = zeros((L, B, H)) if lstm else None
         self.visits = np.zeros(T, dtype=int)     # backward visits made to each step
         self.forward_done = 0                    # steps computed forward
         self.sensitivity = None                  # (T, T) ‖∂L_t/∂h_k‖, set when the pass ends
@@ -199,7 +200,7 @@ def _as_array(value, what: str) -> np.ndarray:
     return array
 
 
-def _check_batch(spec, inputs, targets, loss, h0, c0):
+def _check_batch(spec, inputs, targets, loss, h0, c0, dtype=np.float64):
     inputs = _as_array(inputs, "inputs")
     if inputs.ndim != 3 or inputs.shape[2] != spec.input_size or inputs.shape[0] < 1 or inputs.shape[1] < 1:
         raise RnnInputError(f"inputs must have shape (T, B, {spec.input_size}), got {inputs.shape}")
@@ -214,7 +215,7 @@ def _check_batch(spec, inputs, targets, loss, h0, c0):
             raise RnnInputError(f"mse targets must have shape ({T}, {B}, {spec.output_size}), got {targets.shape}")
         if not np.issubdtype(targets.dtype, np.number) or not np.all(np.isfinite(targets)):
             raise RnnInputError("targets must be finite numbers (found NaN, Inf or a non-numeric dtype)")
-        targets = targets.astype(np.float64)
+        targets = targets.astype(dtype)
     else:
         if targets.shape != (T, B) or not np.issubdtype(targets.dtype, np.integer):
             raise RnnInputError(f"xent targets must be integer class indices of shape ({T}, {B}), "
@@ -229,13 +230,13 @@ def _check_batch(spec, inputs, targets, loss, h0, c0):
         if state is None or not wanted:
             if state is not None and not wanted:
                 raise RnnInputError(f"{name} is given but a {spec.label} has no cell state")
-            states.append(np.zeros(shape) if wanted else None)
+            states.append(np.zeros(shape, dtype) if wanted else None)
             continue
         state = _as_array(state, name)
         if state.shape != shape or not np.issubdtype(state.dtype, np.number) or not np.all(np.isfinite(state)):
             raise RnnInputError(f"{name} must be finite numbers of shape {shape}, got {state.dtype} {state.shape}")
-        states.append(state.astype(np.float64))
-    return inputs.astype(np.float64), targets, states[0], states[1]
+        states.append(state.astype(dtype))
+    return inputs.astype(dtype), targets, states[0], states[1]
 
 
 class BPTT:
@@ -256,11 +257,13 @@ class BPTT:
             raise RnnInputError(f"truncation must be a Truncation (e.g. Truncation('tbptt', 5, 5)), "
                                 f"got {truncation!r}")
         check_params(params, spec)
-        inputs, targets, h0, c0 = _check_batch(spec, inputs, targets, loss, h0, c0)
+        dtype = params_dtype(params)          # float64, or float32 when every parameter is
+        params = with_precision(params, dtype)
+        inputs, targets, h0, c0 = _check_batch(spec, inputs, targets, loss, h0, c0, dtype)
         T, B = inputs.shape[:2]
         self.spec, self.params, self.truncation = spec, params, truncation
         self.cell = cell_of(spec)
-        self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0)
+        self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0, dtype)
         self.segments = truncation.segments(T)
         try:
             rng = np.random.default_rng(seed)
@@ -390,7 +393,7 @@ class BPTT:
         for seg_index, t in visits:
             seg = self.segments[seg_index]
             if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
-                zero = np.zeros((self._B, self.spec.hidden_size))
+                zero = np.zeros((self._B, self.spec.hidden_size), r.h.dtype)
                 carry_h[:] = [zero] * L
                 carry_c[:] = [zero] * L if has_c else []
             factor = self._factors[t]

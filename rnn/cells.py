@@ -67,7 +67,7 @@ class RNNCell:
         a = x @ W_ih.T
         a += self.input_bias(b_ih, b_hh)
         B, H = a.shape[:-1], W_hh.shape[1]
-        h, extra = np.empty(B + (H,)), np.empty(B + (H,))
+        h, extra = np.empty(B + (H,), a.dtype), np.empty(B + (H,), a.dtype)
         self.forward_into(a, h_prev, c_prev, W_hh, b_hh, h, h, None, extra)
         self.local_derivatives(a, h, extra)
         return CellStep(a, h, h, None, extra)
@@ -119,8 +119,8 @@ class LSTMCell:
         pre = x @ W_ih.T
         pre += self.input_bias(b_ih, b_hh)
         H = W_hh.shape[1]
-        gates, h, c, extra = (np.empty(pre.shape), np.empty(pre.shape[:-1] + (H,)),
-                              np.empty(pre.shape[:-1] + (H,)), np.empty(pre.shape[:-1] + (H,)))
+        gates, h, c, extra = (np.empty(pre.shape, pre.dtype), np.empty(pre.shape[:-1] + (H,), pre.dtype),
+                              np.empty(pre.shape[:-1] + (H,), pre.dtype), np.empty(pre.shape[:-1] + (H,), pre.dtype))
         self.forward_into(pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra)
         return CellStep(pre, gates, h, c, extra)
 
@@ -150,7 +150,7 @@ class LSTMCell:
         H = gates.shape[-1] // 4
         i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
         tanh_c, beta = extra, self.steepness               # d σ(βa)/da = β σ (1 − σ)
-        factors = np.empty(gates.shape[:-1] + (5 * H,))
+        factors = np.empty(gates.shape[:-1] + (5 * H,), gates.dtype)
         factors[..., :H] = beta * g * i * (1.0 - i)
         factors[..., H:2 * H] = beta * c_prev * f * (1.0 - f)
         factors[..., 2 * H:3 * H] = i * (1.0 - g * g)
@@ -163,7 +163,7 @@ class LSTMCell:
         dc_total = dh * factors[..., 4 * H:]                # ∂L/∂c_t through h_t = o ⊙ tanh(c_t) …
         dc_total += dc                                      # … plus the carried ∂L/∂c_t
         shape = dc_total.shape[:-1]
-        dpre = np.empty(shape + (4 * H,))
+        dpre = np.empty(shape + (4 * H,), dc_total.dtype)
         by_gate = dpre.reshape(shape + (4, H))              # (a view) rows i, f, g, o
         np.multiply(dc_total[..., None, :], factors[..., :3 * H].reshape(factors.shape[:-1] + (3, H)),
                     out=by_gate[..., :3, :])                # ∂L/∂a_{i,f,g} = ∂L/∂c_t ⊙ ∂c_t/∂a_{i,f,g}
@@ -185,13 +185,14 @@ class GRUCell:
         """The bias added with the input projection W_ih x_t: b_ih plus the r and z rows of b_hh
         (b_hn stays inside the reset, r ⊙ (W_hn h + b_hn))."""
         H = len(b_hh) // 3
-        return b_ih + np.concatenate([b_hh[:2 * H], np.zeros(H)])
+        return b_ih + np.concatenate([b_hh[:2 * H], np.zeros(H, b_hh.dtype)])
 
     def forward(self, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh) -> CellStep:
         pre = x @ W_ih.T
         pre += self.input_bias(b_ih, b_hh)
         H = W_hh.shape[1]
-        gates, h, extra = np.empty(pre.shape), np.empty(pre.shape[:-1] + (H,)), np.empty(pre.shape[:-1] + (H,))
+        gates, h, extra = (np.empty(pre.shape, pre.dtype), np.empty(pre.shape[:-1] + (H,), pre.dtype),
+                           np.empty(pre.shape[:-1] + (H,), pre.dtype))
         self.forward_into(pre, h_prev, c_prev, W_hh, b_hh, gates, h, None, extra)
         return CellStep(pre, gates, h, None, extra)
 
@@ -221,7 +222,7 @@ class GRUCell:
         H = gates.shape[-1] // 3
         r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
         gh_n, beta = extra, self.steepness                 # d σ(βa)/da = β σ (1 − σ)
-        factors = np.empty(gates.shape[:-1] + (3 * H,))
+        factors = np.empty(gates.shape[:-1] + (3 * H,), gates.dtype)
         factors[..., :H] = beta * gh_n * r * (1.0 - r)
         factors[..., H:2 * H] = beta * (h_prev - n) * z * (1.0 - z)
         factors[..., 2 * H:] = (1.0 - z) * (1.0 - n * n)
@@ -230,7 +231,7 @@ class GRUCell:
     def backward_from(self, factors, gates, dh, dc, W_hh) -> Backward:
         H = gates.shape[-1] // 3
         r, z = gates[..., :H], gates[..., H:2 * H]
-        d_ih = np.empty(np.broadcast_shapes(dh.shape, z.shape)[:-1] + (3 * H,))
+        d_ih = np.empty(np.broadcast_shapes(dh.shape, z.shape)[:-1] + (3 * H,), np.result_type(dh, factors))
         da_r, da_zn = d_ih[..., :H], d_ih[..., H:]
         np.multiply(dh[..., None, :], factors[..., H:].reshape(factors.shape[:-1] + (2, H)),
                     out=da_zn.reshape(da_zn.shape[:-1] + (2, H)))   # ∂L/∂a_{z,n} = ∂L/∂h_t ⊙ ∂h_t/∂a_{z,n}

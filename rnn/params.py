@@ -10,7 +10,8 @@ stacked r, z, n) and H hidden units:
     readout.weight  (O, H)            ŷ_t = W_hy h_t + b_y on the top layer
     readout.bias    (O,)
 
-Parameters are a plain ``dict[str, np.ndarray]`` of float64 arrays in that order.
+Parameters are a plain ``dict[str, np.ndarray]`` of float64 arrays in that order (or all float32:
+the optional precision for big models, :func:`params_dtype`).
 """
 
 from dataclasses import dataclass, replace
@@ -98,6 +99,24 @@ def param_shapes(spec: NetworkSpec) -> dict:
     return shapes
 
 
+PRECISIONS = {"float64": np.float64, "float32": np.float32}   # float64 is the default and the reference
+
+
+def params_dtype(params: dict):
+    """The precision a pass with these parameters computes in: float32 when every parameter is
+    float32 (the optional precision for big models), float64 otherwise."""
+    if params and all(np.asarray(value).dtype == np.float32 for value in params.values()):
+        return np.float32
+    return np.float64
+
+
+def with_precision(params: dict, dtype) -> dict:
+    """``params`` in ``dtype`` (the same dict if they are already; copies otherwise)."""
+    if all(np.asarray(value).dtype == dtype for value in params.values()):
+        return params
+    return {name: np.asarray(value, dtype=dtype) for name, value in params.items()}
+
+
 def layer_params(params: dict, layer: int):
     """(W_ih, W_hh, b_ih, b_hh) of one layer."""
     return (params[f"weight_ih_l{layer}"], params[f"weight_hh_l{layer}"],
@@ -123,8 +142,9 @@ def check_seed(seed) -> int:
 
 
 def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
-                radius: float | None = None, sigma_max: float | None = None, forget_bias: float = 0.0) -> dict:
-    """Seeded initial parameters.
+                radius: float | None = None, sigma_max: float | None = None, forget_bias: float = 0.0,
+                dtype=np.float64) -> dict:
+    """Seeded initial parameters, drawn in float64 and given in ``dtype`` (float64 or float32).
 
     - ``pytorch``: every entry U(−1/√H, 1/√H), as nn.RNN/LSTM/GRU and nn.Linear(H, O) do.
     - ``xavier``: each gate block U(±√(6/(fan_in+fan_out))), biases 0.
@@ -167,7 +187,9 @@ def init_params(spec: NetworkSpec, scheme: str = "pytorch", seed: int = 0,
     if spec.cell == "lstm" and forget_bias:
         for layer in range(spec.num_layers):
             params[f"bias_ih_l{layer}"][H:2 * H] += forget_bias      # rows i, f, g, o: f is the second
-    return params
+    if np.dtype(dtype) not in (np.float64, np.float32):
+        raise RnnInputError(f"the precision must be float64 or float32, got {dtype!r}")
+    return with_precision(params, np.dtype(dtype).type)
 
 
 def spectral_radius(matrix) -> float:

@@ -178,6 +178,18 @@ def test_truncate_k_at_least_T_equals_full(tmp_path, k):
         np.testing.assert_array_equal(full[key], trunc[key], err_msg=key)
 
 
+def test_grads_in_float32_are_within_float32_rounding_of_the_float64_ones(tmp_path, capsys):
+    spec = NetworkSpec("lstm", "tanh", input_size=3, hidden_size=5, output_size=2, num_layers=2)
+    files, _ = make_problem(tmp_path, spec, 7, 4)
+    assert cli.main(grads_argv(files, tmp_path / "G64.npz")) == 0
+    assert cli.main(grads_argv(files, tmp_path / "G32.npz", "--float32")) == 0
+    assert "in float32" in capsys.readouterr().out
+    exact, single = read_npz(tmp_path / "G64.npz"), read_npz(tmp_path / "G32.npz")
+    for key in ("weight_ih_l0", "weight_hh_l1", "readout.weight", "dh"):
+        assert not np.array_equal(single[key], exact[key]), key            # computed in float32 …
+        np.testing.assert_allclose(single[key], exact[key], rtol=0, atol=1e-5 * np.abs(exact[key]).max())
+
+
 def test_truncation_changes_the_gradient(tmp_path):
     spec = NetworkSpec("rnn", "tanh", 2, 4, 2, 1)
     files, _ = make_problem(tmp_path, spec, T=8)
