@@ -8,7 +8,7 @@ from rnn.errors import RnnInputError
 from rnn.losses import REDUCTIONS, loss_weights
 from rnn.memory import check_pass_fits
 from rnn.optim import CLIP_MODES, OPTIMIZERS
-from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, NetworkSpec
+from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, PRECISIONS, NetworkSpec
 from rnn.tasks import TASKS
 from rnn.truncation import Truncation
 
@@ -50,6 +50,7 @@ class ExplorerConfig:
     speed: float = 0.0             # training updates a second (0: as fast as the machine goes)
     temperature: float = 1.0       # names task: sampling p = softmax(ŷ_t / τ)
     reduction: str = "engine"      # the loss: the engine's L, or PyTorch's reduction='mean' / 'sum'
+    precision: str = "float64"     # float64 (the reference), or float32 for big models
     seed: int = 0
     # training breakpoints: pause when ‖g‖ > break_norm, when clipping happens
     break_on_norm: bool = False
@@ -60,7 +61,7 @@ class ExplorerConfig:
         choices = {"cell": ("rnn", "lstm", "gru"), "task": tuple(TASKS), "loss_at": LOSS_PLACEMENTS,
                    "truncation": ("full", "tbptt", "random"), "init": INITIALISERS,
                    "scale_kind": SCALE_KINDS, "optimizer": OPTIMIZERS, "clip_mode": CLIP_MODES,
-                   "reduction": REDUCTIONS,
+                   "reduction": REDUCTIONS, "precision": tuple(PRECISIONS),
                    "activation": ("tanh", "sigmoid", "relu", "linear")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -167,8 +168,14 @@ class ExplorerConfig:
                     clip_mode=self.clip_mode, clip_threshold=float(self.clip_threshold),
                     compare_full=not truncation.is_full)
 
+    @property
+    def dtype(self):
+        """The precision every pass and update computes in (the weights are given it)."""
+        return PRECISIONS[self.precision]
+
     def init_options(self) -> dict:
-        options = dict(scheme=self.init, seed=int(self.seed), forget_bias=float(self.forget_bias))
+        options = dict(scheme=self.init, seed=int(self.seed), forget_bias=float(self.forget_bias),
+                       dtype=self.dtype)
         if self.scale_kind == "radius":
             options["radius"] = float(self.scale)
         elif self.scale_kind == "sigma":

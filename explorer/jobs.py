@@ -8,7 +8,7 @@ import numpy as np
 
 from rnn.bptt import BPTT
 from rnn.diagnostics import block_spectra, regime
-from rnn.params import init_params
+from rnn.params import init_params, with_precision
 from rnn.passresult import PassResult, summarise
 from rnn.sampling import sample_text
 from rnn.tasks import baseline_loss
@@ -80,6 +80,7 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
     if resample or batch is None:
         batch = task.sample(config.batch, config.seq_len, np.random.default_rng(config.seed))
         yield
+    params = with_precision(params, config.dtype)   # (loaded, restored or kept weights: the chosen precision)
     stepper = new_stepper(config, params, batch)
     if run:
         steps = pass_chunk_steps(config)

@@ -52,7 +52,7 @@ from .undo import Snapshot, UndoHistory
 
 BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
 DATA_BATCH = 32          # the batch size one's own data opens with (at most its number of sequences)
-PASS_FIELDS = ("loss_at", "reduction", "truncation", "k1", "k2", "gate_steepness")
+PASS_FIELDS = ("loss_at", "reduction", "truncation", "k1", "k2", "gate_steepness", "precision")
 CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
 CHECKPOINTS_KEPT = 40                # and room for this many checkpoints of a large network
 ARRAY_OVERHEAD = 256                 # bytes of Python objects around each stored array

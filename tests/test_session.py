@@ -202,6 +202,32 @@ def test_phase_transitions_are_the_named_ones(session):
     assert Phase.PAUSED in TRANSITIONS[Phase.TRAINING] and Phase.PAUSED not in TRANSITIONS[Phase.IDLE]
 
 
+def test_float32_precision_keeps_the_weights_computes_in_float32_and_trains(session, tmp_path):
+    assert session.set_config(cell="lstm", hidden=6, task="sine", optimizer="adam", lr=0.01)
+    before = {k: v.copy() for k, v in session.params.items()}
+    exact = session.result.dh_norm_batch.copy()
+    assert session.set_config(precision="float32")
+    assert all(v.dtype == np.float32 for v in session.params.values())
+    assert same_params(session.params, {k: v.astype(np.float32) for k, v in before.items()})   # the same weights
+    assert session.record.h.dtype == np.float32 and session.record.dh.dtype == np.float32
+    np.testing.assert_allclose(session.result.dh_norm_batch, exact, rtol=1e-5)
+    session.start_training()
+    train_until(session, 10)
+    session.pause_training()
+    assert all(v.dtype == np.float32 for v in session.params.values()) and np.isfinite(session.history.loss).all()
+    path = tmp_path / "single.bptt"
+    session.save(path)
+    reopened = Session()
+    try:
+        reopened.open(path)
+        assert reopened.config.precision == "float32" and reopened.record.h.dtype == np.float32
+        assert same_params(reopened.params, session.params)
+    finally:
+        reopened.shutdown()
+    assert session.set_config(precision="float64")
+    assert all(v.dtype == np.float64 for v in session.params.values())
+
+
 def test_a_few_updates_match_the_engine_loop(session):
     assert session.set_config(task="sine", hidden=6, optimizer="sgd", lr=0.05, clip_mode="norm",
                               clip_threshold=0.5)
