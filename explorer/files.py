@@ -10,9 +10,10 @@ from rnn.errors import RnnInputError
 from rnn.io import read_params
 from rnn.user_data import read_data
 
-from .file_reader import FileReader
+from .file_thread import FileThread
 from .lessons import LessonError, read_lesson
 from .model_dialogs import OpenDataDialog, WeightsMappingDialog
+from .session_file import write_session
 
 SESSION_FILTER = "BPTT Explorer session (*.bptt);;All files (*)"
 
@@ -22,7 +23,7 @@ class FileActions:
         self.window = window
         self.session_path = None          # the session file last opened or saved
         self.dialog = None                # the open weights or data dialog, while it is up
-        self.reader = FileReader(window)  # files are read off the window's thread
+        self.thread = FileThread(window)  # files are read and written off the window's thread
 
     @property
     def state(self):
@@ -41,7 +42,7 @@ class FileActions:
         (``quiet``: read here and apply at once, as read with ``activation``). On any problem
         the session is kept and the reason shown."""
         if not quiet:
-            self.dialog = WeightsMappingDialog(path, self.reader, self.window)
+            self.dialog = WeightsMappingDialog(path, self.thread, self.window)
             self.dialog.accepted.connect(lambda: self.use_weights(path, self.dialog.mapping))
             self.dialog.open()
             return True
@@ -86,7 +87,7 @@ class FileActions:
             except RnnInputError as error:
                 return self._error("Open data", f"Could not open {path}:\n{error}", quiet)
             return self.use_data(task)
-        self.dialog = OpenDataDialog(path, self.reader, output_size, targets, batch_first, self.window)
+        self.dialog = OpenDataDialog(path, self.thread, output_size, targets, batch_first, self.window)
         self.dialog.accepted.connect(lambda: self.use_data(self.dialog.task))
         self.dialog.open()
         return True
@@ -142,7 +143,7 @@ class FileActions:
             self._adopt_session(saved)
             return True
         self.window.show_message(f"Reading the session {path}…", "info")
-        self.reader.run(lambda: self.state.read(path), self._adopt_session,
+        self.thread.run(lambda: self.state.read(path), self._adopt_session,
                         lambda error: self._error("Open session", f"Could not open the session:\n{error}", quiet))
         return True
 
@@ -161,13 +162,25 @@ class FileActions:
             self.save_session(path)
 
     def save_session(self, path: str, quiet: bool = False) -> bool:
-        try:
-            self.state.save(path, layout=self.window.layout_bytes(), lesson=self.window.lesson_position())
-        except (RnnInputError, OSError) as error:
-            return self._error("Save session", f"Could not save {path}:\n{error}", quiet)
+        """Save the session as it stands now: the file is compressed and written off the
+        window's thread, the status bar saying so (``quiet``: written here, and the answer is
+        whether it was)."""
+        document = self.state.document(layout=self.window.layout_bytes(), lesson=self.window.lesson_position())
+        failed = lambda error: self._error("Save session", f"Could not save {path}:\n{error}", quiet)
+        if quiet:
+            try:
+                write_session(path, document)
+            except (RnnInputError, OSError) as error:
+                return failed(error)
+            self._saved_session(path)
+            return True
+        self.window.show_message(f"Saving the session to {path}…", "info")
+        self.thread.run(lambda: write_session(path, document), lambda _: self._saved_session(path), failed)
+        return True
+
+    def _saved_session(self, path: str):
         self.session_path = path
         self.window.show_message(f"Saved the session to {path}", "info")
-        return True
 
     # --- pictures and numbers (explorer.exports) ---
     def export_png(self, path: str, size=None) -> bool:

@@ -1,7 +1,7 @@
 """The dialogs of an engineer's own model: what a weights file maps to (before it is applied), how
 a data file is read (before it is used), and the gradient check's table. All are shown with
 ``open()``/``show()``, not ``exec()``: the window keeps drawing, and the caller acts on ``accepted``.
-The weights and data dialogs read their file with a :class:`explorer.file_reader.FileReader`, off
+The weights and data dialogs read their file with a :class:`explorer.file_thread.FileThread`, off
 the window's thread, and say so until the reading is there."""
 
 from PySide6.QtCore import Qt

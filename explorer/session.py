@@ -413,6 +413,11 @@ class Session:
         """Write the whole session to one file (atomically; raises SessionFileError, nothing is
         written): the configuration, weights, optimizer, history, stepping position, lesson
         position and the window's layout."""
+        write_session(path, self.document(layout, lesson))
+
+    def document(self, layout: bytes = b"", lesson: dict | None = None) -> SessionDocument:
+        """What :meth:`save` writes, as it stands now: a copy, which any thread may then write
+        (:func:`explorer.session_file.write_session`) while the session goes on."""
         selection = self.selection
         position = dict(forward_done=int(self.result.forward_done), visits_done=int(self.result.visits_done),
                         step=selection.step, layer=selection.layer, unit=selection.unit,
@@ -420,11 +425,10 @@ class Session:
         extra, data = {}, {}
         if self.config.task not in BUILT_IN_TASKS:         # the user's own data travels in the file
             extra["data"], data = data_document(self.config.task_object)
-        document = SessionDocument(config=self.config.to_dict(), params=self.params,
-                                   optimizer=self.optimizer.state_dict(), history=self.history.to_arrays(),
-                                   position=position, lesson=dict(lesson or {}), layout=bytes(layout),
-                                   extra=extra, data=data)
-        write_session(path, document)
+        params = {name: value.copy() for name, value in self.params.items()}   # (the others are copies)
+        return SessionDocument(config=self.config.to_dict(), params=params, optimizer=self.optimizer.state_dict(),
+                               history=self.history.to_arrays(), position=position, lesson=dict(lesson or {}),
+                               layout=bytes(layout), extra=extra, data=data)
 
     def open(self, path) -> SessionDocument:
         """Replace the session by the one saved in ``path`` (undoable) and return its document

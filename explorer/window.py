@@ -520,5 +520,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):
         self.save_settings()
+        self.files.thread.wait()          # a session being saved is written to the end
         self.state.shutdown()
         super().closeEvent(event)

@@ -34,7 +34,7 @@ def save_model(path, heads=("fc",), kind="LSTM", inputs=3, hidden=7, outputs=1):
 
 def read(qtbot, window):
     """Wait for the dialog's reading of its file (off the window's thread) to arrive."""
-    qtbot.waitUntil(lambda: not window.files.reader.reading, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.files.thread.busy, timeout=30_000)
 
 
 def click(qtbot, dialog, which=QDialogButtonBox.StandardButton.Ok):
@@ -255,7 +255,7 @@ def test_the_window_keeps_drawing_while_a_large_file_is_read(qtbot, window, tmp_
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(10)
     qtbot.waitUntil(lambda: len(ticks) >= 5, timeout=5_000)       # the GUI thread is free
-    assert window.files.reader.reading and "Reading" in window.files.dialog.summary.text()
+    assert window.files.thread.busy and "Reading" in window.files.dialog.summary.text()
     release.set()
     read(qtbot, window)
     timer.stop()

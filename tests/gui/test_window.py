@@ -480,12 +480,15 @@ def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path, messa
     settle(qtbot, window)
     window.docks["ShapesPanel"].raise_()
     path = tmp_path / "class.bptt"
-    assert window.files.save_session(str(path), quiet=True) and path.exists()
+    window.files.save_session(str(path))                 # as File ▸ Save session does: written off the GUI thread
+    assert "Saving the session" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not window.files.thread.busy, timeout=30_000)
+    assert path.exists() and "Saved the session" in window.statusBar().currentMessage()
     other = make_window(qtbot)
     try:
         other.files.open_session(str(path))              # as File ▸ Open session does: read off the GUI thread
         assert "Reading the session" in other.statusBar().currentMessage()
-        qtbot.waitUntil(lambda: not other.files.reader.reading, timeout=30_000)
+        qtbot.waitUntil(lambda: not other.files.thread.busy, timeout=30_000)
         settle(qtbot, other)
         assert other.state.config == state.config and len(other.state.history) == 5
         assert all(np.array_equal(other.state.params[k], state.params[k]) for k in state.params)
@@ -497,13 +500,33 @@ def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path, messa
         broken.write_bytes(path.read_bytes()[:300])
         before = other.state.params
         other.files.open_session(str(broken))
-        qtbot.waitUntil(lambda: not other.files.reader.reading, timeout=30_000)
+        qtbot.waitUntil(lambda: not other.files.thread.busy, timeout=30_000)
         assert other.state.params is before and "broken.bptt" in other.statusBar().currentMessage()
         [(kind, title, text)] = message_boxes
         assert kind == "warning" and title == "Open session" and "broken.bptt" in text
         assert not other.files.open_session(str(broken), quiet=True)      # (the command line's way)
     finally:
         other.state.shutdown()
+
+
+def test_a_session_that_cannot_be_written_says_why_and_keeps_the_old_file(qtbot, window, tmp_path, message_boxes):
+    path = tmp_path / "kept.bptt"
+    assert window.files.save_session(str(path), quiet=True)
+    before = path.read_bytes()
+    window.state.set_config(hidden=12)
+    settle(qtbot, window)
+    window.files.save_session(str(tmp_path / "no such folder" / "s.bptt"))
+    qtbot.waitUntil(lambda: not window.files.thread.busy, timeout=30_000)
+    [(kind, title, text)] = message_boxes
+    assert kind == "warning" and title == "Save session" and "no such folder" in text
+    assert "Could not save" in window.statusBar().currentMessage()
+    folder = tmp_path / "a folder.bptt"
+    folder.mkdir()
+    (folder / "inside").write_text("mine")
+    window.files.save_session(str(folder))                # a folder is never replaced by a file
+    qtbot.waitUntil(lambda: not window.files.thread.busy, timeout=30_000)
+    assert len(message_boxes) == 2 and (folder / "inside").read_text() == "mine"
+    assert path.read_bytes() == before and window.files.session_path == str(path)
 
 
 def test_main_opens_a_session_file_given_on_the_command_line(tmp_path):
