@@ -50,7 +50,13 @@ class Recording:
         self.dc0 = zeros((L, B, H)) if lstm else None
         self.visits = np.zeros(T, dtype=int)     # backward visits made to each step
         self.forward_done = 0                    # steps computed forward
-        self.sensitivity = None                  # (T, T) ‖∂L_t/∂h_k‖, set when the pass ends
+        self.sensitivity_rows = None             # ‖∂L_t/∂h_k‖ of the loss steps t, set when the pass ends
+
+    @property
+    def sensitivity(self):
+        """The whole (T, T) matrix S[t, k] = ‖∂L_t/∂h_k‖ (None before the pass ends), made from
+        :attr:`sensitivity_rows` at each call: T² numbers, where only the loss steps' rows can be non-zero."""
+        return None if self.sensitivity_rows is None else self.sensitivity_rows.dense()
 
     @property
     def seq_len(self) -> int:
@@ -424,7 +430,7 @@ class BPTT:
         r.visits[first:last + 1] = counts[first:last + 1]
         self.visits_done += len(visits)
         if self.with_sensitivity and self.backward_complete:
-            r.sensitivity = sensitivity(r, self.cell, self.params)
+            r.sensitivity_rows = sensitivity(r, self.cell, self.params)
         return visits
 
     def finish_forward(self) -> "Recording":

@@ -267,7 +267,8 @@ def run_grads(args) -> int:
     T, B = data.inputs.shape[:2]
     loss_steps = int(np.count_nonzero(np.any(data.loss_weights != 0, axis=1)))
     check_pass_fits(spec, T, B, with_sensitivity=False, budget=memory_budget(strict=True))
-    with_sensitivity = pass_bytes(spec, T, B, True, loss_steps) <= memory_budget(strict=True)
+    sensitivity_bytes = pass_bytes(spec, T, B, True, loss_steps) + 8 * T * T     # (written as the whole T × T)
+    with_sensitivity = sensitivity_bytes <= memory_budget(strict=True)
     with np.errstate(all="ignore"):
         record = run_bptt(spec, params, data.inputs, data.targets, **data.run_options(args),
                           with_sensitivity=with_sensitivity)
@@ -297,7 +298,7 @@ def run_grads(args) -> int:
     print(f"wrote {args.out}: loss {record.loss:.6g} "
           + _describe(args, data.mapping, T, B, data.truncation) + (", in float32" if args.float32 else "")
           + ("" if with_sensitivity else
-             f"; no sensitivity matrix: it would take {format_bytes(pass_bytes(spec, T, B, True, loss_steps))}, "
+             f"; no sensitivity matrix: it would take {format_bytes(sensitivity_bytes)}, "
              "beyond the memory budget"))
     return EXIT_OK
 

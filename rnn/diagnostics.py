@@ -9,7 +9,28 @@ import numpy as np
 from .params import NetworkSpec, largest_singular_value, recurrent_blocks, spectral_radius
 
 
-def sensitivity(record, cell, params):
+class Sensitivity(NamedTuple):
+    """S[t, k] = ‖∂L_t/∂h_k‖ kept for the steps t that carry a loss (the other rows are 0):
+    ``rows[i]`` is S[steps[i], :]. A loss at the last step of T = 10,000 keeps 10,000 numbers,
+    not the 10⁸ of the whole matrix."""
+    steps: np.ndarray      # (n,) the loss steps, ascending
+    rows: np.ndarray       # (n, T)
+
+    def dense(self, first: int = 0, last: int | None = None) -> np.ndarray:
+        """Rows ``first`` … ``last`` (default: all) of the whole (T, T) matrix."""
+        T = self.rows.shape[1]
+        last = T - 1 if last is None else last
+        block = np.zeros((last - first + 1, T))
+        inside = (self.steps >= first) & (self.steps <= last)
+        block[self.steps[inside] - first] = self.rows[inside]
+        return block
+
+    def own(self) -> np.ndarray:
+        """‖∂L_t/∂h_t‖ of each loss step t: S's diagonal there."""
+        return self.rows[np.arange(len(self.steps)), self.steps]
+
+
+def sensitivity(record, cell, params) -> Sensitivity:
     """S[t, k] = ‖∂L_t/∂h_k‖ (Frobenius over batch and units) of the top layer, 0 for k > t.
 
     One vectorised backward sweep over the full (untruncated) graph: the adjoints of every loss
@@ -22,10 +43,10 @@ def sensitivity(record, cell, params):
     W_hy = params["readout.weight"]
     h_prev, c_prev = record.h_prev(top), record.c_prev(top)
     has_loss = np.any(record.loss_mask != 0, axis=1)
-    S = np.zeros((T, T))
     B, H = record.batch_size, record.spec.hidden_size
     lstm = c_prev is not None
     rows = np.flatnonzero(has_loss)[::-1]       # loss steps, in the order their adjoints join
+    S = np.zeros((len(rows), T))                # S[i, k] = ‖∂L_{rows[i]}/∂h_k‖
     buf_h = np.empty((len(rows), B, H))         # the live adjoints are buf[:n], oldest first
     buf_c = np.zeros((len(rows), B, H)) if lstm else None
     gates, extra = record.gates[top], record.extra[top]
@@ -47,8 +68,8 @@ def sensitivity(record, cell, params):
             n += 1
         if n:
             live = buf_h[:n].reshape(n, -1)
-            S[rows[:n], k] = np.sqrt(np.einsum("ij,ij->i", live, live))
-    return S
+            S[:n, k] = np.sqrt(np.einsum("ij,ij->i", live, live))
+    return Sensitivity(rows[::-1].copy(), S[::-1].copy())
 
 
 def jacobian_norms(record, cell, params, layer: int, batch_index: int = 0, steps: slice = slice(None)):
@@ -129,15 +150,16 @@ def gradient_bound(record, regime_: Regime):
     ‖∂L/∂h_k‖ ≤ Σ_{t≥k} (γσ_max)^(t−k) ‖∂L_t/∂h_t‖, for every loss placement.
     """
     T = record.seq_len
-    if record.sensitivity is None or record.spec.cell != "rnn":
+    if record.sensitivity_rows is None or record.spec.cell != "rnn":
         return np.full(T, np.nan)
     q = regime_.gamma * regime_.sigma_max
-    own = np.diag(record.sensitivity)                 # ‖∂L_t/∂h_t‖
-    loss_steps = np.flatnonzero(own > 0)
+    S = record.sensitivity_rows
+    own = S.own()                                     # ‖∂L_t/∂h_t‖ of each loss step t
+    loss_steps = S.steps[own > 0]
     lag = loss_steps[None, :] - np.arange(T)[:, None]   # [k, t] = t − k
     with np.errstate(over="ignore"):                  # (γσ_max)^(t−k) may overflow to inf: no bound
         decay = np.where(lag >= 0, q ** np.maximum(lag, 0), 0.0)
-    return decay @ own[loss_steps]
+    return decay @ own[own > 0]
 
 
 class GradientComparison(NamedTuple):

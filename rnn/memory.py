@@ -6,7 +6,8 @@ A recorded pass holds, in float64, for every layer, step, sequence and unit (:cl
     backward  ∂L/∂h_t (H), ∂L/∂c_t (H, LSTM), ∂L/∂(W_ih x + b) (G·H), ∂L/∂(W_hh h + b) (G·H, GRU)
 
 plus ŷ_t and ∂L/∂ŷ_t (O each), the inputs (I) and targets, and, with the sensitivity matrix,
-S (T × T) and the adjoints it pushes back (n_loss × B × H, twice for the LSTM). The weights, their
+the rows of S that can be non-zero (n_loss × T: those of the steps that carry a loss) and the
+adjoints it pushes back (n_loss × B × H, twice for the LSTM). The weights, their
 gradients and an optimizer's state (up to 3 copies) come on top. The budget is a share of the
 machine's memory (:data:`BUDGET_SHARE`), or what the environment variable ``BPTT_MEMORY_BUDGET``
 says (bytes, or with a unit: ``8G``, ``512M``).
@@ -42,7 +43,7 @@ def pass_bytes(spec: NetworkSpec, seq_len: int, batch: int, with_sensitivity: bo
     floats = L * T * B * per_unit + T * B * (2 * O + I + O)
     if with_sensitivity:
         rows = T if loss_steps is None else int(loss_steps)
-        floats += T * T + rows * B * H * (2 if spec.cell == "lstm" else 1)
+        floats += rows * T + rows * B * H * (2 if spec.cell == "lstm" else 1)   # S's loss rows, the adjoints
     return FLOAT * (floats + 5 * parameter_count(spec))   # weights, gradients, ≤ 3 optimizer copies
 
 

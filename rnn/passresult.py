@@ -220,8 +220,9 @@ class PassResult:
 
     @property
     def sensitivity(self):
-        """S[t, k] = ‖∂L_t/∂h_k‖ (top layer, batch norm), or None (not finished, or not affordable)."""
-        return self.record.sensitivity
+        """S[t, k] = ‖∂L_t/∂h_k‖ (top layer, batch norm) of the loss steps t, an
+        :class:`rnn.diagnostics.Sensitivity`; None (not finished, or not affordable)."""
+        return self.record.sensitivity_rows
 
 
 JACOBIAN_CHUNK = 4e6    # size³ per call of the stacked SVD (≈ 7 ms: LAPACK holds the GIL while it runs)

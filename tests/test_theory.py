@@ -247,6 +247,21 @@ def test_sensitivity_rows_are_separate_single_loss_passes(cell_name, layers, pla
     np.testing.assert_allclose(total, rec.dh, rtol=1e-12, atol=1e-15)
 
 
+def test_a_long_pass_keeps_only_the_sensitivity_rows_of_its_loss_steps():
+    """T = 10,000 with the loss at the last step: S keeps that one row (80 KB, not the 800 MB of
+    the whole matrix), and with a single loss term it is ‖∂L/∂h_k‖ itself."""
+    from rnn.memory import pass_bytes
+    T = 10_000
+    spec = NetworkSpec(cell="rnn", input_size=2, hidden_size=8, output_size=1)
+    params = init_params(spec, seed=3)
+    inputs, targets = make_inputs(spec, T, 1, seed=4)
+    rec = run_bptt(spec, params, inputs, targets, loss_at="last")
+    S = rec.sensitivity_rows
+    assert S.steps.tolist() == [T - 1] and S.rows.shape == (1, T) and S.rows.nbytes == 8 * T
+    np.testing.assert_allclose(S.rows[0], np.sqrt(np.sum(rec.dh[-1] ** 2, axis=(1, 2))), rtol=1e-12, atol=1e-300)
+    assert pass_bytes(spec, T, 1, True, loss_steps=1) < 20 * 2**20
+
+
 # -------------------------------------------------------------------------------- regime
 
 @pytest.mark.parametrize("activation,sigma,expected", [
