@@ -142,7 +142,7 @@ class GradientFlowView(style.CanvasView):
         if S is None:
             return None
         first, last = self._loss_rows()
-        return style.block_max(S[first:last + 1], (MAX_IMAGE_PX, MAX_IMAGE_PX))
+        return style.block_max(S.dense(first, last), (MAX_IMAGE_PX, MAX_IMAGE_PX))
 
     def sensitivity_image(self):
         """log10 of :meth:`sensitivity_shown`, NaN (transparent) where S = 0; None before the pass ends."""
