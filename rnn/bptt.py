@@ -154,7 +154,7 @@ def _sum_outer(d, x):
     return np.ascontiguousarray((x.reshape(-1, x.shape[-1]).T @ d.reshape(-1, d.shape[-1])).T)
 
 
-FACTOR_FLOATS = 1 << 20   # a block of the backward's local factors holds at most this many floats (8 MB)
+FACTOR_FLOATS = 1 << 15   # a block of the backward's local factors holds at most this many floats (256 KB: in cache)
 
 
 class _LocalFactors:
