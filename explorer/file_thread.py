@@ -4,7 +4,9 @@ thread the window froze for that long. Here the reading or writing function runs
 its own (one at a time, in order) and its result, or its error, comes back to the GUI thread
 through a queued signal."""
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
+
+from .worker import lasting_pool
 
 
 class FileThread(QObject):
@@ -15,8 +17,7 @@ class FileThread(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._pool = lasting_pool("files", 1)     # (one at a time, in order; never destroyed with the window)
         self._ticket = 0
         self._waiting = {}                       # ticket → (on_result, on_error)
         self._answered.connect(self._answer)

@@ -810,8 +810,7 @@ class Session:
             self._set_shown(None)
             self.history_changed.emit()
             self.samples_changed.emit()
-        self.select()
-        self.pass_changed.emit()
+        self._show_new_pass()
         if self._train_after_pass is not None and self.requested == self.config:
             _, steps = self._train_after_pass
             self._train_after_pass = None
@@ -901,13 +900,22 @@ class Session:
         if chunk.samples is not None:
             self.samples_changed.emit()
         if chunk.display is not None:
-            self.select()
-            self.pass_changed.emit()
+            self._show_new_pass()
         if chunk.stop_reason:
             self.message.emit(chunk.stop_reason, chunk.stop_level)
             self.breakpoint_hit.emit(chunk.stop_reason, chunk.stop_level)
         elif chunk.finished and self.history:
             self.message.emit(f"Trained to update {len(self.history)}; loss {self.history.loss[-1]:.4g}.", "info")
+
+    def _show_new_pass(self):
+        """Announce a new pass, then the selection it clamped (a shorter T, fewer layers or
+        sequences): in this order, so that no view reads a selected step of the old pass in the new one."""
+        before, self.selection = self.selection, self._clamped(self.selection)
+        if self.selection.batch_index != before.batch_index:
+            self.result = for_sequence(self.result, cell_of(self.spec), self.params, self.selection.batch_index)
+        self.pass_changed.emit()
+        if self.selection != before:
+            self.selection_changed.emit(self.selection)
 
     def _clamped(self, s: Selection) -> Selection:
         c = self.config

@@ -20,6 +20,22 @@ from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from .spectra_process import SpectraProcess
 
 
+_POOLS = {}   # name → QThreadPool, made once and kept for the life of the process
+
+
+def lasting_pool(name: str, threads: int) -> QThreadPool:
+    """A thread pool that is never destroyed before the process ends. A pool owned by a window
+    was deleted whenever Python's garbage collector freed the window's wrappers, which can
+    happen on any thread, one of that pool's own among them: its destructor then waited for
+    itself, holding the GIL, and the whole program stopped (seen in the GUI tests as a worker
+    frozen at its first allocations and the GUI thread waiting for the GIL)."""
+    pool = _POOLS.get(name)
+    if pool is None:
+        pool = _POOLS[name] = QThreadPool()
+        pool.setMaxThreadCount(threads)
+    return pool
+
+
 class _Relay(QObject):
     """Lives on the GUI thread; pool threads emit these, Qt queues them to the GUI thread."""
     progress = Signal(int, object)
@@ -34,8 +50,7 @@ class Worker(QObject):
 
     def __init__(self, parent=None, threads: int = 2):
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(threads)
+        self._pool = lasting_pool("jobs", threads)
         self._generation = 0
         self._lock = threading.Lock()
         self._callbacks = None          # (generation, on_progress, on_finished, on_failed)

@@ -509,6 +509,18 @@ def test_save_session_and_open_it_in_a_new_window(qtbot, window, tmp_path, messa
         other.state.shutdown()
 
 
+def test_float32_chosen_at_the_precision_control_computes_the_same_network_in_float32(qtbot, window):
+    state = window.state
+    before = {k: v.copy() for k, v in state.params.items()}
+    combo = window.controls.widgets["precision"]
+    combo.setFocus()
+    qtbot.keyClicks(combo, "float3")                     # as a user picks it with the keyboard
+    settle(qtbot, window)
+    assert state.config.precision == "float32" and state.record.dh.dtype == np.float32
+    assert all(np.array_equal(state.params[k], v.astype(np.float32)) for k, v in before.items())
+    assert_views_follow(window)
+
+
 def test_a_session_that_cannot_be_written_says_why_and_keeps_the_old_file(qtbot, window, tmp_path, message_boxes):
     path = tmp_path / "kept.bptt"
     assert window.files.save_session(str(path), quiet=True)
