@@ -48,7 +48,7 @@ CHOICES = {
 
 class _ElidingCombo(QComboBox):
     """A combo box whose choice, when the box is too narrow for it, ends in "…" (not cut off
-    mid-letter); the open list and the tooltip show it whole."""
+    mid-letter); the open list shows it whole."""
 
     def paintEvent(self, event):
         painter = QStylePainter(self)

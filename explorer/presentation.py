@@ -31,7 +31,7 @@ LESSON_VIEW = "lesson"        # the layout whose second view is the one the less
 FALLBACK_VIEW = "GradientFlowView"   # ... when the step points at none (or at the graph itself)
 SECOND_VIEW_SHARE = 0.5       # of the window's width, for the second view
 PREFERRED_SIZE = QSize(1440, 900)
-PROGRESS_LINE = "backward visit 000/000 "   # the longer line of the toolbar's progress text, on two
+PROGRESS_LINE = "backward visit 0000/0000 "   # the longer line of the toolbar's progress text on two lines
 QWIDGETSIZE_MAX = 16777215
 FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
 

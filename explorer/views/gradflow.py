@@ -83,7 +83,8 @@ class GradientFlowView(style.CanvasView):
         style.integer_axis(self.jac_plot, "bottom")
         self.jac_plot.setXLink(self.norm_plot)
         self.jac_curve = self.jac_plot.plot(pen=style.pen("#2e8b57", 2.5), symbol="s", symbolSize=6,
-                                            symbolBrush="#2e8b57", symbolPen=None, connect="finite")
+                                            symbolBrush="#2e8b57", symbolPen=None, connect="finite",
+                                            name=JAC_TITLE)    # (its name in a table: the title says more)
         # every step's Jacobian norm is at most γσ_max for the vanilla cell (1 drawn for gated cells);
         # the line is named in the title (a label inside this short plot would sit on the curve)
         self.one_line = pg.InfiniteLine(pos=1.0, angle=0, movable=False,
@@ -258,14 +259,17 @@ class GradientFlowView(style.CanvasView):
         if self.state.config.batch > 1:
             parts.append(f"seq {batch}")
         regime = result.regime
+        red = lambda text: f"<span style='color:{style.CLIP_RED}'>‒ ‒ {text}</span>"   # the dashed line
         if spec.cell == "rnn" and np.isfinite(regime.gamma * regime.sigma_max):
             self.one_line.setValue(regime.gamma * regime.sigma_max)
-            line = f"‒ ‒ ≤ γσ<sub>max</sub> = {style.fmt(regime.gamma * regime.sigma_max, 4)}"
+            value = style.fmt(regime.gamma * regime.sigma_max, 4)
+            line, short = red(f"≤ γσ<sub>max</sub> = {value}"), red(value)
         else:
             self.one_line.setValue(1.0)
-            line = "‒ ‒ 1"
-        parts.append(f"<span style='color:{style.CLIP_RED}'>{line}</span>")
-        style.set_title(self.jac_plot, " · ".join(parts))
+            line = short = red("1")
+        # (a narrow plot drops the layer and sequence, then the words)
+        style.set_fitting_title(self.jac_plot, [" · ".join(parts + [line]), f"{JAC_TITLE} · {line}",
+                                                f"{JAC_TITLE} · {short}"])
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()

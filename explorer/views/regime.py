@@ -30,8 +30,9 @@ def badge_colors(verdict: str):
 
 
 def _keep(text: str) -> str:
-    """Escaped text in which a relation (γσ_max = 1.003 > 1) does not break across lines."""
-    text = html.escape(text)
+    """Escaped text in which a relation (γσ_max = 1.003 > 1) does not break across lines, σ_max
+    written as on the line above it (σ<sub>max</sub>)."""
+    text = html.escape(text).replace("σ_max", "σ<sub>max</sub>")
     for op in ("=", "&lt;", "&gt;", "≤", "≥"):
         text = text.replace(f" {op} ", f"&nbsp;{op}&nbsp;")
     return text

@@ -38,7 +38,7 @@ class WeightSharesView(style.CanvasView):
         self.step_plot = self.canvas.addPlot(row=0, col=0)
         style.style_plot(self.step_plot, "each step's share", left="‖C_t‖", bottom="step t")
         self.sequence_plot = self.canvas.addPlot(row=0, col=1)
-        style.style_plot(self.sequence_plot, "each sequence's", left="‖G_b‖", bottom="sequence b")
+        style.style_plot(self.sequence_plot, "per sequence", left="‖G_b‖", bottom="sequence b")   # (short: a narrow plot)
         self.canvas.ci.layout.setColumnStretchFactor(0, 3)
         self.canvas.ci.layout.setColumnStretchFactor(1, 1)
         for plot in (self.step_plot, self.sequence_plot):

@@ -12,6 +12,7 @@ remembers its base size, so that :func:`restyle` can draw it again at a new look
 """
 
 import math
+import re
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -256,6 +257,8 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, width: float | None 
     axis.enableAutoSIPrefix(False)     # and keeps multiplying the tick labels by it (×1000 on a log axis)
     if label is not None:
         axis.setLabel(label, **{"font-size": f"{pt(AXIS_PT)}pt", "color": FOREGROUND})
+    if getattr(axis, "_explorer_label_only", False):    # (pyqtgraph leaves a large label ~20 % short of room)
+        axis.setStyle(tickLength=max(5, round(0.45 * pt(AXIS_PT) - 1)))
     if width is not None:
         axis._explorer_width = width
     if getattr(axis, "_explorer_width", None) is not None:
@@ -273,10 +276,13 @@ def style_plot(plot: pg.PlotItem, title: str, left: str | None = None, bottom: s
 
 
 class RoomyAxis(pg.AxisItem):
-    """An axis whose numbers never crowd: up a short left (or right) axis, a value is labelled only
-    if it is at least 1.25 lines of text from every value labelled before it (coarsest level first)."""
+    """An axis whose numbers never crowd: up a short left (or right) axis, the coarsest level keeps
+    every 1st, 2nd, 5th, 10th … value (round ones) that leaves 1.25 lines of text between labels,
+    and a finer level is labelled only if all of it has that room too (a log axis's 2s and 5s: each
+    one that has it)."""
 
     ROOM_LINES = 1.25
+    STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
     def tickValues(self, minVal, maxVal, size):
         levels = super().tickValues(minVal, maxVal, size)
@@ -285,15 +291,45 @@ class RoomyAxis(pg.AxisItem):
         line = QFontMetricsF(self.style["tickFont"] or QFont()).height()
         room = self.ROOM_LINES * line * abs(maxVal - minVal) / size      # in axis units
         kept, thinned = [], []
-        for spacing, values in levels:
-            level = []
-            for v in values:
-                if all(abs(v - k) >= room for k in kept):
-                    kept.append(v)
-                    level.append(v)
-            if level:
-                thinned.append((spacing, level))
+        fits = lambda values: (all(abs(v - k) >= room for v in values for k in kept)
+                               and all(b - a >= room for a, b in zip(values, values[1:])))
+        for level, (spacing, values) in enumerate(levels):
+            values = sorted(values)
+            if level == 0:
+                values = self._round_values(values, spacing, fits)
+            elif spacing is None:         # (a log axis's 2s and 5s: each one where it has room)
+                chosen = []
+                for v in values:
+                    if fits(chosen + [v]):
+                        chosen.append(v)
+                values = chosen
+            elif not fits(values):
+                break
+            kept += values
+            if values:
+                thinned.append((spacing, values))
         return thinned
+
+    def _round_values(self, values, spacing, fits) -> list:
+        """The coarsest level's values: every 1st, 2nd, 5th … (multiples of stride × spacing: 0.2,
+        0.4 …, not 0.2, 0.6 …) that ``fits``; at least one."""
+        for stride in self.STRIDES:
+            if spacing:
+                step = stride * spacing
+                chosen = [v for v in values if abs(v / step - round(v / step)) < 1e-6]
+            else:
+                chosen = values[::stride]
+            if chosen and fits(chosen):
+                return chosen
+        return values[:1]
+
+    def tickStrings(self, values, scale, spacing):
+        """pyqtgraph's numbers, with the decimal a level spaced 0.025 needs (0.175, not "0.17")."""
+        if not self.logMode and values and spacing * scale > 0:
+            places = max(0, math.ceil(-math.log10(spacing * scale)))
+            if any(abs(round(v * scale, places) - v * scale) > 1e-6 * spacing * scale for v in values):
+                spacing = spacing / 10
+        return super().tickStrings(values, scale, spacing)
 
 
 class LogAxis(RoomyAxis):
@@ -312,6 +348,18 @@ class LogAxis(RoomyAxis):
         ticks.append((None, inside([v + np.log10(m) for v in decades for m in (2, 5)])))
         ticks.append((None, inside([v + np.log10(m) for v in decades for m in (3, 4, 6, 7, 8, 9)])))
         return ticks
+
+    def logTickStrings(self, values, scale, spacing):
+        """The numbers as :func:`fmt` writes them: 20 and 0.005 (not 2·10¹ and 5·10⁻³), and
+        10⁻⁵ or 2×10⁶ beyond 10⁻⁴ … 10⁴."""
+        strings = super().logTickStrings(values, scale, spacing)
+        written = []
+        for x, text in zip(values, strings):
+            v = 10.0 ** float(x) * scale
+            if 1e-4 <= v < 1e4:
+                text = str(int(round(v))) if v >= 1 else f"{v:.1g}"
+            written.append(text.replace("·", "×"))
+        return written
 
 
 class IntegerAxis(RoomyAxis):
@@ -363,6 +411,24 @@ def set_title(plot: pg.PlotItem, title: str) -> None:
         plot._explorer_title = (title, size)
         plot.setTitle(title, size=size, color=FOREGROUND)
         _fit_title(plot)
+
+
+def set_fitting_title(plot: pg.PlotItem, titles) -> None:
+    """The first of ``titles`` (longest first) that fits above the plot, or the last: chosen again
+    when the plot is resized or drawn at another look."""
+    plot._explorer_titles = list(titles)
+    if not hasattr(plot, "_explorer_refit"):
+        plot._explorer_refit = True
+        plot.geometryChanged.connect(lambda: _choose_title(plot))
+    _choose_title(plot)
+
+
+def _choose_title(plot: pg.PlotItem) -> None:
+    metrics = QFontMetricsF(font(TITLE_PT))
+    room = plot.getViewBox().width() + 16      # (a title centred over the plot may overhang its margins)
+    text = lambda title: re.sub(r"<[^>]+>", "", title)
+    titles = plot._explorer_titles
+    set_title(plot, next((t for t in titles if metrics.horizontalAdvance(text(t)) <= room), titles[-1]))
 
 
 TITLE_ROW_PX = 30          # pyqtgraph's height of a plot's title row, kept for titles that fit in it
@@ -440,6 +506,7 @@ def color_bar(cmap: pg.ColorMap, label: str, values=(0.0, 1.0)) -> pg.ColorBarIt
     bar = pg.ColorBarItem(values=values, colorMap=cmap, label=label, interactive=False,
                           colorMapMenu=False, width=18)
     style_axis(bar.axis, width=COLOR_BAR_AXIS_PX)
+    bar.getAxis("left")._explorer_label_only = True     # its label only, clear of the bar
     style_axis(bar.getAxis("left"), label)
     for name in ("top", "bottom"):
         bar.getAxis(name).setPen(pen(FOREGROUND, 1))
@@ -473,20 +540,33 @@ def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int 
     item._explorer_holder = holder
     plot.legend = item
     fit_legend_row(item)
+    layout.geometryChanged.connect(lambda: fit_legend_row(item))     # (a resized canvas: its lines again)
     return item
 
 
 def fit_legend_row(item: pg.LegendItem) -> None:
-    """Size a :func:`legend_row`'s row to its entries (one line)."""
-    item.setColumnCount(max(1, min(len(item.items), item._explorer_columns)))   # more entries wrap
-    item.updateSize()
+    """Size a :func:`legend_row`'s row to its entries: a heading holds as many entries a line as its
+    canvas has room for (at most its ``columns``: the others wrap), a side list one."""
     holder = item._explorer_holder
+    views = holder.scene().views() if holder.scene() is not None else []
+    room = views[0].viewport().width() - 12 if views else None      # (less the layout's margins)
+    columns = max(1, min(len(item.items), item._explorer_columns))
+    while True:
+        item.setColumnCount(columns)
+        item.updateSize()
+        if columns == 1 or room is None or item.width() <= room:
+            break
+        columns -= 1
     height = max(item.height(), 2 * pt(item._explorer_points))
     holder.setMinimumHeight(height)
     if item._explorer_columns > 1:              # a heading: exactly its height; a side list: any
         holder.setMaximumHeight(height)
     holder.setMinimumWidth(item.width())
     holder.setMaximumWidth(item.width() if item._explorer_columns == 1 else 1e6)
+    canvas = views[0] if views else None      # a layout a wider legend had widened: back to its canvas
+    if canvas is not None and getattr(canvas, "centralWidget", None) is not None \
+            and canvas.centralWidget.geometry() != canvas.range:
+        canvas.centralWidget.setGeometry(canvas.range)
 
 
 def title_label(text: str, parent=None) -> QLabel:
@@ -597,6 +677,8 @@ def _restyle_canvas(canvas: pg.GraphicsView) -> None:
     for item in canvas.scene().items():
         if isinstance(item, pg.AxisItem):
             _restyle_axis(item)
+        elif isinstance(item, pg.PlotItem) and hasattr(item, "_explorer_titles"):
+            _choose_title(item)
         elif isinstance(item, pg.PlotItem) and hasattr(item, "_explorer_title"):
             set_title(item, item._explorer_title[0])
         elif isinstance(item, pg.LegendItem) and hasattr(item, "_explorer_points"):

@@ -75,8 +75,7 @@ class TrainingView(style.CanvasView):
                                                                                    Qt.PenStyle.DotLine))
         self.baseline_line.setZValue(-20)         # under a compared run that stays on it
         self.loss_plot.addItem(self.baseline_line)
-        # its name under it, over the curves (on a white ground: the curves that cross it stay out of
-        # the text; under the line, it never runs into the title when the guess is at the top)
+        # its name over the curves (on a white ground: the curves that cross the line stay out of the text)
         self.baseline_label = pg.TextItem(color=style.FOREGROUND, anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
         style.set_font(self.baseline_label, style.TICK_PT)
         self.baseline_label.setZValue(50)
@@ -338,6 +337,7 @@ class TrainingView(style.CanvasView):
                                                       f"{window} updates at each point." if window > 1 else ""))
         style.set_title(self.loss_plot, title)
         self._draw_baseline(empty)
+        self._place_baseline_label()
 
     def _draw_baseline(self, empty: bool):
         """The best constant guess's loss as a dashed line (log axis: its log10)."""
@@ -356,6 +356,14 @@ class TrainingView(style.CanvasView):
         self.baseline_label.setVisible(self._baseline_ok and not empty)
 
     def _place_baseline_label(self, *_):
-        """The constant guess's name under its line, near the left edge of the plot."""
-        (x0, x1), _ = self.loss_plot.getViewBox().viewRange()
-        self.baseline_label.setPos(x0 + 0.03 * (x1 - x0), self.baseline_line.value())
+        """The constant guess's name near the left edge of the plot, on the side of its line the
+        loss curve leaves free there: above it once the loss has fallen below, else under it."""
+        (x0, x1), (y0, y1) = self.loss_plot.getViewBox().viewRange()
+        guess = self.baseline_line.value()
+        x, loss = self.loss_curve.getData()
+        below = False
+        if x is not None and len(x):
+            early = loss[(x <= x0 + 0.3 * (x1 - x0)) & np.isfinite(loss)]   # (log10 values: log mode)
+            below = early.size > 0 and np.median(early) < guess < y1 - 0.15 * (y1 - y0)   # (room above)
+        self.baseline_label.setAnchor((0, 1) if below else (0, 0))
+        self.baseline_label.setPos(x0 + 0.03 * (x1 - x0), guess)
