@@ -199,6 +199,7 @@ class Presentation:
             w.showFullScreen()
         self._show_actions()
         self.arrange()
+        w.fit_lesson_text()
 
     def leave(self):
         """Back to the window's geometry and panels as they were before the presentation."""
@@ -213,6 +214,7 @@ class Presentation:
                 w.setGeometry(rect)        # (restoreGeometry moves a window larger than its screen)
             w.restoreState(panels)
             self.fit_toolbar()
+            w.fit_lesson_text()
         self._show_actions()
 
     def fit_toolbar(self):

@@ -45,6 +45,7 @@ from .checkpoints import CheckpointStore
 from .config import LIMITS, ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms, pass_chunk_steps
 from .history import TrainingHistory
+from .measures import number
 from .jobs import compute_pass, drain, new_stepper, sample_names, step_job, training_seed
 from .session_file import SessionDocument, read_session, write_session
 from .trainer import Chunk, TrainingChannel, run_until_stop
@@ -905,7 +906,7 @@ class Session:
             self.message.emit(chunk.stop_reason, chunk.stop_level)
             self.breakpoint_hit.emit(chunk.stop_reason, chunk.stop_level)
         elif chunk.finished and self.history:
-            self.message.emit(f"Trained to update {len(self.history)}; loss {self.history.loss[-1]:.4g}.", "info")
+            self.message.emit(f"Trained to update {len(self.history)}; loss {number(self.history.loss[-1])}.", "info")
 
     def _show_new_pass(self):
         """Announce a new pass, then the selection it clamped (a shorter T, fewer layers or

@@ -34,6 +34,7 @@ from rnn.tasks import BUILT_IN_TASKS, NamesTask, add_task
 from rnn.training import train
 
 from .child_process import start_child
+from .measures import number
 from .jobs import ComputedPass, compute_pass, drain, sample_names
 
 SEND_SECONDS = 0.03           # the child sends what it has about this often (~30 times a second)
@@ -52,11 +53,11 @@ def stop_reason(config, update) -> tuple[str, str] | None:
         return (f"NaN/Inf in {update.where_nonfinite} at update {update.step}: training paused. "
                 f"The parameters are kept from update {update.step - 1}, the last finite ones.", "error")
     if config.break_on_norm and update.grad_norm > config.break_norm:
-        return (f"Breakpoint: ‖g‖ = {update.grad_norm:.4g} > {config.break_norm:g} "
+        return (f"Breakpoint: ‖g‖ = {number(update.grad_norm)} > {number(config.break_norm)} "
                 f"at update {update.step}; training paused.", "warning")
     if config.break_on_clip and update.clipped:
         return (f"Breakpoint: the gradient was clipped at update {update.step} "
-                f"(‖g‖ = {update.grad_norm:.4g}, threshold {config.clip_threshold:g}); training paused.",
+                f"(‖g‖ = {number(update.grad_norm)}, threshold {number(config.clip_threshold)}); training paused.",
                 "warning")
     return None
 

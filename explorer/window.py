@@ -27,6 +27,8 @@ from .widgets import Banner, make_view, scrollable
 
 FIRST_LESSON = "first-look"   # the lesson a first launch opens on
 LESSON_TEXT_SHARE = {False: 0.25, True: 0.32}   # of the window's height, the most the lesson text takes
+SMALL_PRESENTATION = (900, 0.40)   # presenting on a screen under 900 px high (1024×768): the text
+#                                   at 18 pt needs this share to be read whole, without scrolling
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
@@ -165,9 +167,18 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        share = LESSON_TEXT_SHARE[self.presentation.presenting]
-        self.lesson.set_max_body_height(int(share * self.height()))   # the graph keeps the rest
+        self.fit_lesson_text()
         self.presentation.window_resized()
+
+    def fit_lesson_text(self):
+        """The most of the window's height the lesson text may take (the graph keeps the rest): at
+        every resize, and when presentation mode starts or ends (on a screen of the window's size
+        that is no resize)."""
+        presenting = self.presentation.presenting
+        share = LESSON_TEXT_SHARE[presenting]
+        if presenting and self.height() < SMALL_PRESENTATION[0]:
+            share = SMALL_PRESENTATION[1]
+        self.lesson.set_max_body_height(int(share * self.height()))
 
     def showEvent(self, event):
         super().showEvent(event)

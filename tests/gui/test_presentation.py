@@ -239,6 +239,26 @@ def test_presentation_at_1024x768_fits_in_every_layout(qtbot, window, layout):
     assert min(sizes_in_view(window))[0] >= 18 * 768 / 1080 - 0.5    # the same share of the screen as at 1080 px
 
 
+def test_the_lesson_text_gets_the_presentations_share_of_the_height_even_without_a_resize(qtbot, window):
+    """A window already the screen's size does not resize on F11: the lesson text must still get
+    presentation mode's share (at 1024×768 it scrolled, its claims cut in half)."""
+    from explorer.window import LESSON_TEXT_SHARE, SMALL_PRESENTATION
+    window.open_lesson("vanishing", step=1)
+    screen = window.screen().geometry()
+    window.setGeometry(screen)
+    qtbot.waitUntil(lambda: window.geometry() == screen)
+    qtbot.wait(20)
+    lesson = window.lesson
+    assert lesson.max_body_height == int(LESSON_TEXT_SHARE[False] * window.height())
+    press(qtbot, window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.presentation.presenting)
+    assert window.height() < SMALL_PRESENTATION[0]
+    assert lesson.max_body_height == int(SMALL_PRESENTATION[1] * window.height())
+    press(qtbot, window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not window.presentation.presenting)
+    assert lesson.max_body_height == int(LESSON_TEXT_SHARE[False] * window.height())
+
+
 def test_the_lesson_layout_follows_the_step_s_view(qtbot, window):
     window.actions["presentation"].trigger()
     window.open_lesson("vanishing")
