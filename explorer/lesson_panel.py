@@ -3,6 +3,9 @@ is shown, the claims ✓ / ✗ with their numbers, and Back / Next. It draws a
 :class:`explorer.lesson_runner.LessonRunner` and sends the user's clicks to it; it measures nothing.
 """
 
+import html
+import re
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
@@ -18,8 +21,25 @@ FRAME = {False: ("background: #eef4ff; border: 2px solid #3a6fc4;", "#3a6fc4", "
          True: ("background: #ffffff; border: 3px solid #000000;", "#000000", "#000000")}
 
 
-def _label(point_size: int, bold: bool = False, name: str = "") -> QLabel:
-    return _style_label(QLabel(), point_size, bold, name)
+# a one-letter symbol (Latin or Greek, not inside a word) and its index: W_hh, h_t, σ_max, h_{t−1}
+MATH_INDEX = re.compile(r"(?<![A-Za-z0-9_])([A-Za-zα-ωΑ-Ω])_(?:\{([^{}]*)\}|([A-Za-z0-9]{1,3}))(?![A-Za-z0-9_{])")
+
+
+def lesson_html(text: str) -> str:
+    """A lesson's plain text as the box shows it: its math's indices as subscripts (W_hh → W with
+    hh below, h_{t−1} → h with t−1 below), everything else as written (escaped, its line breaks
+    and runs of spaces kept). Words such as seq_len are left alone."""
+    escaped = html.escape(text, quote=False)
+    marked = MATH_INDEX.sub(lambda m: f"{m[1]}<sub>{m[2] if m[2] is not None else m[3]}</sub>", escaped)
+    spaced = re.sub(r" {2,}", lambda m: " " + "&nbsp;" * (len(m[0]) - 1), marked)
+    return spaced.replace("\n", "<br>")
+
+
+def _label(point_size: int, bold: bool = False, name: str = "", rich: bool = False) -> QLabel:
+    label = _style_label(QLabel(), point_size, bold, name)
+    if rich:                       # (set with lesson_html)
+        label.setTextFormat(Qt.TextFormat.RichText)
+    return label
 
 
 def _style_label(label: QLabel, point_size: int, bold: bool = False, name: str = "") -> QLabel:
@@ -98,14 +118,14 @@ class LessonPanel(QFrame):
         self.title.setWordWrap(False)         # one line, ending in "…" when the box is narrow
         # (as narrow as "Step 2 of 5", never narrower: the lesson's title gives way)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.step_title = _label(12, True, "lesson:step")
-        self.text = _label(11, name="lesson:text")
-        self.question = _label(11, True, "lesson:question")
+        self.step_title = _label(12, True, "lesson:step", rich=True)
+        self.text = _label(11, name="lesson:text", rich=True)
+        self.question = _label(11, True, "lesson:question", rich=True)
         self.choices = QWidget()
         self.choices_layout = QHBoxLayout(self.choices)
         self.choices_layout.setContentsMargins(0, 0, 0, 0)
         self.feedback = _label(11, True, "lesson:feedback")
-        self.explain = _label(11, name="lesson:explain")
+        self.explain = _label(11, name="lesson:explain", rich=True)
         self.claims = QWidget()
         self.claims_layout = QVBoxLayout(self.claims)
         self.claims_layout.setContentsMargins(0, 2, 0, 0)
@@ -220,14 +240,14 @@ class LessonPanel(QFrame):
         step = runner.step
         self.title.setText(f"Step {runner.index + 1} of {runner.count}{TITLE_SEPARATOR}{runner.lesson.title}")
         self.title.setToolTip(f"{runner.lesson.title}: {runner.lesson.summary}")
-        self.step_title.setText(step.title)
+        self.step_title.setText(lesson_html(step.title))
         self.back.setEnabled(runner.can_go_back)
         self.next.setEnabled(runner.can_go_on)
         self._build_choices()
         while self.claim_labels:
             _discard(self.claims_layout, self.claim_labels.pop())
         for _ in step.claims:
-            label = _label(11, name="lesson:claim")
+            label = _label(11, name="lesson:claim", rich=True)
             self.claims_layout.addWidget(label)
             self.claim_labels.append(label)
         self.refresh_values()
@@ -240,7 +260,7 @@ class LessonPanel(QFrame):
                 _discard(self.choices_layout, widget)
         asking = runner.waiting_for_answer
         self.question.setVisible(bool(step.question))
-        self.question.setText(("Predict first: " if asking else "") + step.question)
+        self.question.setText(lesson_html(("Predict first: " if asking else "") + step.question))
         self.choices.setVisible(asking)
         if not asking:
             return
@@ -259,7 +279,7 @@ class LessonPanel(QFrame):
         if runner is None or runner.index < 0:
             return
         step = runner.step
-        self.text.setText(runner.text())
+        self.text.setText(lesson_html(runner.text()))
         right = runner.answered_right()
         self.feedback.setVisible(runner.revealed and right is not None)
         if right is not None:
@@ -269,12 +289,13 @@ class LessonPanel(QFrame):
             self.feedback.setStyleSheet(f"color: {COLOURS[right]};")
         explanation = runner.explanation()
         self.explain.setVisible(bool(explanation))
-        self.explain.setText(explanation)
+        self.explain.setText(lesson_html(explanation))
         hidden = runner.waiting_for_answer
         self.claims.setVisible(bool(step.claims) and not hidden)
         for label, claim, measurement in zip(self.claim_labels, step.claims, runner.measurements):
             holds = measurement.holds
-            label.setText(f"{MARKS[holds]}  {claim.says}:   {measurement.formula}   —   measured {measurement.measured}")
+            label.setText(lesson_html(f"{MARKS[holds]}  {claim.says}:   {measurement.formula}   —   "
+                                      f"measured {measurement.measured}"))
             label.setStyleSheet(f"color: {COLOURS[holds]};")
         marks = [m.holds for m in runner.measurements]
         self.verdict.setVisible(bool(marks) and not hidden)

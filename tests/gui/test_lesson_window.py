@@ -221,3 +221,20 @@ def test_starting_at_a_later_step_arrives_there_without_freezing_the_window(qtbo
     assert "Step 3 of 3" in window.lesson.title.text() and claim_texts(window)[0].startswith("✓")
     shown = window.views["TrainingView"].samples_label             # the names under the loss, at a projector too
     assert shown.isVisibleTo(window) and all((name or "(empty)") in shown.text() for name in window.state.samples)
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("∂h_t/∂h_{t−1} = W_hh", "∂h<sub>t</sub>/∂h<sub>t−1</sub> = W<sub>hh</sub>"),
+    ("γσ_max < 1", "γσ<sub>max</sub> &lt; 1"),
+    ("set seq_len and keep_previous_as", "set seq_len and keep_previous_as"),   # words keep their _
+    ("a   —   b\nc", "a &nbsp;&nbsp;— &nbsp;&nbsp;b<br>c"),
+])
+def test_a_lessons_math_indices_are_subscripts_and_its_words_are_left_alone(text, shown):
+    from explorer.lesson_panel import lesson_html
+    assert lesson_html(text) == shown
+
+
+def test_the_lesson_box_shows_w_hh_with_hh_as_a_subscript(qtbot, window):
+    window.open_lesson("vanishing", step=1)
+    qtbot.waitUntil(lambda: "W<sub>hh</sub>" in window.lesson.text.text(), timeout=10_000)
+    assert window.lesson.text.textFormat() == Qt.TextFormat.RichText and "W_hh" not in window.lesson.text.text()
