@@ -9,7 +9,7 @@ from rnn.losses import REDUCTIONS, loss_weights
 from rnn.memory import check_pass_fits
 from rnn.optim import CLIP_MODES, OPTIMIZERS
 from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, PRECISIONS, NetworkSpec
-from rnn.tasks import TASKS
+from rnn.tasks import MAX_TASK_SIZE, TASKS, sized_task
 from rnn.truncation import Truncation
 
 LOSS_PLACEMENTS = ("task", "all", "last")
@@ -19,10 +19,10 @@ LIMITS = {  # name: (lowest, highest) for the numeric controls
     "k1": (1, 10000), "k2": (1, 10000), "scale": (0.0, 10.0), "lr": (1e-6, 10.0),
     "clip_threshold": (1e-6, 1e6), "seed": (0, 2**31 - 1), "break_norm": (1e-6, 1e12),
     "gate_steepness": (MIN_STEEPNESS, MAX_STEEPNESS), "forget_bias": (-MAX_FORGET_BIAS, MAX_FORGET_BIAS),
-    "speed": (0.0, 1000.0), "temperature": (0.05, 5.0),
+    "speed": (0.0, 1000.0), "temperature": (0.05, 5.0), "inputs": (0, MAX_TASK_SIZE), "classes": (0, MAX_TASK_SIZE),
 }
-NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "init", "scale_kind", "scale", "seed",
-                  "forget_bias")
+NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "inputs", "classes", "init", "scale_kind",
+                  "scale", "seed", "forget_bias")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class ExplorerConfig:
     seq_len: int = 20
     batch: int = 1
     task: str = "delayed_recall"
+    inputs: int = 0                # the task's input size, where it lets you choose it (0: its own)
+    classes: int = 0               # and its number of classes (0: its own)
     loss_at: str = "task"          # the task's own placement, or every step, or the last step
     truncation: str = "full"       # full | tbptt | random
     k1: int = 5
@@ -74,10 +76,10 @@ class ExplorerConfig:
         for name in ("break_on_norm", "break_on_clip"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise RnnInputError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        for name in ("layers", "hidden", "seq_len", "batch", "k1", "k2", "seed"):
+        for name in ("layers", "hidden", "seq_len", "batch", "k1", "k2", "seed", "inputs", "classes"):
             if not float(getattr(self, name)).is_integer():
                 raise RnnInputError(f"{name} must be a whole number, got {getattr(self, name)!r}")
-        task = TASKS[self.task]
+        task = self.task_object            # (raises for sizes the task does not take)
         if self.seq_len < task.min_seq_len:
             raise RnnInputError(f"{task.title} needs a sequence length of at least {task.min_seq_len}")
         if task.max_seq_len is not None and self.seq_len > task.max_seq_len:
@@ -128,7 +130,8 @@ class ExplorerConfig:
 
     @property
     def task_object(self):
-        return TASKS[self.task]
+        """The task, at the input size and number of classes chosen where it lets you choose them."""
+        return sized_task(self.task, int(self.inputs), int(self.classes))
 
     def spec(self) -> NetworkSpec:
         task = self.task_object

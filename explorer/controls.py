@@ -81,7 +81,7 @@ LABELS = {
     "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
     "lr": "Learning rate η", "clip_mode": "Clipping", "clip_threshold": "Clip threshold θ",
     "speed": "Updates per second", "temperature": "Temperature τ", "reduction": "Loss",
-    "precision": "Precision",
+    "precision": "Precision", "inputs": "Inputs I", "classes": "Classes C",
     "break_on_norm": "Pause if ‖g‖ >", "break_norm": "‖g‖ threshold", "break_on_clip": "Pause on clipping",
 }
 
@@ -135,6 +135,10 @@ TOOLTIPS = {
                  "or PyTorch's reduction='mean': nn.MSELoss averages (ŷ − y)² over steps × sequences × outputs\n"
                  "(no ½), nn.CrossEntropyLoss over steps × sequences; or reduction='sum', their sums.\n"
                  "Choose the one your model trains with, and the gradients are its .grad.",
+    "inputs": "The task's input size I, where it lets you choose it (the loudest-channel task:\n"
+              "I noisy channels). The task's own: its usual size. Changing it draws new weights.",
+    "classes": "The task's number of classes C, the softmax's size, where it lets you choose it (the\n"
+               "loudest-channel task: the class is the loudest of the first C channels, C ≤ I).",
     "precision": "The floating-point precision of every pass and update. float64 is the reference (agrees with\n"
                  "PyTorch's float64 to ~1e-15); float32 takes half the memory and about half the time for big\n"
                  "networks, its gradients within ~1e-6 of float64's. The weights are kept, converted.",
@@ -151,7 +155,7 @@ TOOLTIPS = {
 
 GROUPS = [
     ("Network", ["cell", "activation", "gate_steepness", "layers", "hidden", "precision"]),
-    ("Data", ["task", "seq_len", "batch", "loss_at", "reduction", "seed"]),
+    ("Data", ["task", "inputs", "classes", "seq_len", "batch", "loss_at", "reduction", "seed"]),
     ("Initial weights", ["init", "scale_kind", "scale", "forget_bias"]),
     ("Truncation", ["truncation", "k1", "k2"]),
     ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold", "speed", "temperature"]),
@@ -288,6 +292,9 @@ class ControlPanel(QWidget):
         else:
             w = QSpinBox()
             w.setRange(*(int(v) for v in typing_range(*LIMITS[name])))
+            if name in ("inputs", "classes"):
+                w.setMinimum(0)
+                w.setSpecialValueText("the task's own")          # shown for 0
             w.valueChanged.connect(lambda *_: self._changed(SPIN_DELAY_MS, restart=True))
             _no_wheel(w)
         w.setObjectName(name)
@@ -534,6 +541,9 @@ class ControlPanel(QWidget):
         self.widgets["gate_steepness"].setEnabled(v("cell") != "rnn")
         self.widgets["forget_bias"].setEnabled(v("cell") == "lstm")
         self.widgets["temperature"].setEnabled(v("task") == "names")
+        resizable = v("task") in TASKS and TASKS[v("task")].resizable
+        self.widgets["inputs"].setEnabled(resizable)
+        self.widgets["classes"].setEnabled(resizable)
         truncation = v("truncation")
         self.widgets["k1"].setEnabled(truncation == "tbptt")
         self.widgets["k2"].setEnabled(truncation != "full")

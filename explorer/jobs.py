@@ -92,7 +92,8 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
             yield
     if regime_ is None or fresh:
         regime_ = regime(params, spec, spectra)
-    baseline = baseline_loss(config.task, int(config.seq_len), config.loss_at, config.reduction)
+    baseline = baseline_loss(config.task, int(config.seq_len), config.loss_at, config.reduction,
+                             int(config.inputs), int(config.classes))
     return ComputedPass(config, params, batch, stepper, summarise(stepper, regime_, sequence), fresh, baseline)
 
 

@@ -51,7 +51,7 @@ from .session_file import SessionDocument, read_session, write_session
 from .trainer import Chunk, TrainingChannel, run_until_stop
 from .undo import Snapshot, UndoHistory
 
-BATCH_FIELDS = ("task", "seq_len", "batch", "seed")
+BATCH_FIELDS = ("task", "inputs", "classes", "seq_len", "batch", "seed")
 DATA_BATCH = 32          # the batch size one's own data opens with (at most its number of sequences)
 PASS_FIELDS = ("loss_at", "reduction", "truncation", "k1", "k2", "gate_steepness", "precision")
 CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
@@ -360,7 +360,8 @@ class Session:
             task = next((name for name, t in TASKS.items() if (t.input_size, t.output_size) == sizes), None) \
                 or add_data_task(RandomInputsTask(*sizes))
         changes = dict(cell=spec.cell, activation=spec.activation, hidden=int(spec.hidden_size),
-                       layers=int(spec.num_layers), task=task, gate_steepness=float(spec.gate_steepness))
+                       layers=int(spec.num_layers), task=task, inputs=0, classes=0,
+                       gate_steepness=float(spec.gate_steepness))
         limits = TASKS[task].min_seq_len, TASKS[task].max_seq_len or self.requested.seq_len
         if not limits[0] <= self.requested.seq_len <= limits[1]:
             changes["seq_len"] = TASKS[task].default_seq_len

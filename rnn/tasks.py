@@ -117,8 +117,12 @@ def _as_count(value: object, what: str) -> int:
 # ------------------------------------------------------------------------------------ base class
 
 
+MAX_TASK_SIZE = 26    # the most inputs or classes a resizable task takes (one letter each)
+
+
 class Task:
-    """A sequence task. Subclasses set the class attributes and implement ``_sample``."""
+    """A sequence task. Subclasses set the class attributes and implement ``_sample``; a task
+    whose input size and number of classes are free says ``resizable`` and has ``resized``."""
 
     name: str = ""
     title: str = ""
@@ -130,6 +134,7 @@ class Task:
     min_seq_len: int = 1
     max_seq_len: int | None = None    # the longest sequence it has (a user's data), None: any length
     one_hot_inputs: bool = False      # each input step is a symbol (one channel set to 1)
+    resizable: bool = False           # its input size and number of classes can be chosen
 
     def sample(self, batch_size: int, seq_len: int, rng: np.random.Generator) -> Batch:
         """Draw ``batch_size`` sequences of ``seq_len`` steps using ``rng`` only."""
@@ -190,17 +195,33 @@ BASELINE_SEQUENCES = 4096   # sequences drawn to measure a task's constant-predi
 BASELINE_SEED = 20131       # (fixed: the baseline is a property of the task, not of a run)
 
 
+def sized_task(name: str, inputs: int = 0, classes: int = 0) -> "Task":
+    """The task called ``name`` with ``inputs`` inputs and ``classes`` classes where it allows it
+    (0, or a task that does not: its own sizes). The same object for the same arguments."""
+    task = TASKS[name]
+    if not task.resizable or not (inputs or classes):
+        return task
+    return _resized(name, inputs or task.input_size, classes or task.output_size)
+
+
 @functools.lru_cache(maxsize=64)
-def baseline_loss(task_name: str, seq_len: int, loss_at: str = "task", reduction: str = "engine") -> float:
+def _resized(name: str, inputs: int, classes: int) -> "Task":
+    return TASKS[name].resized(inputs, classes)      # (only ready-made tasks are resizable)
+
+
+@functools.lru_cache(maxsize=64)
+def baseline_loss(task_name: str, seq_len: int, loss_at: str = "task", reduction: str = "engine",
+                  inputs: int = 0, classes: int = 0) -> float:
     """The engine's loss L = (1/B) Σ_{t∈S} Σ_b ℓ of the best constant prediction, measured on
     BASELINE_SEQUENCES sequences: per step, the mean target (ℓ = ½‖ŷ − y‖²) or the class
     frequencies (cross-entropy) over the sequences whose step carries a loss. What a network that
     ignores its inputs reaches (the adding problem: ½ Var(U₁ + U₂) = 1/12).
 
     ``loss_at``: "task" (the task's own loss steps), "all" or "last"; ``reduction``: the
-    engine's loss, or PyTorch's "mean" / "sum" (:func:`rnn.losses.reduction_factor`)."""
+    engine's loss, or PyTorch's "mean" / "sum" (:func:`rnn.losses.reduction_factor`); ``inputs``,
+    ``classes``: the task's sizes, where it allows them (:func:`sized_task`)."""
     from .losses import loss_mask, reduction_factor
-    task = TASKS[task_name]
+    task = sized_task(task_name, inputs, classes)
     B = BASELINE_SEQUENCES
     batch = task.sample(B, seq_len, np.random.default_rng(BASELINE_SEED))
     mask = batch.loss_mask if loss_at == "task" else loss_mask(loss_at, seq_len, B)
@@ -358,12 +379,12 @@ class AddingTask(Task):
 
 
 class LoudestChannelTask(Task):
-    """Many-to-one classification with 3 inputs and a softmax over 3 classes (the course's shapes
-    example: 3 inputs, a softmax output).
+    """Many-to-one classification with I inputs and a softmax over C ≤ I classes (the course's
+    shapes example: 3 inputs, a softmax output; 3 and 3 unless :meth:`resized`).
 
-    x_t ~ N(0, 1) in each of 3 channels; at the last step, the class is the channel whose sum
-    Σ_t x_t,i is the largest. Cross-entropy at the last step only; by symmetry each class is as
-    likely, so guessing gives ln 3 ≈ 1.099.
+    x_t ~ N(0, 1) in each of I channels; at the last step, the class is the one of the first C
+    channels whose sum Σ_t x_t,i is the largest (the other I − C channels are noise). Cross-entropy
+    at the last step only; by symmetry each class is as likely, so guessing gives ln C (ln 3 ≈ 1.099).
     """
 
     name = "loudest"
@@ -378,11 +399,24 @@ class LoudestChannelTask(Task):
     default_seq_len = 10
     min_seq_len = 1
     symbols = "ABC"
+    resizable = True
+
+    def resized(self, inputs: int, classes: int) -> "LoudestChannelTask":
+        """The same task with ``inputs`` channels and ``classes`` classes (2 ≤ C ≤ I ≤ 26)."""
+        inputs, classes = _as_count(inputs, "number of inputs"), _as_count(classes, "number of classes")
+        if not 2 <= classes <= inputs <= MAX_TASK_SIZE:
+            raise RnnInputError(f"the loudest-channel task needs 2 ≤ classes ≤ inputs ≤ {MAX_TASK_SIZE}, "
+                                f"got {inputs} inputs and {classes} classes")
+        task = LoudestChannelTask()
+        task.input_size, task.output_size = inputs, classes
+        task.symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:inputs]
+        task.title = f"Loudest of {inputs} channels" + ("" if classes == inputs else f", {classes} classes")
+        return task
 
     def _sample(self, batch_size, seq_len, rng):
-        inputs = rng.standard_normal((seq_len, batch_size, 3))
+        inputs = rng.standard_normal((seq_len, batch_size, self.input_size))
         targets = np.zeros((seq_len, batch_size), dtype=np.int64)
-        targets[-1] = np.argmax(inputs.sum(axis=0), axis=-1)
+        targets[-1] = np.argmax(inputs[..., :self.output_size].sum(axis=0), axis=-1)
         return Batch(inputs, targets, _mask_last(seq_len, batch_size, 1))
 
 

@@ -228,6 +228,21 @@ def test_float32_precision_keeps_the_weights_computes_in_float32_and_trains(sess
     assert all(v.dtype == np.float64 for v in session.params.values())
 
 
+def test_the_shapes_quiz_task_takes_its_inputs_and_classes_from_the_settings(session):
+    assert session.set_config(task="loudest", inputs=5, classes=4, hidden=7, batch=16, seq_len=10)
+    assert (session.spec.input_size, session.spec.output_size) == (5, 4)
+    assert session.record.inputs.shape == (10, 16, 5) and session.params["readout.weight"].shape == (4, 7)
+    assert session.baseline == pytest.approx(np.log(4), abs=0.01)
+    session.start_training(5)
+    finish_training(session)
+    assert len(session.history) == 5
+    before = session.config
+    assert not session.set_config(classes=6)                # more classes than inputs: refused, nothing changes
+    assert session.config == before
+    assert session.set_config(task="sine")                  # a task of fixed sizes keeps its own
+    assert (session.spec.input_size, session.spec.output_size) == (1, 1)
+
+
 def test_a_few_updates_match_the_engine_loop(session):
     assert session.set_config(task="sine", hidden=6, optimizer="sgd", lr=0.05, clip_mode="norm",
                               clip_threshold=0.5)

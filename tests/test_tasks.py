@@ -130,6 +130,30 @@ def test_sine_from_one_input_is_one_to_many():
     assert np.all(batch.loss_mask == 1)
 
 
+def test_the_loudest_channel_task_takes_any_input_size_and_number_of_classes():
+    """The shapes quiz's task: I noisy channels, the class the loudest of the first C ≤ I."""
+    from rnn.gradcheck import gradient_errors
+    from rnn.params import NetworkSpec, init_params
+    from rnn.tasks import baseline_loss, sized_task
+    task = sized_task("loudest", 5, 4)
+    assert (task.input_size, task.output_size) == (5, 4) and sized_task("loudest", 5, 4) is task
+    batch = task.sample(400, 10, np.random.default_rng(2))
+    assert batch.inputs.shape == (10, 400, 5)
+    written_out = [int(np.argmax(row[:4])) for row in batch.inputs.sum(axis=0)]   # the first 4 channels only
+    assert batch.targets[-1].tolist() == written_out and set(written_out) == {0, 1, 2, 3}
+    assert baseline_loss("loudest", 10, inputs=5, classes=4) == pytest.approx(np.log(4), abs=0.01)
+    assert sized_task("loudest") is TASKS["loudest"] and sized_task("sine", 5, 4) is TASKS["sine"]
+    for inputs, classes in [(3, 4), (5, 1), (27, 3)]:
+        with pytest.raises(RnnInputError, match="classes"):
+            sized_task("loudest", inputs, classes)
+    # the engine's gradients on it agree with finite differences
+    spec = NetworkSpec(cell="gru", input_size=5, hidden_size=3, output_size=4)
+    small = task.sample(3, 6, np.random.default_rng(3))
+    errors = dict(gradient_errors(spec, init_params(spec, seed=1), small.inputs, small.targets, loss="xent",
+                                  loss_at=small.loss_mask))
+    assert max(errors.values()) < 1e-6, errors
+
+
 def test_loudest_channel_is_the_argmax_of_the_sums_at_the_last_step():
     batch = TASKS["loudest"].sample(50, 10, np.random.default_rng(1))
     sums = batch.inputs.sum(axis=0)                                     # (B, 3)

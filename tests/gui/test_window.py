@@ -142,6 +142,28 @@ def test_typing_into_a_spin_box(qtbot, window):
     assert_views_follow(window)
 
 
+def test_the_quiz_tasks_inputs_and_classes_are_typed_at_their_controls(qtbot, window):
+    panel = window.controls
+    assert not panel.widgets["inputs"].isEnabled()                   # the demo's task has fixed sizes
+    assert panel.widgets["inputs"].text() == "the task's own"
+    combo = panel.widgets["task"]
+    combo.setFocus()
+    qtbot.keyClicks(combo, "Loudest")
+    qtbot.waitUntil(lambda: window.state.config.task == "loudest", timeout=3000)
+    settle(qtbot, window)
+    assert panel.widgets["inputs"].isEnabled() and panel.widgets["classes"].isEnabled()
+    for name, typed in (("inputs", "5"), ("classes", "4")):
+        box = panel.widgets[name]
+        qtbot.mouseClick(box.lineEdit(), Qt.MouseButton.LeftButton)
+        box.lineEdit().selectAll()
+        qtbot.keyClicks(box.lineEdit(), typed)
+        qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+        settle(qtbot, window)
+    spec = window.state.spec
+    assert (spec.input_size, spec.output_size) == (5, 4) and window.state.record.inputs.shape[-1] == 5
+    assert_views_follow(window)
+
+
 def test_scale_slider_and_spin_box_stay_in_sync(qtbot, window):
     panel = window.controls
     set_widget(panel.widgets["scale_kind"], "radius")
