@@ -388,10 +388,10 @@ class LoudestChannelTask(Task):
     """
 
     name = "loudest"
-    title = "Loudest of three channels"
+    title = "Loudest channel"
     description = (
-        "Three noisy input channels; at the last step, say which one added up to the most (a "
-        "softmax over 3 classes). Only the last step carries a loss."
+        "Noisy input channels (three unless chosen); at the last step, say which one added up to the "
+        "most (a softmax over the classes). Only the last step carries a loss."
     )
     loss = "xent"
     input_size = 3
@@ -410,7 +410,7 @@ class LoudestChannelTask(Task):
         task = LoudestChannelTask()
         task.input_size, task.output_size = inputs, classes
         task.symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:inputs]
-        task.title = f"Loudest of {inputs} channels" + ("" if classes == inputs else f", {classes} classes")
+        task.title = f"Loudest channel ({inputs} inputs, {classes} classes)"
         return task
 
     def _sample(self, batch_size, seq_len, rng):
