@@ -278,12 +278,14 @@ def concise_form(params: dict, layer: int):
     return np.hstack([W_hh, W_ih]), b_ih + b_hh
 
 
-def shapes_table(spec: NetworkSpec, batch_size: int, seq_len: int) -> list:
-    """Rows (symbol, shape, meaning) for every tensor of the network, both notations."""
+def shapes_table(spec: NetworkSpec, batch_size: int, seq_len: int, loss: str = "mse") -> list:
+    """Rows (symbol, shape, meaning) for every tensor of the network, both notations (``loss``:
+    "xent" targets are class indices, one per step and sequence)."""
     G, H, I, O, B, T = (spec.gates, spec.hidden_size, spec.input_size, spec.output_size,
                         batch_size, seq_len)
     gates = "·".join(GATE_NAMES[spec.cell])
-    rows = [("x", (T, B, I), "inputs, time-major"), ("y", (T, B, O), "targets")]
+    targets = ("y", (T, B), f"targets: class indices 0…{O - 1}") if loss == "xent" else ("y", (T, B, O), "targets")
+    rows = [("x", (T, B, I), "inputs, time-major"), targets]
     for k in range(spec.num_layers):
         n_in = spec.layer_input_size(k)
         rows += [

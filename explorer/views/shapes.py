@@ -41,7 +41,7 @@ class ShapesPanel(QWidget):
 
     def rows(self):
         c = self.state.config
-        return shapes_table(self.state.spec, c.batch, c.seq_len)
+        return shapes_table(self.state.spec, c.batch, c.seq_len, c.task_object.loss)
 
     def refresh(self):
         c, spec = self.state.config, self.state.spec

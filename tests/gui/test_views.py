@@ -426,6 +426,14 @@ def test_regime_badge_shows_the_verdict_and_colour(qtbot, state):
     assert "#e3e3e3" in view.label.styleSheet()
 
 
+def test_the_shapes_panel_gives_x_and_y_the_shapes_the_engine_holds(qtbot, state):
+    view = make(qtbot, ShapesPanel, state)
+    for task in ("sine", "loudest"):                    # float targets (T, B, O); class indices (T, B)
+        configure(qtbot, state, task=task, batch=5, seq_len=9)
+        shown = {view.table.item(i, 0).text(): view.table.item(i, 1).text() for i in range(view.table.rowCount())}
+        assert shown["x"] == str(state.record.inputs.shape) and shown["y"] == str(state.record.targets.shape), task
+
+
 def test_shapes_panel_lists_every_tensor(qtbot, state):
     view = make(qtbot, ShapesPanel, state)
     c = state.config
