@@ -58,3 +58,4 @@ class ShapesPanel(QWidget):
                     item = QTableWidgetItem()
                     self.table.setItem(i, j, item)
                 item.setText(text)
+                item.setToolTip(text)          # (a cell cut with "…" on a narrow screen, whole)
