@@ -109,12 +109,10 @@ class Recording:
 
     def h_prev(self, layer: int):
         """h_{t−1} for every t of one layer, (T, B, H), starting from h0."""
-        return np.concatenate([self.h0[layer][None], self.h[layer, :-1]])
+        return self.states_before(layer, 0, self.seq_len)[0]
 
     def c_prev(self, layer: int):
-        if self.c is None:
-            return None
-        return np.concatenate([self.c0[layer][None], self.c[layer, :-1]])
+        return self.states_before(layer, 0, self.seq_len)[1]
 
     def layer_inputs(self, layer: int):
         """x^l_t: the inputs for layer 0, the layer below's h_t otherwise."""
@@ -276,7 +274,6 @@ class BPTT:
         except (ValueError, TypeError):
             raise RnnInputError(f"seed must be a whole number ≥ 0 (or a list of them), got {seed!r}") from None
         self.carry_factors = truncation.carry_factors(T, rng)
-        self._visit_counts = [0] * T             # r.visits as a list (read at every visit)
         # latest segment first, so the backward wave runs from the last step towards the first
         self.plan = [(i, t) for i, seg in reversed(list(enumerate(self.segments)))
                      for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
@@ -288,16 +285,6 @@ class BPTT:
         self._input_bias = [self.cell.input_bias(b_ih, b_hh) for _, _, b_ih, b_hh in self._layers]
         self._readout = params["readout.weight"], params["readout.bias"]
         self._T, self._B = T, B
-
-    @property
-    def carry_factors(self) -> np.ndarray:
-        """(T,) randomized truncation's factor on what step t carries back to t − 1 (1: kept whole)."""
-        return self._carry_factors
-
-    @carry_factors.setter
-    def carry_factors(self, factors):
-        self._carry_factors = np.asarray(factors, dtype=float)
-        self._factors = self._carry_factors.tolist()    # (read at every visit: a list is quicker)
 
     # --- where we are ---
     @property
@@ -388,7 +375,7 @@ class BPTT:
             raise RuntimeError("the backward pass is complete")
         cell, has_c, shared = self.cell, r.c is not None, r.d_hh is r.d_ih
         L, top, W_hy = len(self._layers), len(self._layers) - 1, self._readout[0]
-        carry_h, carry_c, counts = self._carry_h, self._carry_c, self._visit_counts
+        carry_h, carry_c = self._carry_h, self._carry_c
         first, last = min(t for _, t in visits), max(t for _, t in visits)
         readout = r.dyhat[first:last + 1] @ W_hy  # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
         if not self._local_factors:
@@ -402,8 +389,8 @@ class BPTT:
                 zero = np.zeros((self._B, self.spec.hidden_size), r.h.dtype)
                 carry_h[:] = [zero] * L
                 carry_c[:] = [zero] * L if has_c else []
-            factor = self._factors[t]
-            fresh = counts[t] == 0                # nothing recorded at step t yet: copy, do not add
+            factor = self.carry_factors[t]
+            fresh = r.visits[t] == 0              # nothing recorded at step t yet: copy, do not add
             dx_above = None
             for l in range(top, -1, -1):
                 W_ih, W_hh, gates, factors, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
@@ -426,8 +413,7 @@ class BPTT:
                 r.dh0 += carry_h
                 if has_c:
                     r.dc0 += carry_c
-            counts[t] += 1
-        r.visits[first:last + 1] = counts[first:last + 1]
+            r.visits[t] += 1
         self.visits_done += len(visits)
         if self.with_sensitivity and self.backward_complete:
             r.sensitivity_rows = sensitivity(r, self.cell, self.params)

@@ -70,6 +70,11 @@ class NetworkSpec:
         return self.cell == "lstm"
 
     @property
+    def state_size(self) -> int:
+        """The size of the state s_t a step carries: h (H), or (h, c) for the LSTM (2H)."""
+        return 2 * self.hidden_size if self.has_cell_state else self.hidden_size
+
+    @property
     def gamma(self) -> float:
         """sup|φ'| of the vanilla cell's activation (Pascanu et al. 2013)."""
         return ACTIVATIONS[self.activation].gamma

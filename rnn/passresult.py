@@ -232,8 +232,7 @@ def step_jacobians(record, cell, params, sequence: int, steps: slice = slice(Non
     """(L, T) ‖∂s_t/∂s_{t−1}‖₂ of one sequence, NaN outside ``steps``, measured a few steps per
     call so that a thread drawing the window meanwhile is never kept waiting long."""
     L, T = record.spec.num_layers, record.seq_len
-    size = 2 * record.spec.hidden_size if record.c is not None else record.spec.hidden_size
-    chunk = int(max(1, min(1000, JACOBIAN_CHUNK // size ** 3)))
+    chunk = int(max(1, min(1000, JACOBIAN_CHUNK // record.spec.state_size ** 3)))
     jac = np.full((L, T), np.nan)
     start, stop, _ = steps.indices(T)
     with np.errstate(all="ignore"):
