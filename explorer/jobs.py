@@ -2,7 +2,7 @@
 where it can be cancelled), sampled names, and the seed of a training run. No Qt here: a job runs
 on a worker thread of the window, in the training process, or drained on the caller's thread."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from rnn.passresult import PassResult, summarise
 from rnn.sampling import sample_text
 from rnn.tasks import baseline_loss
 
+from .comparison import compared_config
 from .config import ExplorerConfig
 from .cost import pass_chunk_steps, sensitivity_affordable
 
@@ -32,6 +33,7 @@ class ComputedPass:
     result: PassResult
     reinitialised: bool
     baseline: float
+    compared: "ComputedPass | None" = None   # side B's pass on the same batch (an A/B comparison)
 
 
 def new_stepper(config: ExplorerConfig, params: dict, batch) -> BPTT:
@@ -95,6 +97,25 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
     baseline = baseline_loss(config.task, int(config.seq_len), config.loss_at, config.reduction,
                              int(config.inputs), int(config.classes))
     return ComputedPass(config, params, batch, stepper, summarise(stepper, regime_, sequence), fresh, baseline)
+
+
+def already(computed: ComputedPass):
+    """Job: a pass already computed (nothing to do; :func:`with_compared` adds side B to it)."""
+    return computed
+    yield                               # (a generator, as every job)
+
+
+def with_compared(job, changes: dict, params: dict | None, config: ExplorerConfig, *, sequence: int = 0,
+                  spectra=block_spectra):
+    """Job: ``job`` (a pass of side A), then side B's pass on the batch A's used. B's configuration
+    is A's with B's ``changes``; B draws fresh weights when A did or when a field of B's network
+    changed from ``config`` (the same seed: the same weights), else keeps its ``params``."""
+    computed = yield from job()
+    b_config = compared_config(computed.config, changes)
+    fresh = computed.reinitialised or params is None or b_config.needs_new_weights(config)
+    b = yield from compute_pass(b_config, None if fresh else params, computed.batch, reinitialise=fresh,
+                                sequence=sequence, spectra=spectra)
+    return replace(computed, compared=b)
 
 
 def sample_names(spec, params, task, seed: int, temperature: float = 1.0, n: int = N_SAMPLES) -> list:

@@ -107,8 +107,13 @@ class LessonRunner:
         config = self.lesson.config_at(index)
         if run:
             self._keep_references(index)
+            b = session.compared
+            if b is not None and (b.changes != step.compare or step.new_weights):
+                session.stop_comparing()         # (B starts again with A: fresh weights with A's)
         if run and (config != session.requested or step.new_weights):
             session.set_config(reinitialise=step.new_weights, **config.to_dict())
+        if run and step.compare and session.compared is None:
+            session.compare(step.compare_as or None, **step.compare)
         self._run_pending = run and not step.question
         self.step_changed.emit(index)
         self._run_when_ready()

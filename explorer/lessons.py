@@ -15,6 +15,8 @@ A lesson is a title and an ordered list of steps. A teacher writes one without r
     view = "gradient_flow"              # the view the step is about (raised in the window)
     rolled = false                      # the graph rolled (one column, a loop) or unrolled
     keep_previous_as = "tanh RNN"       # the run so far stays on the plots under this name
+    compare = { cell = "lstm" }         # A/B: side B, this step with these changes, on the same batch
+    compare_as = "LSTM"                 # what the plots call B (default: what differs)
     question = "Where is the gradient smallest?"      # asked before the result is shown
     choices = ["at step 0", "at step 59"]              # optional; answer = the right one's index
     answer = 0
@@ -39,6 +41,7 @@ from dataclasses import dataclass, field, fields
 
 from rnn.errors import RnnInputError
 
+from .comparison import compared_config
 from .config import ExplorerConfig
 from .measures import ExpressionError, check_placeholders, parse
 
@@ -55,7 +58,7 @@ MAX_UPDATES = 100_000
 _CONFIG_KEYS = tuple(f.name for f in fields(ExplorerConfig))
 _LESSON_KEYS = ("title", "summary", "config", "steps")
 _STEP_KEYS = ("title", "text", "config", "new_weights", "run", "to", "updates", "until", "view",
-              "rolled", "keep_previous_as", "question", "choices", "answer", "explain", "claims")
+              "rolled", "keep_previous_as", "compare", "compare_as", "question", "choices", "answer", "explain", "claims")
 _CLAIM_KEYS = ("says", "check")
 
 
@@ -82,6 +85,8 @@ class LessonStep:
     view: str = ""
     rolled: bool | None = None     # the graph drawn rolled (one column) or unrolled; None: as it is
     keep_previous_as: str = ""     # keep the run so far, under this label, to compare on the same plots
+    compare: dict = field(default_factory=dict)   # A/B: side B is this step's configuration with these changes
+    compare_as: str = ""           # what the plots call side B (default: what differs)
     question: str = ""
     choices: tuple = ()
     answer: int | None = None
@@ -151,7 +156,7 @@ def lesson_from_dict(data: dict, name: str = "lesson", where: str = "lesson", pa
     lesson = Lesson(name=name, title=title, summary=summary, steps=steps, config=base, path=path)
     for i in range(len(steps)):
         try:
-            lesson.config_at(i)
+            compared_config(lesson.config_at(i), steps[i].compare)
         except (RnnInputError, TypeError, ValueError) as error:
             raise LessonError(f"{where}, step {i + 1}: {error}") from None
     return lesson
@@ -162,6 +167,9 @@ def _step(raw, where: str) -> LessonStep:
         raise LessonError(f"{where}: a step must be a table")
     _only(raw, _STEP_KEYS, where)
     config = _config(raw.get("config", {}), where)
+    compare = _config(raw.get("compare", {}), where, "compare")
+    if "compare_as" in raw and not compare:
+        raise LessonError(f"{where}: compare_as names side B: it goes with compare = {{ … }}")
     run = raw.get("run", "none")
     if run not in RUNS:
         raise LessonError(f"{where}: run must be one of {', '.join(RUNS)}, got {run!r}")
@@ -198,7 +206,8 @@ def _step(raw, where: str) -> LessonStep:
     step = LessonStep(
         title=_text(raw, "title", where, required=True), text=_text(raw, "text", where, required=True),
         config=config, new_weights=new_weights, run=run, to=to, updates=int(updates) if run == "train" else 0,
-        until=until, view=view, rolled=rolled, keep_previous_as=_text(raw, "keep_previous_as", where), question=question, choices=tuple(choices), answer=answer,
+        until=until, view=view, rolled=rolled, keep_previous_as=_text(raw, "keep_previous_as", where),
+        compare=compare, compare_as=_text(raw, "compare_as", where), question=question, choices=tuple(choices), answer=answer,
         explain=_text(raw, "explain", where), claims=tuple(_claim(c, f"{where}, claim {j + 1}")
                                                            for j, c in enumerate(claims)))
     for text in (step.text, step.question, step.explain, *(c.says for c in step.claims)):
@@ -227,12 +236,12 @@ def _expression(value, where: str, key: str) -> str:
     return value.strip()
 
 
-def _config(value, where: str) -> dict:
+def _config(value, where: str, key: str = "config") -> dict:
     if not isinstance(value, dict):
-        raise LessonError(f"{where}: config must be a table of control names and values")
+        raise LessonError(f"{where}: {key} must be a table of control names and values")
     unknown = sorted(set(value) - set(_CONFIG_KEYS))
     if unknown:
-        raise LessonError(f"{where}: unknown setting {unknown[0]!r} in config; known: {', '.join(_CONFIG_KEYS)}")
+        raise LessonError(f"{where}: unknown setting {unknown[0]!r} in {key}; known: {', '.join(_CONFIG_KEYS)}")
     return dict(value)
 
 

@@ -295,6 +295,29 @@ QUANTITIES = {
     "outputs": Quantity(lambda session: float(session.task.output_size), lambda: "outputs"),
 }
 
+# side B of an A/B comparison: the same measures, read from B (its pass, history and configuration)
+B_SIDE = ("gradient", "cell_gradient", "bound", "jacobian", "step_share", "sequence_share", "weight_gradient",
+          "loss", "first_loss", "pass_loss", "cosine", "grad_norm", "learnt_at", "updates", "clipped",
+          "nonfinite_updates", "accuracy", "sigma_max", "radius", "gamma")
+
+
+def side_b(session):
+    """What B's quantities read: side B of the session's A/B comparison, once its pass is computed."""
+    b = getattr(session, "compared", None)
+    if b is None:
+        raise NotMeasured("nothing is compared side by side (no side B)")
+    if b.result is None:
+        raise NotMeasured("side B's pass is not computed yet")
+    return b
+
+
+def _of_b(quantity: Quantity) -> Quantity:
+    return Quantity(lambda session, *args: quantity.measure(side_b(session), *args),
+                    lambda *args: f"{quantity.label(*args)} of B", quantity.arguments, quantity.optional)
+
+
+QUANTITIES.update({f"{name}_B": _of_b(QUANTITIES[name]) for name in B_SIDE})
+
 
 def integer_text(value) -> str:
     return str(int(value)) if float(value).is_integer() else f"{float(value):g}"

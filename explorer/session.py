@@ -42,13 +42,15 @@ from rnn.tasks import BUILT_IN_TASKS, TASKS, NamesTask
 from rnn.user_data import RandomInputsTask, add_data_task, data_document, data_from_document
 
 from .checkpoints import CheckpointStore
+from .comparison import ComparedSide, compared_config, side_label
 from .config import LIMITS, ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms, pass_chunk_steps
 from .history import TrainingHistory
 from .measures import number
-from .jobs import compute_pass, drain, new_stepper, sample_names, step_job, training_seed
+from .jobs import ComputedPass, already, compute_pass, drain, new_stepper, sample_names, step_job, training_seed, \
+    with_compared
 from .session_file import SessionDocument, read_session, write_session
-from .trainer import Chunk, TrainingChannel, run_until_stop
+from .trainer import Chunk, Side, TrainingChannel, merged, round_reason, side_by_side
 from .undo import Snapshot, UndoHistory
 
 BATCH_FIELDS = ("task", "inputs", "classes", "seq_len", "batch", "seed")
@@ -59,6 +61,15 @@ CHECKPOINTS_KEPT = 40                # and room for this many checkpoints of a l
 ARRAY_OVERHEAD = 256                 # bytes of Python objects around each stored array
 CHECKPOINT_OVERHEAD = 4096           # and around each checkpoint (dicts, the optimizer object)
 PAUSE_WAIT_SECONDS = 0.25            # pausing waits this long for the run's last weights
+
+
+def settled_optimizer(optimizer, old: ExplorerConfig, new: ExplorerConfig):
+    """The optimizer after a settings change: a fresh one of another kind, or this one at the new rate."""
+    if new.optimizer != old.optimizer:
+        return make_optimizer(new.optimizer, new.lr)
+    if new.lr != old.lr:
+        optimizer.lr = float(new.lr)
+    return optimizer
 
 
 class Phase(enum.Enum):
@@ -86,6 +97,7 @@ class Reference:
     config: ExplorerConfig
     history: TrainingHistory
     dh_norm: np.ndarray              # (T,) ‖∂L/∂h_t‖
+    live: bool = False               # side B of an A/B comparison, computed and trained with this run
 
 
 @dataclass(frozen=True)
@@ -145,7 +157,7 @@ class Session:
     breakpoint_hit = Signal(str, str)    # (text, level): training paused by a breakpoint or NaN
     undo_changed = Signal()              # what undo / redo would do changed
     shown_update_changed = Signal(object)  # time travel: the update shown (None: the newest)
-    references_changed = Signal()        # the runs kept for comparison changed
+    references_changed = Signal()        # the runs compared changed: those kept, or side B (A/B)
 
     def __init__(self, config: ExplorerConfig | None = None, runner=None):
         config = config or ExplorerConfig()
@@ -157,6 +169,7 @@ class Session:
         self.earlier_runs: list = []     # (first update, TrainingHistory) of runs forked away from
         self.samples: list = []
         self.references: list[Reference] = []   # runs kept for comparison, drawn beside this one
+        self.compared: ComparedSide | None = None  # side B of an A/B comparison (see :meth:`compare`)
         self.shown_update = None         # the update whose checkpoint is shown (time travel), or None
         self.phase = Phase.IDLE
         self.config = self.requested = config
@@ -608,24 +621,43 @@ class Session:
                 steps * estimate_ms(config) * (1.5 if config.truncation_rule().is_full else 2.5) <= SYNC_LIMIT_MS:
             self._train_here(config, steps, start, seed)
             return
-        self.channel.start(config, self.params, self.optimizer, steps=10**9 if continuous else steps,
-                           start_step=start, seed=seed, batch=self.batch, sequence=self.selection.batch_index)
+        self.channel.start(self._training_sides(config, start, seed), steps=10**9 if continuous else steps,
+                           batch=self.batch, sequence=self.selection.batch_index)
         self._set_phase(Phase.TRAINING)
+
+    def _training_sides(self, config, start, seed, copies=False) -> list[Side]:
+        """What a run trains: this session's network, and side B's beside it (from its own update
+        count; the same seed at the same count gives both the same batches). ``copies``: of the
+        weights and optimizers, for a run on this thread."""
+        own = (lambda params: {name: value.copy() for name, value in params.items()}) if copies else dict
+        same = copy.deepcopy if copies else (lambda optimizer: optimizer)
+        sides = [Side(config, own(self.params), same(self.optimizer), start, seed)]
+        b = self.compared
+        if b is not None and b.params is not None:
+            b_start = len(b.history)
+            sides.append(Side(b.config, own(b.params), same(b.optimizer), b_start, training_seed(b.config, b_start)))
+        return sides
 
     def _train_here(self, config, steps, start, seed):
         """A few cheap updates on this thread, through the same loop as the child's."""
         self._set_phase(Phase.TRAINING)
-        params = {name: value.copy() for name, value in self.params.items()}
-        optimizer = copy.deepcopy(self.optimizer)
-        updates, reason = [], None
-        for update, reason in run_until_stop(config, params, optimizer, steps=steps, start_step=start, seed=seed):
-            updates.append(update)
-        display = drain(compute_pass(config, params, self.batch, sequence=self.selection.batch_index))
-        samples = sample_names(config.spec(), params, config.task_object, seed=start + len(updates),
-                               temperature=config.temperature) \
-            if isinstance(config.task_object, NamesTask) else None
-        reason = reason or ("", "warning")
-        self._apply_chunk(Chunk(updates, params, optimizer, display, samples, reason[0], reason[1], True))
+        sides = self._training_sides(config, start, seed, copies=True)
+        updates, reason = [[] for _ in sides], None
+        for round_ in side_by_side(sides, steps):
+            for done, (update, _) in zip(updates, round_):
+                done.append(update)
+            reason = round_reason(round_)
+        chunks = []
+        for side, done in zip(sides, updates):
+            display = drain(compute_pass(side.config, side.params, self.batch, sequence=self.selection.batch_index))
+            task = side.config.task_object
+            samples = sample_names(side.config.spec(), side.params, task, seed=start + len(done),
+                                   temperature=side.config.temperature) if isinstance(task, NamesTask) else None
+            chunks.append(Chunk(done, side.params, side.optimizer, display, samples, *(reason or ("", "warning")),
+                                finished=True))
+        if len(chunks) > 1:
+            chunks[0].compared = chunks[1]
+        self._apply_chunk(chunks[0])
 
     def pause_training(self):
         """Stop training; the weights are those after the last update made."""
@@ -658,12 +690,7 @@ class Session:
                 last_line = payload.strip().splitlines()[-1] if payload.strip() else payload
                 self.message.emit(f"Internal error in the training process: {last_line}", "error")
                 return True
-        chunks = [payload for _, payload in messages]
-        last = chunks[-1]
-        newest = lambda name: next((getattr(c, name) for c in reversed(chunks) if getattr(c, name) is not None), None)
-        self._apply_chunk(Chunk([update for c in chunks for update in c.updates], last.params, last.optimizer,
-                                newest("display"), newest("samples"), last.stop_reason, last.stop_level,
-                                last.finished))
+        self._apply_chunk(merged([payload for _, payload in messages]))
         return True
 
     def sample_again(self, seed: int | None = None):
@@ -693,6 +720,52 @@ class Session:
         if self.references:
             self.references = []
             self.references_changed.emit()
+
+    def compare(self, label: str | None = None, **changes) -> bool:
+        """A/B: compute side B, this configuration with ``changes`` (say ``cell="lstm"``), on the
+        same batch, and train it beside this one (the same batches, update for update); its loss
+        and gradient flow are drawn on the same plots, named ``label`` (default: what differs).
+        B starts from fresh weights; every field it does not change follows this configuration.
+        Refused with a message (and nothing changed) for a change B cannot have. Returns whether
+        it was accepted."""
+        try:
+            config = compared_config(self.requested, changes)
+        except (RnnInputError, ValueError) as error:
+            self.message.emit(str(error), "error")
+            return False
+        self._stop_training_now()
+        self.compared = ComparedSide(dict(changes), label or side_label(config, changes), config)
+        self.references_changed.emit()
+        if self.phase is not Phase.COMPUTING:    # (else B is computed when the pass on its way lands)
+            self._compute_b()
+        return True
+
+    def _compute_b(self):
+        """Side B's pass beside the pass shown (which is not computed again)."""
+        shown = ComputedPass(self.config, self.params, self.batch, self.stepper, self.result, False, self._baseline)
+        self._submit_pass(self.config, lambda: already(shown))
+
+    def stop_comparing(self):
+        """End the A/B comparison: side B is dropped from the plots and from training."""
+        if self.compared is not None:
+            self._stop_training_now()
+            self.compared = None
+            self.references_changed.emit()
+
+    @property
+    def runs_compared(self) -> list[Reference]:
+        """What the plots draw beside this run: the runs kept, then side B (live) once computed."""
+        b = self.compared
+        if b is None or b.result is None:
+            return list(self.references)
+        return list(self.references) + [Reference(f"B: {b.label}", b.config, b.history, b.result.dh_norm_batch[-1],
+                                                  live=True)]
+
+    @property
+    def run_label(self) -> str:
+        """What the plots call this run beside the others: "this run", or A's name in an A/B comparison."""
+        b = self.compared
+        return f"A: {side_label(self.config, b.changes)}" if b is not None else "this run"
 
     # ------------------------------------------------------------------ time travel
     def show_update(self, update: int) -> int:
@@ -780,6 +853,11 @@ class Session:
         self._submit_pass(new, job, new_params=reinitialise)
 
     def _submit_pass(self, config, job, new_params=False, then=None):
+        if self.compared is not None:      # and side B's pass on the batch it used
+            b, a_job = self.compared, job
+            job = lambda: with_compared(a_job, b.changes, b.params, b.config, sequence=self.selection.batch_index,
+                                        spectra=self.runner.spectra)
+
         def finished(computed):
             self._commit_pass(computed, new_params)
             if then is not None:
@@ -812,7 +890,12 @@ class Session:
             self._set_shown(None)
             self.history_changed.emit()
             self.samples_changed.emit()
+        if computed.compared is not None:
+            self.references_changed.emit()
         self._show_new_pass()
+        if self.compared is not None and computed.compared is None:   # (submitted before B was chosen)
+            self._compute_b()
+            return
         if self._train_after_pass is not None and self.requested == self.config:
             _, steps = self._train_after_pass
             self._train_after_pass = None
@@ -829,6 +912,13 @@ class Session:
             self.samples = []
             self.optimizer = make_optimizer(self.config.optimizer, self.config.lr)
             self._new_checkpoints(0)
+        b = self.compared
+        if b is not None and computed.compared is not None:
+            side = computed.compared
+            b.config, b.params, b.result, b.baseline = side.config, side.params, side.result, side.baseline
+            if side.reinitialised or b.optimizer is None:
+                b.history, b.samples = TrainingHistory(), []
+                b.optimizer = make_optimizer(b.config.optimizer, b.config.lr)
 
     def _new_checkpoints(self, update: int):
         """A fresh checkpoint store holding the current weights as ``update``; its budget fits
@@ -849,14 +939,20 @@ class Session:
 
     def _commit_settings(self, new: ExplorerConfig):
         """Training-only settings (optimizer, lr, clipping, breakpoints): no new pass needed."""
-        changed = new.changed_fields(self.config)
-        self.config = new
-        if "temperature" in changed:         # the same draws, at the new temperature
+        old, self.config = self.config, new
+        if new.temperature != old.temperature:    # the same draws, at the new temperature
             self.sample_again(seed=len(self.history))
-        if "optimizer" in changed:
-            self.optimizer = make_optimizer(new.optimizer, new.lr)
-        elif "lr" in changed:
-            self.optimizer.lr = float(new.lr)
+        self.optimizer = settled_optimizer(self.optimizer, old, new)
+        b = self.compared
+        if b is not None:                          # B follows, except where it differs
+            try:
+                b_new = compared_config(new, b.changes)
+            except RnnInputError as error:
+                self.stop_comparing()
+                self.message.emit(f"The A/B comparison ended: {error}", "warning")
+            else:
+                b.optimizer = settled_optimizer(b.optimizer, b.config, b_new)
+                b.config = b_new
         self.config_changed.emit(new)
 
     def _pass_with(self, params: dict, regime_=None):
@@ -886,6 +982,15 @@ class Session:
             self._set_phase(Phase.IDLE if self.result.done else Phase.STEPPING)
 
     def _apply_chunk(self, chunk):
+        b = self.compared
+        if b is not None and chunk.compared is not None:       # side B's part, applied first
+            b.history.extend(chunk.compared.updates)
+            b.params, b.optimizer = chunk.compared.params, chunk.compared.optimizer
+            if chunk.compared.display is not None:
+                b.result = chunk.compared.display.result
+            if chunk.compared.samples is not None:
+                b.samples = chunk.compared.samples
+            self.references_changed.emit()
         self.history.extend(chunk.updates)
         self.params, self.optimizer = chunk.params, chunk.optimizer
         if chunk.updates:

@@ -13,8 +13,8 @@ started once per session and kept between runs; each run has an id, and anything
 still sends is dropped.
 
 Protocol (tuples over one duplex pipe):
-    parent → child: ("train", run, config, params, optimizer, steps, start_step, seed, batch,
-                     sequence) · ("stop", run) · ("quit",)
+    parent → child: ("train", run, sides, steps, batch, sequence, own task) · ("stop", run) · ("quit",)
+                    (sides: A's :class:`Side`, and B's in an A/B comparison: trained in step)
     child → parent: ("updates", run, Chunk) · ("end", run, Chunk) · ("error", run, traceback)
 
 The child is started with ``spawn`` (``fork`` is unsafe under Qt's threads), which imports the
@@ -73,6 +73,36 @@ def run_until_stop(config, params, optimizer, *, steps: int, start_step: int, se
             return
 
 
+@dataclass(frozen=True)
+class Side:
+    """What one side of a run trains: A, the session's own, or B of an A/B comparison."""
+    config: object
+    params: dict                         # (changed in place by the run)
+    optimizer: object
+    start_step: int
+    seed: int
+
+
+def side_by_side(sides, steps: int):
+    """The training loops of every side in step, one update each in turn (the same seed and task
+    give them the same batches): yields [(update, stop reason or None)] per side after each round,
+    and nothing after a round in which a side stopped (a breakpoint or NaN in A or in B)."""
+    loops = [run_until_stop(side.config, side.params, side.optimizer, steps=steps, start_step=side.start_step,
+                            seed=side.seed) for side in sides]
+    for round_ in zip(*loops):
+        yield list(round_)
+        if any(reason is not None for _, reason in round_):
+            return
+
+
+def round_reason(round_) -> tuple[str, str] | None:
+    """Why a round of :func:`side_by_side` stops training, if it does (B's reason says it is B's)."""
+    for index, (_, reason) in enumerate(round_):
+        if reason is not None:
+            return reason if index == 0 else (f"Side B: {reason[0]}", reason[1])
+    return None
+
+
 @dataclass
 class Chunk:
     """What one message of a run carries: its updates since the last message and the state after
@@ -85,19 +115,31 @@ class Chunk:
     stop_reason: str = ""                # why the run ended at a breakpoint, if it did
     stop_level: str = "warning"
     finished: bool = False               # the run's last message
+    compared: "Chunk | None" = None      # side B's chunk of an A/B run (its updates, weights, display)
+
+
+def merged(chunks: list) -> Chunk:
+    """The chunks received at once as one: all their updates, the state after the last of them,
+    the newest display pass and samples (side B's merged the same way)."""
+    last = chunks[-1]
+    newest = lambda name: next((getattr(c, name) for c in reversed(chunks) if getattr(c, name) is not None), None)
+    compared = [c.compared for c in chunks if c.compared is not None]
+    return Chunk([update for c in chunks for update in c.updates], last.params, last.optimizer,
+                 newest("display"), newest("samples"), last.stop_reason, last.stop_level, last.finished,
+                 merged(compared) if compared else None)
 
 
 class _Run:
     """One training run inside the child: trains, and says when to send and what."""
 
-    def __init__(self, config, params, optimizer, batch, sequence, start_step):
-        self.config, self.params, self.optimizer = config, params, optimizer
-        self.batch, self.sequence, self.start_step = batch, sequence, start_step
-        self.names = isinstance(config.task_object, NamesTask)
+    def __init__(self, side: Side, batch, sequence):
+        self.config, self.params, self.optimizer = side.config, side.params, side.optimizer
+        self.batch, self.sequence, self.start_step = batch, sequence, side.start_step
+        self.names = isinstance(self.config.task_object, NamesTask)
         self.pending = []
         self.last_sent = self.last_sample = time.monotonic()
         self.next_display = self.last_sent + DISPLAY_SECONDS
-        speed = float(config.speed)
+        speed = float(self.config.speed)
         self.interval = 1.0 / speed if speed > 0 else 0.0     # seconds between updates (0: no pause)
         self.watched = 0 < speed <= WATCHED_SPEED              # slow enough to draw every update
         self.next_update = self.last_sent + self.interval
@@ -111,10 +153,14 @@ class _Run:
         self.next_update = max(self.next_update + self.interval, time.monotonic())
         return None
 
-    def chunk(self, finished=False, reason=("", "warning")):
+    def chunk(self, finished=False, reason=("", "warning"), display_due=None):
+        """What to send now; ``display_due``: whether to compute a display pass (default: when due),
+        so that side B's is computed when A's is."""
         now = time.monotonic()
         display = samples = None
-        if finished or self.watched or now >= self.next_display:
+        if display_due is None:
+            display_due = finished or self.watched or now >= self.next_display
+        if display_due:
             display = drain(compute_pass(self.config, self.params, self.batch, sequence=self.sequence))
             display = replace(display, stepper=None)   # (the cell's functions do not cross processes)
             self.next_display = now + self.display_interval(display, time.monotonic() - now)
@@ -150,31 +196,41 @@ def _child(conn):
             return
         if command[0] != "train":
             continue                      # a stop for a run that has already ended
-        _, run_id, config, params, optimizer, steps, start_step, seed, batch, sequence, own_task = command
+        _, run_id, sides, steps, batch, sequence, own_task = command
         try:
             if own_task is not None:          # the user's data: the child has only the ready-made tasks
                 add_task(own_task)
-            run = _Run(config, params, optimizer, batch, sequence, start_step)
-            for update, reason in run_until_stop(config, params, optimizer, steps=steps,
-                                                 start_step=start_step, seed=seed):
-                run.pending.append(update)
+            runs = [_Run(side, batch, sequence) for side in sides]     # A, and B of an A/B comparison
+            run = runs[0]
+
+            def chunk(**options):
+                sent = run.chunk(**options)
+                if len(runs) > 1:
+                    options["display_due"] = sent.display is not None
+                    sent.compared = runs[1].chunk(**options)
+                return sent
+
+            for round_ in side_by_side(sides, steps):
+                for each, (update, _) in zip(runs, round_):
+                    each.pending.append(update)
+                reason = round_reason(round_)
                 if reason is not None:
-                    conn.send(("end", run_id, run.chunk(finished=True, reason=reason)))
+                    conn.send(("end", run_id, chunk(finished=True, reason=reason)))
                     break
                 if run.interval:                  # a set speed: show this update, wait for the next
-                    conn.send(("updates", run_id, run.chunk()))
+                    conn.send(("updates", run_id, chunk()))
                     message = run.wait_for_next_update(conn)
                 else:
                     message = conn.recv() if conn.poll() else None
                 if message is not None and message[0] in ("stop", "quit"):
-                    conn.send(("end", run_id, run.chunk(finished=True)))
+                    conn.send(("end", run_id, chunk(finished=True)))
                     if message[0] == "quit":
                         return
                     break
                 if not run.interval and time.monotonic() - run.last_sent >= SEND_SECONDS:
-                    conn.send(("updates", run_id, run.chunk()))
+                    conn.send(("updates", run_id, chunk()))
             else:
-                conn.send(("end", run_id, run.chunk(finished=True)))
+                conn.send(("end", run_id, chunk(finished=True)))
         except (EOFError, BrokenPipeError, ConnectionResetError):
             return                        # the window is gone: so is its training
         except Exception:
@@ -244,16 +300,18 @@ class TrainingChannel:
         return self._process is not None and self._process.is_alive()
 
     # --- runs ---
-    def start(self, config, params, optimizer, *, steps, start_step, seed, batch, sequence) -> int:
+    def start(self, sides: list, *, steps, batch, sequence) -> int:
+        """Start a run of ``steps`` updates of each :class:`Side` (A, and B of an A/B comparison);
+        ``batch`` and ``sequence``: what the display passes show."""
         if self.running:
             self.abandon()
         self._wait_for_ends()
         self._ensure_process()
         self.run_id += 1
         self._unended.add(self.run_id)
+        config = sides[0].config
         own_task = None if config.task in BUILT_IN_TASKS else config.task_object
-        self._conn.send(("train", self.run_id, config, params, optimizer, steps, start_step, seed, batch,
-                         sequence, own_task))
+        self._conn.send(("train", self.run_id, list(sides), steps, batch, sequence, own_task))
         self.running = True
         return self.run_id
 

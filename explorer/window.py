@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSlider, QToolBa
 
 from rnn.gradcheck import DEFAULT_ENTRIES
 
+from .comparison import CHOICES, differs
 from .controls import ControlPanel
 from .exports import Exports
 from .files import FileActions
@@ -87,7 +88,10 @@ class MainWindow(QMainWindow):
         s.requestChanged.connect(lambda *_: self._clear_error())     # its cause is fixed: the error goes
         s.historyChanged.connect(self._refresh_busy_label)
         s.undoChanged.connect(self._update_undo)
+        s.configChanged.connect(self._update_compare)
+        s.referencesChanged.connect(self._update_compare)
         self._update_undo()
+        self._update_compare()
         self._update_progress()
         self._update_training(s.training)
 
@@ -256,6 +260,14 @@ class MainWindow(QMainWindow):
         self._action("defaults", "Reset to &defaults", s.reset_to_defaults, [],
                      "Every control back to its default (undoable)")
         self._action("reset_layout", "&Reset layout", self.reset_layout, [], "Put every panel back where it started")
+        self.compare_keys = []
+        for index, (text, changes, tip) in enumerate(CHOICES):
+            action = self._action(f"compare:{index}", text, lambda checked=False, c=changes: s.compare(**c), [],
+                                  tip + ": computed on the same batch and trained beside A, on the same plots")
+            action.setCheckable(True)
+            action.changes = changes
+            self.compare_keys.append(f"compare:{index}")
+        self._action("stop_comparing", "Stop comparing", s.stop_comparing, [], "Drop side B from the plots")
         self.presentation.add_actions()
         self._action("how", "&How to read this window", self.show_how_to_read, [QKeySequence.StandardKey.HelpContents])
         self._action("about", "&About BPTT Explorer", lambda: show_about(self))
@@ -337,6 +349,13 @@ class MainWindow(QMainWindow):
         run.addSeparator()
         for key in ("gradcheck", "blowup"):
             run.addAction(self.actions[key])
+
+        compare = menu.addMenu("&Compare")
+        compare.setToolTipsVisible(True)
+        for key in self.compare_keys:
+            compare.addAction(self.actions[key])
+        compare.addSeparator()
+        compare.addAction(self.actions["stop_comparing"])
 
         view = menu.addMenu("&View")
         for dock in self.docks.values():
@@ -421,6 +440,15 @@ class MainWindow(QMainWindow):
         self._refresh_busy_label()
 
     @Slot()
+    def _update_compare(self, *_):
+        """The Compare menu: B's choice checked; a choice that would make B the same as A disabled."""
+        b = self.state.compared
+        for key in self.compare_keys:
+            action = self.actions[key]
+            action.setChecked(b is not None and b.changes == action.changes)
+            action.setEnabled(differs(self.state.config, action.changes))
+        self.actions["stop_comparing"].setEnabled(b is not None)
+
     def _update_undo(self):
         for key, possible, text in (("undo", self.state.can_undo, self.state.undo_text()),
                                     ("redo", self.state.can_redo, self.state.redo_text())):

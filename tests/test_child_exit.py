@@ -18,15 +18,15 @@ PARENT = textwrap.dedent("""
     import time
     import numpy as np
     from explorer.config import ExplorerConfig
-    from explorer.trainer import TrainingChannel
+    from explorer.trainer import Side, TrainingChannel
     from rnn.optim import make_optimizer
     from rnn.params import init_params
     if __name__ == "__main__":
         config = ExplorerConfig(cell="lstm", hidden=256, layers=2, seq_len=200, batch=64, task="sine")
         batch = config.task_object.sample(config.batch, config.seq_len, np.random.default_rng(0))
         channel = TrainingChannel()                       # an update here takes about 15 s
-        channel.start(config, init_params(config.spec()), make_optimizer("sgd", 0.01), steps=100,
-                      start_step=0, seed=0, batch=batch, sequence=0)
+        channel.start([Side(config, init_params(config.spec()), make_optimizer("sgd", 0.01), 0, 0)], steps=100,
+                      batch=batch, sequence=0)
         time.sleep(1.0)                                   # well inside its first update
         print(channel._process.pid, flush=True)
         time.sleep(600)

@@ -14,7 +14,6 @@ CELL_NAME = "‖∂L/∂c<sub>t</sub>‖"
 CELL_STATE = "#2ca02c"     # the LSTM's cell-state gradient
 BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are rich text
 NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
-THIS_RUN = "this run"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂h_t‖"
@@ -179,7 +178,7 @@ class GradientFlowView(style.CanvasView):
         self.visit_line.setVisible(result.forward_complete and visit is not None)
         if visit is not None:
             self.visit_line.setValue(visit[1])
-        compared = [style.positive_or_nan(r.dh_norm) for r in self.state.references if r.dh_norm.shape == (T,)]
+        compared = [style.positive_or_nan(r.dh_norm) for r in self._compared(T)]
         compared.append(style.positive_or_nan(result.dc_norm_batch[-1]))
         self._set_norm_range(np.concatenate([norms, *compared]), bound)     # (the runs compared in view too)
         self.norm_empty.setVisible(bool(np.all(np.isnan(norms))))
@@ -194,6 +193,10 @@ class GradientFlowView(style.CanvasView):
             self.jac_curve.setSymbol("s" if symbols else None)
             self.norm_plot.setXRange(-0.5, T - 0.5, padding=0.02)
         style.center_overlay(self.norm_plot, self.norm_empty)
+
+    def _compared(self, T) -> list:
+        """The runs compared that have T steps, as this pass (those of another length are not drawn)."""
+        return [r for r in self.state.runs_compared if r.dh_norm.shape == (T,)]
 
     def _draw_cell_state(self, t):
         """‖∂L/∂c_t‖ of the top layer (LSTM only), in the legend while it is drawn."""
@@ -211,21 +214,27 @@ class GradientFlowView(style.CanvasView):
             style.fit_legend_row(self.legend)
 
     def _draw_references(self, T):
-        """The runs kept for comparison: each one's ‖∂L/∂h_t‖, dashed, in the legend by its name
-        (only those of the same length T, drawn on the same steps)."""
-        references = [r for r in self.state.references if r.dh_norm.shape == (T,)]
-        name = NORM_NAME + (f" ({THIS_RUN})" if references else "")     # beside the runs compared: named
+        """The runs compared: each one's ‖∂L/∂h_t‖ in the legend by its name (only those of the
+        same length T, drawn on the same steps): those kept, dashed, and side B of an A/B
+        comparison, solid."""
+        references = self._compared(T)
+        name = NORM_NAME + (f" ({self.state.run_label})" if references else "")     # beside the runs compared: named
         if self.legend.getLabel(self.norm_curve).text != name:
             self.legend.getLabel(self.norm_curve).setText(name)
             style.fit_legend_row(self.legend)
         while len(self.reference_curves) < len(references):
-            colour = style.REFERENCE_COLOURS[len(self.reference_curves) % len(style.REFERENCE_COLOURS)]
-            curve = self.norm_plot.plot(pen=style.pen(colour, 2.5, Qt.PenStyle.DashLine), connect="finite")
+            curve = self.norm_plot.plot(connect="finite")
             curve.setZValue(-5)
+            curve.drawn_as = None
             self.reference_curves.append(curve)
         for i, curve in enumerate(self.reference_curves):
             label = f"{references[i].label}" if i < len(references) else None
             if label is not None:
+                live = references[i].live
+                colour = style.SIDE_B if live else style.REFERENCE_COLOURS[i % len(style.REFERENCE_COLOURS)]
+                if curve.drawn_as != (colour, live):
+                    curve.setPen(style.pen(colour, 2.5, Qt.PenStyle.SolidLine if live else Qt.PenStyle.DashLine))
+                    curve.drawn_as = (colour, live)
                 style.set_curve(curve, np.arange(T), style.positive_or_nan(references[i].dh_norm))
             curve.setVisible(label is not None)
             listed = self.legend.getLabel(curve)

@@ -40,6 +40,7 @@ SEQUENTIAL = "viridis"      # magnitudes on a log scale
 GRADIENT = "inferno"        # edge gradients, reversed: pale yellow (small) → dark purple (large)
 
 REFERENCE_COLOURS = ("#8c8c8c", "#b07aa1", "#9c755f", "#59a14f")   # runs kept for comparison (A/B)
+SIDE_B = "#7b3294"           # side B of an A/B comparison, computed and trained beside this run
 
 SEGMENT_TINTS = ((70, 130, 220, 40), (60, 170, 90, 40))  # alternating truncation segments
 

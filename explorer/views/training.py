@@ -29,7 +29,6 @@ TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<
            f"log plots. Right-click → Export saves PNG/SVG/CSV.")
 
 
-THIS_RUN = "this run"       # the run being trained, in the legend beside the runs compared
 SOLID, DASHED = "━━", "╍╍"  # the legend's samples of this run's line and a compared run's
 DENSE_UPDATES = 400
 MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
@@ -91,6 +90,8 @@ class TrainingView(style.CanvasView):
         clip_brush.setAlphaF(0.55)             # (translucent: where most updates clip, ‖g‖ shows through)
         self.clip_points = self.grad_plot.plot(pen=None, symbol="o", symbolSize=5, symbolBrush=clip_brush,
                                                symbolPen=None, name="clipped")
+        self.b_grad_curve = self.grad_plot.plot(pen=style.pen(style.SIDE_B, 1.2), connect="finite")  # side B's ‖g‖
+        self.b_grad_curve.setZValue(-5)
 
         self.cos_plot = self.canvas.addPlot(row=2, col=0)
         style.style_plot(self.cos_plot, "cos(g̃, g): truncated vs full", left="cosine",
@@ -241,25 +242,34 @@ class TrainingView(style.CanvasView):
                 line.setValue(updates[i // 2] + 1)          # (the plots count updates from 1)
 
     def _draw_references(self, columns):
-        """The runs kept for comparison: each one's smoothed loss, dashed, named in the legend
-        (with this run, the solid line)."""
-        references = self.state.references
+        """The runs compared: each one's smoothed loss, named in the legend with this run (the solid
+        blue line): those kept, dashed, and side B of an A/B comparison, solid, trained with this one."""
+        references = self.state.runs_compared
         while len(self.reference_curves) < len(references):
-            colour = style.REFERENCE_COLOURS[len(self.reference_curves) % len(style.REFERENCE_COLOURS)]
-            curve = self.loss_plot.plot(pen=style.pen(colour, 3.5, Qt.PenStyle.DashLine), connect="finite")
+            curve = self.loss_plot.plot(connect="finite")
             curve.setZValue(-5)
+            curve.drawn_as = None
             self.reference_curves.append(curve)
-        names = [(style.CURVE_BLUE, SOLID, THIS_RUN)]
+        names = [(style.CURVE_BLUE, SOLID, self.state.run_label)]
+        live = [r for r in references if r.live and len(r.history)]
+        self.b_grad_curve.setVisible(bool(live))
+        if live:                                   # side B's ‖g‖ beside A's, decimated the same way
+            x, grad = live[0].history.decimated("grad_norm", 0, len(live[0].history), columns)
+            style.set_curve(self.b_grad_curve, x + 1, style.positive_or_nan(grad))
         for i, curve in enumerate(self.reference_curves):
             shown = i < len(references) and len(references[i].history) > 0
             curve.setVisible(shown)
             if shown:
-                history = references[i].history
+                history, live = references[i].history, references[i].live
+                colour = style.SIDE_B if live else style.REFERENCE_COLOURS[i % len(style.REFERENCE_COLOURS)]
+                if curve.drawn_as != (colour, live):
+                    curve.setPen(style.pen(colour, 2.5, Qt.PenStyle.SolidLine) if live else
+                                 style.pen(colour, 3.5, Qt.PenStyle.DashLine))
+                    curve.drawn_as = (colour, live)
                 n = len(history)
                 x, loss = history.smoothed_loss(0, n, columns, smoothing_window(n))
                 style.set_curve(curve, x + 1, style.positive_or_nan(loss))
-                colour = style.REFERENCE_COLOURS[i % len(style.REFERENCE_COLOURS)]
-                names.append((colour, DASHED, references[i].label))
+                names.append((colour, SOLID if live else DASHED, references[i].label))
         # (an entry never breaks inside: the line wraps between entries)
         text = "&nbsp;&nbsp;&nbsp; ".join(f"<span style='color:{colour}'>{line}&nbsp;{html.escape(name).replace(' ', '&nbsp;')}</span>"
                                           for colour, line, name in names)

@@ -113,7 +113,7 @@ def test_the_lesson_box_never_cuts_its_step_number(qtbot, window):
     qtbot.wait(50)
     title = window.lesson.title
     head = title.text().split("  ·  ")[0]
-    assert head == "Step 1 of 4" and title.width() >= title.fontMetrics().horizontalAdvance(head)
+    assert head == "Step 1 of 3" and title.width() >= title.fontMetrics().horizontalAdvance(head)
 
 
 def test_every_control_is_whole_in_its_panel_and_the_task_titles_are_not_cut(window):

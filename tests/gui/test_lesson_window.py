@@ -83,6 +83,13 @@ def test_every_lesson_runs_from_the_menu_to_its_end_with_its_claims_shown(qtbot,
             if len(kept.history):                          # named in the loss plot's legend, beside this run
                 names = window.views["TrainingView"].legend_names()
                 assert label in names and names[0] == "this run", names
+        if lesson.steps[index].compare:                    # side B is on the plots, named, trained with A
+            b = window.state.compared
+            assert b is not None and b.changes == lesson.steps[index].compare
+            assert f"B: {b.label}" in window.views["TrainingView"].legend_names() or not len(b.history)
+            assert len(b.history) == len(window.state.history)
+        else:
+            assert window.state.compared is None
         if lesson.steps[index].rolled is not None:
             assert window.views["GraphView"].rolled is lesson.steps[index].rolled
         image = window.grab().toImage().scaled(80, 50)

@@ -1,0 +1,56 @@
+"""A/B in the window: Compare ▸ B: … draws side B on the same plots, trains it with Update and Play,
+and Stop comparing takes it away."""
+
+import numpy as np
+from test_window import settle
+
+
+def compare_action(window, text):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Compare")
+    return next(a for a in menu.actions() if a.text().replace("&", "") == text)
+
+
+def test_compare_menu_draws_b_beside_a_and_trains_both(qtbot, window):
+    state = window.state
+    lstm = compare_action(window, "B: the same as an LSTM")
+    assert compare_action(window, "B: the same as a tanh RNN").isEnabled() is False   # the demo is one
+    lstm.trigger()
+    settle(qtbot, window)
+    assert state.compared is not None and state.compared.config.cell == "lstm" and lstm.isChecked()
+    flow = window.views["GradientFlowView"]
+    names = [flow.legend.getLabel(c).text for c in flow.reference_curves if flow.legend.getLabel(c) is not None]
+    assert names == ["B: LSTM"]
+    curve = next(c for c in flow.reference_curves if c.isVisible())
+    assert np.allclose(10 ** curve.getData()[1], state.compared.result.dh_norm_batch[-1], rtol=1e-12)  # (a log axis)
+    assert "A: tanh RNN" in flow.legend.getLabel(flow.norm_curve).text
+
+    for _ in range(3):
+        window.actions["update"].trigger()
+        settle(qtbot, window)
+    assert len(state.history) == len(state.compared.history) == 3
+    training = window.views["TrainingView"]
+    assert training.legend_names() == ["A: tanh RNN", "B: LSTM"]
+    b_curve = next(c for c in training.reference_curves if c.isVisible())
+    assert len(b_curve.getData()[1]) == 3
+    assert training.b_grad_curve.isVisible()          # and B's ‖g‖ beside A's
+    assert np.allclose(10 ** training.b_grad_curve.getData()[1], state.compared.history.grad_norm, rtol=1e-12)
+
+    stop = compare_action(window, "Stop comparing")
+    stop.trigger()
+    settle(qtbot, window)
+    assert state.compared is None and not stop.isEnabled() and not lstm.isChecked()
+    assert training.legend_names() == [] and not any(c.isVisible() for c in flow.reference_curves)
+    assert not training.b_grad_curve.isVisible()
+
+
+def test_a_control_changed_during_a_b_changes_both_sides(qtbot, window):
+    compare_action(window, "B: trained with Adam").trigger()
+    settle(qtbot, window)
+    spin = window.controls.widgets["hidden"]
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "12")
+    qtbot.keyClick(spin.lineEdit(), "\r")
+    settle(qtbot, window)
+    b = window.state.compared
+    assert window.state.config.hidden == 12 and b.config.hidden == 12 and b.config.optimizer == "adam"
+    assert b.params["weight_hh_l0"].shape == (12, 12)
