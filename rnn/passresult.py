@@ -44,6 +44,7 @@ NORMS = {   # PassResult field: (recorded array, norm, whether the array has a l
     "dh_norm_batch": ("dh", batch_norms, True),
     "dc_norm_batch": ("dc", batch_norms, True),      # (LSTM only: NaN for the other cells)
     "dh_norm_sequence": ("dh", sequence_norms, True),
+    "dc_norm_sequence": ("dc", sequence_norms, True),
     "h_norm_sequence": ("h", sequence_norms, True),
     "d_ih_norm_batch": ("d_ih", batch_norms, True),
     "dyhat_norm_batch": ("dyhat", batch_norms, False),
@@ -57,10 +58,85 @@ def _measure(record, field: str, steps=None):
     values = getattr(record, name)
     if values is None:                       # a cell without this state (∂L/∂c: LSTM only)
         L, T = record.spec.num_layers, record.seq_len
-        return np.full((L, T) if steps is None else (L, len(np.arange(T)[steps])), np.nan)
+        shape = (L, T if steps is None else len(np.arange(T)[steps]))
+        return np.full(shape + ((record.batch_size,) if norm is sequence_norms else ()), np.nan)
     if steps is None:
         return norm(values)
     return norm(values[:, steps] if layered else values[steps])
+
+
+FORGET_BLOCK_FLOATS = 1 << 18   # forget gates a block of the product holds at most (2 MB of float64)
+
+
+def forget_gates(record, layer: int):
+    """f_t of one LSTM layer at every step, (T, B, H): a view of the recorded gates (rows i, f, g, o)."""
+    H = record.spec.hidden_size
+    return record.gates[layer, :, :, H:2 * H]
+
+
+def forget_means(record, steps=None) -> np.ndarray | None:
+    """(L, T) the forget gate f_t averaged over the batch and the units, (1/BH) Σ_b Σ_i f_t,b,i, at the
+    steps computed forward (NaN beyond), or at ``steps`` only (L, len(steps)); None without a cell state."""
+    if not record.spec.has_cell_state:
+        return None
+    L, T, B, H = record.spec.num_layers, record.seq_len, record.batch_size, record.spec.hidden_size
+    t = np.arange(T) if steps is None else np.arange(T)[steps]
+    means = np.full((L, t.size), np.nan)
+    done = t < record.forward_done
+    computed = slice(0, record.forward_done) if steps is None else t[done]   # (a slice: no copy)
+    for layer in range(L):
+        means[layer, done] = forget_gates(record, layer)[computed].sum(axis=(1, 2), dtype=np.float64) / (B * H)
+    return means
+
+
+def last_loss_step(record) -> int:
+    """T_last, the last step that carries a loss in some sequence (−1: none does)."""
+    steps = np.flatnonzero(np.any(np.asarray(record.loss_mask) != 0, axis=1))
+    return int(steps[-1]) if steps.size else -1
+
+
+def forget_products(record):
+    """(mean, best), each (L, T): the forget-gate product from each step to the last loss step,
+
+        ∏_{k=t+1}^{T_last} f_k,b,i      (1 at t = T_last)
+
+    averaged over the batch and the units, P_t = (1/BH) Σ_b Σ_i ∏ f, and of the best-kept unit,
+    P*_t = max_i (1/B) Σ_b ∏ f (the batch mean of each unit, the largest over the units).
+
+    Along the direct path c_{t−1} → c_t of c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t, ∂c_s/∂c_t =
+    diag(∏_{k=t+1}^{s} f_k): the product is the share of ∂L/∂c_{T_last} that this path alone carries
+    back to c_t, unit by unit (the constant error carousel). The mean says how much the units keep on
+    the whole; a trained LSTM keeps its memory in a few units whose f stays near 1 while the others
+    forget, and the best-kept unit's product is what carries the gradient back. A property of the
+    forward pass (truncation cuts the gradient's path, not this product). NaN after T_last (no loss
+    is later), and at every step while the forward pass has not computed f_{T_last}; (None, None)
+    without a cell state.
+
+    Computed a block of steps at a time from T_last back, with a running product (B, H): no array
+    larger than a block (:data:`FORGET_BLOCK_FLOATS`)."""
+    if not record.spec.has_cell_state:
+        return None, None
+    L, T, B, H = record.spec.num_layers, record.seq_len, record.batch_size, record.spec.hidden_size
+    last = last_loss_step(record)
+    mean, best = np.full((L, T), np.nan), np.full((L, T), np.nan)
+    if last < 0 or record.forward_done <= last:
+        return mean, best
+    block = int(max(1, FORGET_BLOCK_FLOATS // (B * H)))
+    for layer in range(L):
+        f = forget_gates(record, layer)
+        wide = None if f.dtype == np.float64 else np.float64     # (float32 gates: their product in float64)
+        carried = np.ones((B, H))                        # ∏_{k=stop}^{T_last} f_k, from the blocks after
+        for stop in range(last + 1, 0, -block):
+            start = max(0, stop - block)
+            after = np.cumprod(f[start + 1:stop][::-1], axis=0, dtype=wide)[::-1]  # ∏_{k=t+1}^{stop−1} f_k
+            per_unit = np.empty((stop - start, H))                       # (1/B) Σ_b ∏_{k=t+1}^{T_last} f_k,b,i
+            np.einsum("tbi,bi->ti", after, carried, out=per_unit[:-1])
+            per_unit[-1] = carried.sum(axis=0)
+            per_unit /= B
+            mean[layer, start:stop] = per_unit.mean(axis=1)
+            best[layer, start:stop] = per_unit.max(axis=1)
+            carried = carried * f[start] if after.size == 0 else carried * after[0] * f[start]
+    return mean, best
 
 
 def weight_gradient_shares(record, steps=None):
@@ -175,6 +251,7 @@ class PassResult:
     dh_norm_batch: np.ndarray       # (L, T) ‖∂L/∂h_t‖ over the batch and units
     dc_norm_batch: np.ndarray       # (L, T) ‖∂L/∂c_t‖ over the batch and units (LSTM; NaN otherwise)
     dh_norm_sequence: np.ndarray    # (L, T, B) ‖∂L/∂h_t‖ of each sequence
+    dc_norm_sequence: np.ndarray    # (L, T, B) ‖∂L/∂c_t‖ of each sequence (LSTM; NaN otherwise)
     h_norm_sequence: np.ndarray     # (L, T, B) ‖h_t‖ of each sequence
     d_ih_norm_batch: np.ndarray     # (L, T) ‖∂L/∂(W_ih x_t + b_ih)‖ over the batch
     dyhat_norm_batch: np.ndarray    # (T,) ‖∂L/∂ŷ_t‖ over the batch
@@ -191,6 +268,11 @@ class PassResult:
     w_hh_step_norms: np.ndarray     # (L, T) ‖C_t‖_F, what step t adds
     w_hh_sequence_norms: np.ndarray  # (L, B) ‖G_b‖_F, what sequence b adds
     w_hh_norm: np.ndarray           # (L,) ‖∂L/∂W_hh‖_F
+    # the LSTM's cell-state path (None for the other cells), means over the batch and the units:
+    forget_mean: np.ndarray | None      # (L, T) f_t (NaN: not computed forward yet); see forget_means
+    forget_product: np.ndarray | None   # (L, T) ∏_{k=t+1}^{T_last} f_k (1 at the last loss step T_last,
+                                        # NaN after it and until f_{T_last} is computed); see forget_products
+    forget_product_best: np.ndarray | None  # (L, T) the same of the best-kept unit (max over the units)
 
     # --- where the stepping is ---
     @property
@@ -292,6 +374,7 @@ def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassR
     with np.errstate(all="ignore"):
         bound = gradient_bound(r, regime)
     shares = _shares(r, stepper, previous if same else None, steps)
+    forget_mean, (forget_product, forget_product_best) = _forget_path(r, previous if same else None, steps)
     return PassResult(
         record=r, segments=tuple(stepper.segments), carry_factors=np.asarray(stepper.carry_factors),
         plan_length=len(stepper.plan), forward_done=r.forward_done, visits_done=stepper.visits_done,
@@ -300,7 +383,22 @@ def summarise(stepper: BPTT, regime: Regime, sequence: int = 0, previous: "PassR
         window_masks=window_masks(stepper.segments, T), **norms,
         jacobian_norms=jac, jacobian_sequence=sequence, jacobians_computed=affordable, regime=regime,
         bound=bound, data=sequence_data(r, sequence), w_hh_step_norms=shares[0], w_hh_sequence_norms=shares[1],
-        w_hh_norm=shares[2])
+        w_hh_norm=shares[2], forget_mean=forget_mean, forget_product=forget_product,
+        forget_product_best=forget_product_best)
+
+
+def _forget_path(record, previous, steps):
+    """The forget-gate means and products: the means of the touched steps on top of the previous
+    result's (or every step's), the products once, when the forward pass has reached T_last."""
+    if not record.spec.has_cell_state:
+        return None, (None, None)
+    if previous is None or steps is None:
+        return forget_means(record), forget_products(record)
+    t = np.arange(record.seq_len)[steps] if isinstance(steps, slice) else np.atleast_1d(np.asarray(steps, dtype=int))
+    means = previous.forget_mean.copy()
+    means[:, t] = forget_means(record, t)
+    known = previous.forward_done > last_loss_step(record)        # (the forward pass does not change after)
+    return means, ((previous.forget_product, previous.forget_product_best) if known else forget_products(record))
 
 
 def _shares(record, stepper, previous, steps):

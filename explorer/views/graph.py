@@ -9,6 +9,8 @@ import pyqtgraph as pg
 
 from . import graph_detail as detail
 from . import style
+from .data import symbols
+from .gradflow import CELL_STATE
 
 N_BINS = 16                 # edge colour/width levels on the log scale
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
@@ -17,10 +19,20 @@ WEIGHT_LABEL_MIN_PX = 40   # px per step from which the weights are named on the
                            # (on every step's from twice that, until the values are written)
 WEIGHT_LABEL = "#5a3d8a"
 GRADIENT_LABEL = "#3b2a5c"    # the numbers written under the recurrent edges
-NODE_KINDS = ("x", "h", "y", "L")   # node_kind codes 0..3 (row 0, the layers, ŷ, the loss)
+NODE_KINDS = ("x", "h", "y", "L", "c")   # node_kind codes 0..4 (inputs, h of a layer, ŷ, the loss, c of a layer)
+LOOK_FADED_Y, LOOK_GREY = len(NODE_KINDS), len(NODE_KINDS) + 1   # node looks after the kinds: ŷ without a loss, not computed
+CAROUSEL_HALF_WIDTH = 0.38  # the ∏f ribbon along an LSTM's c row: this far either side of the row where ∏f = 1
+CAROUSEL_FILLS = ((44, 160, 44, 80), (44, 160, 44, 150))   # (CELL_STATE, translucent): best-kept unit, mean
 
 TOOLTIP = """<b>Unrolled graph</b>: one column per step t; rows x<sub>t</sub> (input), h<sub>t</sub> of every
 layer, ŷ<sub>t</sub> (output) and L<sub>t</sub> (loss term, drawn only at steps that carry a loss).<br>
+For an LSTM, each layer also has a row c<sub>t</sub> (the cell state) below its h<sub>t</sub>: c<sub>t−1</sub> → c<sub>t</sub>
+is the direct path of c<sub>t</sub> = f<sub>t</sub> ⊙ c<sub>t−1</sub> + i<sub>t</sub> ⊙ g<sub>t</sub>, where the gradient is multiplied
+by the forget gate f<sub>t</sub> only (the constant error carousel). The green ribbons along it are ∏f =
+∏<sub>k=t+1</sub><sup>T<sub>last</sub></sup> f<sub>k</sub> (T<sub>last</sub> the last step with a loss), the share of ∂L/∂c<sub>T<sub>last</sub></sub>
+this path carries back to c<sub>t</sub>: as wide as the row where it is 1, narrowing where the forget gates have closed.
+The light ribbon is the best-kept unit's (mean over the batch, largest over the units: a trained LSTM keeps its memory
+in a few units), the darker one inside it the mean over the units; each c node's label is the best-kept unit's ∏f.<br>
 <b>Edges</b> are coloured and thickened by the gradient that the backward pass sent along them,
 on a log<sub>10</sub> scale (Frobenius norm over the batch and units):
 <ul>
@@ -28,7 +40,8 @@ on a log<sub>10</sub> scale (Frobenius norm over the batch and units):
 (through this recurrent edge from h<sub>t</sub>, plus ℓ<sub>t−1</sub>'s own term where step t−1 has a loss);</li>
 <li>between layers h<sup>l−1</sup><sub>t</sub> → h<sup>l</sup><sub>t</sub>: ‖∂L/∂h<sup>l−1</sup><sub>t</sub>‖;</li>
 <li>input x<sub>t</sub> → h<sub>t</sub>: ‖∂L/∂a<sub>t</sub>‖, the gradient at the pre-activation x<sub>t</sub> feeds;</li>
-<li>h<sub>t</sub> → ŷ<sub>t</sub> → L<sub>t</sub>: ‖∂L/∂ŷ<sub>t</sub>‖.</li></ul>
+<li>h<sub>t</sub> → ŷ<sub>t</sub> → L<sub>t</sub>: ‖∂L/∂ŷ<sub>t</sub>‖;</li>
+<li>LSTM: c<sub>t−1</sub> → c<sub>t</sub>: ‖∂L/∂c<sub>t−1</sub>‖; c<sub>t</sub> → h<sub>t</sub>: ‖∂L/∂h<sub>t</sub>‖, what h<sub>t</sub> sends down into c<sub>t</sub>.</li></ul>
 Thin grey: no gradient (yet). Dashed grey: a recurrent edge that truncation cuts.
 Grey nodes are not computed yet; the magenta line is the next backward visit.
 Shaded bands: truncation segments (lower band: the extra history a segment backpropagates through).<br>
@@ -53,6 +66,8 @@ class GraphView(QWidget):
         self._shape = None       # (T, L, loss steps) the node layout was built for
         self._labels = []        # pooled TextItems for per-node values
         self._rolled = False
+        self._marked = "h"       # the row the ring marks in the selected layer: h, or c where a c node was clicked
+        self.carousels = []      # per LSTM layer: (upper, lower, fill) of its ∏f ribbon
 
         self.rolled_box = QCheckBox("rolled")
         style.set_font(self.rolled_box, style.AXIS_PT)
@@ -134,12 +149,13 @@ class GraphView(QWidget):
         self.plot.addItem(self.rolled_nodes)
 
         self._brushes = {k: QBrush(style.step_color(k)) for k in "xhyL"}
+        self._brushes["c"] = QBrush(QColor(CELL_STATE))
         faded = QColor(style.step_color("y"))
         faded.setAlpha(70)
         self._brushes["y-"] = QBrush(faded)
         self._brushes["grey"] = QBrush(QColor("#e6e6e6"))
         self._pens = {"on": pg.mkPen(style.FOREGROUND, width=1.2), "off": pg.mkPen("#9a9a9a", width=1.2)}
-        # per node kind (NODE_KINDS, then ŷ without a loss, then not computed): what a node is drawn with
+        # per node kind (NODE_KINDS, then ŷ without a loss, then not computed: LOOK_FADED_Y, LOOK_GREY)
         looks = [*NODE_KINDS, "y-", "grey"]
         self._brush_table = np.array([self._brushes[k] for k in looks], dtype=object)
         self._pen_table = np.array([self._pens["off" if k == "grey" else "on"] for k in looks], dtype=object)
@@ -158,30 +174,47 @@ class GraphView(QWidget):
         self.refresh(fit=True)
 
     # ------------------------------------------------------------------ layout of nodes and edges
-    def _build(self, T, L, has_loss):
-        """Node positions and edge endpoints for T steps and L layers (only when these change)."""
+    def _build(self, T, L, has_loss, lstm):
+        """Node positions and edge endpoints for T steps and L layers (only when these change).
+
+        Rows from the bottom (``self.rows``, (kind, layer) each; the row's index is its y): x, then
+        per layer its c (LSTM only) and its h, then ŷ and the loss."""
+        self.rows = [("x", 0)]
+        for l in range(L):
+            self.rows += ([("c", l)] if lstm else []) + [("h", l)]
+        self.rows += [("y", 0), ("L", 0)]
+        kinds = np.array([kind for kind, _ in self.rows])
+        self.h_rows = np.flatnonzero(kinds == "h")            # the row of each layer's h (and c)
+        self.c_rows = np.flatnonzero(kinds == "c")
+        self.y_row, self.loss_row = len(self.rows) - 2, len(self.rows) - 1
         t = np.arange(T)
         node_t, node_row = [], []
-        for row in range(L + 2):
+        for row in range(self.loss_row):
             node_t.append(t)
             node_row.append(np.full(T, row))
         loss_t = t[has_loss]
         node_t.append(loss_t)
-        node_row.append(np.full(loss_t.size, L + 2))
+        node_row.append(np.full(loss_t.size, self.loss_row))
         self.node_t = np.concatenate(node_t)
         self.node_row = np.concatenate(node_row)
-        self.node_kind = np.select([self.node_row == 0, self.node_row <= L, self.node_row == L + 1], [0, 1, 2], 3)
-        self.node_symbol = np.where(self.node_kind == 3, "s", "o").astype(object)
+        self.node_kind = np.array([NODE_KINDS.index(kind) for kind, _ in self.rows])[self.node_row]
+        self.node_symbol = np.array(self.node_symbol_of_rows(), dtype=object)[self.node_row]
         # edges: arrays of (t_tail, row_tail, t_head, row_head, kind, layer)
         edges = []
         ones = np.ones(T, dtype=int)
-        edges.append((t, 0 * ones, t, ones, 0, 0))                        # x_t → h^0_t
+        below = lambda l: self.c_rows[l] if lstm else self.h_rows[l]     # the row a layer's inputs enter
+        edges.append((t, 0 * ones, t, below(0) * ones, 0, 0))            # x_t → h^0_t (or c^0_t)
         for l in range(1, L):
-            edges.append((t, l * ones, t, (l + 1) * ones, 1, l - 1))      # h^{l-1}_t → h^l_t
+            edges.append((t, self.h_rows[l - 1] * ones, t, below(l) * ones, 1, l - 1))   # h^{l-1}_t → h^l_t (c^l_t)
         for l in range(L):
-            edges.append((t[:-1], (l + 1) * ones[1:], t[1:], (l + 1) * ones[1:], 2, l))  # h_{t-1} → h_t
-        edges.append((t, L * ones, t, (L + 1) * ones, 3, 0))              # h_t → ŷ_t
-        edges.append((loss_t, np.full(loss_t.size, L + 1), loss_t, np.full(loss_t.size, L + 2), 4, 0))
+            row = self.h_rows[l] * ones[1:]
+            edges.append((t[:-1], row, t[1:], row, 2, l))               # h_{t-1} → h_t
+            if lstm:
+                row = self.c_rows[l] * ones[1:]
+                edges.append((t[:-1], row, t[1:], row, 5, l))           # c_{t-1} → c_t
+                edges.append((t, self.c_rows[l] * ones, t, self.h_rows[l] * ones, 6, l))   # c_t → h_t
+        edges.append((t, self.h_rows[-1] * ones, t, self.y_row * ones, 3, 0))           # h_t → ŷ_t
+        edges.append((loss_t, np.full(loss_t.size, self.y_row), loss_t, np.full(loss_t.size, self.loss_row), 4, 0))
         cols = [np.concatenate([np.broadcast_to(e[i], e[0].shape) for e in edges]) for i in range(6)]
         self.e_t0, self.e_r0, self.e_t1, self.e_r1, self.e_kind, self.e_layer = (c.astype(int) for c in cols)
         # interleaved endpoints for connect="pairs"
@@ -191,10 +224,20 @@ class GraphView(QWidget):
         self.e_y = np.empty(2 * self.e_t0.size)
         self.e_x[0::2], self.e_x[1::2] = self.e_t0, self.e_t1
         self.e_y[0::2], self.e_y[1::2] = self.e_r0, self.e_r1
-        ticks = [(0, "xₜ")] + [(l + 1, "hₜ" if L == 1 else f"hₜ⁽{l}⁾".translate(style.SUPERSCRIPT))
-                               for l in range(L)] + [(L + 1, "ŷₜ"), (L + 2, "Lₜ")]
-        self.plot.getAxis("left").setTicks([ticks, []])
-        self.plot.getViewBox().setLimits(yMin=-1.0, yMax=L + 3.0)
+        self.plot.getAxis("left").setTicks([[(row, self._row_name(row)) for row in range(len(self.rows))], []])
+        self.plot.getViewBox().setLimits(yMin=-1.0, yMax=float(len(self.rows)))
+
+    def _row_name(self, row) -> str:
+        """The left axis's name of a row: xₜ, hₜ (hₜ⁽ˡ⁾ of layer l of several), cₜ (∏f), ŷₜ, Lₜ."""
+        kind, layer = self.rows[row]
+        if kind in "hc":
+            name = f"{kind}ₜ" if len(self.h_rows) == 1 else f"{kind}ₜ⁽{layer}⁾".translate(style.SUPERSCRIPT)
+            return name + ("  (∏f)" if kind == "c" else "")
+        return {"x": "xₜ", "y": "ŷₜ", "L": "Lₜ"}[kind]
+
+    def row_of(self, kind: str, layer: int = 0) -> int:
+        """The row (its y) of a kind of node: "x", "h" or "c" of a layer, "y" (ŷ) or "L"."""
+        return self.rows.index((kind, layer if kind in "hc" else 0))
 
     # ------------------------------------------------------------------ data per edge / node
     def step_gradients(self):
@@ -207,6 +250,12 @@ class GraphView(QWidget):
         dy = np.where(unvisited, np.nan, result.dyhat_norm_batch)
         return dih, dh, dy
 
+    def cell_gradients(self):
+        """‖∂L/∂c_t‖ of every layer (L, T) over the batch and the units (LSTM); NaN where the
+        backward pass has not been, and for the cells without a cell state."""
+        result = self.state.result
+        return np.where(~result.visited[None, :], np.nan, result.dc_norm_batch)
+
     def edge_magnitudes(self):
         """‖gradient‖ of every edge (see the tooltip): the gradient at its tail, NaN where the backward
         pass has not been."""
@@ -215,33 +264,41 @@ class GraphView(QWidget):
         k, t0, layer = self.e_kind, self.e_t0, self.e_layer
         sel = k == 0
         mags[sel] = dih[t0[sel]]
-        sel = (k == 1) | (k == 2)
+        sel = (k == 1) | (k == 2) | (k == 6)         # (c_t → h_t: the ∂L/∂h_t its head sends down)
         mags[sel] = dh[layer[sel], t0[sel]]
-        sel = k >= 3
+        sel = (k == 3) | (k == 4)
         mags[sel] = dy[t0[sel]]
+        sel = k == 5
+        mags[sel] = self.cell_gradients()[layer[sel], t0[sel]]
         return mags
 
     def band_strips(self):
         """The bands drawn instead of the edges at large T: (name, y0, y1, ‖gradient‖ per step,
         edge present per step). Between two rows of nodes, the edges joining them (their tails'
-        gradient, as the edges are coloured); along a layer, ‖∂L/∂h_t‖: the gradient along time."""
+        gradient, as the edges are coloured); along a layer's h (and c), ‖∂L/∂h_t‖ (‖∂L/∂c_t‖): the
+        gradient along time."""
         dih, dh, dy = self.step_gradients()
-        L = dh.shape[0]
+        dc = self.cell_gradients()
         every = np.ones(dh.shape[1], dtype=bool)
         gap, along = detail.GAP_BAND, detail.LAYER_BAND
-        strips = [("x→h", gap[0], gap[1], dih, every)]
-        for l in range(L):
-            strips.append((f"h{l}", l + 1 - along, l + 1 + along, dh[l], every))
-            if l + 1 < L:
-                strips.append((f"h{l}→h{l + 1}", l + 1 + gap[0], l + 1 + gap[1], dh[l], every))
-        strips.append(("h→ŷ", L + gap[0], L + gap[1], dy, every))
-        strips.append(("ŷ→L", L + 1 + gap[0], L + 1 + gap[1], dy, self.state.result.loss_steps))
+        strips = []
+        for row in range(1, self.y_row):
+            (low, low_layer), (kind, layer) = self.rows[row - 1], self.rows[row]
+            name = "x→h" if (low, kind) == ("x", "h") else \
+                f"{'x' if low == 'x' else f'{low}{low_layer}'}→{kind}{layer}"   # x→c0, h0→h1, h0→c1, c1→h1
+            values = dih if low == "x" else dh[low_layer]     # (c→h: the ∂L/∂h_t of its head, the same layer)
+            strips.append((name, row - 1 + gap[0], row - 1 + gap[1], values, every))
+            half = along if kind == "h" else detail.CELL_BAND         # (c: thin, inside its ∏f ribbon)
+            strips.append((f"{kind}{layer}", row - half, row + half, (dh if kind == "h" else dc)[layer], every))
+        top = self.h_rows[-1]
+        strips.append(("h→ŷ", top + gap[0], top + gap[1], dy, every))
+        strips.append(("ŷ→L", self.y_row + gap[0], self.y_row + gap[1], dy, self.state.result.loss_steps))
         return strips
 
     def _cut_mask(self):
-        """True for recurrent edges (t−1 → t) that no truncation window backpropagates through."""
+        """True for recurrent edges (t−1 → t, of h and of c) that no truncation window backpropagates through."""
         through = self.state.result.through      # through[t]: the gradient goes from t back to t−1
-        return (self.e_kind == 2) & ~through[self.e_t1]
+        return ((self.e_kind == 2) | (self.e_kind == 5)) & ~through[self.e_t1]
 
     # ------------------------------------------------------------------ redraw
     def refresh(self, fit=False):
@@ -249,14 +306,16 @@ class GraphView(QWidget):
         r = result.record
         T, L = r.seq_len, r.spec.num_layers
         has_loss = result.loss_steps
-        shape = (T, L, has_loss.tobytes())
+        lstm = result.forget_product is not None
+        shape = (T, L, lstm, has_loss.tobytes())
         if shape != self._shape:
-            self._build(T, L, has_loss)
+            self._build(T, L, has_loss, lstm)
             self._shape = shape
             fit = True
         self.shading.update(stepper.segments, stepper.carry_factors)
         self._draw_edges()
         self._draw_nodes(has_loss)
+        self._draw_carousels()
         # progress lines
         visit = stepper.next_visit
         backward = stepper.forward_complete and visit is not None
@@ -337,14 +396,58 @@ class GraphView(QWidget):
         """How every node looks: computed (its kind's colour; ŷ faded without a loss) or grey."""
         r = self.state.record
         done = (self.node_t < r.forward_done) | (self.node_kind == 0)     # (the inputs are known)
-        look = np.where(done, self.node_kind, 5)
-        look[done & (self.node_kind == 2) & ~has_loss[self.node_t]] = 4
+        look = np.where(done, self.node_kind, LOOK_GREY)
+        look[done & (self.node_kind == 2) & ~has_loss[self.node_t]] = LOOK_FADED_Y
         self.node_done = done
         self.node_look = look
-        L = r.spec.num_layers
-        self.rails.update([(0, "x", True), (L + 1, "y", False)], r.forward_done, r.seq_len)
+        self.node_labelled = done.copy()          # (a c node is labelled with its ∏f: where that is known)
+        product = self.state.result.forget_product_best
+        c_nodes = np.flatnonzero(self.node_kind == NODE_KINDS.index("c"))
+        if c_nodes.size:
+            layers = np.array([layer for _, layer in self.rows])[self.node_row[c_nodes]]
+            self.node_labelled[c_nodes] &= np.isfinite(product[layers, self.node_t[c_nodes]])
+        self.rails.update([(0, "x", True), (self.y_row, "y", False)], r.forward_done, r.seq_len)
         self._draw_rolled()
         self.nodes.setVisible(not self._rolled)
+
+    def _draw_carousels(self):
+        """The ∏f ribbons along each LSTM layer's c row, c ± CAROUSEL_HALF_WIDTH·∏f at the steps where
+        the engine has ∏f (up to the last loss step, once the forward pass has computed it): a light
+        one of the best-kept unit, a darker one inside it of the mean over the units."""
+        result = self.state.result
+        products = [] if result.forget_product is None else [result.forget_product_best, result.forget_product]
+        layers = products[0].shape[0] if products else 0
+        while len(self.carousels) < layers:
+            ribbons = []
+            for fill_colour in CAROUSEL_FILLS:
+                # only a fill, behind every edge and band (an outline would hide the row's edges where ∏f → 0)
+                upper, lower = pg.PlotCurveItem(pen=None), pg.PlotCurveItem(pen=None)
+                fill = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(*fill_colour))
+                for item in (upper, lower, fill):
+                    item.setZValue(-60)
+                    self.plot.addItem(item, ignoreBounds=True)
+                ribbons.append((upper, lower, fill))
+            self.carousels.append(ribbons)
+        for l, ribbons in enumerate(self.carousels):
+            for ribbon, (upper, lower, fill) in enumerate(ribbons):
+                product = products[ribbon][l] if l < layers else np.array([])
+                steps = np.flatnonzero(np.isfinite(product))
+                shown = steps.size > 0 and not self._rolled
+                if shown:
+                    width = CAROUSEL_HALF_WIDTH * np.clip(product[steps], 0.0, 1.0)
+                    row = self.c_rows[l]
+                    upper.setData(steps.astype(float), row + width)
+                    lower.setData(steps.astype(float), row - width)
+                for item in (upper, lower, fill):
+                    item.setVisible(shown)
+
+    def carousel_widths(self, layer: int, ribbon: int = 0):
+        """(steps, half-width) of a ∏f ribbon drawn along a layer's c row (ribbon 0: of the best-kept
+        unit, 1: of the mean over the units; for tests)."""
+        upper, _, _ = self.carousels[layer][ribbon]
+        if not upper.isVisible() or upper.xData is None:
+            return np.array([]), np.array([])
+        return upper.xData.astype(int), upper.yData - self.c_rows[layer]
 
     def _draw_node_items(self):
         """The nodes drawn one by one: those of the steps in the drawn window; as bands, only the loss
@@ -400,14 +503,18 @@ class GraphView(QWidget):
         """(x, y, html, anchor) of the weight matrices on the edges: W_ih into h, W_hh from h_{t−1} to h_t,
         W_hy out to ŷ. Rolled: on the one column and its loop. Unrolled: on every column while each
         step has room for them, else on the selected step's only; the same names at every step
-        (one W, used T times)."""
+        (one W, used T times). An LSTM's c rows: the forget gate f_t on c_{t−1} → c_t, the same way."""
         L = self.state.record.spec.num_layers
-        top = L + 0.5
+        top = self.y_row - 0.5
         left = (1, 0.5)                   # the anchor: to the left of the point it names
+        forget = lambda t: style.sub_html("f", "t" if t is None else str(t))
         if self._rolled:                  # (on the left: the values are written on the right)
-            return ([(-0.05, 0.5, style.sub_html("W", "ih"), left), (-0.64, 1.0, style.sub_html("W", "hh"), left),
+            return ([(-0.05, 0.5, style.sub_html("W", "ih"), left),
+                     (-0.64, float(self.h_rows[0]), style.sub_html("W", "hh"), left),
                      (-0.05, top, style.sub_html("W", "hy"), left)] +
-                    [(-0.05, l + 0.5, style.sub_html("W", "ih") + f"<sup>({l})</sup>", left) for l in range(1, L)])
+                    [(-0.05, self.h_rows[l - 1] + 0.5, style.sub_html("W", "ih") + f"<sup>({l})</sup>", left)
+                     for l in range(1, L)] +
+                    [(-0.64, float(row), forget(None), left) for row in self.c_rows])
         px = self._px_per_step() / self._text_scale()
         if px < WEIGHT_LABEL_MIN_PX:
             return []
@@ -423,13 +530,14 @@ class GraphView(QWidget):
             # (W_ih low in its gap, clear of W_hh under the recurrent edge into the same step)
             labels += [(t - 0.1, 0.25, style.sub_html("W", "ih"), left), (t - 0.06, top, style.sub_html("W", "hy"), left)]
             if t > 0:
-                labels.append((t - 0.5, 0.94, style.sub_html("W", "hh"), below))
+                labels.append((t - 0.5, self.h_rows[0] - 0.06, style.sub_html("W", "hh"), below))
+                labels += [(t - 0.5, row - 0.06, forget(t), below) for row in self.c_rows]
         return labels
 
     def _draw_weight_labels(self, values=False, gradients=False):
         items = self._weight_labels(values)
-        if gradients:        # the recurrent edge's number takes W_hh's place (W_hh is named further out)
-            items = [item for item in items if "hh" not in item[2]]
+        if gradients:        # the recurrent edges' numbers take the place of W_hh and f_t (named further out)
+            items = [item for item in items if "hh" not in item[2] and not item[2].startswith("f<sub>")]
         self._show_texts(self._weight_texts, items, self._weight_text, html=True)
 
     @staticmethod
@@ -483,7 +591,7 @@ class GraphView(QWidget):
         room = px / self._text_scale()
         wanted, texts = [], []
         if room >= detail.LABEL_MIN_PX:
-            wanted = np.flatnonzero(self.node_done & (self.node_t >= x0 - 1) & (self.node_t <= x1 + 1))
+            wanted = np.flatnonzero(self.node_labelled & (self.node_t >= x0 - 1) & (self.node_t <= x1 + 1))
             texts = self._node_texts(wanted)
             if not self._fits(texts, detail.VALUE_LABEL_SHARE * px):
                 wanted, texts = [], []
@@ -503,16 +611,18 @@ class GraphView(QWidget):
         return all(measure(text) <= width for text in texts)
 
     def _gradient_labels(self, x0, x1):
-        """(x, y, text, anchor) of the number each recurrent edge h_t → h_{t+1} is coloured by,
-        ‖∂L/∂h_t‖, written under it (where the backward pass has been)."""
+        """(x, y, text, anchor) of the number each recurrent edge h_t → h_{t+1} (and c_t → c_{t+1}) is
+        coloured by, ‖∂L/∂h_t‖ (‖∂L/∂c_t‖), written under it (where the backward pass has been)."""
         _, dh, _ = self.step_gradients()
         T = dh.shape[1]
         steps = np.arange(max(0, int(np.floor(x0 - 1))), min(T - 1, int(np.ceil(x1)) + 1))
         labels = []
-        for l in range(dh.shape[0]):
-            for t in steps[~np.isnan(dh[l, steps])]:
-                name = style.subscript("h", t)
-                labels.append((t + 0.5, l + 0.92, f"‖∂L/∂{name}‖ = {style.fmt(dh[l, t], 3)}", (0.5, 0)))
+        rows = [("h", self.h_rows, dh), ("c", self.c_rows, self.cell_gradients())]
+        for kind, rows_of_layers, norms in rows:
+            for l, row in enumerate(rows_of_layers):
+                for t in steps[~np.isnan(norms[l, steps])]:
+                    name = style.subscript(kind, t)
+                    labels.append((t + 0.5, row - 0.08, f"‖∂L/∂{name}‖ = {style.fmt(norms[l, t], 3)}", (0.5, 0)))
         return labels
 
     @staticmethod
@@ -533,20 +643,33 @@ class GraphView(QWidget):
 
     def _node_texts(self, index):
         """Each node's value, named: x and ŷ (a one-hot or distribution by its argmax #k), h (of the
-        selected unit: the tooltip says so), the loss term ℓ; all of the selected sequence."""
+        selected unit: the tooltip says so), the loss term ℓ; all of the selected sequence. An LSTM's
+        c node: the ∏f of its best-kept unit (the engine's, over the batch), where it is known."""
         r, sel = self.state.record, self.state.selection
-        L, b, u = r.spec.num_layers, sel.batch_index, sel.unit
+        b, u = sel.batch_index, sel.unit
+        product = self.state.result.forget_product_best
+        task = self.state.task
+        inputs, classes = symbols(task)
         out = []   # (short: "h[3] = " would need wider steps than a projector's graph has)
         for i in index:
             t, row = self.node_t[i], self.node_row[i]
-            if row == 0:
+            kind, layer = self.rows[row]
+            if kind == "x":
                 x = r.inputs[t, b]
-                out.append("x = " + (style.fmt(x[0], 3) if x.size == 1 else f"#{int(np.argmax(x))}"))
-            elif row <= L:
-                out.append(f"h = {style.fmt(r.h[row - 1, t, b, u], 3)}")
-            elif row == L + 1:
+                if task.one_hot_inputs:             # a letter or a word: the symbol read
+                    out.append(f"x = {inputs[int(np.argmax(x))]}" if np.any(x) else "x = ·")
+                else:
+                    out.append("x = " + (style.fmt(x[0], 3) if x.size == 1 else f"#{int(np.argmax(x))}"))
+            elif kind == "h":
+                out.append(f"h = {style.fmt(r.h[layer, t, b, u], 3)}")
+            elif kind == "c":
+                out.append(f"∏f = {style.fmt(product[layer, t], 3)}")
+            elif kind == "y":
                 y = r.yhat[t, b]
-                out.append("ŷ = " + (style.fmt(y[0], 3) if y.size == 1 else f"#{int(np.argmax(y))}"))
+                if task.loss == "xent":             # the most probable class: a letter, a word, a class
+                    out.append(f"ŷ = {classes[int(np.argmax(y))]}")
+                else:
+                    out.append("ŷ = " + (style.fmt(y[0], 3) if y.size == 1 else f"#{int(np.argmax(y))}"))
             else:
                 out.append(f"ℓ = {style.fmt(r.loss_t[t], 3)}")
         return out
@@ -618,14 +741,14 @@ class GraphView(QWidget):
 
     def _draw_rolled(self):
         r, sel = self.state.record, self.state.selection
-        L = r.spec.num_layers
-        while len(self.loops) < L:
+        recurrent = [(row, 2, l) for l, row in enumerate(self.h_rows)] + [(row, 5, l) for l, row in enumerate(self.c_rows)]
+        while len(self.loops) < len(recurrent):
             loop = pg.PlotDataItem(pen=style.pen("#808080", 2))
             loop.setZValue(-4)
             self.plot.addItem(loop)
             self.loops.append(loop)
         for i, loop in enumerate(self.loops):
-            loop.setVisible(self._rolled and i < L)
+            loop.setVisible(self._rolled and i < len(recurrent))
         self.roll_edges.setVisible(self._rolled)
         self.rolled_nodes.setVisible(self._rolled)
         if not self._rolled:
@@ -634,48 +757,65 @@ class GraphView(QWidget):
         self.rails.setVisible(False)
         self.cursor_line.setVisible(False)
         t = sel.step
-        rows = np.arange(L + 3)
+        n = len(self.rows)
+        rows = np.arange(n)
         done = t < r.forward_done
         has_loss = self.state.result.loss_steps[t]
-        self.roll_edges.setData(np.zeros(2 * (L + 2)), np.repeat(rows, 2)[1:-1], connect="pairs")
+        self.roll_edges.setData(np.zeros(2 * (n - 1)), np.repeat(rows, 2)[1:-1], connect="pairs")
         theta = np.linspace(0, 2 * np.pi, 60)
-        for l in range(L):
-            level = -1   # colour level of this layer's recurrent edge into the selected step
-            index = np.flatnonzero((self.e_kind == 2) & (self.e_layer == l) & (self.e_t1 == t))
+        for loop, (row, kind, l) in zip(self.loops, recurrent):
+            level = -1   # colour level of this layer's recurrent edge (h, or c) into the selected step
+            index = np.flatnonzero((self.e_kind == kind) & (self.e_layer == l) & (self.e_t1 == t))
             if index.size:
                 level = self.edge_bin[index[0]]
             f = np.nan if level < 0 else (level + 0.5) / N_BINS
             color = "#9a9a9a" if np.isnan(f) else self._cmap.map(f, mode="qcolor")
-            self.loops[l].setPen(style.pen(color, 1.5 if np.isnan(f) else 1 + 5 * f))
-            self.loops[l].setData(-0.32 + 0.3 * np.cos(theta), l + 1 + 0.3 * np.sin(theta))
-        kinds = ["x"] + ["h"] * L + ["y", "L"]
+            loop.setPen(style.pen(color, 1.5 if np.isnan(f) else 1 + 5 * f))
+            loop.setData(-0.32 + 0.3 * np.cos(theta), row + 0.3 * np.sin(theta))
+        kinds = [kind for kind, _ in self.rows]
         brushes = [self._brushes[k] if (done or k == "x") else self._brushes["grey"] for k in kinds]
         if not has_loss:
             brushes[-1] = self._brushes["grey"]
         self.nodes.setVisible(False)
-        self.rolled_nodes.setData(x=np.zeros(L + 3), y=rows.astype(float), brush=brushes,
-                                  pen=self._pens["on"], symbol=["o"] * (L + 2) + ["s"], data=rows)
+        self.rolled_nodes.setData(x=np.zeros(n), y=rows.astype(float), brush=brushes, pen=self._pens["on"],
+                                  symbol=list(self.node_symbol_of_rows()), data=rows)
         self._place_labels([(0.25, row + 0.2, text) for row, text in enumerate(self._rolled_texts())])
         self._draw_weight_labels()
         style.set_title(self.plot, f"Rolled graph · step t = {t}")
         self._set_bottom_axis(rolled=True)
 
+    def node_symbol_of_rows(self):
+        """Each row's node symbol: a square for the loss, a diamond for c, a circle for the rest."""
+        return ["s" if kind == "L" else "d" if kind == "c" else "o" for kind, _ in self.rows]
+
     def _rolled_texts(self):
+        """One text per row: the selected step's values (of the selected unit and sequence)."""
         result, sel = self.state.result, self.state.selection
         r = result.record
-        t, b, u, L = sel.step, sel.batch_index, sel.unit, r.spec.num_layers
-        x, h, yhat, loss = (style.subscript(name, t) for name in ("x", "h", "ŷ", "ℓ"))
+        t, b, u = sel.step, sel.batch_index, sel.unit
+        x, h, c, yhat, loss = (style.subscript(name, t) for name in ("x", "h", "c", "ŷ", "ℓ"))
         if t >= r.forward_done:
-            return [f"{x} = {self._vec(r.inputs[t, b])}"] + ["not computed yet"] * (L + 2)
-        texts = [f"{x} = {self._vec(r.inputs[t, b])}"]
-        for l in range(L):
-            text = f"{h}[{u}] = {style.fmt(r.h[l, t, b, u])}   ‖{h}‖ = {style.fmt(result.h_norm_sequence[l, t, b])}"
-            if result.visited[t]:
-                text += f"   ‖∂L/∂{h}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}"
-            texts.append(text)
-        target = r.targets[t, b]
-        texts.append(f"{yhat} = {self._vec(r.yhat[t, b])}   target {self._vec(np.atleast_1d(target))}")
-        texts.append(f"{loss} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}")
+            return [f"{x} = {self._vec(r.inputs[t, b])}"] + ["not computed yet"] * (len(self.rows) - 1)
+        texts = []
+        for kind, l in self.rows:
+            if kind == "x":
+                texts.append(f"{x} = {self._vec(r.inputs[t, b])}")
+            elif kind == "h":
+                text = f"{h}[{u}] = {style.fmt(r.h[l, t, b, u])}   ‖{h}‖ = {style.fmt(result.h_norm_sequence[l, t, b])}"
+                if result.visited[t]:
+                    text += f"   ‖∂L/∂{h}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}"
+                texts.append(text)
+            elif kind == "c":
+                text = (f"{c}[{u}] = {style.fmt(r.c[l, t, b, u])}   f̄ = {style.fmt(result.forget_mean[l, t])}"
+                        f"   ∏f = {style.fmt(result.forget_product[l, t])} (best unit {style.fmt(result.forget_product_best[l, t])})")
+                if result.visited[t]:
+                    text += f"   ‖∂L/∂{c}‖ = {style.fmt(result.dc_norm_sequence[l, t, b])}"
+                texts.append(text)
+            elif kind == "y":
+                target = r.targets[t, b]
+                texts.append(f"{yhat} = {self._vec(r.yhat[t, b])}   target {self._vec(np.atleast_1d(target))}")
+            else:
+                texts.append(f"{loss} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}")
         return texts
 
     @staticmethod
@@ -688,14 +828,15 @@ class GraphView(QWidget):
     # ------------------------------------------------------------------ selection
     def _update_selection(self):
         sel = self.state.selection
+        row = float(self.marked_row())
         if self._rolled:
             self._draw_rolled()
-            self.marker.setData([0.0], [sel.layer + 1.0])
+            self.marker.setData([0.0], [row])
             self.marker.setSize(38)
             return
         style.set_title(self.plot, UNROLLED_TITLE)
         self._set_bottom_axis(rolled=False)
-        self.marker.setData([float(sel.step)], [sel.layer + 1.0])
+        self.marker.setData([float(sel.step)], [row])
         self._follow(sel.step)
         self._update_detail()
         self.cursor_line.setValue(sel.step)
@@ -720,35 +861,46 @@ class GraphView(QWidget):
         self._hint = None            # (unrolled, the zoom hint joins "step t" again: see _set_hint)
         style.style_axis(axis, "one column stands for every step (rolled)" if rolled else "step t")
 
+    def marked_row(self) -> int:
+        """The row the ring marks: the selected layer's h, or its c after a click on a c node."""
+        kind = self._marked if self._marked == "c" and self.c_rows.size else "h"
+        return self.row_of(kind, min(self.state.selection.layer, len(self.h_rows) - 1))
+
     def fit(self):
-        L = self.state.record.spec.num_layers
         vb = self.plot.getViewBox()
+        top = len(self.rows) - 0.4
         if self._rolled:
             vb.setLimits(xMin=-3, xMax=8)
-            vb.setRange(xRange=(-1.7, 4.5), yRange=(-0.5, L + 2.6), padding=0)   # (the weights named on the left)
+            vb.setRange(xRange=(-1.7, 4.5), yRange=(-0.5, top), padding=0)   # (the weights named on the left)
         else:
             T = self.state.record.seq_len
             vb.setLimits(xMin=-2, xMax=T + 1.5)
             x0, x1 = detail.full_range(T)
             if vb.width() / (x1 - x0) >= detail.LABEL_MIN_PX * self._text_scale():
                 x1 += detail.LABEL_ROOM_STEPS        # the last step's value labels stay in view
-            vb.setRange(xRange=(x0, x1), yRange=(-0.5, L + 2.6), padding=0.02)
+            vb.setRange(xRange=(x0, x1), yRange=(-0.5, top), padding=0.02)
 
     # ------------------------------------------------------------------ clicks
     def node_count(self) -> int:
         return int(self.node_t.size)
 
     def node_position(self, step: int, row: int):
-        """(x, y) in plot coordinates of a node; row 0 = x, 1..L = layers, L+1 = ŷ, L+2 = L."""
+        """(x, y) in plot coordinates of a node; the rows from 0 (x) up, as :meth:`row_of` numbers them
+        (without a cell state: 1..L the layers, L+1 ŷ, L+2 the loss)."""
         return (0.0 if self._rolled else float(step)), float(row)
 
     def select_node(self, step: int, row: int):
-        """Select what a click on node (step, row) means: the step, and the layer for an h node."""
-        L = self.state.record.spec.num_layers
+        """Select what a click on node (step, row) means: the step, and the layer for an h or c node
+        (the ring then marks the row clicked)."""
+        kind, layer = self.rows[row]
         changes = dict(step=int(step))
-        if 1 <= row <= L:
-            changes["layer"] = int(row - 1)
+        if kind in ("h", "c"):
+            changes["layer"] = int(layer)
+            self._marked = kind
+        before = self.state.selection
         self.state.select(**changes)
+        if self.state.selection == before:   # (the ring moves between h and c also when the selection is the same)
+            self._update_selection()
 
     def _on_scatter_click(self, item, points, ev=None):
         if len(points):
@@ -768,9 +920,9 @@ class GraphView(QWidget):
         if ev.isAccepted() or self._rolled:          # (a node took it)
             return
         point = vb.mapSceneToView(ev.scenePos())
-        T, L = self.state.record.seq_len, self.state.record.spec.num_layers
+        T = self.state.record.seq_len
         step = int(np.clip(round(point.x()), 0, T - 1))
-        self.select_node(step, int(np.clip(round(point.y()), 0, L + 2)))
+        self.select_node(step, int(np.clip(round(point.y()), 0, len(self.rows) - 1)))
 
     def _on_rolled_click(self, item, points, ev=None):
         if len(points):

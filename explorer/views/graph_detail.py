@@ -38,6 +38,7 @@ BAND_ROWS_PER_UNIT = 20      # vertical resolution of the band image (rows per u
 IDLE_RGBA = (236, 236, 236, 255)   # an edge that carries no gradient (yet): faint, so the gradient stands out
 GAP_BAND = (0.32, 0.68)      # a band of the edges between two rows: this part of the gap above the lower row
 LAYER_BAND = 0.17            # the band along a layer (‖∂L/∂h_t‖): this far either side of its row
+CELL_BAND = 0.11             # the band along an LSTM's c row (‖∂L/∂c_t‖): thinner, its ∏f ribbon shows around it
 LUT_SIZE = 256
 
 

@@ -181,6 +181,19 @@ def test_value_labels_say_what_they_are(qtbot, window):
     assert f"‖∂L/∂h₅‖ = {style.fmt(state.result.dh_norm_batch[0, 5], 3)}" in texts, texts
 
 
+def test_a_text_tasks_nodes_are_labelled_with_the_letters_read_and_predicted(qtbot, window):
+    configure(qtbot, window, task="alphabet_forward", seq_len=12, layers=1, hidden=8)
+    graph, state = window.views["GraphView"], window.state
+    graph.plot.getViewBox().setXRange(4.6, 7.4, padding=0)
+    qtbot.waitUntil(lambda: bool(graph.value_label_texts()), timeout=2000)
+    texts = graph.value_label_texts()
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    read = letters[int(np.argmax(state.record.inputs[6, 0]))]            # the batch's own one-hot input
+    predicted = letters[int(np.argmax(state.record.yhat[6, 0]))]
+    assert f"x = {read}" in texts and f"ŷ = {predicted}" in texts, texts
+    assert not any("#" in text for text in texts)
+
+
 def test_weights_and_rows_are_named_with_real_subscripts(qtbot, window):
     configure(qtbot, window, seq_len=3, task="sine", layers=2)
     graph = window.views["GraphView"]
