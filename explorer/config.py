@@ -9,7 +9,7 @@ from rnn.losses import REDUCTIONS, loss_weights
 from rnn.memory import check_pass_fits
 from rnn.optim import CLIP_MODES, OPTIMIZERS
 from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, PRECISIONS, NetworkSpec
-from rnn.tasks import MAX_TASK_SIZE, TASKS, sized_task
+from rnn.tasks import MAX_TASK_SIZE, TASKS, shuffled_task, sized_task
 from rnn.truncation import Truncation
 
 LOSS_PLACEMENTS = ("task", "all", "last")
@@ -23,6 +23,7 @@ LIMITS = {  # name: (lowest, highest) for the numeric controls
 }
 NETWORK_FIELDS = ("cell", "activation", "layers", "hidden", "task", "inputs", "classes", "init", "scale_kind",
                   "scale", "seed", "forget_bias")
+BATCH_FIELDS = ("task", "inputs", "classes", "shuffled", "seq_len", "batch", "seed")   # a change draws a new batch
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class ExplorerConfig:
     task: str = "delayed_recall"
     inputs: int = 0                # the task's input size, where it lets you choose it (0: its own)
     classes: int = 0               # and its number of classes (0: its own)
+    shuffled: bool = False         # each sequence's inputs in a random order, targets kept (a bag)
     loss_at: str = "task"          # the task's own placement, or every step, or the last step
     truncation: str = "full"       # full | tbptt | random
     k1: int = 5
@@ -73,7 +75,7 @@ class ExplorerConfig:
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
                     or not np.isfinite(value) or not low <= value <= high:
                 raise RnnInputError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
-        for name in ("break_on_norm", "break_on_clip"):
+        for name in ("shuffled", "break_on_norm", "break_on_clip"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise RnnInputError(f"{name} must be true or false, got {getattr(self, name)!r}")
         for name in ("layers", "hidden", "seq_len", "batch", "k1", "k2", "seed", "inputs", "classes"):
@@ -130,8 +132,11 @@ class ExplorerConfig:
 
     @property
     def task_object(self):
-        """The task, at the input size and number of classes chosen where it lets you choose them."""
-        return sized_task(self.task, int(self.inputs), int(self.classes))
+        """The task, at the input size and number of classes chosen where it lets you choose them,
+        and with each sequence's inputs shuffled when ``shuffled`` (:func:`rnn.tasks.shuffled_task`):
+        every pass and every training batch is drawn from it."""
+        task = sized_task(self.task, int(self.inputs), int(self.classes))
+        return shuffled_task(task) if self.shuffled else task
 
     def spec(self) -> NetworkSpec:
         task = self.task_object

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QCombo
 from rnn.optim import OPTIMIZERS
 from rnn.tasks import TASKS
 
-from .config import LIMITS
+from .config import LIMITS, ExplorerConfig
 
 SLIDER_MAX_SCALE = 3.0        # the slider covers 0 … 3 in steps of 0.01; the spin box goes to 10
 SLIDER_STEPS = 300
@@ -81,7 +81,7 @@ LABELS = {
     "init": "Initialiser", "scale_kind": "Rescale W_hh to", "scale": "Scale", "optimizer": "Optimizer",
     "lr": "Learning rate η", "clip_mode": "Clipping", "clip_threshold": "Clip threshold θ",
     "speed": "Updates per second", "temperature": "Temperature τ", "reduction": "Loss",
-    "precision": "Precision", "inputs": "Inputs I", "classes": "Classes C",
+    "precision": "Precision", "inputs": "Inputs I", "classes": "Classes C", "shuffled": "Bag (order shuffled)",
     "break_on_norm": "Pause if ‖g‖ >", "break_norm": "‖g‖ threshold", "break_on_clip": "Pause on clipping",
 }
 
@@ -139,6 +139,14 @@ TOOLTIPS = {
               "I noisy channels). The task's own: its usual size. Changing it draws new weights.",
     "classes": "The task's number of classes C, the softmax's size, where it lets you choose it (the\n"
                "loudest-channel task: the class is the loudest of the first C channels, C ≤ I).",
+    "shuffled": "A bag of inputs: each sequence's inputs come in a random order, x'_t = x_π(t) (one permutation\n"
+                "per sequence, every channel of a step moved together); the targets y_t and the loss steps stay\n"
+                "where they were. The weights stay: a trained network is tested on the shuffled data at once,\n"
+                "and training with it on trains on shuffled batches (the same sequences, seed for seed).\n"
+                "Next-value tasks (alphabet, names, words, sine, random walk): the target is no longer what\n"
+                "follows the input, so what was learnt, the order, is lost, and cannot be learnt.\n"
+                "The adding problem, the loudest channel and delayed recall answer from the bag (a sum is the\n"
+                "same in any order): shuffled, they can still be learnt.",
     "precision": "The floating-point precision of every pass and update. float64 is the reference (agrees with\n"
                  "PyTorch's float64 to ~1e-15); float32 takes half the memory and about half the time for big\n"
                  "networks, its gradients within ~1e-6 of float64's. The weights are kept, converted.",
@@ -155,7 +163,7 @@ TOOLTIPS = {
 
 GROUPS = [
     ("Network", ["cell", "activation", "gate_steepness", "layers", "hidden", "precision"]),
-    ("Data", ["task", "inputs", "classes", "seq_len", "batch", "loss_at", "reduction", "seed"]),
+    ("Data", ["task", "inputs", "classes", "shuffled", "seq_len", "batch", "loss_at", "reduction", "seed"]),
     ("Initial weights", ["init", "scale_kind", "scale", "forget_bias"]),
     ("Truncation", ["truncation", "k1", "k2"]),
     ("Training", ["optimizer", "lr", "clip_mode", "clip_threshold", "speed", "temperature"]),
@@ -275,7 +283,7 @@ class ControlPanel(QWidget):
             _fit_popup(w)
             w.currentIndexChanged.connect(lambda *_: self._changed(0))
             _no_wheel(w)
-        elif name.startswith("break_on"):
+        elif type(getattr(ExplorerConfig, name)) is bool:          # (a dataclass default)
             w = QCheckBox()
             w.toggled.connect(lambda *_: self._changed(0))
         elif name in FLOAT_DECIMALS:

@@ -11,6 +11,7 @@ cross-entropy against integer class indices. Target values on steps where the ma
 
 from __future__ import annotations
 
+import copy
 import csv
 import inspect
 import functools
@@ -28,6 +29,8 @@ from rnn.errors import RnnInputError
 __all__ = [
     "Batch",
     "Task",
+    "shuffle_within_sequences",
+    "shuffled_task",
     "CharTask",
     "SineTask",
     "RandomWalkTask",
@@ -135,6 +138,10 @@ class Task:
     max_seq_len: int | None = None    # the longest sequence it has (a user's data), None: any length
     one_hot_inputs: bool = False      # each input step is a symbol (one channel set to 1)
     resizable: bool = False           # its input size and number of classes can be chosen
+    shuffled: bool = False            # its inputs come in a random order within each sequence
+    order_free: bool = False          # its target is a function of the bag of inputs, all read before
+                                      # its one loss step: shuffled, it can still be learnt
+    _in_order: "Task | None" = None   # (a shuffled copy: the task it was made from)
 
     def sample(self, batch_size: int, seq_len: int, rng: np.random.Generator) -> Batch:
         """Draw ``batch_size`` sequences of ``seq_len`` steps using ``rng`` only."""
@@ -152,7 +159,15 @@ class Task:
                                 f"steps; choose a sequence length up to {self.max_seq_len}, not {seq_len}")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        return self._sample(batch_size, seq_len, rng)
+        batch = self._sample(batch_size, seq_len, rng)
+        if self.shuffled:       # (the orders from a child generator: rng's own stream is the ordered task's)
+            return shuffle_within_sequences(batch, rng.spawn(1)[0])
+        return batch
+
+    @property
+    def in_order(self) -> "Task":
+        """This task with its inputs in their order: itself, or the task a shuffled copy was made from."""
+        return self._in_order or self
 
     def _sample(self, batch_size: int, seq_len: int, rng: np.random.Generator) -> Batch:
         raise NotImplementedError
@@ -189,6 +204,54 @@ class CharTask(Task):
     def decode(self, indices) -> str:
         """Indices into ``vocab`` -> string."""
         return "".join(self.vocab[int(i)] for i in np.asarray(indices).ravel())
+
+
+def shuffle_within_sequences(batch: Batch, rng: np.random.Generator) -> Batch:
+    """The batch with each sequence's inputs in a random order, its targets and loss mask where
+    they were:
+
+        x'_{t,b} = x_{π_b(t),b},   y'_{t,b} = y_{t,b},   m'_{t,b} = m_{t,b},
+
+    with π_b a uniform random permutation of the steps 0 … T−1, one per sequence b, drawn from
+    ``rng``; all input channels of a step move together (a one-hot letter stays a letter, the
+    adding problem's marker stays with its value)."""
+    T, B = batch.loss_mask.shape
+    order = rng.permuted(np.tile(np.arange(T)[:, None], (1, B)), axis=0)        # column b: π_b
+    inputs = np.take_along_axis(batch.inputs, order[:, :, None], axis=0)
+    return Batch(inputs, batch.targets, batch.loss_mask)
+
+
+@functools.lru_cache(maxsize=64)
+def shuffled_task(task: Task) -> Task:
+    """``task`` as a bag: the same sequences (the same generator draws the same letters or
+    values), each sequence's inputs in a fresh random order, the targets and the loss mask where
+    they were (:func:`shuffle_within_sequences`). The same object for the same task; a shuffled
+    task is its own bag. One definition for every task; what it leaves to learn depends on the task:
+
+    - next-value and next-symbol tasks (alphabet, names, words, sine, random walk, CSV series):
+      the target y_t = s_{t+1} stays at step t while the input there is now some s_{π(t)}, so the
+      target is no longer the next value of what the network reads. A network that learnt the
+      order fails, and a fresh one cannot learn it: what is left is the bag read so far (the
+      letters seen, the level of the walk), which tells at best the level, not the next value;
+    - tasks whose target is a function of the bag of inputs, all read before their one loss step
+      (``order_free``: the adding problem, a sum; the loudest channel, a sum per channel; delayed
+      recall, the one non-zero input): shuffled, they stay learnable, and a network that learnt
+      the sum may still get it right (an honest result: order is not what these tasks test);
+    - tasks with a few inputs at set steps (sine from one input, copy memory, sorting): the
+      inputs move to random steps, maybe after the steps that needed them, and the delimiter
+      with them; what was seen in time can still be used, the order cannot.
+
+    The best constant prediction (:func:`baseline_loss`) does not change: it ignores the inputs."""
+    if task.shuffled:
+        return task
+    bag = copy.copy(task)
+    bag.shuffled, bag._in_order = True, task
+    bag.title = f"{task.title}, order shuffled"
+    bag.description = (f"{task.description} Shuffled: each sequence's inputs come in a random order, "
+                       "the targets stay where they were"
+                       + (" (the answer does not depend on the order: it can still be learnt)."
+                          if task.order_free else ", so the order is lost."))
+    return bag
 
 
 BASELINE_SEQUENCES = 4096   # sequences drawn to measure a task's constant-prediction baseline
@@ -334,6 +397,7 @@ class DelayedRecallTask(Task):
     )
     default_seq_len = 10
     min_seq_len = 2
+    order_free = True
 
     def _sample(self, batch_size, seq_len, rng):
         value = rng.uniform(-1.0, 1.0, size=batch_size)
@@ -362,6 +426,7 @@ class AddingTask(Task):
     )
     input_size = 2
     min_seq_len = 2
+    order_free = True
 
     def _sample(self, batch_size, seq_len, rng):
         half = seq_len // 2
@@ -400,6 +465,7 @@ class LoudestChannelTask(Task):
     min_seq_len = 1
     symbols = "ABC"
     resizable = True
+    order_free = True
 
     def resized(self, inputs: int, classes: int) -> "LoudestChannelTask":
         """The same task with ``inputs`` channels and ``classes`` classes (2 ≤ C ≤ I ≤ 26)."""
@@ -551,7 +617,11 @@ class AlphabetBackwardTask(_AlphabetTask):
 class AlphabetBagTask(_AlphabetTask):
     """A bag of letters: the letters of an alphabet walk, c_t = (r + t) mod 26, in a random order
     (a fresh permutation per sequence); predict the next letter of that order. The letters are
-    the forward walk's; only their order is lost, and with it what the next one will be."""
+    the forward walk's; only their order is lost, and with it what the next one will be.
+
+    Not the same as the forward walk shuffled (:func:`shuffled_task`, the configuration's bag
+    toggle), whose targets stay the walk's: here the targets are shuffled with the letters, so the
+    next letter is one not read yet. Kept because saved sessions and settings name it."""
 
     name = "alphabet_bag"
     title = "Alphabet, letters shuffled (a bag)"
@@ -826,7 +896,7 @@ def add_task(task: Task) -> None:
     any added task of that name; measured baselines of the old one are forgotten."""
     if not isinstance(task, Task) or not task.name or task.name in BUILT_IN_TASKS:
         raise RnnInputError(f"cannot add {task!r}: not a task, or the name of a ready-made one")
-    TASKS[task.name] = task
+    TASKS[task.name] = task.in_order        # (shuffling is a setting of the configuration, not a task)
     baseline_loss.cache_clear()
 
 

@@ -424,3 +424,111 @@ def test_get_task_known_and_unknown():
 def test_get_task_rejects_unknown_options():
     with pytest.raises(RnnInputError, match="sine"):
         get_task("sine", frequency=3)
+
+
+# ------------------------------------------------------------------ shuffled: a bag of inputs
+
+
+def rows_sorted(steps):
+    """The (T, I) input rows of one sequence as a sorted list: its multiset of input steps."""
+    return sorted(map(tuple, steps.tolist()))
+
+
+@pytest.mark.parametrize("name", [*TASKS, "csv"])
+def test_a_shuffled_batch_is_the_ordered_one_with_each_sequences_inputs_permuted(name, good_csv):
+    """Same seed: the same sequences, each one's input steps in another order; targets, mask kept."""
+    from rnn.tasks import shuffled_task
+    task = CsvSeriesTask(good_csv) if name == "csv" else TASKS[name]
+    T = max(task.min_seq_len, 12)
+    ordered = task.sample(6, T, rng(7))
+    shuffled = shuffled_task(task).sample(6, T, rng(7))
+    assert np.array_equal(shuffled.targets, ordered.targets)
+    assert np.array_equal(shuffled.loss_mask, ordered.loss_mask)
+    assert shuffled.inputs.shape == ordered.inputs.shape
+    for b in range(6):
+        assert rows_sorted(shuffled.inputs[:, b]) == rows_sorted(ordered.inputs[:, b])
+    assert not np.array_equal(shuffled.inputs, ordered.inputs)       # the order really changed
+
+
+def test_each_sequence_gets_its_own_uniform_random_order():
+    """A sine's values are all different, so each sequence's permutation can be read off: a
+    permutation, not the identity, a different one for each sequence; over many sequences the
+    input of step 0 lands on every step about equally often (delayed recall: the one non-zero input)."""
+    from rnn.tasks import shuffled_task
+    ordered = TASKS["sine"].sample(8, 20, rng(3))
+    shuffled = shuffled_task(TASKS["sine"]).sample(8, 20, rng(3))
+    orders = []
+    for b in range(8):
+        x, x_shuffled = ordered.inputs[:, b, 0], shuffled.inputs[:, b, 0]
+        order = [int(np.flatnonzero(x == value)[0]) for value in x_shuffled]    # x'_t = x_{π(t)}
+        assert sorted(order) == list(range(20)) and order != list(range(20))
+        orders.append(tuple(order))
+    assert len(set(orders)) == 8
+    moved = shuffled_task(TASKS["delayed_recall"]).sample(5000, 10, rng(1)).inputs[..., 0]    # (T, B)
+    lands = np.bincount(np.argmax(np.abs(moved), axis=0), minlength=10)
+    assert lands.min() > 400 and lands.max() < 600, lands                 # 500 each, ± 4.5 σ
+
+
+def test_shuffled_training_batches_are_the_ordered_ones_batch_after_batch():
+    """The permutations do not use the generator's own stream: a run of batches drawn shuffled
+    holds the same sequences as the same run drawn in order."""
+    from rnn.tasks import shuffled_task
+    ordered_draws, shuffled_draws = rng(11), rng(11)
+    for _ in range(3):
+        ordered = TASKS["alphabet_forward"].sample(4, 26, ordered_draws)
+        shuffled = shuffled_task(TASKS["alphabet_forward"]).sample(4, 26, shuffled_draws)
+        assert np.array_equal(ordered.targets, shuffled.targets)
+        assert all(rows_sorted(ordered.inputs[:, b]) == rows_sorted(shuffled.inputs[:, b]) for b in range(4))
+
+
+def test_shuffled_the_next_value_is_lost_and_a_sum_is_kept():
+    """Next-value tasks: the target is no longer the input that follows. The adding problem, the
+    loudest channel and delayed recall: the target is still a function of the shuffled inputs."""
+    from rnn.tasks import shuffled_task
+    walk = shuffled_task(TASKS["random_walk"]).sample(20, 30, rng(2))
+    assert not np.allclose(walk.targets[:-1], walk.inputs[1:])
+    ordered_walk = TASKS["random_walk"].sample(20, 30, rng(2))
+    assert np.allclose(ordered_walk.targets[:-1], ordered_walk.inputs[1:])
+    adding = shuffled_task(TASKS["adding"]).sample(50, 20, rng(2))
+    marked_sum = np.sum(adding.inputs[..., 0] * adding.inputs[..., 1], axis=0)
+    assert np.allclose(adding.targets[-1, :, 0], marked_sum)
+    loudest = shuffled_task(TASKS["loudest"]).sample(50, 10, rng(2))
+    assert np.array_equal(loudest.targets[-1], np.argmax(loudest.inputs.sum(axis=0), axis=-1))
+    recall = shuffled_task(TASKS["delayed_recall"]).sample(50, 10, rng(2))
+    assert np.allclose(recall.targets[-1, :, 0], recall.inputs[..., 0].sum(axis=0))
+    assert [name for name, task in TASKS.items() if task.order_free] == ["delayed_recall", "adding", "loudest"]
+
+
+def test_a_shuffled_task_is_the_same_task_as_a_bag_with_the_same_baseline():
+    from rnn.tasks import add_task, baseline_loss, shuffled_task, sized_task
+    from rnn.user_data import SeriesTask, add_data_task
+    bag = shuffled_task(TASKS["names"])
+    assert shuffled_task(TASKS["names"]) is bag and shuffled_task(bag) is bag
+    assert bag.shuffled and bag.in_order is TASKS["names"] and not TASKS["names"].shuffled
+    assert isinstance(bag, type(TASKS["names"])) and bag.vocab == TASKS["names"].vocab
+    assert "shuffled" in bag.title and "order is lost" in bag.description
+    assert "can still be learnt" in shuffled_task(TASKS["adding"]).description
+    resized = shuffled_task(sized_task("loudest", 5, 4))
+    assert resized.sample(2, 6, rng()).inputs.shape == (6, 2, 5) and resized.output_size == 4
+    # the best constant guess ignores the inputs: measured on shuffled batches it is the same
+    B, T = 4096, 20
+    targets = shuffled_task(TASKS["adding"]).sample(B, T, np.random.default_rng(20131)).targets[-1, :, 0]
+    assert baseline_loss("adding", T) == pytest.approx(0.5 * np.var(targets), rel=1e-9)
+    # a shuffled copy of one's own data (what the training process is sent) is added in order
+    own = SeriesTask(np.sin(np.arange(80) / 4.0), "waves")
+    name = add_data_task(own)
+    add_task(shuffled_task(TASKS[name]))
+    assert TASKS[name] is own and not TASKS[name].shuffled
+
+
+def test_gradients_on_a_shuffled_batch_agree_with_finite_differences():
+    from rnn.gradcheck import gradient_errors
+    from rnn.params import NetworkSpec, init_params
+    from rnn.tasks import shuffled_task
+    for name, cell, loss in [("adding", "lstm", "mse"), ("alphabet_forward", "gru", "xent"), ("sine", "rnn", "mse")]:
+        task = shuffled_task(TASKS[name])
+        batch = task.sample(3, 7, rng(5))
+        spec = NetworkSpec(cell=cell, input_size=task.input_size, hidden_size=4, output_size=task.output_size)
+        errors = dict(gradient_errors(spec, init_params(spec, seed=2), batch.inputs, batch.targets, loss=loss,
+                                      loss_at=batch.loss_mask))
+        assert max(errors.values()) < 1e-6, (name, errors)
