@@ -152,7 +152,10 @@ def main(argv=None):
     if args.font_scale is not None:
         window.presentation.set_zoom(args.font_scale)
     if lesson is not None and screenshot:     # the step as a slide: its question answered, its run done
-        window.open_lesson(lesson, 0, run=False).run_through(args.step - 1)
+        def wait():                           # (a large pass lands through the event loop)
+            app.processEvents()
+            window.state.poll(timeout=0.02)
+        window.open_lesson(lesson, 0, run=False).run_through(args.step - 1, wait=wait)
     elif lesson is not None:                # the same state, reached without freezing the window
         window.open_lesson(lesson, 0, run=False).advance_to(args.step - 1)
     window.show()

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 from rnn.errors import RnnInputError
 
-from .config import ExplorerConfig
+from .config import BATCH_FIELDS, ExplorerConfig
 from .history import TrainingHistory
 
-SAME_BATCH_FIELDS = ("task", "inputs", "classes", "seq_len", "batch", "seed")   # B sees A's batch
 NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU", "sgd": "SGD", "adam": "Adam"}
+SYMBOLS = {"lr": "η", "clip_threshold": "θ", "gate_steepness": "β", "hidden": "H", "layers": "L",
+           "forget_bias": "forget bias", "scale": "scale"}
 CHOICES = (   # the window's Compare menu: (what it says, B's changes, its tooltip)
     ("B: the same as an &LSTM", {"cell": "lstm"}, "Side B: an LSTM, everything else as A"),
     ("B: the same as a &GRU", {"cell": "gru"}, "Side B: a GRU, everything else as A"),
@@ -33,7 +34,7 @@ CHOICES = (   # the window's Compare menu: (what it says, B's changes, its toolt
 
 def compared_config(a: ExplorerConfig, changes: dict) -> ExplorerConfig:
     """B's configuration: A's with ``changes``; raises RnnInputError for a change B cannot have."""
-    shared = sorted(set(changes) & set(SAME_BATCH_FIELDS))
+    shared = sorted(set(changes) & set(BATCH_FIELDS))
     if shared:
         raise RnnInputError(f"B is computed on A's batch: {', '.join(shared)} cannot differ (change it for both)")
     try:
@@ -43,7 +44,8 @@ def compared_config(a: ExplorerConfig, changes: dict) -> ExplorerConfig:
 
 
 def side_label(config: ExplorerConfig, changes: dict) -> str:
-    """What tells a side apart: its values of the fields that differ ("LSTM", "Adam, lr = 0.01")."""
+    """What tells a side apart, short enough for a legend: its values of the fields that differ
+    ("LSTM", "Adam, η = 0.01", "value clipping, θ = 0.5", "TBPTT(k1=5, k2=5)")."""
     parts = []
     for name in changes:
         value = getattr(config, name)
@@ -51,9 +53,14 @@ def side_label(config: ExplorerConfig, changes: dict) -> str:
             parts.append(f"{config.activation} RNN")
         elif name in ("cell", "optimizer"):
             parts.append(NAMES.get(value, str(value)))
+        elif name == "clip_mode":
+            parts.append("no clipping" if value == "none" else f"{value} clipping")
+        elif name in ("truncation", "k1", "k2"):
+            parts.append(config.truncation_rule().label)
         else:
-            parts.append(f"{name} = {value:g}" if isinstance(value, float) else f"{name} = {value}")
-    return ", ".join(parts) or "the same"
+            symbol = SYMBOLS.get(name, name)
+            parts.append(f"{symbol} = {value:g}" if isinstance(value, float) else f"{symbol} = {value}")
+    return ", ".join(dict.fromkeys(parts)) or "the same"       # (truncation, k1 and k2: said once)
 
 
 @dataclass

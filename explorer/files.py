@@ -180,7 +180,9 @@ class FileActions:
 
     def _saved_session(self, path: str):
         self.session_path = path
-        self.window.show_message(f"Saved the session to {path}", "info")
+        b = self.state.compared
+        unsaved = f" (side B of the A/B comparison, {b.label}, is not in the file)" if b is not None else ""
+        self.window.show_message(f"Saved the session to {path}{unsaved}", "warning" if unsaved else "info")
 
     # --- pictures and numbers (explorer.exports) ---
     def export_png(self, path: str, size=None) -> bool:

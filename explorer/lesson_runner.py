@@ -256,21 +256,24 @@ class LessonRunner:
             self._target = None
 
     # ------------------------------------------------------------------ headless
-    def run_through(self, index: int, timeout: float = 300.0) -> bool:
-        """Arrive at step ``index`` as :meth:`advance_to` does, waiting here (polling the training
-        process) for each step's run: for scripts and screenshots."""
+    def run_through(self, index: int, timeout: float = 300.0, wait=None) -> bool:
+        """Arrive at step ``index`` as :meth:`advance_to` does, waiting here for each step's run:
+        for scripts and screenshots (``wait``: see :meth:`run_to_end_of_step`)."""
         for i in range(self.first_step_for(index), index + 1):
             self.go_to(i)
-            if not self.run_to_end_of_step(timeout):
+            if not self.run_to_end_of_step(timeout, wait):
                 return False
         return True
 
-    def run_to_end_of_step(self, timeout: float = 120.0) -> bool:
-        """Wait (polling the training process) until the step's run is done; for scripts and tests.
-        Returns False if it did not finish within ``timeout`` seconds."""
+    def run_to_end_of_step(self, timeout: float = 120.0, wait=None) -> bool:
+        """Wait until the step's run is done; for scripts and tests. ``wait()`` waits a little for
+        what the session is waiting for (by default: polls the training process; a window also
+        has to deliver its worker thread's passes). Returns False if the run did not finish
+        within ``timeout`` seconds."""
         if self.waiting_for_answer:
             self.reveal(self.step.answer)
+        wait = wait or (lambda: self.session.poll(timeout=0.2))
         deadline = time.monotonic() + timeout
         while self.running and time.monotonic() < deadline:
-            self.session.poll(timeout=0.2)
+            wait()
         return not self.running

@@ -128,7 +128,7 @@ def label(text: str, session=None) -> str:
 
 def _label(node, session=None) -> str:
     if isinstance(node, ast.Constant):
-        return f"{node.value:g}"
+        return number(node.value)
     if isinstance(node, ast.Name):
         return QUANTITIES[node.id].label()
     if isinstance(node, ast.Call):
@@ -219,7 +219,7 @@ def number(value) -> str:
         return "NaN" if math.isnan(value) else ("∞" if value > 0 else "−∞")
     if value.is_integer() and abs(value) < 1e6:
         return str(int(value))
-    if value != 0 and not 1e-3 <= abs(value) < 1e5:
+    if value != 0 and not 1e-3 <= abs(value) < 1e4:      # (where .4g would write 1.235e+04)
         mantissa, exponent = f"{value:.2e}".split("e")
         return f"{mantissa}×10{superscript(int(exponent))}"
     return f"{value:.4g}"

@@ -8,8 +8,26 @@ from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 from PySide6.QtWidgets import QApplication
 from threadpoolctl import threadpool_limits
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
+
 from .session import Phase, Session
 from .worker import Worker
+
+GC_SECONDS = 0.5       # cyclic garbage is collected this often, on the GUI thread
+
+
+_collector = None
+
+
+def collect_garbage_on_this_thread():
+    """Cyclic garbage is collected on the GUI thread only, by a timer (pyqtgraph's GarbageCollector:
+    Python's automatic collection is turned off). Collected on a worker thread, at any allocation
+    there, a cycle holding a widget (a closed dialog, a window gone) deletes the widget on that
+    thread: its ~QObject waits for a lock the GUI thread holds while the GUI thread waits for the
+    GIL, and both wait for ever (it froze the GUI test suite, the worker building a pass's plan)."""
+    global _collector
+    if _collector is None:
+        _collector = GarbageCollector(interval=GC_SECONDS)
 
 
 class QtSession(QObject):
@@ -41,6 +59,7 @@ class QtSession(QObject):
         # one BLAS thread: the window draws on one core, training runs on the other. Two BLAS
         # threads fighting the training process made a 256×256 SVD take 650 ms instead of 7.
         threadpool_limits(1)
+        collect_garbage_on_this_thread()
         self.worker = Worker(self)
         if session is None:
             session = Session(runner=self.worker)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnn.optim import clip_gradients
 from rnn.passresult import prediction_accuracy
 
 RECENT_UPDATES = 20        # "the loss now": the mean of the last this many updates
@@ -88,6 +89,15 @@ def cell_gradient(session, t, layer=None) -> float:
     return value
 
 
+def forget_product(session, t, layer=None, best=False) -> float:
+    """∏_{k=t+1}^{T_last} f_k of the LSTM's top layer (or ``layer``): what the forget gates keep
+    of the gradient along the cell path from the last loss step back to step t; the mean over the
+    batch and units (``best``: of the best-kept unit)."""
+    if session.config.cell != "lstm":
+        raise NotMeasured("only the LSTM has forget gates")
+    return _layer_norm(session, "forget_product_best" if best else "forget_product", t, layer)
+
+
 def bound(session, n) -> float:
     """(γσ_max)^n: Pascanu et al.'s bound on ‖∂h_{t+n}/∂h_t‖ for the vanilla cell."""
     r = _result(session).regime
@@ -159,6 +169,23 @@ def distinct_samples(session) -> float:
     return float(len({name for name in session.samples if name}))
 
 
+def segments(session) -> float:
+    """How many truncation segments the pass has (full BPTT: one)."""
+    return float(len(_result(session).segments))
+
+
+def states_held(session) -> float:
+    """The most steps one backward window spans: the states a truncated implementation keeps at a
+    time (full BPTT: all T)."""
+    return float(max(segment.loss_end - segment.window_start for segment in _result(session).segments))
+
+
+def backward_visits(session) -> float:
+    """Step visits of the whole backward pass (its compute: full BPTT and TBPTT(k, k) visit each
+    step once; TBPTT(k1 < k2) visits the overlaps again)."""
+    return float(_result(session).plan_length)
+
+
 def loss_steps(session) -> float:
     """How many steps carry a loss (in some sequence of the batch)."""
     return float(np.count_nonzero(_result(session).loss_steps))
@@ -213,6 +240,20 @@ def learnt_at(session, fraction) -> float:
     return float(at[below[0]] + 1)
 
 
+def clip_angle(session) -> float:
+    """The angle, in degrees, by which clipping as set turns the gradient g of the shown pass:
+    arccos(g · clip(g) / (‖g‖ ‖clip(g)‖)). Norm clipping only rescales g (0°); value clipping cuts
+    each entry to [−θ, θ] and turns it."""
+    result = _finished(session)
+    g = result.record.gradients()
+    c = clip_gradients(g, session.config.clip_mode, float(session.config.clip_threshold)).grads
+    dot = sum(float(np.vdot(g[name], c[name])) for name in g)
+    norms = math.sqrt(sum(float(np.vdot(v, v)) for v in g.values()) * sum(float(np.vdot(v, v)) for v in c.values()))
+    if not (norms > 0 and math.isfinite(norms)):
+        raise NotMeasured("the gradient is zero or not finite")
+    return math.degrees(math.acos(min(1.0, max(-1.0, dot / norms))))
+
+
 def grad_norm(session) -> float:
     """‖g‖ before clipping, mean of the last updates."""
     return _recent(session, "grad_norm")
@@ -262,6 +303,9 @@ QUANTITIES = {
     # functions
     "gradient": Quantity(gradient, _gradient_label, 1, 1),
     "cell_gradient": Quantity(cell_gradient, lambda t, layer=None: f"‖∂L/∂c{subscript(int(t))}‖", 1, 1),
+    "forget_product": Quantity(forget_product, lambda t, layer=None: f"∏ f_k over k > {int(t)} (mean)", 1, 1),
+    "forget_product_best": Quantity(lambda session, t, layer=None: forget_product(session, t, layer, best=True),
+                                    lambda t, layer=None: f"∏ f_k over k > {int(t)} (best unit)", 1, 1),
     "bound": Quantity(bound, lambda n: f"(γσ_max){superscript(integer_text(n))}", 1),
     "step_share": Quantity(step_share, lambda t, layer=None: f"‖C{subscript(int(t))}‖", 1, 1),
     "sequence_share": Quantity(sequence_share, lambda b, layer=None: f"‖G{subscript(int(b))}‖", 1, 1),
@@ -275,9 +319,13 @@ QUANTITIES = {
     "baseline": Quantity(baseline, lambda: "baseline"),
     "cosine": Quantity(cosine, lambda: "cos(g̃, g)"),
     "grad_norm": Quantity(grad_norm, lambda: "‖g‖"),
+    "clip_angle": Quantity(clip_angle, lambda: "∠(g, clip(g)) in degrees"),
     "learnt_at": Quantity(learnt_at, lambda f: f"update reaching {f:g} × baseline", 1),
     "updates": Quantity(updates, lambda: "updates"),
     "loss_steps": Quantity(loss_steps, lambda: "steps with a loss"),
+    "segments": Quantity(segments, lambda: "segments"),
+    "states_held": Quantity(states_held, lambda: "steps held"),
+    "backward_visits": Quantity(backward_visits, lambda: "backward visits"),
     "accuracy": Quantity(accuracy, lambda: "share of letters right"),
     "distinct_samples": Quantity(distinct_samples, lambda: "different names"),
     "temperature": Quantity(config_value("temperature"), lambda: "τ"),
@@ -296,8 +344,8 @@ QUANTITIES = {
 }
 
 # side B of an A/B comparison: the same measures, read from B (its pass, history and configuration)
-B_SIDE = ("gradient", "cell_gradient", "bound", "jacobian", "step_share", "sequence_share", "weight_gradient",
-          "loss", "first_loss", "pass_loss", "cosine", "grad_norm", "learnt_at", "updates", "clipped",
+B_SIDE = ("gradient", "cell_gradient", "forget_product", "forget_product_best", "bound", "jacobian", "step_share", "sequence_share", "weight_gradient",
+          "loss", "first_loss", "pass_loss", "cosine", "grad_norm", "clip_angle", "learnt_at", "updates", "clipped",
           "nonfinite_updates", "accuracy", "sigma_max", "radius", "gamma")
 
 

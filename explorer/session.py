@@ -43,7 +43,7 @@ from rnn.user_data import RandomInputsTask, add_data_task, data_document, data_f
 
 from .checkpoints import CheckpointStore
 from .comparison import ComparedSide, compared_config, side_label
-from .config import LIMITS, ExplorerConfig
+from .config import BATCH_FIELDS, LIMITS, ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms, pass_chunk_steps
 from .history import TrainingHistory
 from .measures import number
@@ -53,7 +53,6 @@ from .session_file import SessionDocument, read_session, write_session
 from .trainer import Chunk, Side, TrainingChannel, merged, round_reason, side_by_side
 from .undo import Snapshot, UndoHistory
 
-BATCH_FIELDS = ("task", "inputs", "classes", "seq_len", "batch", "seed")
 DATA_BATCH = 32          # the batch size one's own data opens with (at most its number of sequences)
 PASS_FIELDS = ("loss_at", "reduction", "truncation", "k1", "k2", "gate_steepness", "precision")
 CHECKPOINT_BYTES = 16 * 2**20        # weights checkpointed while training (time travel), at least
@@ -153,7 +152,7 @@ class Session:
     history_changed = Signal()           # the training history grew or was replaced
     samples_changed = Signal()           # new sampled names (names task)
     phase_changed = Signal(object)       # the new Phase
-    message = Signal(str, str)           # (text, level: "info" | "warning" | "error")
+    message = Signal(str, str)           # (text, level: "info" | "warning" | "error" | "progress": true while computing)
     breakpoint_hit = Signal(str, str)    # (text, level): training paused by a breakpoint or NaN
     undo_changed = Signal()              # what undo / redo would do changed
     shown_update_changed = Signal(object)  # time travel: the update shown (None: the newest)
@@ -353,7 +352,7 @@ class Session:
             landed(drain(job()))
             return
         self._set_phase(Phase.COMPUTING)
-        self.message.emit("Stepping there… (the views show the previous result until it is done)", "info")
+        self.message.emit("Stepping there… (the views show the previous result until it is done)", "progress")
         self.runner.submit(job, on_finished=landed, on_failed=self._job_failed)
 
     def _adopt_training_state(self, snapshot: Snapshot):
@@ -874,7 +873,7 @@ class Session:
             finished(computed)
             return
         self._set_phase(Phase.COMPUTING)
-        self.message.emit("Computing… (the views show the previous result until it is done)", "info")
+        self.message.emit("Computing… (the views show the previous result until it is done)", "progress")
         self.runner.submit(job, on_finished=finished, on_failed=self._job_failed)
 
     def _commit_pass(self, computed, new_params=False):

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.docks = {}
         self.runner = None               # the lesson being followed (explorer.lesson_runner)
         self._showing_error = False      # the status bar shows an error (cleared when its cause is fixed)
+        self._showing_progress = False   # it says "Computing…" (cleared when the pass lands)
         self.lessons = {lesson.name: lesson for lesson in shipped_lessons()}
         self._sized = False
         self._restored_layout = False
@@ -412,6 +413,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, level: str = "info"):
         self._showing_error = level == "error"
+        self._showing_progress = level == "progress"      # (cleared when the computing is done)
         colours = {"error": "#c00000", "warning": "#a05a00"}
         self.statusBar().setStyleSheet(f"color: {colours[level]}; font-weight: bold;" if level in colours else "")
         self.statusBar().showMessage(text, 0 if level == "error" else 8000)
@@ -419,6 +421,9 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _update_busy(self, busy: bool):
         self._refresh_busy_label()
+        if not busy and self._showing_progress:     # "Computing…" is no longer true
+            self._showing_progress = False
+            self.statusBar().clearMessage()
 
     def _refresh_busy_label(self):
         if self.state.training:

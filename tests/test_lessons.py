@@ -58,6 +58,8 @@ def test_numbers_are_shown_with_powers_of_ten():
     assert number(0.0019966) == "0.001997"
     assert number(300.0) == "300"
     assert number(math.inf) == "∞" and number(math.nan) == "NaN"
+    assert number(12345.6) == "1.23×10⁴" and number(1e6) == "1.00×10⁶"     # never e-notation
+    assert label("loss > 1e6 * bound(29)") == "loss > 1.00×10⁶ × (γσ_max)²⁹"  # nor in a claim's formula
 
 
 def test_measured_values_are_those_of_the_engine(session):
@@ -71,6 +73,18 @@ def test_measured_values_are_those_of_the_engine(session):
     m = measure("gradient(0) / gradient(T - 1) <= bound(T - 1)", session)
     assert m.holds is True and m.formula == "‖∂L/∂h₀‖ / ‖∂L/∂h₂₉‖ ≤ (γσ_max)²⁹"
     assert m.measured == f"{number(ratio)} ≤ {number(sigma ** 29)}"
+
+
+def test_the_clipping_angle_is_that_of_the_gradient_vector_clipped(session):
+    """clip_angle against the whole gradient as one vector, clipped entry by entry or rescaled."""
+    session.set_config(activation="linear", seq_len=40, hidden=16, batch=8, scale_kind="radius", scale=1.3,
+                       clip_mode="value", clip_threshold=0.5)
+    g = np.concatenate([value.ravel() for value in session.record.gradients().values()])
+    clipped = np.clip(g, -0.5, 0.5)
+    expected = math.degrees(math.acos(g @ clipped / (np.linalg.norm(g) * np.linalg.norm(clipped))))
+    assert expected > 5 and evaluate("clip_angle", session) == pytest.approx(expected, rel=1e-9)
+    session.set_config(clip_mode="norm", clip_threshold=1.0)     # a rescaling: no turn
+    assert np.linalg.norm(g) > 1 and evaluate("clip_angle", session) < 1e-5
 
 
 def test_a_quantity_without_a_value_is_pending_not_false(session):

@@ -16,8 +16,11 @@ BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are
 NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
-NO_NORMS = "step the backward pass\nto see ‖∂L/∂h_t‖"
-OVERFLOW = "the gradient overflowed:\nno finite ‖∂L/∂h_t‖"
+MIN_JACOBIAN_SPAN = 0.1        # the Jacobian plot spans at least this share of its values' size
+ONE_LOSS_SHARES = (5, 3, 3)     # heights of ‖∂L/∂h_t‖, the Jacobian norms and S, with one loss row
+MANY_LOSS_SHARES = (4, 2, 5)    # and with a loss at many steps (S is a triangle)
+NO_NORMS = "step the backward pass\nto see ‖∂L/∂hₜ‖"
+OVERFLOW = "the gradient overflowed:\nno finite ‖∂L/∂hₜ‖"
 SENS_OVERFLOW = "the gradient overflowed:\nno finite sensitivity"
 TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
 
@@ -110,11 +113,8 @@ class GradientFlowView(style.CanvasView):
         grid.setColumnStretchFactor(0, 1)
         grid.setColumnStretchFactor(1, 0)
         grid.setRowStretchFactor(0, 0)
-        # ‖∂L/∂h_t‖ and its bound, the plot the lessons point at, gets the largest share
-        for row, (plot, share) in enumerate(((self.norm_plot, 5), (self.jac_plot, 3), (self.sens_plot, 3)), start=1):
-            grid.setRowStretchFactor(row, share)
-            plot.setPreferredHeight(40 * share)   # (preferred heights in the same ratio: the shares hold)
-            plot.setMinimumHeight(70)
+        self._shares = None
+        self._set_shares(ONE_LOSS_SHARES)
         self.canvas.ci.setSpacing(2)
 
         self._T = None
@@ -279,6 +279,27 @@ class GradientFlowView(style.CanvasView):
         # (a narrow plot drops the layer and sequence, then the words)
         style.set_fitting_title(self.jac_plot, [" · ".join(parts + [line]), f"{JAC_TITLE} · {line}",
                                                 f"{JAC_TITLE} · {short}"])
+        # at least a tenth of the values' size in view: 0.2499 … 0.2500 is flat, not a deep dip
+        values = np.append(norms[np.isfinite(norms)], self.one_line.value())
+        low, high = float(values.min()), float(values.max())
+        least = MIN_JACOBIAN_SPAN * max(abs(high), abs(low))
+        box = self.jac_plot.getViewBox()
+        if 0 < high - low < least or (high == low and least > 0):
+            middle = (low + high) / 2
+            box.setYRange(middle - least / 2, middle + least / 2, padding=0.1)
+        else:
+            box.enableAutoRange(axis="y")
+
+    def _set_shares(self, shares):
+        """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio."""
+        if shares == self._shares:
+            return
+        self._shares = shares
+        grid = self.canvas.ci.layout
+        for row, (plot, share) in enumerate(zip((self.norm_plot, self.jac_plot, self.sens_plot), shares), start=1):
+            grid.setRowStretchFactor(row, share)
+            plot.setPreferredHeight(40 * share)   # (preferred heights in the same ratio: the shares hold)
+            plot.setMinimumHeight(70)
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()
@@ -291,6 +312,9 @@ class GradientFlowView(style.CanvasView):
         # rows without a loss are blank: show only the rows from the first to the last loss step, so a
         # single loss (delayed recall) is a full-height strip rather than a hairline at the top
         first, last = self._loss_rows() if image is not None else (0, T - 1)
+        # ‖∂L/∂h_t‖, the plot the lessons point at, gets the largest share; a sensitivity matrix of
+        # many loss rows (its triangle: how far back each loss reaches) gets room of its own
+        self._set_shares(ONE_LOSS_SHARES if image is None or last == first else MANY_LOSS_SHARES)
         if image is None:
             self.sens_image.clear()
         else:

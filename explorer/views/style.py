@@ -562,8 +562,8 @@ def fit_legend_row(item: pg.LegendItem) -> None:
     holder.setMinimumHeight(height)
     if item._explorer_columns > 1:              # a heading: exactly its height; a side list: any
         holder.setMaximumHeight(height)
-    holder.setMinimumWidth(item.width())
-    holder.setMaximumWidth(item.width() if item._explorer_columns == 1 else 1e6)
+    holder.setMinimumWidth(item.width() if room is None else min(item.width(), room))   # (an entry wider
+    holder.setMaximumWidth(item.width() if item._explorer_columns == 1 else 1e6)         # than the canvas is cut)
     canvas = views[0] if views else None      # a layout a wider legend had widened: back to its canvas
     if canvas is not None and getattr(canvas, "centralWidget", None) is not None \
             and canvas.centralWidget.geometry() != canvas.range:

@@ -29,6 +29,7 @@ TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<
            f"log plots. Right-click → Export saves PNG/SVG/CSV.")
 
 
+GRAD_GREY = "#555555"       # ‖g‖ (in A's blue beside side B's)
 SOLID, DASHED = "━━", "╍╍"  # the legend's samples of this run's line and a compared run's
 DENSE_UPDATES = 400
 MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
@@ -85,7 +86,8 @@ class TrainingView(style.CanvasView):
         self.grad_plot = self.canvas.addPlot(row=1, col=0)
         style.style_plot(self.grad_plot, "Gradient norm ‖g‖ (log)", left="‖g‖")
         self.grad_plot.setToolTip(GRAD_TOOLTIP)
-        self.grad_curve = self.grad_plot.plot(pen=style.pen("#555555", 1.5), connect="finite", name="‖g‖")
+        self.grad_curve = self.grad_plot.plot(pen=style.pen(GRAD_GREY, 1.5), connect="finite", name="‖g‖")
+        self._grad_as_a = False
         clip_brush = pg.mkColor(style.CLIP_RED)
         clip_brush.setAlphaF(0.55)             # (translucent: where most updates clip, ‖g‖ shows through)
         self.clip_points = self.grad_plot.plot(pen=None, symbol="o", symbolSize=5, symbolBrush=clip_brush,
@@ -253,6 +255,9 @@ class TrainingView(style.CanvasView):
         names = [(style.CURVE_BLUE, SOLID, self.state.run_label)]
         live = [r for r in references if r.live and len(r.history)]
         self.b_grad_curve.setVisible(bool(live))
+        if bool(live) != self._grad_as_a:         # beside B, A's ‖g‖ is in A's colour
+            self._grad_as_a = bool(live)
+            self.grad_curve.setPen(style.pen(style.CURVE_BLUE if live else GRAD_GREY, 1.5))
         if live:                                   # side B's ‖g‖ beside A's, decimated the same way
             x, grad = live[0].history.decimated("grad_norm", 0, len(live[0].history), columns)
             style.set_curve(self.b_grad_curve, x + 1, style.positive_or_nan(grad))

@@ -54,3 +54,15 @@ def test_a_control_changed_during_a_b_changes_both_sides(qtbot, window):
     b = window.state.compared
     assert window.state.config.hidden == 12 and b.config.hidden == 12 and b.config.optimizer == "adam"
     assert b.params["weight_hh_l0"].shape == (12, 12)
+
+
+def test_a_long_name_for_b_leaves_the_gradient_plot_its_width(qtbot, window):
+    """A legend entry wider than the dock is cut at its edge; the plots keep their width (a long
+    name once stretched every plot of the gradient-flow view far beyond the dock, out of sight)."""
+    flow = window.views["GradientFlowView"]
+    width = flow.norm_plot.getViewBox().width()
+    window.state.compare("value clipping with a threshold of one half, as min-char-rnn does it, "
+                         "entry by entry", clip_mode="value", clip_threshold=0.5)
+    settle(qtbot, window)
+    assert 0.8 * width <= flow.norm_plot.getViewBox().width() <= flow.canvas.width()
+    assert flow.legend.width() > flow.canvas.width()            # (the entry itself is wider: it is cut)

@@ -604,6 +604,29 @@ def test_an_error_message_clears_when_a_valid_change_is_made(qtbot, window):
     assert window.state.config.hidden == 9 and window.statusBar().currentMessage() == ""
 
 
+def test_computing_is_said_while_a_large_pass_computes_and_no_longer_once_it_has_landed(qtbot, window, monkeypatch):
+    import explorer.session as session_module
+    monkeypatch.setattr(session_module, "SYNC_LIMIT_MS", -1.0)     # every pass counts as large: a job
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
+    set_widget(window.controls.widgets["hidden"], 11)
+    settle(qtbot, window)
+    assert any(text.startswith("Computing…") for text in said), said
+    assert window.state.config.hidden == 11 and window.statusBar().currentMessage() == ""
+
+
+def test_a_large_lesson_step_renders_from_the_command_line(tmp_path):
+    """A lesson step whose pass is a job off the GUI thread (T = 1000) lands before the picture is taken."""
+    lesson = tmp_path / "long.toml"
+    lesson.write_text('title = "Long"\nconfig = { task = "sine", seq_len = 1000, hidden = 16 }\n[[steps]]\n'
+                      'title = "a"\ntext = "T = ${T}"\nnew_weights = true\nrun = "finish"\n'
+                      '[[steps.claims]]\nsays = "the pass is done"\ncheck = "pass_loss > 0"\n')
+    path = tmp_path / "long.png"
+    result = run_main("--lesson", str(lesson), "--screenshot", str(path), "--size", "1280x800")
+    assert result.returncode == 0, result.stderr
+    assert not QImage(str(path)).isNull()
+
+
 def test_a_lesson_file_from_the_command_line_renders_and_a_broken_one_exits_2(tmp_path):
     lesson = tmp_path / "mine.toml"
     lesson.write_text('title = "Mine"\nconfig = { hidden = 5, seq_len = 8 }\n[[steps]]\ntitle = "a"\n'
@@ -670,3 +693,26 @@ def test_reset_layout_does_not_pile_up_connections(qtbot, window):
     assert dock.receivers(SIGNAL("visibilityChanged(bool)")) == before
     window.docks["InspectorView"].raise_()
     qtbot.waitUntil(lambda: window.views["InspectorView"].isVisible())
+
+
+def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
+    """A cycle holding a widget, collected on a worker thread, deleted the widget there and froze
+    the window (the GUI thread and the worker each waiting for the other's lock)."""
+    import gc
+    import threading
+    import weakref
+    from PySide6.QtWidgets import QWidget
+    assert not gc.isenabled()
+    died_on = []
+    widget = QWidget()
+    alive = weakref.ref(widget, lambda _: died_on.append(threading.current_thread() is threading.main_thread()))
+    cycle = [widget]
+    cycle.append(cycle)
+    del widget, cycle
+    kept = []                                             # containers made (and kept) off the GUI thread:
+    worker = threading.Thread(target=lambda: kept.extend([] for _ in range(5000)))   # past gen 0's threshold
+    worker.start()
+    worker.join()
+    assert died_on == []                                  # nothing collected there
+    qtbot.waitUntil(lambda: died_on == [True], timeout=5000)   # the GUI thread's timer collects it
+    assert alive() is None
