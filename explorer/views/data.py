@@ -5,6 +5,7 @@ every other view follows it)."""
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
@@ -20,10 +21,14 @@ brighter = more probable) and the target letter.<br>
 Choose the sequence with the spin box: every view shows the sequence chosen here."""
 
 INPUT_COLOURS = ("#7fa6d9", "#a0a0a0", "#8fc98f", "#b9a3d6")   # light: the inputs sit behind ŷ and y
-TEXT_TITLE = "input x_t · prediction ŷ_t · target y_t"
+TEXT_TITLE = "input xₜ · prediction ŷₜ · target yₜ"
 PREDICTION = "#d95f02"
 RIGHT, WRONG = "#1a7f37", "#c00000"
 MAX_LETTERS = 80         # letters drawn per row; beyond, every k-th step is labelled
+LETTER_SHARE = 0.9       # a letter is at most this share of its step's column wide
+TARGET_PX = 9            # the target rings' diameter at the normal look
+SIDE_LEGEND_RATIO = 2.0  # the legend goes beside the plot on a canvas this many times as wide as high
+CANVAS_MARGINS = 18      # px of a canvas's height its layout keeps for margins
 
 
 def symbols(task) -> tuple[str, str]:
@@ -64,23 +69,27 @@ class DataView(QWidget):
         self.canvas = style.layout_widget()
         self.canvas.setToolTip(TOOLTIP)
         # one plot: inputs, predictions and targets share its axes (and fit a short dock)
-        self.outputs_plot = self.canvas.addPlot(row=0, col=0)
+        self.outputs_plot = self.canvas.addPlot(row=1, col=0)
         style.style_plot(self.outputs_plot, TEXT_TITLE, left="value", bottom="step t")
         self.outputs_plot.hideButtons()
         style.integer_axis(self.outputs_plot, "bottom")
         self.input_curves = []
-        self.prediction_curve = self.outputs_plot.plot(pen=style.pen(PREDICTION, 2.5), name="ŷ_t")
-        self.target_points = pg.ScatterPlotItem(symbol="o", size=9, pen=style.pen(style.FOREGROUND, 1.8),
-                                                brush=None, name="y_t")
+        self.prediction_curve = self.outputs_plot.plot(pen=style.pen(PREDICTION, 2.5), name="ŷₜ")
+        self.target_points = pg.ScatterPlotItem(symbol="o", size=style.line_width(TARGET_PX),
+                                                pen=style.pen(style.FOREGROUND, 1.8), brush=None, name="yₜ")
         self.outputs_plot.addItem(self.target_points)
-        # the legend beside the plot: the dock is short, and its height goes to the data
-        self.legend = legend = style.legend_row(self.canvas.ci, self.outputs_plot, row=0, col=1, columns=1)
-        legend.addItem(self.prediction_curve, "ŷ_t prediction")
-        legend.addItem(self.target_points, "y_t target")
+        # the legend beside a short wide plot (its height goes to the data), above a tall narrow one
+        self.legend = legend = style.legend_row(self.canvas.ci, self.outputs_plot, row=1, col=1, columns=1)
+        legend.addItem(self.prediction_curve, "ŷₜ prediction")
+        legend.addItem(self.target_points, "yₜ target")
         style.fit_legend_row(legend)
         self.step_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
         self.outputs_plot.addItem(self.step_line, ignoreBounds=True)
         self.letters = []                  # TextItems reused between refreshes (text tasks)
+        self._letter_points, self._letter_stride = 18, 1
+        vb = self.outputs_plot.getViewBox()
+        vb.sigResized.connect(lambda *_: self._fit_letters())
+        vb.sigXRangeChanged.connect(lambda *_: self._fit_letters())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -90,6 +99,23 @@ class DataView(QWidget):
         state.passChanged.connect(self.refresh)
         state.selectionChanged.connect(lambda *_: self._on_selection())
         self.refresh()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._place_legend()
+
+    def _place_legend(self):
+        """The legend beside the plot while the canvas is at least SIDE_LEGEND_RATIO times as wide as
+        high and its list fits the canvas's height (a short dock: its height goes to the data), else
+        above it (a tall narrow dock, a presentation: a list beside it would squeeze the plot to a
+        strip; a large text in a short dock: a list would stand out of it)."""
+        size, legend = self.canvas.size(), self.legend
+        entries = len([label for _, label in legend.items if label.text])
+        listed = legend.height() * entries / max(legend.layout.rowCount(), 1)   # (its height as a list)
+        if size.width() >= SIDE_LEGEND_RATIO * size.height() and listed <= size.height() - CANVAS_MARGINS:
+            style.move_legend_row(self.legend, row=1, col=1, columns=1)
+        else:
+            style.move_legend_row(self.legend, row=0, col=0)
 
     # ------------------------------------------------------------------ following the session
     def _on_selection(self):
@@ -128,7 +154,7 @@ class DataView(QWidget):
         while len(self.input_curves) < min(channels, len(INPUT_COLOURS)):
             colour = INPUT_COLOURS[len(self.input_curves)]
             curve = self.outputs_plot.plot(pen=style.pen(colour, 1.5))
-            self.legend.addItem(curve, f"x_t{'' if channels == 1 else f' [{len(self.input_curves)}]'} input")
+            self.legend.addItem(curve, f"xₜ{'' if channels == 1 else f' [{len(self.input_curves)}]'} input")
             style.fit_legend_row(self.legend)
             self.input_curves.append(curve)
         names = list(classes) if classes is not None else [str(i) for i in range(channels)]
@@ -137,11 +163,12 @@ class DataView(QWidget):
             if i < channels:
                 style.set_curve(curve, t, data.inputs[:, i])
                 curve.show()
-                label.setText("x_t input" if channels == 1 else f"x_t [{names[i] if i < len(names) else i}]")
+                label.setText("xₜ input" if channels == 1 else f"xₜ [{names[i] if i < len(names) else i}]")
             else:
                 curve.hide()
                 label.setText("")
         style.fit_legend_row(self.legend)
+        self._place_legend()
         done = data.computed
         self._list_outputs(classes is None)
         if classes is not None:
@@ -174,7 +201,7 @@ class DataView(QWidget):
         plot = self.outputs_plot
         style.set_title(plot, TEXT_TITLE)
         plot.getAxis("left").setLabel("")
-        plot.getAxis("left").setTicks([[(2, "x_t"), (1, "ŷ_t"), (0, "y_t")]])
+        plot.getAxis("left").setTicks([[(2, "xₜ"), (1, "ŷₜ"), (0, "yₜ")]])
         T = len(data.targets)
         stride = max(1, int(np.ceil(T / MAX_LETTERS)))
         steps = np.arange(0, T, stride)
@@ -194,20 +221,44 @@ class DataView(QWidget):
                 rows.append((t, 1, vocab[data.predictions[t]], RIGHT if correct else WRONG,
                              0.35 + 0.65 * float(data.confidence[t])))
         self._show_letters(len(rows))
-        size = max(9, min(18, int(600 / max(len(steps), 1))))
+        self._letter_points, self._letter_stride = max(9, min(18, int(600 / max(len(steps), 1)))), stride
         for item, (t, row, letter, colour, alpha) in zip(self.letters, rows):
             color = pg.mkColor(colour)
             color.setAlphaF(alpha)
             item.setText(letter, color=color)
-            style.set_font(item, size, mono=True)
             item.setPos(t, row)
         plot.setXRange(-0.5, T - 0.5, padding=0.02)
         plot.setYRange(-0.6, 2.6, padding=0)
+        self._fit_letters()
         self.summary.setText(f"{right} of {scored} predicted letters right" if scored else "")
+
+    def _fit_letters(self):
+        """The letters at their base size under the look, or smaller where a letter would be wider
+        than its step's column (a projector's larger font on a narrow screen would run them into
+        each other and past the steps they belong to)."""
+        shown = [item for item in self.letters if item.isVisible()]
+        pixel = self.outputs_plot.getViewBox().viewPixelSize()[0]      # (steps per pixel)
+        if not shown or not pixel > 0:
+            return
+        column = self._letter_stride / pixel
+        font = style.mono_font(self._letter_points)
+        width = QFontMetricsF(font).horizontalAdvance("W")
+        if width > LETTER_SHARE * column:
+            font.setPointSizeF(max(1.0, font.pointSizeF() * LETTER_SHARE * column / width))
+        for item in shown:
+            if item.textItem.font() != font:
+                item.setFont(font)
+
+    def restyle(self):
+        """(called by style.restyle at a new look: the rings grow with the lines)"""
+        self.target_points.setSize(style.line_width(TARGET_PX))
+        self.target_points.setPen(style.pen(style.FOREGROUND, 1.8))
+        self._place_legend()
+        self._fit_letters()
 
     def _list_outputs(self, listed: bool):
         """ŷ_t and y_t in the legend only while they are drawn (a row of hidden entries would widen it)."""
-        for item, name in ((self.prediction_curve, "ŷ_t prediction"), (self.target_points, "y_t target")):
+        for item, name in ((self.prediction_curve, "ŷₜ prediction"), (self.target_points, "yₜ target")):
             present = self.legend.getLabel(item) is not None
             if listed and not present:
                 self.legend.addItem(item, name)
@@ -216,10 +267,9 @@ class DataView(QWidget):
         style.fit_legend_row(self.legend)
 
     def _show_legend(self, shown: bool):
-        """The legend row heads the numbers' plot; text tasks have a title instead."""
-        holder = self.legend._explorer_holder
-        holder.setVisible(shown)
-        holder.setMaximumHeight(holder.minimumHeight() if shown else 0)
+        """The numbers' plot has its legend; text tasks have a title instead (and all the room)."""
+        self.legend._explorer_holder.setVisible(shown)
+        style.fit_legend_row(self.legend)
 
     def _show_letters(self, count: int):
         while len(self.letters) < count:

@@ -1,6 +1,7 @@
 """A compact badge: the recurrent weights' regime (Pascanu, Mikolov & Bengio 2013)."""
 
 import html
+import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
@@ -29,9 +30,14 @@ def badge_colors(verdict: str):
     return COLORS["gated"]
 
 
+E_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?[eE][-+]?\d+")     # 6.186e+06, as Python's format writes it
+
+
 def _keep(text: str) -> str:
     """Escaped text in which a relation (γσ_max = 1.003 > 1) does not break across lines, σ_max
-    written as on the line above it (σ<sub>max</sub>)."""
+    written as on the line above it (σ<sub>max</sub>), and a number the engine wrote as 6.186e+06
+    written as the line above writes it (6.186×10⁶)."""
+    text = E_NUMBER.sub(lambda number: style.fmt(float(number.group())), text)
     text = html.escape(text).replace("σ_max", "σ<sub>max</sub>")
     for op in ("=", "&lt;", "&gt;", "≤", "≥"):
         text = text.replace(f" {op} ", f"&nbsp;{op}&nbsp;")

@@ -12,6 +12,9 @@ TOOLTIP = ("<b>Shapes</b> of every tensor for the current network, batch size B 
            "The concise form h_t = φ(W [h_(t−1); x_t] + b) puts W = [W_hh W_ih] side by side.")
 
 
+HEADERS = ["tensor (math · PyTorch)", "shape", "meaning"]
+
+
 class ShapesPanel(QWidget):
     """A table of (symbol, shape, meaning) from the engine's shapes_table."""
 
@@ -22,13 +25,15 @@ class ShapesPanel(QWidget):
         self.title = style.title_label("Shapes")
         self.title.setWordWrap(True)   # long shape lists wrap instead of being cut off
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["tensor (math · PyTorch)", "shape", "meaning"])
+        self.table.setHorizontalHeaderLabels(HEADERS)
         style.set_font(self.table, style.TICK_PT + 1)
         style.set_font(self.table.horizontalHeader(), style.TICK_PT + 1, bold=True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        # rows as high as their text (presentation fonts, wrapped meanings): nothing cut at the bottom
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setToolTip(TOOLTIP)
@@ -58,4 +63,37 @@ class ShapesPanel(QWidget):
                     item = QTableWidgetItem()
                     self.table.setItem(i, j, item)
                 item.setText(text)
-                item.setToolTip(text)          # (a cell cut with "…" on a narrow screen, whole)
+                item.setToolTip(text)
+        self.fit_columns()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def restyle(self):
+        """(called by style.restyle at a new text size)"""
+        self.fit_columns()
+
+    def fit_columns(self):
+        """Every cell whole: the tensors and shapes as wide as their text and the meanings in the rest,
+        wrapped onto more lines where they need them; on a panel too narrow for that (a presentation
+        at 1024 px: the meanings would get a word a line) each tensor's PyTorch name goes under its
+        math name."""
+        table, header = self.table, self.table.horizontalHeader()
+        one_line = [max(table.sizeHintForColumn(j), header.sectionSizeHint(j)) for j in range(3)]
+        metrics = table.fontMetrics()
+        meanings = [table.item(i, 2).text() for i in range(table.rowCount())]
+        longest_word = max((metrics.horizontalAdvance(w) for m in meanings for w in m.split()), default=0)
+        narrow = one_line[0] + one_line[1] + 2 * longest_word > table.viewport().width()
+        heading = HEADERS[0].replace(" (", "\n(") if narrow else HEADERS[0]
+        if table.horizontalHeaderItem(0).text() != heading:
+            table.horizontalHeaderItem(0).setText(heading)
+        if not narrow:
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+            return
+        texts = [table.item(i, 0).text() for i in range(table.rowCount())]
+        padding = table.sizeHintForColumn(0) - max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        parts = [part for text in texts for part in text.replace(" (", "\n(").split("\n")]
+        width = max([metrics.horizontalAdvance(part) + padding for part in parts] + [header.sectionSizeHint(0)])
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, width)

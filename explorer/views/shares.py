@@ -7,6 +7,7 @@ G_b = Σ_t d_t,b h_{t−1},bᵀ (sequence b's share). The engine measures the no
 """
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 import pyqtgraph as pg
@@ -32,13 +33,14 @@ class WeightSharesView(style.CanvasView):
         self.totals.setObjectName("shares:totals")
         style.set_font(self.totals, style.AXIS_PT)
         self.totals.setWordWrap(True)
+        self.totals.setTextFormat(Qt.TextFormat.RichText)     # (subscripts, as the lesson box writes them)
         self.totals.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.layout().insertWidget(0, self.totals)
         # side by side: the steps wide, the sequences narrow
         self.step_plot = self.canvas.addPlot(row=0, col=0)
-        style.style_plot(self.step_plot, "each step's share", left="‖C_t‖", bottom="step t")
+        style.style_plot(self.step_plot, "each step's share", left="‖C<sub>t</sub>‖", bottom="step t")
         self.sequence_plot = self.canvas.addPlot(row=0, col=1)
-        style.style_plot(self.sequence_plot, "per sequence", left="‖G_b‖", bottom="sequence b")   # (short: a narrow plot)
+        style.style_plot(self.sequence_plot, "per sequence", left="‖G<sub>b</sub>‖", bottom="sequence b")   # (short: a narrow plot)
         self.canvas.ci.layout.setColumnStretchFactor(0, 3)
         self.canvas.ci.layout.setColumnStretchFactor(1, 1)
         for plot in (self.step_plot, self.sequence_plot):
@@ -66,16 +68,20 @@ class WeightSharesView(style.CanvasView):
         self._draw(self.step_bars, steps, selection.step)
         self._draw(self.sequence_bars, sequences, selection.batch_index)
         total = result.w_hh_norm[layer]
-        which = "∂L/∂W_hh" if result.record.spec.num_layers == 1 else f"∂L/∂W_hh of layer {layer}"
+        sub = style.sub_html
+        C, G, sum_t, sum_b = sub("C", "t"), sub("G", "b"), sub("Σ", "t"), sub("Σ", "b")
+        gradient = "∂L/∂" + sub("W", "hh")
+        which = gradient if result.record.spec.num_layers == 1 else f"{gradient} of layer {layer}"
+        norm = lambda name, value: f"‖{name}‖&nbsp;=&nbsp;{style.fmt(value)}"   # (as the lesson box: 4 digits)
         if np.isfinite(total):
-            self.totals.setText(f"{which} = Σ_t C_t = Σ_b G_b:   ‖{which}‖ = {style.fmt(total, 3)},   "
-                                f"Σ_t ‖C_t‖ = {style.fmt(np.nansum(steps), 3)},   "
-                                f"Σ_b ‖G_b‖ = {style.fmt(np.nansum(sequences), 3)}")
+            self.totals.setText(f"{which} = {sum_t} {C} = {sum_b} {G}:&nbsp;&nbsp; {norm(which, total)},&nbsp;&nbsp; "
+                                f"{sum_t}&nbsp;{norm(C, np.nansum(steps))},&nbsp;&nbsp; "
+                                f"{sum_b}&nbsp;{norm(G, np.nansum(sequences))}")
         elif computed:
-            self.totals.setText(f"{which} = Σ_t C_t: the steps' shares so far (the sums when the backward "
+            self.totals.setText(f"{which} = {sum_t} {C}: the steps' shares so far (the sums when the backward "
                                 f"pass is done)")
         else:
-            self.totals.setText(f"{which} = Σ_t C_t = Σ_b G_b")
+            self.totals.setText(f"{which} = {sum_t} {C} = {sum_b} {G}")
 
     @staticmethod
     def _draw(bars, heights, selected):

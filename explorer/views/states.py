@@ -46,7 +46,7 @@ class HiddenStatesView(QWidget):
         self.canvas = style.layout_widget()
         self.canvas.setToolTip(TOOLTIP)
         self.plot = self.canvas.addPlot(row=0, col=0)
-        style.style_plot(self.plot, "Hidden state h_t", left="unit", bottom="step t")
+        style.style_plot(self.plot, "Hidden state hₜ", left="unit", bottom="step t")
         self.plot.hideButtons()
         style.integer_axis(self.plot, "bottom")
         style.integer_axis(self.plot, "left")
@@ -82,15 +82,15 @@ class HiddenStatesView(QWidget):
     def quantities(self):
         """(key, label) of every quantity the current cell records."""
         cell = self.state.record.spec.cell
-        items = [("h", "h_t  hidden state")]
+        items = [("h", "hₜ  hidden state")]
         if cell == "rnn":
-            items += [("pre", "a_t  pre-activation"), ("dphi", "φ'(a_t)")]
+            items += [("pre", "aₜ  pre-activation"), ("dphi", "φ'(aₜ)")]
         elif cell == "lstm":
-            items += [("c", "c_t  cell state")]
+            items += [("c", "cₜ  cell state")]
             items += [(f"gate:{g}", f"{g}  gate") for g in GATE_NAMES["lstm"]]
         else:
             items += [(f"gate:{g}", f"{g}  gate") for g in GATE_NAMES["gru"]]
-        items += [("dh", "∂L/∂h_t  gradient")]
+        items += [("dh", "∂L/∂hₜ  gradient")]
         return items
 
     def set_quantity(self, key: str):
@@ -170,7 +170,7 @@ class HiddenStatesView(QWidget):
         label = dict(self.quantities())[key].split("  ")
         style.style_axis(self.bar.getAxis("left"), label[0])
         who = f"layer {self.layer} · seq {self.state.selection.batch_index}"
-        style.set_title(self.plot, f"{label[0]} ({label[-1]}) · {who}")
+        style.set_title(self.plot, f"{label[0]}{f' ({label[1]})' if len(label) > 1 else ''} · {who}")
         vb = self.plot.getViewBox()
         vb.setLimits(xMin=-0.5 - 0.05 * T, xMax=T - 0.5 + 0.05 * T, yMin=-0.5 - 0.05 * H, yMax=H - 0.5 + 0.05 * H)
         if (T, H) != getattr(self, "_range", None):

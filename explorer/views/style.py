@@ -260,6 +260,7 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, width: float | None 
         axis.setLabel(label, **{"font-size": f"{pt(AXIS_PT)}pt", "color": FOREGROUND})
     if getattr(axis, "_explorer_label_only", False):    # (pyqtgraph leaves a large label ~20 % short of room)
         axis.setStyle(tickLength=max(5, round(0.45 * pt(AXIS_PT) - 1)))
+    axis._explorer_digit = math.ceil(QFontMetricsF(axis.style["tickFont"]).horizontalAdvance("0"))
     if width is not None:
         axis._explorer_width = width
     if getattr(axis, "_explorer_width", None) is not None:
@@ -309,6 +310,8 @@ class RoomyAxis(pg.AxisItem):
             kept += values
             if values:
                 thinned.append((spacing, values))
+        spacings = [spacing for spacing, _ in thinned]
+        self._label_spacing = min(spacings) if spacings and all(s and s > 0 for s in spacings) else None
         return thinned
 
     def _round_values(self, values, spacing, fits) -> list:
@@ -325,7 +328,12 @@ class RoomyAxis(pg.AxisItem):
         return values[:1]
 
     def tickStrings(self, values, scale, spacing):
-        """pyqtgraph's numbers, with the decimal a level spaced 0.025 needs (0.175, not "0.17")."""
+        """pyqtgraph's numbers, with the decimal a level spaced 0.025 needs (0.175, not "0.17"); up a
+        left or right axis, every level with the decimals of the finest one labelled (0.30 beside
+        0.35, not 0.3)."""
+        finest = getattr(self, "_label_spacing", None) if self.orientation in ("left", "right") else None
+        if not self.logMode and finest is not None and spacing is not None and finest < spacing <= 10 * finest:
+            spacing = finest
         if not self.logMode and values and spacing * scale > 0:
             places = max(0, math.ceil(-math.log10(spacing * scale)))
             if any(abs(round(v * scale, places) - v * scale) > 1e-6 * spacing * scale for v in values):
@@ -364,7 +372,16 @@ class LogAxis(RoomyAxis):
 
 
 class IntegerAxis(RoomyAxis):
-    """An axis that only ticks whole numbers (steps, units)."""
+    """An axis that only ticks whole numbers (steps, units). Along the bottom, the first step's
+    number may overhang the plot's left edge by a digit: a heatmap's first cell is centred half a
+    cell from it, and pyqtgraph would drop its "0" (often the point: what reaches step 0). Only
+    leftwards, over the left axis's empty corner, never into what stands to the right (a colour bar)."""
+
+    def boundingRect(self):
+        rect = super().boundingRect()
+        if self.orientation in ("bottom", "top") and self.style["hideOverlappingLabels"] is True:
+            rect = rect.adjusted(-getattr(self, "_explorer_digit", 0), 0, 0, 0)
+        return rect
 
     def tickValues(self, minVal, maxVal, size):
         levels = []
@@ -372,6 +389,7 @@ class IntegerAxis(RoomyAxis):
             values = [v for v in values if float(v).is_integer()]
             if values:
                 levels.append((max(spacing, 1.0), values))
+        self._label_spacing = None          # (whole numbers: no decimals)
         return levels
 
 
@@ -539,16 +557,35 @@ def legend_row(layout: pg.GraphicsLayout, plot: pg.PlotItem, row: int, col: int 
     item.setParentItem(holder)
     item.anchor(itemPos=(0.5, 0.5), parentPos=(0.5, 0.5))
     item._explorer_holder = holder
+    item._explorer_layout = layout
     plot.legend = item
     fit_legend_row(item)
     layout.geometryChanged.connect(lambda: fit_legend_row(item))     # (a resized canvas: its lines again)
     return item
 
 
+def move_legend_row(item: pg.LegendItem, row: int, col: int = 0, colspan: int = 1,
+                    columns: int = LEGEND_COLUMNS) -> None:
+    """Move a :func:`legend_row` to another cell of its layout, as a heading (``columns`` > 1) or a
+    side list (``columns=1``): a plot whose canvas turns tall and narrow keeps its width for the data
+    with its legend on top, and a short wide one its height with the legend beside it."""
+    holder, layout = item._explorer_holder, item._explorer_layout
+    if layout.items.get(holder, [None])[0] == (row, col) and item._explorer_columns == columns:
+        return
+    layout.removeItem(holder)
+    layout.addItem(holder, row=row, col=col, colspan=colspan)
+    item._explorer_columns = columns
+    fit_legend_row(item)
+
+
 def fit_legend_row(item: pg.LegendItem) -> None:
     """Size a :func:`legend_row`'s row to its entries: a heading holds as many entries a line as its
     canvas has room for (at most its ``columns``: the others wrap), a side list one."""
     holder = item._explorer_holder
+    if not holder.isVisible():                  # a hidden legend leaves its row (or column) to the plot
+        holder.setMinimumSize(0, 0)
+        holder.setMaximumSize(0, 0)
+        return
     views = holder.scene().views() if holder.scene() is not None else []
     room = views[0].viewport().width() - 12 if views else None      # (less the layout's margins)
     columns = max(1, min(len(item.items), item._explorer_columns))
@@ -560,8 +597,7 @@ def fit_legend_row(item: pg.LegendItem) -> None:
         columns -= 1
     height = max(item.height(), 2 * pt(item._explorer_points))
     holder.setMinimumHeight(height)
-    if item._explorer_columns > 1:              # a heading: exactly its height; a side list: any
-        holder.setMaximumHeight(height)
+    holder.setMaximumHeight(height if item._explorer_columns > 1 else 1e6)   # a heading: its height; a list: any
     holder.setMinimumWidth(item.width() if room is None else min(item.width(), room))   # (an entry wider
     holder.setMaximumWidth(item.width() if item._explorer_columns == 1 else 1e6)         # than the canvas is cut)
     canvas = views[0] if views else None      # a layout a wider legend had widened: back to its canvas

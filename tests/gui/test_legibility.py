@@ -12,14 +12,15 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtGui import QFontMetricsF, QTextDocument  # noqa: E402
+from PySide6.QtCore import QRect, Qt  # noqa: E402
+from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox  # noqa: E402
 
 import pyqtgraph as pg  # noqa: E402  (after PySide6)
 
 from explorer.views import style  # noqa: E402
 
-from test_presentation import default_look, present  # noqa: E402,F401  (default_look: autouse)
+from test_presentation import CTRL, default_look, present, press  # noqa: E402,F401  (default_look: autouse)
 from test_window import settle  # noqa: E402
 
 
@@ -133,3 +134,158 @@ def test_the_data_view_header_wraps_instead_of_being_cut(window):
     data = window.views["DataView"]
     assert data.summary.wordWrap() and data.of_label.text() == f"of {window.state.record.batch_size}"
     assert isinstance(data.canvas, pg.GraphicsView)
+
+
+# ---------------------------------------------------------------------------- what the projector pass fixed
+
+def cell_text_fits(table, row, col) -> bool:
+    """A table cell shows its whole text: wrapped at spaces within the cell (less Qt's text margins),
+    no word wider than the cell, and all its lines within the row's height."""
+    rect = table.visualRect(table.model().index(row, col))
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    room = rect.width() - 2 * margin
+    metrics = table.fontMetrics()
+    text = table.item(row, col).text()
+    wrapped = metrics.boundingRect(QRect(0, 0, room, 10_000), int(Qt.TextFlag.TextWordWrap), text)
+    return (all(metrics.horizontalAdvance(word) <= room for word in text.split())
+            and wrapped.height() <= rect.height())
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+def test_presenting_the_shapes_table_shows_every_cell_whole(qtbot, window, size):
+    window.actions["layout:ShapesPanel"].trigger()          # View ▸ Presentation layout ▸ … shapes
+    present(qtbot, window, size)
+    table = window.views["ShapesPanel"].table
+    qtbot.waitUntil(table.isVisible)
+    qtbot.wait(20)
+    cut = [(table.item(row, 0).text(), col) for row in range(table.rowCount()) for col in range(3)
+           if not cell_text_fits(table, row, col)]
+    assert cut == []
+    assert sum(table.columnWidth(col) for col in range(3)) <= table.viewport().width()
+    header = table.horizontalHeader()           # the headings whole too (the first may take two lines)
+    for col in range(3):
+        heading = table.horizontalHeaderItem(col).text()
+        widest = max(header.fontMetrics().horizontalAdvance(line) for line in heading.split("\n"))
+        assert widest <= header.sectionSize(col), heading
+
+
+def data_legend_inside(view) -> bool:
+    viewport = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
+    return viewport.contains(view.legend.sceneBoundingRect())
+
+
+def test_the_data_legend_stays_whole_and_leaves_the_plot_its_width(qtbot, window):
+    view = window.views["DataView"]
+    window.docks["DataView"].raise_()
+    qtbot.waitUntil(view.isVisible)
+    qtbot.wait(20)
+    plot = view.outputs_plot.getViewBox()
+    assert data_legend_inside(view)
+    assert plot.height() >= 0.4 * view.canvas.height()      # a short dock: the legend beside the plot
+    for _ in range(3):                      # a larger text: the legend grows, and stays whole
+        press(qtbot, window, Qt.Key.Key_Plus, CTRL)
+        qtbot.wait(20)
+        assert data_legend_inside(view), style.LOOK.zoom
+    press(qtbot, window, Qt.Key.Key_0, CTRL)
+    window.actions["layout:DataView"].trigger()
+    present(qtbot, window, (1024, 768))     # a tall narrow panel: the legend above, the plot wide
+    qtbot.wait(20)
+    assert data_legend_inside(view)
+    assert plot.width() >= 0.7 * view.canvas.width(), (plot.width(), view.canvas.width())
+
+
+def test_presenting_on_a_narrow_screen_the_letters_keep_to_their_steps(qtbot, window):
+    assert window.state.set_config(task="alphabet_forward", seq_len=26)
+    settle(qtbot, window)
+    window.actions["layout:DataView"].trigger()
+    present(qtbot, window, (1024, 768))
+    view = window.views["DataView"]
+    qtbot.wait(20)
+    for row in (0, 1, 2):           # yₜ, ŷₜ, xₜ: each letter narrower than the gap to the next one
+        items = sorted((item for item in view.letters if item.isVisible() and item.pos().y() == row),
+                       key=lambda item: item.pos().x())
+        assert len(items) == 26
+        centres = [item.mapToScene(item.boundingRect().center()).x() for item in items]
+        widths = [QFontMetricsF(item.textItem.font()).horizontalAdvance(item.toPlainText()) for item in items]
+        assert all(w <= b - a for w, a, b in zip(widths, centres, centres[1:])), (row, widths[0], centres[:3])
+        first = items[0].mapRectToScene(items[0].boundingRect())
+        left_edge = view.outputs_plot.getViewBox().sceneBoundingRect().left()
+        assert first.center().x() - widths[0] / 2 >= left_edge - 1      # not over the axis
+
+
+def test_a_left_axis_writes_all_its_numbers_with_the_same_decimals(qtbot):
+    canvas = style.layout_widget()
+    qtbot.addWidget(canvas)
+    plot = canvas.addPlot()
+    style.style_plot(plot, "shares", left="‖C‖")
+    axis = plot.getAxis("left")
+    labels = [text for spacing, values in axis.tickValues(0.0, 0.42, 500)
+              for text in axis.tickStrings(values, 1.0, spacing)]
+    assert {"0.05", "0.10", "0.30", "0.35"} <= set(labels), labels       # 0.30 beside 0.35, not 0.3
+    assert len({len(text.split(".")[1]) for text in labels if "." in text}) == 1, labels
+    steps = style.integer_axis(plot, "left")                              # whole numbers stay whole
+    assert [text for spacing, values in steps.tickValues(-0.5, 29.5, 400)
+            for text in steps.tickStrings(values, 1.0, spacing)][:2] == ["0", "10"]
+
+
+def drawn_numbers(axis) -> dict:
+    """The numbers an axis really draws (pyqtgraph drops those it finds no room for): text → its
+    rectangle, in the axis's coordinates."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return {text: rect for rect, _, text in texts}
+
+
+def test_the_hidden_states_step_axis_labels_step_0_and_shows_every_row_whole(qtbot, window):
+    assert window.state.set_config(seq_len=60, hidden=16)
+    settle(qtbot, window)
+    view = window.views["HiddenStatesView"]
+    window.docks["HiddenStatesView"].raise_()
+    qtbot.waitUntil(view.isVisible)
+    qtbot.wait(20)
+    numbers = drawn_numbers(view.plot.getAxis("bottom"))
+    assert "0" in numbers                                       # the first step, half a cell from the edge,
+    assert max(rect.right() for rect in numbers.values()) <= view.plot.getAxis("bottom").width() + 0.5
+    #                                                             and nothing spills right, into the colour bar
+    (_, _), (bottom, top) = view.plot.getViewBox().viewRange()
+    assert bottom <= -0.5 and top >= 15.5                       # units 0 and 15: whole rows
+    assert "_" not in view.plot.titleLabel.text                 # hₜ, as the graph writes it
+
+
+def test_the_shared_weights_totals_write_as_the_lesson_box_does(qtbot, window):
+    """Subscripts, not underscores, and the lesson's four digits: ‖∂L/∂W_hh‖ reads the same in both."""
+    from explorer.measures import fill
+    view = window.views["WeightSharesView"]
+    shown = plain(view.totals.text())
+    assert "_" not in shown and "Σt ‖Ct‖ = " in shown, shown
+    lesson = fill("${weight_gradient}", window.state)           # what a lesson text writes for it
+    assert f"‖∂L/∂Whh‖ = {lesson}," in shown, (lesson, shown)
+
+
+def test_presenting_the_target_rings_grow_with_the_lines(qtbot, window):
+    view = window.views["DataView"]
+    normal = view.target_points.opts["size"]
+    curve = view.prediction_curve.opts["pen"].widthF()
+    present(qtbot, window, (1920, 1080))
+    grown = view.prediction_curve.opts["pen"].widthF() / curve        # what presenting does to a line
+    assert grown > 1.2
+    assert view.target_points.opts["size"] == pytest.approx(grown * normal)
+
+
+def test_the_regime_badge_writes_a_huge_product_as_the_lesson_box_does(qtbot, window, tmp_path):
+    """Weights blown up (as training without clipping leaves them): every number on the badge
+    written 1.2×10⁵, never the engine's 1.2e+05."""
+    path = tmp_path / "w.npz"
+    assert window.files.save_weights(str(path), quiet=True)
+    with np.load(path) as saved:
+        weights = {name: saved[name] for name in saved.files}
+    weights["weight_hh_l0"] = weights["weight_hh_l0"] * 1e5
+    np.savez(path, **weights)
+    assert window.files.open_weights(str(path), quiet=True)
+    settle(qtbot, window)
+    shown = plain(window.views["RegimeBadge"].text())
+    assert "×10⁵" in shown and "e+" not in shown, shown
