@@ -29,8 +29,9 @@ TOOLTIP = (f"<b>Training</b>, one point per parameter update:<br>{LOSS_TOOLTIP}<
            f"log plots. Right-click → Export saves PNG/SVG/CSV.")
 
 
+LABEL_PLACES = 9            # where along its line the constant guess's name may go
 GRAD_GREY = "#555555"       # ‖g‖ (in A's blue beside side B's)
-SOLID, DASHED = "━━", "╍╍"  # the legend's samples of this run's line and a compared run's
+SOLID, DASHED, DOTTED = "━━", "╍╍", "┈┈"  # the legend's samples of this run's line and a compared run's
 DENSE_UPDATES = 400
 MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
 EARLIER_RUN = "#b8b8b8"    # the loss of a run that training was forked away from
@@ -70,6 +71,8 @@ class TrainingView(style.CanvasView):
         self.layout().insertWidget(0, self.legend)
         self.legend.setVisible(False)
         self._legend_names = []
+        self._guess_in_legend = False     # the constant guess named in the line above the plots
+        self._guess_shown = False         # the constant guess's line is drawn
         # what ignoring the inputs gets: a loss curve that stays on this line has learnt nothing
         self.baseline_line = pg.InfiniteLine(angle=0, movable=False, pen=style.pen(style.FOREGROUND, 1.5,
                                                                                    Qt.PenStyle.DotLine))
@@ -80,7 +83,7 @@ class TrainingView(style.CanvasView):
         style.set_font(self.baseline_label, style.TICK_PT)
         self.baseline_label.setZValue(50)
         self.loss_plot.addItem(self.baseline_label, ignoreBounds=True)
-        self.loss_plot.getViewBox().sigXRangeChanged.connect(self._place_baseline_label)
+        self.loss_plot.getViewBox().sigRangeChanged.connect(self._place_baseline_label)
         self._baseline_for = None
 
         self.grad_plot = self.canvas.addPlot(row=1, col=0)
@@ -275,17 +278,25 @@ class TrainingView(style.CanvasView):
                 x, loss = history.smoothed_loss(0, n, columns, smoothing_window(n))
                 style.set_curve(curve, x + 1, style.positive_or_nan(loss))
                 names.append((colour, SOLID if live else DASHED, references[i].label))
+        self._legend_names = names
+        self._show_legend()
+
+    def _show_legend(self):
+        """The line above the plots: the runs compared (this one first), and the constant guess
+        where its own line has no free place for its name."""
+        names = self._legend_names if len(self._legend_names) > 1 else []
+        if self._guess_in_legend:
+            names = names + [(style.FOREGROUND, DOTTED, self.baseline_label.toPlainText())]
         # (an entry never breaks inside: the line wraps between entries)
         text = "&nbsp;&nbsp;&nbsp; ".join(f"<span style='color:{colour}'>{line}&nbsp;{html.escape(name).replace(' ', '&nbsp;')}</span>"
                                           for colour, line, name in names)
-        self._legend_names = names
-        self.legend.setVisible(len(names) > 1)
+        self.legend.setVisible(bool(names))
         if text != self.legend.text():
             self.legend.setText(text)
 
     def legend_names(self) -> list:
         """The runs the legend names, this one first (empty while nothing is compared)."""
-        return [name for *_, name in self._legend_names] if self.legend.isVisibleTo(self) else []
+        return [name for *_, name in self._legend_names] if len(self._legend_names) > 1 else []
 
     def refresh(self):
         x, loss, grad, clipped, cosine = self.data()
@@ -367,18 +378,40 @@ class TrainingView(style.CanvasView):
                 self.baseline_label.setText(f"constant guess {style.fmt(value, 3)}")
                 self._place_baseline_label()
             self._baseline_ok = ok
-        self.baseline_line.setVisible(self._baseline_ok and not empty)
-        self.baseline_label.setVisible(self._baseline_ok and not empty)
+        self._guess_shown = self._baseline_ok and not empty
+        self.baseline_line.setVisible(self._guess_shown)
 
     def _place_baseline_label(self, *_):
-        """The constant guess's name near the left edge of the plot, on the side of its line the
-        loss curve leaves free there: above it once the loss has fallen below, else under it."""
-        (x0, x1), (y0, y1) = self.loss_plot.getViewBox().viewRange()
-        guess = self.baseline_line.value()
-        x, loss = self.loss_curve.getData()
-        below = False
-        if x is not None and len(x):
-            early = loss[(x <= x0 + 0.3 * (x1 - x0)) & np.isfinite(loss)]   # (log10 values: log mode)
-            below = early.size > 0 and np.median(early) < guess < y1 - 0.15 * (y1 - y0)   # (room above)
-        self.baseline_label.setAnchor((0, 1) if below else (0, 0))
-        self.baseline_label.setPos(x0 + 0.03 * (x1 - x0), guess)
+        """The constant guess's name on its line, where no curve runs through it and all of it is in
+        view: above or under the line, at one of LABEL_PLACES places from the left edge to the right
+        (the place with the fewest curve points under the text; among equals, the leftmost, above)."""
+        box = self.loss_plot.getViewBox()
+        (x0, x1), (y0, y1) = box.viewRange()
+        guess = self.baseline_line.value()                      # (log10 values: a log axis)
+        per_px = box.viewPixelSize()
+        text = self.baseline_label.textItem.boundingRect()
+        w, h = text.width() * per_px[0], text.height() * per_px[1]
+        xs, ys = [], []
+        for curve in [self.loss_curve, self.raw_loss_curve, *self.reference_curves]:
+            x, y = curve.getData()
+            if curve.isVisible() and x is not None and len(x):
+                xs.append(x)
+                ys.append(y)
+        x = np.concatenate(xs) if xs else np.empty(0)
+        y = np.concatenate(ys) if ys else np.empty(0)
+        margin = 0.02 * (x1 - x0)
+        lefts = np.linspace(x0 + margin, max(x0 + margin, x1 - margin - w), LABEL_PLACES)
+        places = []
+        for order, (left, above) in enumerate((left, above) for left in lefts for above in (True, False)):
+            bottom, top = (guess, guess + h) if above else (guess - h, guess)
+            outside = bottom < y0 or top > y1
+            hits = np.count_nonzero((x >= left) & (x <= left + w) & (y >= bottom) & (y <= top))
+            places.append((outside, hits, order, left, above))
+        outside, hits, _, left, above = min(places)
+        self.baseline_label.setAnchor((0, 1) if above else (0, 0))
+        self.baseline_label.setPos(left, guess)
+        in_legend = bool(outside or hits) and self._guess_shown     # (no free place on its line)
+        self.baseline_label.setVisible(self._guess_shown and not in_legend)
+        if in_legend != self._guess_in_legend:
+            self._guess_in_legend = in_legend
+            self._show_legend()
