@@ -599,7 +599,9 @@ def fit_legend_row(item: pg.LegendItem) -> None:
     holder.setMinimumHeight(height)
     holder.setMaximumHeight(height if item._explorer_columns > 1 else 1e6)   # a heading: its height; a list: any
     holder.setMinimumWidth(item.width() if room is None else min(item.width(), room))   # (an entry wider
-    holder.setMaximumWidth(item.width() if item._explorer_columns == 1 else 1e6)         # than the canvas is cut)
+    holder.setMaximumWidth(item.width() if item._explorer_columns == 1 else 1e6)         # than the canvas is cut
+    wider = room is not None and item.width() > room                                     # at its end, not its start)
+    item.anchor(itemPos=(0.0 if wider else 0.5, 0.5), parentPos=(0.0 if wider else 0.5, 0.5))
     canvas = views[0] if views else None      # a layout a wider legend had widened: back to its canvas
     if canvas is not None and getattr(canvas, "centralWidget", None) is not None \
             and canvas.centralWidget.geometry() != canvas.range:

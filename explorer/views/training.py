@@ -260,7 +260,7 @@ class TrainingView(style.CanvasView):
         self.b_grad_curve.setVisible(bool(live))
         if bool(live) != self._grad_as_a:         # beside B, A's ‖g‖ is in A's colour
             self._grad_as_a = bool(live)
-            self.grad_curve.setPen(style.pen(style.CURVE_BLUE if live else GRAD_GREY, 1.5))
+            self._symbols = None                   # (its pen and markers, set again in that colour)
         if live:                                   # side B's ‖g‖ beside A's, decimated the same way
             x, grad = live[0].history.decimated("grad_norm", 0, len(live[0].history), columns)
             style.set_curve(self.b_grad_curve, x + 1, style.positive_or_nan(grad))
@@ -331,7 +331,8 @@ class TrainingView(style.CanvasView):
         dense = n > DENSE_UPDATES       # many: a band of hairlines (Qt draws wider lines far slower)
         if (symbols, dense) != self._symbols:
             self._symbols = symbols, dense
-            curves = ((self.grad_curve, "#555555", 1.5), (self.cos_curve, "#2e8b57", 2))
+            curves = ((self.grad_curve, style.CURVE_BLUE if self._grad_as_a else GRAD_GREY, 1.5),
+                      (self.cos_curve, "#2e8b57", 2))
             for curve, colour, width in curves:
                 curve.setPen(style.pen(colour, 1 if dense else width))
                 curve.setSymbol("o" if symbols else None)

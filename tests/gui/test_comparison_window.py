@@ -4,6 +4,8 @@ and Stop comparing takes it away."""
 import numpy as np
 from test_window import settle
 
+from explorer.views import style
+
 
 def compare_action(window, text):
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Compare")
@@ -32,7 +34,8 @@ def test_compare_menu_draws_b_beside_a_and_trains_both(qtbot, window):
     assert training.legend_names() == ["A: tanh RNN", "B: LSTM"]
     b_curve = next(c for c in training.reference_curves if c.isVisible())
     assert len(b_curve.getData()[1]) == 3
-    assert training.b_grad_curve.isVisible()          # and B's ‖g‖ beside A's
+    assert training.b_grad_curve.isVisible()          # and B's ‖g‖ beside A's, A's in A's colour
+    assert training.grad_curve.opts["pen"].color().name() == style.CURVE_BLUE
     assert np.allclose(10 ** training.b_grad_curve.getData()[1], state.compared.history.grad_norm, rtol=1e-12)
 
     stop = compare_action(window, "Stop comparing")
@@ -40,7 +43,7 @@ def test_compare_menu_draws_b_beside_a_and_trains_both(qtbot, window):
     settle(qtbot, window)
     assert state.compared is None and not stop.isEnabled() and not lstm.isChecked()
     assert training.legend_names() == [] and not any(c.isVisible() for c in flow.reference_curves)
-    assert not training.b_grad_curve.isVisible()
+    assert not training.b_grad_curve.isVisible() and training.grad_curve.opts["pen"].color().name() != style.CURVE_BLUE
 
 
 def test_a_control_changed_during_a_b_changes_both_sides(qtbot, window):
@@ -65,4 +68,5 @@ def test_a_long_name_for_b_leaves_the_gradient_plot_its_width(qtbot, window):
                          "entry by entry", clip_mode="value", clip_threshold=0.5)
     settle(qtbot, window)
     assert 0.8 * width <= flow.norm_plot.getViewBox().width() <= flow.canvas.width()
-    assert flow.legend.width() > flow.canvas.width()            # (the entry itself is wider: it is cut)
+    assert flow.legend.width() > flow.canvas.width()            # (the entry itself is wider: it is cut
+    assert flow.legend.sceneBoundingRect().left() >= 0          # at its end: its start is in view)
