@@ -50,7 +50,7 @@ from .measures import number
 from .jobs import ComputedPass, already, compute_pass, drain, new_stepper, sample_names, step_job, training_seed, \
     with_compared
 from .session_file import SessionDocument, read_session, write_session
-from .trainer import Chunk, Side, TrainingChannel, merged, round_reason, side_by_side
+from .trainer import Side, TrainingChannel, merged, train_at_once
 from .undo import Snapshot, UndoHistory
 
 DATA_BATCH = 32          # the batch size one's own data opens with (at most its number of sequences)
@@ -641,22 +641,7 @@ class Session:
         """A few cheap updates on this thread, through the same loop as the child's."""
         self._set_phase(Phase.TRAINING)
         sides = self._training_sides(config, start, seed, copies=True)
-        updates, reason = [[] for _ in sides], None
-        for round_ in side_by_side(sides, steps):
-            for done, (update, _) in zip(updates, round_):
-                done.append(update)
-            reason = round_reason(round_)
-        chunks = []
-        for side, done in zip(sides, updates):
-            display = drain(compute_pass(side.config, side.params, self.batch, sequence=self.selection.batch_index))
-            task = side.config.task_object
-            samples = sample_names(side.config.spec(), side.params, task, seed=start + len(done),
-                                   temperature=side.config.temperature) if isinstance(task, NamesTask) else None
-            chunks.append(Chunk(done, side.params, side.optimizer, display, samples, *(reason or ("", "warning")),
-                                finished=True))
-        if len(chunks) > 1:
-            chunks[0].compared = chunks[1]
-        self._apply_chunk(chunks[0])
+        self._apply_chunk(train_at_once(sides, steps, self.batch, self.selection.batch_index))
 
     def pause_training(self):
         """Stop training; the weights are those after the last update made."""

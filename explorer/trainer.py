@@ -184,6 +184,32 @@ class _Run:
         return max(DISPLAY_SECONDS, seconds / DISPLAY_SHARE, nbytes / DISPLAY_BYTES_PER_SECOND)
 
 
+def _take(runs, round_):
+    """A round of :func:`side_by_side`'s updates, each side's to be sent; returns why it stops, if it does."""
+    for run, (update, _) in zip(runs, round_):
+        run.pending.append(update)
+    return round_reason(round_)
+
+
+def _chunk_of(runs, **options) -> Chunk:
+    """What to send now (:meth:`_Run.chunk`): side A's, with side B's in it, B's display pass
+    computed when A's is."""
+    sent = runs[0].chunk(**options)
+    if len(runs) > 1:
+        sent.compared = runs[1].chunk(**{**options, "display_due": sent.display is not None})
+    return sent
+
+
+def train_at_once(sides, steps: int, batch, sequence: int) -> Chunk:
+    """A few updates on the calling thread, through the child's loop and its messages: the run's
+    one, last chunk (``sides``' weights and optimizers change in place)."""
+    runs = [_Run(side, batch, sequence) for side in sides]
+    reason = None
+    for round_ in side_by_side(sides, steps):
+        reason = _take(runs, round_)
+    return _chunk_of(runs, finished=True, reason=reason or ("", "warning"))
+
+
 def _child(conn):
     """The child's loop: wait for a command; run a training run until it ends or is stopped."""
     start_child()
@@ -202,18 +228,9 @@ def _child(conn):
                 add_task(own_task)
             runs = [_Run(side, batch, sequence) for side in sides]     # A, and B of an A/B comparison
             run = runs[0]
-
-            def chunk(**options):
-                sent = run.chunk(**options)
-                if len(runs) > 1:
-                    options["display_due"] = sent.display is not None
-                    sent.compared = runs[1].chunk(**options)
-                return sent
-
+            chunk = lambda **options: _chunk_of(runs, **options)
             for round_ in side_by_side(sides, steps):
-                for each, (update, _) in zip(runs, round_):
-                    each.pending.append(update)
-                reason = round_reason(round_)
+                reason = _take(runs, round_)
                 if reason is not None:
                     conn.send(("end", run_id, chunk(finished=True, reason=reason)))
                     break

@@ -115,7 +115,7 @@ class GradientFlowView(style.CanvasView):
         grid.setRowStretchFactor(0, 0)
         self._shares = None
         self._set_shares(ONE_LOSS_SHARES)
-        self._sens_one_row, self._sens_first = False, None
+        self._sens_ticks = None
         self.canvas.ci.setSpacing(2)
 
         self._T = None
@@ -316,10 +316,10 @@ class GradientFlowView(style.CanvasView):
         # ‖∂L/∂h_t‖, the plot the lessons point at, gets the largest share; a sensitivity matrix of
         # many loss rows (its triangle: how far back each loss reaches) gets room of its own
         self._set_shares(ONE_LOSS_SHARES if image is None or last == first else MANY_LOSS_SHARES)
-        one_row = image is not None and first == last      # (its one step named, whatever the axis picks)
-        if one_row != self._sens_one_row or (one_row and first != self._sens_first):
-            self._sens_one_row, self._sens_first = one_row, first
-            self.sens_plot.getAxis("left").setTicks([[(first, str(first))], []] if one_row else None)
+        ticks = [[(first, str(first))], []] if image is not None and first == last else None
+        if ticks != self._sens_ticks:           # (one loss row: its step named, whatever the axis picks)
+            self._sens_ticks = ticks
+            self.sens_plot.getAxis("left").setTicks(ticks)
         if image is None:
             self.sens_image.clear()
         else:
