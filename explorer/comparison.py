@@ -75,6 +75,8 @@ class ComparedSide:
     result: object = None            # its PassResult on A's batch (None until computed)
     baseline: float = float("nan")
     samples: list = field(default_factory=list)
+    start: tuple | None = None       # (weights, optimizer) as B began: B at a checkpoint older than B
+    updates_at_checkpoint: int = 0   # B's update count at the checkpoint shown last
 
     @property
     def task(self):

@@ -181,8 +181,8 @@ class FileActions:
     def _saved_session(self, path: str):
         self.session_path = path
         b = self.state.compared
-        unsaved = f" (side B of the A/B comparison, {b.label}, is not in the file)" if b is not None else ""
-        self.window.show_message(f"Saved the session to {path}{unsaved}", "warning" if unsaved else "info")
+        beside = f", with side B of the A/B comparison ({b.label})" if b is not None else ""
+        self.window.show_message(f"Saved the session to {path}{beside}", "info")
 
     # --- pictures and numbers (explorer.exports) ---
     def export_png(self, path: str, size=None) -> bool:

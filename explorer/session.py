@@ -49,7 +49,7 @@ from .history import TrainingHistory
 from .measures import number
 from .jobs import ComputedPass, already, compute_pass, drain, new_stepper, sample_names, step_job, training_seed, \
     with_compared
-from .session_file import SessionDocument, read_session, write_session
+from .session_file import ComparedDocument, SessionDocument, read_session, write_session
 from .trainer import Side, TrainingChannel, merged, train_at_once
 from .undo import Snapshot, UndoHistory
 
@@ -99,6 +99,16 @@ class Reference:
     live: bool = False               # side B of an A/B comparison, computed and trained with this run
 
 
+@dataclass
+class TrainedState:
+    """What a checkpoint keeps beside A's weights: A's optimizer and, in an A/B comparison, side B
+    as it was at that moment (its weights, optimizer and update count)."""
+    optimizer: object
+    compared_params: dict | None = None
+    compared_optimizer: object = None
+    compared_updates: int = 0
+
+
 @dataclass(frozen=True)
 class Selection:
     step: int = 0
@@ -116,6 +126,20 @@ class SavedSession:
     params: dict
     optimizer: object
     history: TrainingHistory
+    compared: ComparedSide | None = None     # side B of an A/B comparison, if it was saved with one
+
+
+def _saved_side(part: ComparedDocument, config: ExplorerConfig) -> ComparedSide:
+    """Side B as saved beside ``config`` (side A's); RnnInputError if it cannot be side B of it."""
+    b_config = compared_config(config, part.changes)
+    params = {name: np.array(value, dtype=np.float64) for name, value in part.params.items()}
+    check_params(params, b_config.spec())
+    optimizer = optimizer_from_state_dict(part.optimizer) if part.optimizer else \
+        make_optimizer(b_config.optimizer, b_config.lr)
+    history = TrainingHistory.from_arrays(part.history) if part.history else TrainingHistory()
+    return ComparedSide(dict(part.changes), part.label or side_label(b_config, part.changes), b_config, params,
+                        optimizer, history, start=({name: value.copy() for name, value in params.items()},
+                                                   copy.deepcopy(optimizer)))
 
 
 class InlineRunner:
@@ -426,7 +450,7 @@ class Session:
     def save(self, path, layout: bytes = b"", lesson: dict | None = None):
         """Write the whole session to one file (atomically; raises SessionFileError, nothing is
         written): the configuration, weights, optimizer, history, stepping position, lesson
-        position and the window's layout."""
+        position, the window's layout and side B of an A/B comparison."""
         write_session(path, self.document(layout, lesson))
 
     def document(self, layout: bytes = b"", lesson: dict | None = None) -> SessionDocument:
@@ -440,9 +464,13 @@ class Session:
         if self.config.task not in BUILT_IN_TASKS:         # the user's own data travels in the file
             extra["data"], data = data_document(self.config.task_object)
         params = {name: value.copy() for name, value in self.params.items()}   # (the others are copies)
+        b, compared = self.compared, None
+        if b is not None and b.params is not None:
+            compared = ComparedDocument(dict(b.changes), b.label, {name: value.copy() for name, value in b.params.items()},
+                                        b.optimizer.state_dict(), b.history.to_arrays())
         return SessionDocument(config=self.config.to_dict(), params=params, optimizer=self.optimizer.state_dict(),
                                history=self.history.to_arrays(), position=position, lesson=dict(lesson or {}),
-                               layout=bytes(layout), extra=extra, data=data)
+                               layout=bytes(layout), extra=extra, data=data, compared=compared)
 
     def open(self, path) -> SessionDocument:
         """Replace the session by the one saved in ``path`` (undoable) and return its document
@@ -465,11 +493,12 @@ class Session:
             optimizer = optimizer_from_state_dict(document.optimizer) if document.optimizer else \
                 make_optimizer(config.optimizer, config.lr)
             history = TrainingHistory.from_arrays(document.history) if document.history else TrainingHistory()
+            compared = None if document.compared is None else _saved_side(document.compared, config)
         except OSError as error:
             raise RnnInputError(f"could not read {path}: {error.strerror or error}") from None
         except RnnInputError as error:
             raise RnnInputError(f"{path} cannot be used: {error}") from None
-        return SavedSession(str(path), document, config, params, optimizer, history)
+        return SavedSession(str(path), document, config, params, optimizer, history, compared)
 
     def adopt(self, saved: "SavedSession") -> SessionDocument:
         """Replace the session by one :meth:`read` from a file (undoable); return its document."""
@@ -479,6 +508,9 @@ class Session:
         self._stop_training_now()
         self.runner.cancel()
         self._train_after_pass = None
+        if self.compared is not None or saved.compared is not None:
+            self.compared = saved.compared                  # (B's pass is computed with A's)
+            self.references_changed.emit()
         snapshot = Snapshot(params, optimizer, history, 0)
         position = document.position
         self._restore(config, snapshot, position=position)
@@ -608,9 +640,9 @@ class Session:
             return
         self._stop_training_now()
         if self.shown_update is not None:      # looking at the past: training goes on from the newest
-            _, params, optimizer = self.checkpoints.nearest_at_or_before(len(self.history))
+            _, params, state = self.checkpoints.nearest_at_or_before(len(self.history))
             self.params = {name: value.copy() for name, value in params.items()}
-            self.optimizer = copy.deepcopy(optimizer)
+            self._take_trained_state(state)
             self._set_shown(None)
         config = self.config
         continuous = steps is None
@@ -760,34 +792,53 @@ class Session:
         newest = len(self.history)
         if not len(self.checkpoints) or update >= newest:
             return self.show_latest()
-        at, params, optimizer = self.checkpoints.nearest_at_or_before(max(0, int(update)))
-        self._show_checkpoint(at, params, optimizer, shown=at if at < newest else None)
+        at, params, state = self.checkpoints.nearest_at_or_before(max(0, int(update)))
+        self._show_checkpoint(params, state, shown=at if at < newest else None)
         return at
 
     def show_latest(self) -> int:
         """Back from the past: the weights after the last update."""
         if self.shown_update is not None:
-            at, params, optimizer = self.checkpoints.nearest_at_or_before(len(self.history))
-            self._show_checkpoint(at, params, optimizer, shown=None)
+            _, params, state = self.checkpoints.nearest_at_or_before(len(self.history))
+            self._show_checkpoint(params, state, shown=None)
         return len(self.history)
 
     def continue_from(self, update: int) -> int:
         """Fork: the updates after the checkpoint at or before ``update`` are dropped (the run they
         made stays on the loss curve, greyed) and training goes on from there, with whatever
-        settings are chosen now."""
+        settings are chosen now. Side B of an A/B comparison goes back to the same moment."""
         at = self.show_update(update)
         if at < len(self.history):
             self.earlier_runs.append((0, self.history.copy()))
             self.history.truncate(at)
             self.checkpoints.truncate_after(at)
+            b = self.compared
+            if b is not None and b.params is not None and len(b.history) > b.updates_at_checkpoint:
+                b.history.truncate(b.updates_at_checkpoint)
+                self.references_changed.emit()
             self.history_changed.emit()
         self._set_shown(None)
         return at
 
-    def _show_checkpoint(self, at, params, optimizer, shown):
-        self.optimizer = copy.deepcopy(optimizer)
+    def _show_checkpoint(self, params, state: TrainedState, shown):
+        self._take_trained_state(state)
         self._set_shown(shown)
         self._pass_with({name: value.copy() for name, value in params.items()})   # (installed with the pass)
+
+    def _take_trained_state(self, state: TrainedState):
+        """A's optimizer, and side B as it was then (as it began, if the checkpoint is older than B)."""
+        self.optimizer = copy.deepcopy(state.optimizer)
+        b = self.compared
+        if b is None or b.params is None:
+            return
+        if state.compared_params is not None:
+            b.params, b.optimizer = state.compared_params, state.compared_optimizer
+            b.updates_at_checkpoint = state.compared_updates
+        elif b.start is not None:
+            b.params, b.optimizer = b.start
+            b.updates_at_checkpoint = 0
+        b.params = {name: value.copy() for name, value in b.params.items()}
+        b.optimizer = copy.deepcopy(b.optimizer)
 
     def _set_shown(self, update):
         if update != self.shown_update:
@@ -890,19 +941,20 @@ class Session:
         self.config, self._baseline = computed.config, computed.baseline
         self.params, self.batch, self.stepper = computed.params, computed.batch, computed.stepper
         self.result = computed.result
-        if new_params:
-            self.history = TrainingHistory()
-            self.earlier_runs = []
-            self.samples = []
-            self.optimizer = make_optimizer(self.config.optimizer, self.config.lr)
-            self._new_checkpoints(0)
-        b = self.compared
+        b = self.compared                  # (B first: A's first checkpoint keeps B's state too)
         if b is not None and computed.compared is not None:
             side = computed.compared
             b.config, b.params, b.result, b.baseline = side.config, side.params, side.result, side.baseline
             if side.reinitialised or b.optimizer is None:
                 b.history, b.samples = TrainingHistory(), []
                 b.optimizer = make_optimizer(b.config.optimizer, b.config.lr)
+                b.start = ({name: value.copy() for name, value in b.params.items()}, copy.deepcopy(b.optimizer))
+        if new_params:
+            self.history = TrainingHistory()
+            self.earlier_runs = []
+            self.samples = []
+            self.optimizer = make_optimizer(self.config.optimizer, self.config.lr)
+            self._new_checkpoints(0)
 
     def _new_checkpoints(self, update: int):
         """A fresh checkpoint store holding the current weights as ``update``; its budget fits
@@ -914,12 +966,18 @@ class Session:
 
     def _checkpoint(self, update: int, params: dict, optimizer):
         """Keep these weights and this optimizer (not copied again: the caller's own) as ``update``,
-        counting every byte they hold, Python objects included."""
-        moments = [value for state in optimizer.state.values() for value in state.values()
-                   if isinstance(value, np.ndarray)]
-        overhead = ARRAY_OVERHEAD * (len(params) + len(moments)) + CHECKPOINT_OVERHEAD
-        # (the store counts the weights' own bytes; these are the optimizer's and the objects')
-        self.checkpoints.add(update, params, optimizer, nbytes=sum(m.nbytes for m in moments) + overhead)
+        with side B's weights and optimizer of now (copied), counting every byte they hold, Python
+        objects included."""
+        state, b = TrainedState(optimizer), self.compared
+        if b is not None and b.params is not None:
+            state = TrainedState(optimizer, {name: value.copy() for name, value in b.params.items()},
+                                 copy.deepcopy(b.optimizer), len(b.history))
+        arrays = [value for held in (optimizer, state.compared_optimizer) if held is not None
+                  for moments in held.state.values() for value in moments.values() if isinstance(value, np.ndarray)]
+        arrays += list((state.compared_params or {}).values())
+        overhead = ARRAY_OVERHEAD * (len(params) + len(arrays)) + CHECKPOINT_OVERHEAD
+        # (the store counts A's weights' own bytes; these are the rest and the objects')
+        self.checkpoints.add(update, params, state, nbytes=sum(a.nbytes for a in arrays) + overhead)
 
     def _commit_settings(self, new: ExplorerConfig):
         """Training-only settings (optimizer, lr, clipping, breakpoints): no new pass needed."""

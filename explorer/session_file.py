@@ -16,12 +16,15 @@ A ``.bptt`` file is a zip archive (members stored or deflated, like ``np.savez``
         "position":  {...},      # JSON: forward_done, visits_done, selection, ...
         "lesson":    {...},      # JSON, may be {}
         "extra":     {...},      # JSON, for future fields
+        "compared":  {"changes": {"cell": "lstm"}, "label": "LSTM",       # optional: side B of
+                      "optimizer": {...}},                                # an A/B comparison
         "arrays": {              # the index: which member holds which array
           "params":    {"weight_ih_l0": "params/weight_ih_l0.npy", ...},
           "optimizer": {"weight_ih_l0": {"exp_avg": "optimizer/weight_ih_l0/exp_avg.npy", ...}},
           "history":   {"loss": "history/loss.npy", "grad_norm": ..., "clipped": ...,
                         "cosine": ...},
-          "layout":    "layout.npy"
+          "layout":    "layout.npy",
+          "compared":  {"params": {...}, "optimizer": {...}, "history": {...}}  # B's, under compared/
         }
       }
 
@@ -80,7 +83,7 @@ _HISTORY_FILL = {"loss": np.nan, "grad_norm": np.nan, "clipped": False, "cosine"
 
 _JSON_MEMBER = "session.json"
 _LAYOUT_MEMBER = "layout.npy"
-_TOP_KEYS = ("format", "version", "config", "optimizer", "position", "lesson", "extra", "arrays")
+_TOP_KEYS = ("format", "version", "config", "optimizer", "position", "lesson", "extra", "compared", "arrays")
 _OPTIONAL_OBJECTS = ("position", "lesson", "extra")
 _DATA_KINDS = "fiub"      # the user's data: floats, integers (class indices, characters), booleans
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
@@ -113,7 +116,20 @@ class SessionDocument:
     layout: bytes = b""
     extra: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)          # the user's own data: name -> numeric array
+    compared: "ComparedDocument | None" = None        # side B of an A/B comparison
     notes: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class ComparedDocument:
+    """Side B of an A/B comparison: the fields it changes from A's configuration (JSON scalars), its
+    label, and its own weights, optimizer state and history (the same forms as A's)."""
+
+    changes: dict = field(default_factory=dict)
+    label: str = ""
+    params: dict = field(default_factory=dict)
+    optimizer: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -232,53 +248,17 @@ def _plan(document: SessionDocument) -> tuple[dict, list]:
     objects = {key: _check_object(key, getattr(document, key)) for key in _OPTIONAL_OBJECTS}
 
     members: list[tuple[str, np.ndarray]] = []
-    index: dict = {"params": {}, "optimizer": {}, "history": {}, "layout": _LAYOUT_MEMBER}
-    if not isinstance(document.params, dict):
-        raise SessionFileError(f"params must be a dict, got {type(document.params).__name__}")
-    params = {}
-    for name, value in document.params.items():
-        _check_name("parameter", name)
-        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
-            raise SessionFileError(f"parameter {name}: must be a real floating-point array")
-        if not np.all(np.isfinite(value)):
-            raise SessionFileError(f"parameter {name}: holds NaN or Inf")
-        params[name] = value
-        index["params"][name] = member = f"params/{name}.npy"
-        members.append((member, value))
-
-    optimizer = _restore_optimizer("optimizer", document.optimizer, params)
-    scalars: dict = {}
-    for name, entry in optimizer["state"].items():
-        for key, value in entry.items():
-            if isinstance(value, np.ndarray):
-                member = f"optimizer/{name}/{key}.npy"
-                index["optimizer"].setdefault(name, {})[key] = member
-                members.append((member, value))
-            else:
-                scalars.setdefault(name, {})[key] = value
-        if not entry:
-            scalars.setdefault(name, {})
-
-    history = document.history
-    if not isinstance(history, dict):
-        raise SessionFileError(f"history must be a dict, got {type(history).__name__}")
-    if history:
-        if set(history) != set(HISTORY_COLUMNS):
-            raise SessionFileError(f"history must have exactly the columns "
-                                   f"{', '.join(HISTORY_COLUMNS)} (or none), got "
-                                   f"{', '.join(map(str, history))}")
-        lengths = set()
-        for column in HISTORY_COLUMNS:
-            value = history[column]
-            if not isinstance(value, np.ndarray) or value.ndim != 1 \
-                    or value.dtype != _HISTORY_DTYPES[column]:
-                raise SessionFileError(f"history {column}: must be a 1-D "
-                                       f"{_HISTORY_DTYPES[column]} array")
-            lengths.add(len(value))
-            index["history"][column] = member = f"history/{column}.npy"
-            members.append((member, value))
-        if len(lengths) > 1:
-            raise SessionFileError(f"history columns have different lengths {sorted(lengths)}")
+    index, optimizer = _plan_network("", document, members)
+    index["layout"] = _LAYOUT_MEMBER
+    compared = document.compared
+    if compared is not None:
+        if not isinstance(compared, ComparedDocument):
+            raise SessionFileError(f"compared must be a ComparedDocument, got {type(compared).__name__}")
+        index["compared"], b_optimizer = _plan_network("compared/", compared, members)
+        if not isinstance(compared.label, str):
+            raise SessionFileError(f"compared label must be a string, got {_kind(compared.label)}")
+        objects["compared"] = {"changes": _check_config("compared changes", compared.changes),
+                               "label": compared.label, "optimizer": b_optimizer}
 
     if not isinstance(document.data, dict):
         raise SessionFileError(f"data must be a dict, got {type(document.data).__name__}")
@@ -297,12 +277,66 @@ def _plan(document: SessionDocument) -> tuple[dict, list]:
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "config": config,
-        "optimizer": {"name": optimizer["name"], "lr": optimizer["lr"],
-                      "hyper": optimizer["hyper"], "state": scalars},
+        "optimizer": optimizer,
         **objects,
         "arrays": index,
     }
     return text, members
+
+
+def _plan_network(prefix: str, part, members: list) -> tuple[dict, dict]:
+    """Validate one network's ``params``, ``optimizer`` and ``history`` (of a SessionDocument, or
+    ``prefix`` "compared/": side B's) and add their arrays to ``members``: its part of the index and
+    the optimizer's JSON (its scalars; its arrays are members)."""
+    index: dict = {"params": {}, "optimizer": {}, "history": {}}
+    what = "compared " if prefix else ""
+    if not isinstance(part.params, dict):
+        raise SessionFileError(f"{what}params must be a dict, got {type(part.params).__name__}")
+    params = {}
+    for name, value in part.params.items():
+        _check_name(f"{what}parameter", name)
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            raise SessionFileError(f"{what}parameter {name}: must be a real floating-point array")
+        if not np.all(np.isfinite(value)):
+            raise SessionFileError(f"{what}parameter {name}: holds NaN or Inf")
+        params[name] = value
+        index["params"][name] = member = f"{prefix}params/{name}.npy"
+        members.append((member, value))
+
+    optimizer = _restore_optimizer(f"{what}optimizer", part.optimizer, params)
+    scalars: dict = {}
+    for name, entry in optimizer["state"].items():
+        for key, value in entry.items():
+            if isinstance(value, np.ndarray):
+                member = f"{prefix}optimizer/{name}/{key}.npy"
+                index["optimizer"].setdefault(name, {})[key] = member
+                members.append((member, value))
+            else:
+                scalars.setdefault(name, {})[key] = value
+        if not entry:
+            scalars.setdefault(name, {})
+
+    history = part.history
+    if not isinstance(history, dict):
+        raise SessionFileError(f"{what}history must be a dict, got {type(history).__name__}")
+    if history:
+        if set(history) != set(HISTORY_COLUMNS):
+            raise SessionFileError(f"{what}history must have exactly the columns "
+                                   f"{', '.join(HISTORY_COLUMNS)} (or none), got "
+                                   f"{', '.join(map(str, history))}")
+        lengths = set()
+        for column in HISTORY_COLUMNS:
+            value = history[column]
+            if not isinstance(value, np.ndarray) or value.ndim != 1 \
+                    or value.dtype != _HISTORY_DTYPES[column]:
+                raise SessionFileError(f"{what}history {column}: must be a 1-D "
+                                       f"{_HISTORY_DTYPES[column]} array")
+            lengths.add(len(value))
+            index["history"][column] = member = f"{prefix}history/{column}.npy"
+            members.append((member, value))
+        if len(lengths) > 1:
+            raise SessionFileError(f"{what}history columns have different lengths {sorted(lengths)}")
+    return index, {"name": optimizer["name"], "lr": optimizer["lr"], "hyper": optimizer["hyper"], "state": scalars}
 
 
 def write_session(path, document: SessionDocument) -> None:
@@ -482,63 +516,21 @@ def _read_document(archive: _Archive) -> SessionDocument:
     if "params" not in arrays:
         raise SessionFileError(f"{where}: arrays has no params")
 
-    params = {}
-    for name, member in _index_part(arrays, "params", notes, "").items():
-        _check_name(f"{where}: parameter", name)
-        array = archive.array(member, "f", f"parameter {name}")
-        if not np.all(np.isfinite(array)):
-            raise SessionFileError(f"member {member}: parameter {name} holds NaN or Inf")
-        params[name] = array
-
-    optimizer = doc["optimizer"]
-    if not isinstance(optimizer, dict):
-        raise SessionFileError(f"{where}: optimizer must be an object, got {_kind(optimizer)}")
-    optimizer = dict(optimizer)
-    scalars = optimizer.get("state", {})
-    if not isinstance(scalars, dict):
-        raise SessionFileError(f"{where}: optimizer.state must be an object, got {_kind(scalars)}")
-    state: dict = {}
-    for name, entry in scalars.items():
-        if not isinstance(entry, dict):
-            raise SessionFileError(f"{where}: optimizer.state.{name} must be an object, "
-                                   f"got {_kind(entry)}")
-        state[name] = dict(entry)
-    stored = _index_part(arrays, "optimizer", notes,
-                         "the file has no optimizer state; the optimizer starts afresh")
-    for name, entry in stored.items():
-        if not isinstance(entry, dict):
-            raise SessionFileError(f"{where}: arrays.optimizer.{name} must be an object, "
-                                   f"got {_kind(entry)}")
-        for key, member in entry.items():
-            if key in state.get(name, {}):
-                raise SessionFileError(f"{where}: optimizer state {name}.{key} is given twice")
-            state.setdefault(name, {})[key] = archive.array(member, "f", f"optimizer {name}.{key}")
-    optimizer["state"] = state
-    optimizer = _restore_optimizer(f"{where}: optimizer", optimizer, params)
-
-    history = {}
-    columns = _index_part(arrays, "history", notes, "the file has no training history")
-    for column, member in columns.items():
-        if column not in HISTORY_COLUMNS:
-            notes.append(f"ignored the unknown history column {column!r}")
-            continue
-        dtype = _HISTORY_DTYPES[column]
-        array = archive.array(member, dtype.kind, f"history {column}")
-        if array.ndim != 1 or array.dtype != dtype:
-            raise SessionFileError(f"member {member}: history {column} must be a 1-D {dtype} "
-                                   f"array, got {array.ndim}-D {array.dtype}")
-        history[column] = array
-    lengths = {len(a) for a in history.values()}
-    if len(lengths) > 1:
-        raise SessionFileError(f"history columns have different lengths {sorted(lengths)}")
-    if history and len(history) < len(HISTORY_COLUMNS):
-        length = lengths.pop()
-        for column in HISTORY_COLUMNS:
-            if column not in history:
-                history[column] = np.full(length, _HISTORY_FILL[column], _HISTORY_DTYPES[column])
-                notes.append(f"the history has no {column} column; filled with "
-                             f"{_HISTORY_FILL[column]}")
-        history = {column: history[column] for column in HISTORY_COLUMNS}
+    params, optimizer, history = _read_network(archive, arrays, doc["optimizer"], "", notes)
+    compared = None
+    if "compared" in doc:                 # side B of an A/B comparison
+        part = _check_object(f"{where}: compared", doc["compared"])
+        for key in ("changes", "label", "optimizer"):
+            if key not in part:
+                raise SessionFileError(f"{where}: compared has no {key}")
+        if not isinstance(part["label"], str):
+            raise SessionFileError(f"{where}: compared.label must be a string, got {_kind(part['label'])}")
+        b_arrays = _index_part(arrays, "compared", notes, "")
+        if "params" not in b_arrays:
+            raise SessionFileError(f"{where}: arrays.compared has no params")
+        b_params, b_optimizer, b_history = _read_network(archive, b_arrays, part["optimizer"], "compared ", notes)
+        compared = ComparedDocument(_check_config(f"{where}: compared.changes", part["changes"]), part["label"],
+                                    b_params, b_optimizer, b_history)
 
     layout = b""
     if "layout" in arrays:
@@ -553,7 +545,7 @@ def _read_document(archive: _Archive) -> SessionDocument:
     if "data" in arrays:               # the user's own data (absent for the ready-made tasks)
         for name, member in _index_part(arrays, "data", notes, "").items():
             data[_check_name(f"{where}: data array", name)] = archive.array(member, _DATA_KINDS, f"data array {name}")
-    unknown = [key for key in arrays if key not in ("params", "optimizer", "history", "layout", "data")]
+    unknown = [key for key in arrays if key not in ("params", "optimizer", "history", "layout", "data", "compared")]
     if unknown:
         notes.append(f"{where}: ignored unknown arrays {', '.join(map(str, unknown))}")
     unused = sorted(set(archive.infos) - archive.used)
@@ -561,7 +553,70 @@ def _read_document(archive: _Archive) -> SessionDocument:
         notes.append(f"ignored {len(unused)} member(s) not in the index: {', '.join(unused[:5])}")
 
     return SessionDocument(version=version, config=config, params=params, optimizer=optimizer,
-                           history=history, layout=layout, data=data, notes=notes, **objects)
+                           history=history, layout=layout, data=data, compared=compared, notes=notes, **objects)
+
+
+def _read_network(archive: _Archive, arrays: dict, optimizer, what: str, notes: list) -> tuple[dict, dict, dict]:
+    """One network's weights, optimizer state and history (``what``: "" for A's, "compared " for
+    side B's), from its part of the index ``arrays`` and its optimizer's JSON."""
+    where = _JSON_MEMBER
+    params = {}
+    for name, member in _index_part(arrays, "params", notes, "").items():
+        _check_name(f"{where}: {what}parameter", name)
+        array = archive.array(member, "f", f"{what}parameter {name}")
+        if not np.all(np.isfinite(array)):
+            raise SessionFileError(f"member {member}: {what}parameter {name} holds NaN or Inf")
+        params[name] = array
+
+    if not isinstance(optimizer, dict):
+        raise SessionFileError(f"{where}: {what}optimizer must be an object, got {_kind(optimizer)}")
+    optimizer = dict(optimizer)
+    scalars = optimizer.get("state", {})
+    if not isinstance(scalars, dict):
+        raise SessionFileError(f"{where}: optimizer.state must be an object, got {_kind(scalars)}")
+    state: dict = {}
+    for name, entry in scalars.items():
+        if not isinstance(entry, dict):
+            raise SessionFileError(f"{where}: optimizer.state.{name} must be an object, "
+                                   f"got {_kind(entry)}")
+        state[name] = dict(entry)
+    stored = _index_part(arrays, "optimizer", notes,
+                         f"the file has no {what}optimizer state; the optimizer starts afresh")
+    for name, entry in stored.items():
+        if not isinstance(entry, dict):
+            raise SessionFileError(f"{where}: arrays.optimizer.{name} must be an object, "
+                                   f"got {_kind(entry)}")
+        for key, member in entry.items():
+            if key in state.get(name, {}):
+                raise SessionFileError(f"{where}: optimizer state {name}.{key} is given twice")
+            state.setdefault(name, {})[key] = archive.array(member, "f", f"{what}optimizer {name}.{key}")
+    optimizer["state"] = state
+    optimizer = _restore_optimizer(f"{where}: {what}optimizer", optimizer, params)
+
+    history = {}
+    columns = _index_part(arrays, "history", notes, f"the file has no {what}training history")
+    for column, member in columns.items():
+        if column not in HISTORY_COLUMNS:
+            notes.append(f"ignored the unknown history column {column!r}")
+            continue
+        dtype = _HISTORY_DTYPES[column]
+        array = archive.array(member, dtype.kind, f"{what}history {column}")
+        if array.ndim != 1 or array.dtype != dtype:
+            raise SessionFileError(f"member {member}: history {column} must be a 1-D {dtype} "
+                                   f"array, got {array.ndim}-D {array.dtype}")
+        history[column] = array
+    lengths = {len(a) for a in history.values()}
+    if len(lengths) > 1:
+        raise SessionFileError(f"{what}history columns have different lengths {sorted(lengths)}")
+    if history and len(history) < len(HISTORY_COLUMNS):
+        length = lengths.pop()
+        for column in HISTORY_COLUMNS:
+            if column not in history:
+                history[column] = np.full(length, _HISTORY_FILL[column], _HISTORY_DTYPES[column])
+                notes.append(f"the history has no {column} column; filled with "
+                             f"{_HISTORY_FILL[column]}")
+        history = {column: history[column] for column in HISTORY_COLUMNS}
+    return params, optimizer, history
 
 
 def _open_regular(path: Path) -> int:

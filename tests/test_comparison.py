@@ -9,6 +9,7 @@ import pytest
 from explorer.config import ExplorerConfig
 from explorer.lessons import LessonError, read_lesson
 from explorer.session import Phase, Session
+from rnn.errors import RnnInputError
 
 ADDING = ExplorerConfig(task="adding", seq_len=12, hidden=6, batch=8, optimizer="adam", lr=0.02,
                         clip_mode="norm", clip_threshold=1.0)
@@ -205,3 +206,103 @@ def test_b_chosen_while_new_weights_are_computing_keeps_them_and_comes_with_them
         assert np.array_equal(b.result.record.inputs, session.result.record.inputs)
     finally:
         session.shutdown()
+
+
+def test_time_travel_shows_b_as_it_was_then_and_a_fork_takes_b_back_too(session):
+    """Scrubbing the loss curve back to an update shows both networks as they were after it, and
+    continuing from there drops B's later updates as it drops A's."""
+    session.compare(cell="gru")
+    trained(session, 30)
+    b = session.compared
+    latest_b = {name: value.copy() for name, value in b.params.items()}
+    at = session.show_update(12)
+    assert 0 < at <= 12
+    _, b_then = alone(ADDING.with_(cell="gru"), at)
+    _, a_then = alone(ADDING, at)
+    assert all(np.array_equal(b.params[name], b_then[name]) for name in b_then)
+    assert all(np.array_equal(session.params[name], a_then[name]) for name in a_then)
+    shown = Session(ADDING.with_(cell="gru"))      # B's pass on the batch, with B's weights of then
+    try:
+        shown.load_weights(shown.spec, b_then)
+        assert np.array_equal(b.result.dh_norm_batch, shown.result.dh_norm_batch)
+    finally:
+        shown.shutdown()
+    session.show_latest()
+    assert all(np.array_equal(b.params[name], latest_b[name]) for name in latest_b)
+    session.continue_from(at)
+    assert len(session.history) == len(b.history) == at
+    trained(session, 30 - at)                      # and on again, as B alone would go on from there
+    other = Session(ADDING.with_(cell="gru"))
+    try:
+        trained(trained(other, at), 30 - at)
+        assert np.array_equal(b.history.loss, other.history.loss)
+    finally:
+        other.shutdown()
+
+
+def test_time_travel_to_before_b_began_shows_b_as_it_began(session):
+    trained(session, 10)
+    session.compare(cell="lstm")
+    began = {name: value.copy() for name, value in session.compared.params.items()}
+    trained(session, 10)
+    session.show_update(5)
+    assert all(np.array_equal(session.compared.params[name], began[name]) for name in began)
+    session.continue_from(5)
+    assert len(session.compared.history) == 0
+
+
+def test_a_saved_session_keeps_side_b_and_opens_with_it(tmp_path, session):
+    """Saving mid-comparison and opening the file elsewhere gives back both sides: B's changes,
+    name, weights, optimizer and loss curve, and B's pass on A's batch; training goes on for both."""
+    session.compare(cell="lstm")
+    trained(session, 15)
+    path = tmp_path / "ab.bptt"
+    session.save(path)
+    b = session.compared
+    opened = Session(ExplorerConfig())
+    try:
+        opened.open(path)
+        ob = opened.compared
+        assert ob is not None and ob.label == "LSTM" and ob.config.cell == "lstm" and opened.config.cell == "rnn"
+        assert np.array_equal(ob.history.loss, b.history.loss) and len(ob.history) == 15
+        assert all(np.array_equal(ob.params[name], b.params[name]) for name in b.params)
+        assert np.array_equal(ob.result.dh_norm_batch, b.result.dh_norm_batch)
+        assert [r.label for r in opened.runs_compared] == ["B: LSTM"]
+        trained(opened, 5)
+        trained(session, 5)
+        assert np.array_equal(ob.history.loss, b.history.loss) and len(ob.history) == 20
+        opened.open(_saved_without_b(tmp_path, opened))      # a file without B ends the comparison
+        assert opened.compared is None and opened.runs_compared == []
+    finally:
+        opened.shutdown()
+
+
+def _saved_without_b(tmp_path, _session):
+    path, plain = tmp_path / "a-only.bptt", Session(ADDING)
+    try:
+        plain.save(path)
+    finally:
+        plain.shutdown()
+    return path
+
+
+def test_a_saved_side_b_that_cannot_be_b_is_refused_and_nothing_changes(tmp_path, session):
+    """A hand-edited file whose side B changes the batch (B must see A's batch) is refused."""
+    import json
+    import zipfile
+    session.compare(cell="gru")
+    path, edited = tmp_path / "ab.bptt", tmp_path / "edited.bptt"
+    session.save(path)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(edited, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "session.json":
+                text = json.loads(data)
+                text["compared"]["changes"]["seq_len"] = 30
+                data = json.dumps(text).encode()
+            target.writestr(item, data)
+    before = session.params["weight_hh_l0"].copy()
+    with pytest.raises(RnnInputError) as refused:
+        session.open(edited)
+    assert "cannot be used" in str(refused.value) and "seq_len" in str(refused.value)
+    assert session.compared.config.cell == "gru" and np.array_equal(session.params["weight_hh_l0"], before)
