@@ -52,7 +52,7 @@ VIEWS = {   # a lesson's name for a view → the window's view
     "graph": "GraphView", "gradient_flow": "GradientFlowView", "training": "TrainingView",
     "hidden_states": "HiddenStatesView", "data": "DataView", "weights": "WeightSharesView",
     "inspector": "InspectorView",
-    "shapes": "ShapesPanel",
+    "shapes": "ShapesPanel", "clipping": "ClippingView",
 }
 MAX_UPDATES = 100_000
 _CONFIG_KEYS = tuple(f.name for f in fields(ExplorerConfig))

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn.optim import clip_gradients
 from rnn.passresult import prediction_accuracy
+
+from .clipping import clipped_direction
 
 RECENT_UPDATES = 20        # "the loss now": the mean of the last this many updates
 
@@ -242,16 +243,13 @@ def learnt_at(session, fraction) -> float:
 
 def clip_angle(session) -> float:
     """The angle, in degrees, by which clipping as set turns the gradient g of the shown pass:
-    arccos(g · clip(g) / (‖g‖ ‖clip(g)‖)). Norm clipping only rescales g (0°); value clipping cuts
-    each entry to [−θ, θ] and turns it."""
-    result = _finished(session)
-    g = result.record.gradients()
-    c = clip_gradients(g, session.config.clip_mode, float(session.config.clip_threshold)).grads
-    dot = sum(float(np.vdot(g[name], c[name])) for name in g)
-    norms = math.sqrt(sum(float(np.vdot(v, v)) for v in g.values()) * sum(float(np.vdot(v, v)) for v in c.values()))
-    if not (norms > 0 and math.isfinite(norms)):
+    arccos(g · clip(g) / (‖g‖ ‖clip(g)‖)) (:mod:`explorer.clipping`). Norm clipping only rescales g
+    (0°); value clipping cuts each entry to [−θ, θ] and turns it."""
+    direction = clipped_direction(_finished(session).record.gradients(), session.config.clip_mode,
+                                  session.config.clip_threshold)
+    if direction is None:
         raise NotMeasured("the gradient is zero or not finite")
-    return math.degrees(math.acos(min(1.0, max(-1.0, dot / norms))))
+    return direction.angle
 
 
 def grad_norm(session) -> float:

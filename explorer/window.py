@@ -39,6 +39,7 @@ DOCKS = [  # (view class name, dock title, area)
     ("WeightSharesView", "Shared weights", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("InspectorView", "Inspector", Qt.DockWidgetArea.BottomDockWidgetArea),
     ("ShapesPanel", "Shapes", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ("ClippingView", "Clipping", Qt.DockWidgetArea.BottomDockWidgetArea),
 ]
 
 class MainWindow(QMainWindow):
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["DataView"], self.docks["WeightSharesView"])
         self.tabifyDockWidget(self.docks["WeightSharesView"], self.docks["InspectorView"])
         self.tabifyDockWidget(self.docks["InspectorView"], self.docks["ShapesPanel"])
+        self.tabifyDockWidget(self.docks["ShapesPanel"], self.docks["ClippingView"])
         self.docks["HiddenStatesView"].raise_()
         # the inspector skips redraws while its tab is not showing; it catches up when shown
         inspector = self.views["InspectorView"]

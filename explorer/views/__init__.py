@@ -5,6 +5,7 @@
 Views never talk to each other; they may write the selection with ``state.select(...)``.
 """
 
+from .clipping import ClippingView
 from .data import DataView
 from .gradflow import GradientFlowView
 from .graph import GraphView
@@ -15,5 +16,5 @@ from .shares import WeightSharesView
 from .states import HiddenStatesView
 from .training import TrainingView
 
-__all__ = ["DataView", "GradientFlowView", "GraphView", "HiddenStatesView", "InspectorView", "RegimeBadge",
+__all__ = ["ClippingView", "DataView", "GradientFlowView", "GraphView", "HiddenStatesView", "InspectorView", "RegimeBadge",
            "ShapesPanel", "TrainingView", "WeightSharesView"]

@@ -1,0 +1,109 @@
+"""What clipping does to the gradient's direction: clip(g)/‖clip(g)‖ against g/‖g‖, entry by entry.
+
+Norm clipping rescales g, so every entry lands on the diagonal (the same direction, 0°); value
+clipping cuts the entries beyond θ and keeps the others, so the large entries fall below the
+diagonal in size and the small ones rise above it: the gradient is turned
+(∠(g, clip(g)) = arccos(g · clip(g) / (‖g‖ ‖clip(g)‖)), :mod:`explorer.clipping`).
+"""
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from ..clipping import clipped_direction
+from ..comparison import side_label
+from . import style
+
+MAX_POINTS = 4000      # entries drawn per side: the largest |g| entries first, then every k-th of the rest
+NOT_FINISHED = "finish the backward pass\nto see the gradient clipped"
+NO_GRADIENT = "the gradient is zero or not finite:\nno direction to clip"
+DIAGONAL = "g's own direction"
+TOOLTIP = """<b>Clipping</b>: each entry of the gradient g of this pass (every weight), as a share of ‖g‖,
+against the same entry of clip(g), the gradient the optimizer is given, as a share of ‖clip(g)‖.<br>
+On the dashed diagonal: clip(g) points where g points. Norm clipping (g rescaled to θ g/‖g‖) keeps every
+entry on it; value clipping (each entry cut to [−θ, θ]) cuts the large entries and so turns the
+gradient by the angle in the legend."""
+
+
+def drawn_entries(gradient: np.ndarray, limit: int = MAX_POINTS) -> np.ndarray:
+    """Indices of at most ``limit`` entries to draw: the half largest in size, then an even spread
+    of the others (all of them when there are few)."""
+    n = gradient.size
+    if n <= limit:
+        return np.arange(n)
+    largest = np.argpartition(np.abs(gradient), n - limit // 2)[n - limit // 2:]
+    rest = np.setdiff1d(np.arange(n), largest)
+    return np.concatenate([largest, rest[:: max(1, rest.size // (limit - limit // 2))]])
+
+
+class ClippingView(style.CanvasView):
+    """clip(g)/‖clip(g)‖ against g/‖g‖ for this run and, in an A/B comparison, for side B."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, TOOLTIP, parent)
+        self.plot = self.canvas.addPlot(row=0, col=0)
+        style.style_plot(self.plot, None, left="clip(g) / ‖clip(g)‖", bottom="g / ‖g‖  (each entry)")
+        self.plot.hideButtons()
+        self.legend = style.legend_row(self.canvas.ci, self.plot, row=0, col=1, columns=1)   # (beside: the
+        self.canvas.ci.layout.setColumnStretchFactor(0, 1)                                # plot keeps its height)
+        self.canvas.ci.layout.setColumnStretchFactor(1, 0)
+        self.diagonal = self.plot.plot(pen=style.pen(style.FOREGROUND, 2, Qt.PenStyle.DashLine))
+        self.diagonal.setZValue(10)              # (over the points that lie on it)
+        self.sides = [self.plot.plot(pen=None, symbol="o", symbolSize=8, symbolPen=None, symbolBrush=colour)
+                      for colour in (style.CURVE_BLUE, style.SIDE_B)]
+        self.message = style.overlay_text(self.plot, NOT_FINISHED)
+        self._stale = True
+        state.passChanged.connect(self._changed)
+        state.referencesChanged.connect(self._changed)
+        state.configChanged.connect(self._changed)
+        self.refresh()
+
+    def _changed(self, *_):
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event):           # (drawn when seen: g of a large network costs a few ms)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def directions(self) -> list:
+        """(name, ClippedDirection or None) of each side drawn: this run, then side B if compared."""
+        s = self.state
+        runs = [(s.result, s.config, s.run_label if s.compared is not None else self._named(s.config))]
+        b = s.compared
+        if b is not None and b.result is not None:
+            runs.append((b.result, b.config, f"B: {b.label}"))
+        return [(name, clipped_direction(result.record.gradients(), config.clip_mode, config.clip_threshold)
+                 if result.done else None) for result, config, name in runs]
+
+    @staticmethod
+    def _named(config) -> str:
+        return side_label(config, {"clip_mode": config.clip_mode, "clip_threshold": config.clip_threshold}) \
+            if config.clip_mode != "none" else "no clipping"
+
+    def refresh(self):
+        self._stale = False
+        done = self.state.result.done
+        drawn = self.directions() if done else []
+        self.legend.clear()
+        reach = 0.0
+        for curve, (name, direction) in zip(self.sides, drawn + [(None, None)] * (2 - len(drawn))):
+            curve.setVisible(direction is not None)
+            if direction is None:
+                curve.setData([], [])
+                continue
+            shown = drawn_entries(direction.gradient)
+            x, y = direction.gradient[shown], direction.clipped[shown]
+            curve.setData(x, y)
+            reach = max(reach, float(np.max(np.abs(x))), float(np.max(np.abs(y))))
+            self.legend.addItem(curve, f"{name}:<br>turned <b>{direction.angle:.1f}°</b>")   # (two lines: the plot keeps the width)
+        reach = 1.08 * (reach or 1.0)
+        self.diagonal.setData([-reach, reach], [-reach, reach])
+        self.legend.addItem(self.diagonal, DIAGONAL)
+        style.fit_legend_row(self.legend)
+        self.plot.setRange(xRange=(-reach, reach), yRange=(-reach, reach), padding=0)
+        empty = not done or not any(direction is not None for _, direction in drawn)
+        self.message.setText(NOT_FINISHED if not done else NO_GRADIENT)
+        self.message.setVisible(empty)
+        style.center_overlay(self.plot, self.message)
