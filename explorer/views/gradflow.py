@@ -119,6 +119,7 @@ class GradientFlowView(style.CanvasView):
         self.canvas.ci.setSpacing(2)
 
         self._T = None
+        self._steps_shown = None           # (first, last) zoomed to, or None: every step
         state.passChanged.connect(self.refresh)
         state.referencesChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(self._on_selection)
@@ -192,8 +193,20 @@ class GradientFlowView(style.CanvasView):
             symbols = T <= 60                  # markers only while they do not merge into a band
             self.norm_curve.setSymbol("o" if symbols else None)
             self.jac_curve.setSymbol("s" if symbols else None)
-            self.norm_plot.setXRange(-0.5, T - 0.5, padding=0.02)
+            self._show_step_range()
         style.center_overlay(self.norm_plot, self.norm_empty)
+
+    def show_steps(self, steps):
+        """Zoom the step axis to the steps (first, last), kept while the sequence changes; None: every step."""
+        self._steps_shown = None if steps is None else (int(steps[0]), int(steps[1]))
+        if self._T is not None:
+            self._show_step_range()
+
+    def _show_step_range(self):
+        T = self._T
+        first, last = (0, T - 1) if self._steps_shown is None else \
+            (min(self._steps_shown[0], T - 1), min(self._steps_shown[1], T - 1))
+        self.norm_plot.setXRange(first - 0.5, last + 0.5, padding=0.02)
 
     def _compared(self, T) -> list:
         """The runs compared that have T steps, as this pass (those of another length are not drawn)."""
