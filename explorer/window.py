@@ -148,10 +148,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["InspectorView"], self.docks["ShapesPanel"])
         self.tabifyDockWidget(self.docks["ShapesPanel"], self.docks["ClippingView"])
         self.docks["HiddenStatesView"].raise_()
-        # the inspector skips redraws while its tab is not showing; it catches up when shown
+        # the inspector and the clipping view skip redraws while their tab is not showing; they catch up when shown
         inspector = self.views["InspectorView"]
         self.docks["InspectorView"].visibilityChanged.connect(
             lambda visible: visible and QTimer.singleShot(0, inspector.catch_up))
+        self.docks["ClippingView"].visibilityChanged.connect(self.views["ClippingView"].set_shown)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 

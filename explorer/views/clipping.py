@@ -51,7 +51,7 @@ class ClippingView(style.CanvasView):
         self.sides = [self.plot.plot(pen=None, symbol="o", symbolSize=8, symbolPen=None, symbolBrush=colour)
                       for colour in (style.CURVE_BLUE, style.SIDE_B)]
         self.message = style.overlay_text(self.plot, NOT_FINISHED)
-        self._stale = True
+        self._stale, self._shown = True, True
         state.passChanged.connect(self._changed)
         state.referencesChanged.connect(self._changed)
         state.configChanged.connect(self._changed)
@@ -59,12 +59,14 @@ class ClippingView(style.CanvasView):
 
     def _changed(self, *_):
         self._stale = True
-        if self.isVisible():
+        if self._shown:
             self.refresh()
 
-    def showEvent(self, event):           # (drawn when seen: g of a large network costs a few ms)
-        super().showEvent(event)
-        if self._stale:
+    def set_shown(self, shown: bool):
+        """Whether the view is in sight (its dock's tab in front): out of sight it is redrawn when
+        shown again (g of a large network costs a few ms)."""
+        self._shown = bool(shown)
+        if self._shown and self._stale:
             self.refresh()
 
     def directions(self) -> list:

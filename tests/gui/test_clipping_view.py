@@ -51,3 +51,16 @@ def test_value_clipping_leaves_the_diagonal_and_norm_clipping_stays_on_it(qtbot,
     texts = [label.text for _, label in view.legend.items]
     assert any(f"{angle:.1f}°" in text and text.startswith("A: value clipping") for text in texts), texts
     assert any("0.0°" in text and text.startswith("B: norm clipping") for text in texts), texts
+
+
+def test_a_change_made_behind_another_tab_is_drawn_when_the_tab_is_shown(qtbot, window):
+    view = window.views["ClippingView"]
+    click_tab(qtbot, window, "Clipping")
+    settle(qtbot, window)
+    assert window.state.result.done and not view.message.isVisible()
+    click_tab(qtbot, window, "Hidden states")
+    qtbot.keyClick(window, Qt.Key.Key_Home)            # |◀ Reset, while the view is out of sight
+    settle(qtbot, window)
+    click_tab(qtbot, window, "Clipping")
+    settle(qtbot, window)
+    assert view.message.isVisible() and "finish the backward pass" in view.message.toPlainText()
