@@ -5,7 +5,7 @@ Entering a step sets its configuration (one ``set_config``, fresh weights if the
 unless it asks a question first, runs what it runs. A step with a question waits for
 :meth:`LessonRunner.reveal` (predict, then observe). Its claims are measured from the session
 whenever the pass or the training history changes, and shown ✓, ✗ or pending. ``until`` stops a
-training step as soon as it holds.
+training step at the first update after which it holds.
 """
 
 import time
@@ -30,7 +30,6 @@ class LessonRunner:
         self.choice = None
         self.measurements: list[Measurement] = []
         self._run_pending = False      # the step's run waits for the pass its configuration needs
-        self._watching_until = False
         self._target = None            # advance_to: the step to arrive at, one run after another
         self._advancing = self._entering = False
         session.clear_references()     # (a lesson compares only the runs it made)
@@ -44,7 +43,6 @@ class LessonRunner:
                              (self.session.history_changed, self._on_history_changed),
                              (self.session.phase_changed, self._on_phase_changed)):
             signal.disconnect(slot)
-        self._watching_until = False
 
     # ------------------------------------------------------------------ where we are
     @property
@@ -70,8 +68,7 @@ class LessonRunner:
     @property
     def running(self) -> bool:
         """The step's run has not finished yet (its pass is computing, or it is training)."""
-        return self._run_pending or self._watching_until or \
-            (self.step.run == "train" and self.session.phase is Phase.TRAINING)
+        return self._run_pending or (self.step.run == "train" and self.session.phase is Phase.TRAINING)
 
     def text(self) -> str:
         """The step's text with its quoted values measured now."""
@@ -102,7 +99,6 @@ class LessonRunner:
         if run:
             session.pause_training()
         self.index, self.revealed, self.choice = index, False, None
-        self._watching_until = False
         step = self.step
         config = self.lesson.config_at(index)
         if run:
@@ -168,12 +164,8 @@ class LessonRunner:
             session.finish_pass()
         elif step.run in ("forward", "backward"):
             self._step_to(step.run, step.to)
-        elif step.run == "train":
-            self._watching_until = bool(step.until)
-            if not (step.until and self._until_holds()):
-                session.start_training(step.updates)
-            else:
-                self._watching_until = False
+        elif step.run == "train" and not (step.until and self._until_holds()):
+            session.start_training(step.updates, until=(lambda _: self._until_holds()) if step.until else None)
 
     def _step_to(self, direction: str, to):
         """Step from the start of the pass until the forward pass has computed ``to`` (or, going
@@ -203,14 +195,9 @@ class LessonRunner:
         self._advance()         # (a pass lands last when a step's run ends: the next may start)
 
     def _on_history_changed(self):
-        if self._watching_until and self._until_holds():
-            self._watching_until = False
-            self.session.pause_training()
         self._measure()
 
     def _on_phase_changed(self, phase):
-        if phase is not Phase.TRAINING:      # a training step's run ended (or never started)
-            self._watching_until = False
         self._run_when_ready()
 
     def _measure(self):

@@ -197,7 +197,8 @@ class Session:
         self.phase = Phase.IDLE
         self.config = self.requested = config
         self.optimizer = make_optimizer(config.optimizer, config.lr)
-        self._train_after_pass = None    # ("train", steps) to start once the pending pass lands
+        self._train_after_pass = None    # (steps, until) of a run to start once the pending pass lands
+        self._until = None               # the running run's stop condition, if it has one
         self.undo_history = UndoHistory()
         self._install(drain(compute_pass(config, None, None, reinitialise=True, resample=True)),
                       new_params=True)
@@ -633,12 +634,14 @@ class Session:
         """One optimizer update on a fresh training batch."""
         self.start_training(steps=1)
 
-    def start_training(self, steps: int | None = None):
-        """Train for ``steps`` updates, or until paused (None)."""
+    def start_training(self, steps: int | None = None, until=None):
+        """Train for ``steps`` updates, or until paused (None); ``until(session) → bool``: stop at the
+        first update after which it holds, exactly there (each update's weights are sent)."""
         if self.requested != self.config or self.phase is Phase.COMPUTING:
-            self._train_after_pass = ("train", steps)   # starts once the pending pass lands
+            self._train_after_pass = (steps, until)   # starts once the pending pass lands
             return
         self._stop_training_now()
+        self._until = until
         if self.shown_update is not None:      # looking at the past: training goes on from the newest
             _, params, state = self.checkpoints.nearest_at_or_before(len(self.history))
             self.params = {name: value.copy() for name, value in params.items()}
@@ -648,12 +651,12 @@ class Session:
         continuous = steps is None
         start = len(self.history)
         seed = training_seed(config, start)
-        if not continuous and not config.speed and \
+        if not continuous and not config.speed and until is None and \
                 steps * estimate_ms(config) * (1.5 if config.truncation_rule().is_full else 2.5) <= SYNC_LIMIT_MS:
             self._train_here(config, steps, start, seed)
             return
         self.channel.start(self._training_sides(config, start, seed), steps=10**9 if continuous else steps,
-                           batch=self.batch, sequence=self.selection.batch_index)
+                           batch=self.batch, sequence=self.selection.batch_index, every_update=until is not None)
         self._set_phase(Phase.TRAINING)
 
     def _training_sides(self, config, start, seed, copies=False) -> list[Side]:
@@ -706,7 +709,16 @@ class Session:
                 last_line = payload.strip().splitlines()[-1] if payload.strip() else payload
                 self.message.emit(f"Internal error in the training process: {last_line}", "error")
                 return True
-        self._apply_chunk(merged([payload for _, payload in messages]))
+        if self._until is None:
+            self._apply_chunk(merged([payload for _, payload in messages]))
+            return True
+        for _, payload in messages:                 # one update at a time: stop right where it holds
+            self._apply_chunk(payload)
+            if self.phase is Phase.TRAINING and self._until(self):
+                self._stop_training_now()
+                self._pass_with(self.params)         # (the display pass of the weights stopped at)
+                self.message.emit(f"Stopped at update {len(self.history)}: the condition holds.", "info")
+                break
         return True
 
     def sample_again(self, seed: int | None = None):
@@ -861,24 +873,24 @@ class Session:
         if force_reinitialise:
             changed.add("init")
         resume = self.phase is Phase.TRAINING or self._train_after_pass is not None
-        steps = self._train_after_pass[1] if self._train_after_pass else None
+        steps, until = self._train_after_pass or (None, self._until if self.phase is Phase.TRAINING else None)
         self._train_after_pass = None
         self._stop_training_now()
         if self.phase is Phase.COMPUTING:
             self.runner.cancel()
         if not changed:
             if resume:
-                self.start_training(steps)
+                self.start_training(steps, until)
             return
         reinitialise = force_reinitialise or new.needs_new_weights(self.config)
         resample = bool(changed & set(BATCH_FIELDS))
         if not (reinitialise or resample or changed & set(PASS_FIELDS)):
             self._commit_settings(new)
             if resume:
-                self.start_training(steps)
+                self.start_training(steps, until)
             return
         if resume and not reinitialise:
-            self._train_after_pass = ("train", steps)
+            self._train_after_pass = (steps, until)
         elif resume:
             self.message.emit("Training stopped: the network was re-initialised.", "info")
         params, batch, sequence = self.params, self.batch, self.selection.batch_index
@@ -932,9 +944,9 @@ class Session:
             self._compute_b()
             return
         if self._train_after_pass is not None and self.requested == self.config:
-            _, steps = self._train_after_pass
+            steps, until = self._train_after_pass
             self._train_after_pass = None
-            self.start_training(steps)
+            self.start_training(steps, until)
 
     def _install(self, computed, new_params: bool):
         """Replace every derived attribute at once (no events)."""

@@ -222,7 +222,7 @@ def _child(conn):
             return
         if command[0] != "train":
             continue                      # a stop for a run that has already ended
-        _, run_id, sides, steps, batch, sequence, own_task = command
+        _, run_id, sides, steps, batch, sequence, own_task, every_update = command
         try:
             if own_task is not None:          # the user's data: the child has only the ready-made tasks
                 add_task(own_task)
@@ -244,7 +244,7 @@ def _child(conn):
                     if message[0] == "quit":
                         return
                     break
-                if not run.interval and time.monotonic() - run.last_sent >= SEND_SECONDS:
+                if not run.interval and (every_update or time.monotonic() - run.last_sent >= SEND_SECONDS):
                     conn.send(("updates", run_id, chunk()))
             else:
                 conn.send(("end", run_id, chunk(finished=True)))
@@ -317,9 +317,10 @@ class TrainingChannel:
         return self._process is not None and self._process.is_alive()
 
     # --- runs ---
-    def start(self, sides: list, *, steps, batch, sequence) -> int:
+    def start(self, sides: list, *, steps, batch, sequence, every_update: bool = False) -> int:
         """Start a run of ``steps`` updates of each :class:`Side` (A, and B of an A/B comparison);
-        ``batch`` and ``sequence``: what the display passes show."""
+        ``batch`` and ``sequence``: what the display passes show; ``every_update``: each update
+        sent as its own message, with the weights after it (for a stop at an exact update)."""
         if self.running:
             self.abandon()
         self._wait_for_ends()
@@ -328,7 +329,7 @@ class TrainingChannel:
         self._unended.add(self.run_id)
         config = sides[0].config
         own_task = None if config.task in BUILT_IN_TASKS else config.task_object
-        self._conn.send(("train", self.run_id, list(sides), steps, batch, sequence, own_task))
+        self._conn.send(("train", self.run_id, list(sides), steps, batch, sequence, own_task, bool(every_update)))
         self.running = True
         return self.run_id
 

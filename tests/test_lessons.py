@@ -229,8 +229,34 @@ def test_training_stops_when_until_holds(session):
     runner.go_to(0)
     assert session.phase is Phase.TRAINING
     assert runner.run_to_end_of_step(timeout=60)
-    assert 30 <= len(session.history) < 20000 and session.phase is not Phase.TRAINING
+    assert len(session.history) == 30 and session.phase is not Phase.TRAINING     # at that update, not after
     runner.close()
+
+
+def test_until_stops_at_the_first_update_after_which_it_holds_with_the_weights_of_that_update(session):
+    """"loss < 0.5 * baseline" (the mean of the last 20 updates' losses) stops training exactly at
+    the first update where that mean falls below half the baseline, with that update's weights:
+    the same as training exactly that many updates."""
+    config = {"task": "adding", "seq_len": 12, "hidden": 8, "batch": 16, "optimizer": "adam", "lr": 0.02}
+    lesson = lesson_from_dict({"title": "U", "config": config,
+                               "steps": [{"title": "t", "text": "t", "run": "train", "updates": 5000,
+                                          "until": "loss < 0.5 * baseline"}]})
+    runner = LessonRunner(session, lesson)
+    runner.go_to(0)
+    assert runner.run_to_end_of_step(timeout=60)
+    losses, half = session.history.loss, 0.5 * session.baseline
+    recent = np.array([losses[max(0, n - 20):n].mean() for n in range(1, len(losses) + 1)])
+    assert recent[-1] < half and np.all(recent[:-1] >= half)            # the first update where it holds
+    runner.close()
+    alone = Session(ExplorerConfig(**config))
+    try:
+        alone.start_training(steps=len(losses))
+        while alone.training:
+            alone.poll(timeout=0.2)
+        assert np.array_equal(alone.history.loss, losses)
+        assert all(np.array_equal(alone.params[name], session.params[name]) for name in alone.params)
+    finally:
+        alone.shutdown()
 
 
 def test_moving_to_a_step_without_running_keeps_the_session_as_it_is(session):
