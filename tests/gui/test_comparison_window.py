@@ -70,3 +70,24 @@ def test_a_long_name_for_b_leaves_the_gradient_plot_its_width(qtbot, window):
     assert 0.8 * width <= flow.norm_plot.getViewBox().width() <= flow.canvas.width()
     assert flow.legend.width() > flow.canvas.width()            # (the entry itself is wider: it is cut
     assert flow.legend.sceneBoundingRect().left() >= 0          # at its end: its start is in view)
+
+
+def test_a_session_saved_while_comparing_opens_with_b_on_the_plots_and_in_the_menu(qtbot, window, tmp_path):
+    """File ▸ Save keeps side B; opening the file brings B back: its curve, its name, its menu entry."""
+    compare_action(window, "B: the same as a GRU").trigger()
+    settle(qtbot, window)
+    for _ in range(2):
+        window.actions["update"].trigger()
+        settle(qtbot, window)
+    path = str(tmp_path / "ab.bptt")
+    assert window.files.save_session(path, quiet=True)
+    assert "with side B of the A/B comparison (GRU)" in window.statusBar().currentMessage()
+    compare_action(window, "Stop comparing").trigger()
+    settle(qtbot, window)
+    assert window.state.compared is None
+    assert window.files.open_session(path, quiet=True)
+    settle(qtbot, window)
+    b = window.state.compared
+    assert b is not None and b.config.cell == "gru" and len(b.history) == 2
+    assert compare_action(window, "B: the same as a GRU").isChecked()
+    assert window.views["TrainingView"].legend_names() == ["A: tanh RNN", "B: GRU"]
