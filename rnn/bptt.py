@@ -10,6 +10,8 @@ and every shared weight collects one contribution a step, e.g. ∂L/∂W_hh = Σ
 Under truncation the backward pass is a list of visits (segment, t); see :mod:`rnn.truncation`.
 """
 
+import sys
+
 import numpy as np
 
 from .cells import cell_of
@@ -20,32 +22,71 @@ from .params import NetworkSpec, check_params, layer_params, params_dtype, with_
 from .truncation import Truncation
 
 
-class Recording:
-    """Everything one pass computed, indexed [layer, t, batch, unit]. Filled in as the stepper goes."""
+class Buffers:
+    """Recording arrays kept from one pass to the next, for the passes of a training run.
 
-    def __init__(self, spec: NetworkSpec, inputs, targets, mask, loss: str, h0, c0, dtype=np.float64):
+    ``empty(shape, dtype)`` hands out a kept array of that shape and dtype that nothing else holds
+    any more (no recording, no view of it, no caller: CPython's reference count says so), or a new
+    one, kept if fewer than ``keep`` are. Its entries are whatever the last pass left there, so a
+    recording takes from here only the arrays whose every entry a pass run to its end writes before
+    reading it; a recording still held (an Update kept by its caller) is never written over.
+    """
+
+    def __init__(self, keep: int = 2):     # 2: the caller still holds the last update's while the next is made
+        self.keep, self._kept = keep, {}
+
+    def empty(self, shape, dtype) -> np.ndarray:
+        kept = self._kept.setdefault((shape, np.dtype(dtype)), [])
+        for i in range(len(kept)):
+            if _references(kept, i) == _HELD_BY_LIST_ONLY:
+                return kept[i]
+        array = np.empty(shape, dtype)
+        if len(kept) < self.keep:
+            kept.append(array)
+        return array
+
+
+def _references(arrays: list, i: int) -> int:
+    """The reference count of arrays[i], as seen from here (its list's, this call's, any other's)."""
+    return sys.getrefcount(arrays[i])
+
+
+_HELD_BY_LIST_ONLY = _references([np.empty(0)], 0)   # the count of an array that only its list holds
+
+
+class Recording:
+    """Everything one pass computed, indexed [layer, t, batch, unit]. Filled in as the stepper goes.
+
+    Steps not computed yet read 0. With ``buffers`` (:class:`Buffers`, for a pass run to its end
+    before anything reads it: training) the arrays that such a pass writes in full before reading
+    come from there, as they are, instead of being zeroed.
+    """
+
+    def __init__(self, spec: NetworkSpec, inputs, targets, mask, loss: str, h0, c0, dtype=np.float64,
+                 buffers: Buffers | None = None):
         L, H, GH = spec.num_layers, spec.hidden_size, spec.gates * spec.hidden_size
         zeros = lambda shape: np.zeros(shape, dtype)       # (the loss terms loss_t stay float64)
+        written = zeros if buffers is None else (lambda shape: buffers.empty(shape, dtype))  # in full, before read
         T, B = inputs.shape[:2]
         self.spec, self.loss_kind = spec, loss
         self.inputs, self.targets, self.loss_mask = inputs, targets, mask
         self.h0, self.c0 = h0, c0
         lstm = spec.has_cell_state
         # forward
-        self.pre = zeros((L, T, B, GH))       # pre-activations a_t (gates)
-        self.h = zeros((L, T, B, H))
-        self.gates = self.h if spec.cell == "rnn" else zeros((L, T, B, GH))  # activated gates
-        self.c = zeros((L, T, B, H)) if lstm else None
-        self.extra = zeros((L, T, B, H))      # φ'(a_t) | tanh(c_t) | W_hn h_{t−1} + b_hn
-        self.yhat = zeros((T, B, spec.output_size))
+        self.pre = written((L, T, B, GH))     # pre-activations a_t (gates)
+        self.h = written((L, T, B, H))
+        self.gates = self.h if spec.cell == "rnn" else written((L, T, B, GH))  # activated gates
+        self.c = written((L, T, B, H)) if lstm else None
+        self.extra = written((L, T, B, H))    # φ'(a_t) | tanh(c_t) | W_hn h_{t−1} + b_hn
+        self.yhat = written((T, B, spec.output_size))
         self.loss_t = np.zeros(T)                # each step's term of L
         self.loss_weight = (mask[:, :, None] / B).astype(dtype)  # m_{t,b} / B
-        self.dyhat = zeros((T, B, spec.output_size))  # ∂L/∂ŷ_t
-        # backward
-        self.dh = zeros((L, T, B, H))         # ∂L/∂h_t that reached each state
-        self.dc = zeros((L, T, B, H)) if lstm else None
-        self.d_ih = zeros((L, T, B, GH))      # ∂L/∂(W_ih x_t + b_ih)
-        self.d_hh = self.d_ih if spec.cell != "gru" else zeros((L, T, B, GH))
+        self.dyhat = written((T, B, spec.output_size))  # ∂L/∂ŷ_t
+        # backward (every step is visited at least once: its first visit copies, later ones add)
+        self.dh = written((L, T, B, H))       # ∂L/∂h_t that reached each state
+        self.dc = written((L, T, B, H)) if lstm else None
+        self.d_ih = written((L, T, B, GH))    # ∂L/∂(W_ih x_t + b_ih)
+        self.d_hh = self.d_ih if spec.cell != "gru" else written((L, T, B, GH))
         self.dh0 = zeros((L, B, H))           # ∂L/∂h_{−1}
         self.dc0 = zeros((L, B, H)) if lstm else None
         self.visits = np.zeros(T, dtype=int)     # backward visits made to each step
@@ -250,11 +291,13 @@ class BPTT:
     ``step_backward()`` makes the next backward visit (segment, t): segments from the last to the
     first, each swept from its last loss step back to its window's start.
     ``record`` holds everything computed so far; ``finish()`` runs to the end.
+    ``buffers``: a :class:`Buffers` to take the recording's arrays from, for a pass run to its end
+    before its recording is read (the training loop's).
     """
 
     def __init__(self, spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse",
                  loss_at="all", truncation: Truncation = Truncation(), h0=None, c0=None,
-                 seed: int = 0, with_sensitivity: bool = True):
+                 seed: int = 0, with_sensitivity: bool = True, buffers: Buffers | None = None):
         if not isinstance(spec, NetworkSpec):
             raise RnnInputError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
         if not isinstance(truncation, Truncation):
@@ -267,7 +310,8 @@ class BPTT:
         T, B = inputs.shape[:2]
         self.spec, self.params, self.truncation = spec, params, truncation
         self.cell = cell_of(spec)
-        self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0, dtype)
+        self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0, dtype,
+                                buffers)
         self.segments = truncation.segments(T)
         try:
             rng = np.random.default_rng(seed)

@@ -315,13 +315,14 @@ class Adam(Optimizer):
         m = state.setdefault("exp_avg", np.zeros_like(p))
         v = state.setdefault("exp_avg_sq", np.zeros_like(p))
         t = state["step"] = state.get("step", 0) + 1
+        work = np.empty_like(p)                  # each product below written into it, not a new array
         m *= beta1
-        m += (1.0 - beta1) * g
+        m += np.multiply(1.0 - beta1, g, out=work)
         v *= beta2
-        v += (1.0 - beta2) * (g * g)
+        v += np.multiply(1.0 - beta2, np.multiply(g, g, out=work), out=work)
         step_size = self.lr / (1.0 - beta1**t)
-        denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + self.eps
-        p -= step_size * (m / denom)
+        denom = np.add(np.divide(np.sqrt(v, out=work), math.sqrt(1.0 - beta2**t), out=work), self.eps, out=work)
+        p -= np.multiply(step_size, np.divide(m, denom, out=work), out=work)
 
 
 def make_optimizer(name: str, lr: float, **kw) -> Optimizer:
@@ -373,7 +374,8 @@ def global_norm(grads: Arrays) -> float:
     scale = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
     if scale == 0.0 or not math.isfinite(scale):
         return scale  # 0, or nan/inf for a non-finite gradient
-    return scale * math.sqrt(sum(float(np.dot(a / scale, a / scale)) for a in arrays))
+    scaled = [a / scale for a in arrays]
+    return scale * math.sqrt(sum(float(np.dot(a, a)) for a in scaled))
 
 
 def _copy(grads: Arrays) -> Arrays:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bptt import Recording, run_bptt
+from .bptt import Buffers, Recording, run_bptt
 from .diagnostics import compare_gradients
 from .losses import loss_weights
 from .optim import Optimizer, clip_gradients
@@ -30,6 +30,14 @@ class Update:
     error_to_full: float | None     # ‖g̃ − g‖/‖g‖, if compared
     record: Recording               # everything this update's pass recorded
     where_nonfinite: str = ""       # for a non-finite update: which parameter, or the loss
+
+
+def _all_finite(values: np.ndarray) -> bool:
+    """No NaN or Inf in ``values``: their sum is finite (NaN and Inf reach it), or, where it is not
+    (finite numbers that overflow when added), no entry is NaN or Inf."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = values.sum()
+    return bool(np.isfinite(total)) or bool(np.all(np.isfinite(values)))
 
 
 def _first_nonfinite(loss: float, grads: dict) -> str:
@@ -55,7 +63,7 @@ def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps:
     randomized truncation from a seed derived from (seed, step).
     """
     batches = np.random.default_rng(seed)
-    options = dict(loss=task.loss, with_sensitivity=False)
+    options = dict(loss=task.loss, with_sensitivity=False, buffers=Buffers())  # arrays reused by the updates
     for step in range(start_step + 1, start_step + steps + 1):
         batch = task.sample(batch_size, seq_len, batches)
         placement = loss_weights(task.loss, batch.loss_mask if loss_at is None else loss_at, reduction,
@@ -71,15 +79,16 @@ def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps:
                                 loss_at=placement, **options).gradients()
             comparison = compare_gradients(grads, full)
             cosine, error = comparison.cosine, comparison.relative_error
-        where = _first_nonfinite(record.loss, grads)
+        clip = clip_gradients(grads, clip_mode, clip_threshold)
+        # a finite ‖g‖ (and loss) says every entry is finite: only otherwise is each one looked at
+        where = "" if np.isfinite(record.loss) and np.isfinite(clip.norm_before) else _first_nonfinite(record.loss, grads)
         if where:
             yield Update(step, record.loss, float("nan"), False, False, cosine, error, record, where)
             return
-        clip = clip_gradients(grads, clip_mode, clip_threshold)
         before = {name: value.copy() for name, value in params.items()}
         with np.errstate(all="ignore"):
             optimizer.step(params, clip.grads)
-        overflowed = next((name for name, value in params.items() if not np.all(np.isfinite(value))), None)
+        overflowed = next((name for name, value in params.items() if not _all_finite(value)), None)
         if overflowed:                # θ − η·update left float64's range: keep the last finite weights
             for name, value in before.items():
                 params[name][...] = value
