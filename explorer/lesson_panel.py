@@ -6,9 +6,9 @@ is shown, the claims ✓ / ✗ with their numbers, and Back / Next. It draws a
 import html
 import re
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
 from .views import style
@@ -53,11 +53,19 @@ def _style_label(label: QLabel, point_size: int, bold: bool = False, name: str =
 
 
 TITLE_SEPARATOR = "  ·  "      # between "Step 2 of 5" and the lesson's title
+TEXT_MIN_LINES = 3             # the step's text keeps at least this many lines beside its question and claims
 
 
-class _ElidedLabel(QLabel):
-    """One line that ends in "…" where the box is too narrow for it; ``text()`` stays whole. What
-    comes before :data:`TITLE_SEPARATOR` ("Step 2 of 5") is never cut: only what follows it."""
+class _HeadTitle(QLabel):
+    """The header's one line: "Step 2 of 5  ·  the lesson's title" where the row has room for all of
+    it, else "Step 2 of 5" alone (the panel then writes the title, wrapped, on the line below: it is
+    never cut). ``text()`` stays whole; ``whole`` says which of the two is drawn. What comes before
+    :data:`TITLE_SEPARATOR` sets the label's narrowest width."""
+
+    def __init__(self, on_change):
+        super().__init__()
+        self._on_change = on_change
+        self.whole = True
 
     def _head(self) -> str:
         return self.text().split(TITLE_SEPARATOR, 1)[0]
@@ -67,25 +75,38 @@ class _ElidedLabel(QLabel):
         hint.setWidth(self.fontMetrics().horizontalAdvance(self._head()) + 4)
         return hint
 
+    def sizeHint(self):                   # (the row's width goes to it: it never asks for the whole line)
+        return self.minimumSizeHint()
+
+    def fits_whole(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.text()) <= self.contentsRect().width()
+
+    def refit(self):
+        whole = self.fits_whole()
+        if whole != self.whole:
+            self.whole = whole
+            self.update()
+        self._on_change(whole)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.refit()
+
+    def setText(self, text):
+        super().setText(text)
+        self.refit()
+
     def paintEvent(self, event):
         painter = QPainter(self)
-        rect = self.contentsRect()
-        metrics, text = self.fontMetrics(), self.text()
-        head = self._head()
-        if head != text and metrics.horizontalAdvance(text) > rect.width():
-            rest = text[len(head):]
-            room = rect.width() - metrics.horizontalAdvance(head)
-            tail = metrics.elidedText(rest, Qt.TextElideMode.ElideRight, room)
-            # (a tail cut to its separator alone says nothing: then the head alone)
-            text = head + (tail if len(tail.strip(" ·…")) > 2 else "")
-        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-        self.style().drawItemText(painter, rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
+        shown = self.text() if self.whole else self._head()
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
                                   self.palette(), self.isEnabled(), shown, self.foregroundRole())
 
 
 class _FittingScroll(QScrollArea):
     """A scroll area whose preferred height is its content's (up to a limit), not a fixed guess."""
     wanted = 100
+    whole = False          # True: never squeezed below its content's height (the question and claims)
 
     def sizeHint(self):
         hint = super().sizeHint()
@@ -94,7 +115,7 @@ class _FittingScroll(QScrollArea):
 
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()
-        hint.setHeight(min(60, self.wanted))
+        hint.setHeight(self.wanted if self.whole else min(60, self.wanted))
         return hint
 
 
@@ -113,10 +134,14 @@ class LessonPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("lesson")
         self.runner = None
-        self.title = _ElidedLabel()
+        self._shown_index = None        # the step whose text is shown (a new one starts at its top)
+        # "Step 2 of 5  ·  title" on the header's line; where that line is too short, the title
+        # wrapped on a line of its own below it (never cut)
+        self.lesson_title = _label(13, True, "lesson:lesson-title")
+        self.lesson_title.hide()
+        self.title = _HeadTitle(lambda whole: self.lesson_title.setVisible(not whole and bool(self.lesson_title.text())))
         _style_label(self.title, 13, True, "lesson:title")
-        self.title.setWordWrap(False)         # one line, ending in "…" when the box is narrow
-        # (as narrow as "Step 2 of 5", never narrower: the lesson's title gives way)
+        self.title.setWordWrap(False)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.step_title = _label(12, True, "lesson:step", rich=True)
         self.text = _label(11, name="lesson:text", rich=True)
@@ -159,27 +184,23 @@ class LessonPanel(QFrame):
         top.addWidget(self.back)
         top.addWidget(self.next)
         top.addWidget(close)
-        self.body = QWidget()
-        self.body.setObjectName("lesson:body")
-        self.body.setStyleSheet("#lesson\\:body { background: transparent; }")
-        body = QVBoxLayout(self.body)
-        body.setContentsMargins(0, 0, 4, 0)
-        body.setSpacing(3)
-        for widget in (self.step_title, self.text, self.question, self.choices, self.feedback, self.claims, self.explain):
-            body.addWidget(widget)
-        self.scroll = _FittingScroll()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.body)
-        self.scroll.viewport().setAutoFillBackground(False)
-        self.body.setAutoFillBackground(False)
+        # the step's text scrolls; below it, what asks for the student's attention now stays in view:
+        # the question and its choices while it is asked, then the claims (a long text never pushes
+        # them out of the box: they scroll only if they alone are more than the box has room for).
+        # Answered, the question and the feedback on the answer join the text, before the explanation.
+        self.body, self.scroll = self._scrolling("lesson:body", (self.step_title, self.text, self.feedback, self.explain))
+        self.footer, self.footer_scroll = self._scrolling("lesson:footer", (self.question, self.choices, self.claims))
+        self.footer_scroll.whole = True
+        for content in (self.body, self.footer):     # (content that changes its height: the room shared again)
+            content.installEventFilter(self)
         self.max_body_height = 260
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 8)
         layout.setSpacing(3)
         layout.addLayout(top)
+        layout.addWidget(self.lesson_title)
         layout.addWidget(self.scroll)
+        layout.addWidget(self.footer_scroll)
         layout.addWidget(self.status)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._refresh_timer = QTimer(self)
@@ -193,6 +214,7 @@ class LessonPanel(QFrame):
         frame, title, status = FRAME[style.LOOK.high_contrast]
         self.setStyleSheet(f"#lesson {{ {frame} border-radius: 6px; }}")
         self.title.setStyleSheet(f"color: {title};")
+        self.lesson_title.setStyleSheet(f"color: {title};")
         self.status.setStyleSheet(f"color: {status};")
 
     def set_max_body_height(self, pixels: int):
@@ -204,16 +226,69 @@ class LessonPanel(QFrame):
         super().resizeEvent(event)
         self._fit()
 
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.LayoutRequest and watched in (self.body, self.footer):
+            self._fit()
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _scrolling(name: str, widgets) -> tuple:
+        """A column of ``widgets`` in a scroll area that asks for its content's height (see :meth:`_fit`)."""
+        content = QWidget()
+        content.setObjectName(name)
+        content.setStyleSheet(f"#{name.replace(':', chr(92) + ':')} {{ background: transparent; }}")
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.setSpacing(3)
+        for widget in widgets:
+            column.addWidget(widget)
+        scroll = _FittingScroll()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        scroll.viewport().setAutoFillBackground(False)
+        content.setAutoFillBackground(False)
+        return content, scroll
+
+    def _lay_out_choices(self):
+        """The choices side by side where the box has room for them, else one under the other (a
+        row wider than the box would be cut at its right edge)."""
+        buttons = [self.choices_layout.itemAt(i).widget() for i in range(self.choices_layout.count())]
+        buttons = [b for b in buttons if b is not None]
+        spacing = self.choices_layout.spacing() * max(0, len(buttons) - 1)
+        row = sum(b.sizeHint().width() for b in buttons) + spacing
+        room = self.footer_scroll.viewport().width() - 4
+        direction = QBoxLayout.Direction.LeftToRight if row <= room else QBoxLayout.Direction.TopToBottom
+        if self.choices_layout.direction() != direction:
+            self.choices_layout.setDirection(direction)
+            self.footer.layout().invalidate()        # (its height is measured again now, not after the next event)
+
+    @staticmethod
+    def _needed(scroll: QScrollArea) -> int:
+        """The height a scroll area's content needs at the scroll area's width."""
+        width = max(scroll.viewport().width(), 200)
+        layout = scroll.widget().layout()
+        return layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else scroll.widget().sizeHint().height()
+
     def _fit(self):
-        """The text area asks to be as tall as its content, up to max_body_height; given less,
-        it scrolls."""
-        width = max(self.scroll.viewport().width(), 200)
-        layout = self.body.layout()
-        needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else self.body.sizeHint().height()
-        wanted = min(max(needed, 20), self.max_body_height)
-        if wanted != self.scroll.wanted:
-            self.scroll.wanted = wanted
-            self.scroll.updateGeometry()
+        """Share max_body_height: the question and claims (the footer) take what they need, leaving
+        the text its title and :data:`TEXT_MIN_LINES` lines (or all it needs); each is given at most its
+        content's height, and scrolls when given less."""
+        self._lay_out_choices()
+        shown = [w for w in self.footer.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                 if not w.isHidden()]
+        self.footer_scroll.setVisible(bool(shown))
+        footer = self._needed(self.footer_scroll) if shown else 0
+        text = self._needed(self.scroll)
+        title = self.step_title.heightForWidth(max(self.scroll.viewport().width(), 200)) + 3
+        text_min = min(text, title + round(TEXT_MIN_LINES * self.text.fontMetrics().lineSpacing()))
+        footer_height = min(footer, max(self.max_body_height - text_min, self.max_body_height // 2))
+        text_height = min(max(text, 20), max(self.max_body_height - footer_height, text_min))
+        for scroll, wanted in ((self.scroll, text_height), (self.footer_scroll, footer_height)):
+            if wanted != scroll.wanted:
+                scroll.wanted = wanted
+                scroll.updateGeometry()
 
     # ------------------------------------------------------------------ following a runner
     def set_runner(self, runner):
@@ -238,6 +313,7 @@ class LessonPanel(QFrame):
         if runner is None or runner.index < 0:
             return
         step = runner.step
+        self.lesson_title.setText(runner.lesson.title)
         self.title.setText(f"Step {runner.index + 1} of {runner.count}{TITLE_SEPARATOR}{runner.lesson.title}")
         self.title.setToolTip(f"{runner.lesson.title}: {runner.lesson.summary}")
         self.step_title.setText(lesson_html(step.title))
@@ -251,6 +327,10 @@ class LessonPanel(QFrame):
             self.claims_layout.addWidget(label)
             self.claim_labels.append(label)
         self.refresh_values()
+        if runner.index != self._shown_index:      # a new step: its text from the top
+            self._shown_index = runner.index
+            for scroll in (self.scroll, self.footer_scroll):
+                scroll.verticalScrollBar().setValue(0)
 
     def _build_choices(self):
         runner, step = self.runner, self.runner.step
@@ -259,6 +339,7 @@ class LessonPanel(QFrame):
             if widget is not None:          # (the stretch after the buttons has none)
                 _discard(self.choices_layout, widget)
         asking = runner.waiting_for_answer
+        self._place_question(asking)
         self.question.setVisible(bool(step.question))
         self.question.setText(lesson_html(("Predict first: " if asking else "") + step.question))
         self.choices.setVisible(asking)
@@ -272,6 +353,14 @@ class LessonPanel(QFrame):
             button.clicked.connect(lambda checked=False, i=index: runner.reveal(i))
             self.choices_layout.addWidget(button)
         self.choices_layout.addStretch(1)
+
+    def _place_question(self, asking: bool):
+        """The question at the top of what stays in view while it is asked; answered, in the text
+        after the step's text (where the feedback on the answer follows it)."""
+        column = (self.footer if asking else self.body).layout()
+        if column.indexOf(self.question) < 0:
+            (self.body if asking else self.footer).layout().removeWidget(self.question)
+            column.insertWidget(0 if asking else column.indexOf(self.feedback), self.question)
 
     def refresh_values(self):
         """The texts' quoted values and the claims, as measured now."""

@@ -35,7 +35,8 @@ WINDOW_MARGIN = 0.5          # nodes drawn one by one: the steps in view and hal
 FOLLOW_LEAD = 0.25           # the view follows the cursor: it lands a quarter of the view in from the edge
 HINT_COLOUR = "#6a6a6a"      # the zoom hint under the time axis (lighter than the axis label, still legible)
 BAND_ROWS_PER_UNIT = 20      # vertical resolution of the band image (rows per unit of the graph's y)
-IDLE_RGBA = (236, 236, 236, 255)   # an edge that carries no gradient (yet): faint, so the gradient stands out
+IDLE_RGBA = (212, 212, 212, 255)   # an edge that carries no gradient (yet): faint, so the gradient stands out,
+#                                    and still apart from the white (or a truncation tint) between the rows
 GAP_BAND = (0.32, 0.68)      # a band of the edges between two rows: this part of the gap above the lower row
 LAYER_BAND = 0.17            # the band along a layer (‖∂L/∂h_t‖): this far either side of its row
 CELL_BAND = 0.11             # the band along an LSTM's c row (‖∂L/∂c_t‖): thinner, its ∏f ribbon shows around it
@@ -48,10 +49,16 @@ def band_mode(px_per_step: float) -> bool:
     return px_per_step < DETAIL_MIN_PX
 
 
-def steps_per_column(px_per_step: float) -> int:
-    """How many steps one column of the band covers: at most a pixel's worth (1 while a step is at
-    least a pixel wide), so that there are no more columns than pixels."""
-    return max(1, int(math.ceil(1.0 / max(px_per_step, 1e-9) - 1e-6)))
+def steps_per_column(px_per_step: float, steps: int = 0) -> int:
+    """How many steps one column of the band covers: at least a pixel's worth (1 while a step is at
+    least a pixel wide), so that there are no more columns than pixels; with ``steps``, also no
+    more columns, ⌈steps / k⌉, than the ⌊steps · px_per_step⌋ pixels those steps span."""
+    k = max(1, int(math.ceil(1.0 / max(px_per_step, 1e-9) - 1e-6)))
+    if steps > 0:
+        pixels = max(1, int(math.floor(steps * px_per_step)))
+        while -(-steps // k) > pixels:
+            k += 1
+    return k
 
 
 def column_max(values, k: int) -> np.ndarray:

@@ -26,7 +26,6 @@ TICK_PT = 11
 TITLE_PT = 13
 TEXT_PT = 13
 LEFT_AXIS_PX = 76          # one width for every left axis, so stacked plots line up
-COLOR_BAR_AXIS_PX = 45     # a colour bar's numbers (pyqtgraph's own width)
 BACKGROUND = "w"
 FOREGROUND = "#202020"
 MUTED = "#9a9a9a"
@@ -265,6 +264,8 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, width: float | None 
         axis._explorer_width = width
     if getattr(axis, "_explorer_width", None) is not None:
         axis.setWidth(round(axis._explorer_width * pt(TICK_PT) / TICK_PT))
+    if isinstance(axis, ColorBarAxis):
+        axis.fit_width()               # (its numbers at the new size)
 
 
 def style_plot(plot: pg.PlotItem, title: str, left: str | None = None, bottom: str | None = None) -> None:
@@ -338,7 +339,29 @@ class RoomyAxis(pg.AxisItem):
             places = max(0, math.ceil(-math.log10(spacing * scale)))
             if any(abs(round(v * scale, places) - v * scale) > 1e-6 * spacing * scale for v in values):
                 spacing = spacing / 10
+        if not self.logMode and powers_of_ten([v * scale for v in values]):
+            return [fmt(v * scale, 3) for v in values]        # (pyqtgraph would write 6e+06)
         return super().tickStrings(values, scale, spacing)
+
+
+PLAIN_RANGE = (1e-4, 1e4)     # an axis writes its numbers plainly (20, 0.005) while all are in this range
+
+
+def powers_of_ten(values) -> bool:
+    """True when an axis's numbers are written with powers of ten (2×10⁵, 10⁻⁶): when one of them
+    is nonzero and outside :data:`PLAIN_RANGE`. All of an axis's numbers are written one way."""
+    low, high = PLAIN_RANGE
+    return any(v != 0 and not low <= abs(v) < high for v in values if math.isfinite(v))
+
+
+def decade_text(value: float) -> str:
+    """A log axis's number as a power of ten: 10⁻⁶, 2×10⁵ (its mantissa a whole number, as log ticks are)."""
+    exponent = math.floor(math.log10(value) + 1e-9)
+    mantissa = round(value / 10.0 ** exponent)
+    if mantissa == 10:
+        mantissa, exponent = 1, exponent + 1
+    power = f"10{str(exponent).translate(SUPERSCRIPT)}"
+    return power if mantissa == 1 else f"{mantissa}×{power}"
 
 
 class LogAxis(RoomyAxis):
@@ -359,16 +382,12 @@ class LogAxis(RoomyAxis):
         return ticks
 
     def logTickStrings(self, values, scale, spacing):
-        """The numbers as :func:`fmt` writes them: 20 and 0.005 (not 2·10¹ and 5·10⁻³), and
-        10⁻⁵ or 2×10⁶ beyond 10⁻⁴ … 10⁴."""
-        strings = super().logTickStrings(values, scale, spacing)
-        written = []
-        for x, text in zip(values, strings):
-            v = 10.0 ** float(x) * scale
-            if 1e-4 <= v < 1e4:
-                text = str(int(round(v))) if v >= 1 else f"{v:.1g}"
-            written.append(text.replace("·", "×"))
-        return written
+        """The numbers written one way up the whole axis: 20 and 0.005 while all of them are in
+        :data:`PLAIN_RANGE`, else every one as a power of ten (2×10¹, 10⁻³, 5×10⁻⁶), never a mix."""
+        numbers = [10.0 ** float(x) * scale for x in values]
+        if powers_of_ten(numbers):
+            return [decade_text(v) for v in numbers]
+        return [str(int(round(v))) if v >= 1 else f"{v:.1g}" for v in numbers]
 
 
 class IntegerAxis(RoomyAxis):
@@ -468,6 +487,8 @@ def _fit_title(plot: pg.PlotItem) -> None:
             label._sizeHint[Qt.SizeHint.MinimumSize] = (0, label._sizeHint[Qt.SizeHint.MinimumSize][1])
         label.updateMin = height_only
         label.updateMin()
+    if plot._explorer_title[0] is None:         # no title: no title row (pyqtgraph's setTitle(None) left it 0 px)
+        return
     height = max(TITLE_ROW_PX, math.ceil(label.itemRect().height()))
     label.setMaximumHeight(height)
     plot.layout.setRowFixedHeight(0, height)
@@ -520,11 +541,68 @@ class CanvasView(QWidget):
         layout.addWidget(self.canvas)
 
 
+class ColorBarAxis(RoomyAxis):
+    """A colour bar's numbers: its two ends always (what the darkest and the palest colour mean),
+    between them the round values that leave room, all written one way (:func:`powers_of_ten`),
+    and the axis as wide as its widest number (pyqtgraph's fixed 45 px drops 4×10⁴ and keeps "0")."""
+
+    MARGIN_PX = 4
+    END_DIGITS = 2           # the ends' numbers: −4.1×10⁴, −0.15 (the colours are read to two digits at best)
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        if maxVal == minVal or size <= 0:
+            return levels
+        line = QFontMetricsF(self.style["tickFont"] or QFont()).height()
+        room = self.ROOM_LINES * line * abs(maxVal - minVal) / size
+        ends = [minVal, maxVal]
+        inner = [(spacing, [v for v in values if all(abs(v - end) >= room for end in ends)]) for spacing, values in levels]
+        self._label_spacing = None
+        return [(None, ends)] + [(spacing, values) for spacing, values in inner if values]
+
+    def tickStrings(self, values, scale, spacing):
+        shown = getattr(self, "_explorer_shown", [])
+        if spacing is None or powers_of_ten(shown):       # (the ends; or an axis written with ×10ⁿ)
+            return [fmt(v * scale, self.END_DIGITS) for v in values]
+        return super().tickStrings(values, scale, spacing)
+
+    def labelled(self) -> list:
+        """The numbers the axis writes at its current range and height."""
+        low, high = self.range
+        size = max(self.geometry().height(), 50.0)
+        levels = self.tickValues(low, high, size)
+        self._explorer_shown = [v for _, values in levels for v in values]
+        return [text for spacing, values in levels for text in self.tickStrings(values, 1.0, spacing)]
+
+    def fit_width(self) -> None:
+        """As wide as the widest number it writes, beside its ticks."""
+        metrics = QFontMetricsF(self.style["tickFont"] or QFont())
+        widest = max((metrics.horizontalAdvance(text) for text in self.labelled()), default=0.0)
+        width = math.ceil(widest + max(0, self.style["tickLength"]) + self.style["tickTextOffset"][0] + self.MARGIN_PX)
+        self.setStyle(hideOverlappingLabels=math.ceil(metrics.height() / 2) + 1)   # (the ends' numbers are centred on them)
+        if width != self.fixedWidth:
+            self.setWidth(width)
+
+    def setRange(self, mn, mx):
+        super().setRange(mn, mx)
+        self.fit_width()
+
+    def resizeEvent(self, ev=None):
+        super().resizeEvent(ev)
+        self.fit_width()
+
+
 def color_bar(cmap: pg.ColorMap, label: str, values=(0.0, 1.0)) -> pg.ColorBarItem:
-    """A non-interactive colour bar with a labelled axis in the views' fonts."""
+    """A non-interactive colour bar with a labelled axis in the views' fonts (its numbers: :class:`ColorBarAxis`)."""
     bar = pg.ColorBarItem(values=values, colorMap=cmap, label=label, interactive=False,
                           colorMapMenu=False, width=18)
-    style_axis(bar.axis, width=COLOR_BAR_AXIS_PX)
+    axis = ColorBarAxis("right")
+    bar.setAxisItems({"right": axis})
+    axis.setZValue(0.5)
+    axis.unlinkFromView()
+    bar.axis = axis
+    style_axis(axis)
+    axis.setRange(*bar.values)
     bar.getAxis("left")._explorer_label_only = True     # its label only, clear of the bar
     style_axis(bar.getAxis("left"), label)
     for name in ("top", "bottom"):

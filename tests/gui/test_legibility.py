@@ -14,7 +14,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QRect, Qt  # noqa: E402
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QTextDocument  # noqa: E402
-from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox  # noqa: E402
+from PySide6.QtWidgets import QComboBox, QPushButton, QStyle, QStyleOptionComboBox  # noqa: E402
 
 import pyqtgraph as pg  # noqa: E402  (after PySide6)
 
@@ -52,8 +52,12 @@ def test_a_short_axis_labels_only_the_values_it_has_room_for(qtbot):
     style.log_y(plot)
     decades = [v for _, values in plot.getAxis("left").tickValues(-10, -1, 60) for v in values]
     assert 1 < len(decades) <= 3, decades          # (not ten decades piled into 60 px)
-    # a log axis writes its numbers as the views do: 20, not 2·10¹; 2×10⁻⁵ beyond 10⁻⁴ … 10⁴
-    assert plot.getAxis("left").tickStrings([np.log10(20), -3.0, np.log10(2e-5)], 1.0, 1.0) == ["20", "0.001", "2×10⁻⁵"]
+    # a log axis writes all its numbers one way: 20 and 0.001 while all are between 10⁻⁴ and 10⁴,
+    # else every one as a power of ten (never 20 beside 2×10⁻⁵)
+    log_axis = plot.getAxis("left")
+    assert log_axis.tickStrings([np.log10(20), -3.0], 1.0, 1.0) == ["20", "0.001"]
+    assert log_axis.tickStrings([np.log10(20), -3.0, np.log10(2e-5)], 1.0, 1.0) == ["2×10¹", "10⁻³", "2×10⁻⁵"]
+    assert log_axis.tickStrings([0.0, 4.0], 1.0, 1.0) == ["10⁰", "10⁴"]
 
 
 @pytest.mark.parametrize("lesson, step", [("first-look", 3), ("names", 0), ("gating", 0)])
@@ -139,6 +143,159 @@ def test_the_lesson_box_never_cuts_its_step_number(qtbot, window):
     title = window.lesson.title
     head = title.text().split("  ·  ")[0]
     assert head == "Step 1 of 3" and title.width() >= title.fontMetrics().horizontalAdvance(head)
+
+
+# ---------------------------------------------------------------------------- what the back row still could not read (#9)
+
+def shown_whole(label) -> bool:
+    """A word-wrapped label's text fits in it: its lines' height at its width, inside its parent."""
+    inside = label.parentWidget().rect().contains(label.geometry())
+    return label.isVisible() and label.heightForWidth(label.width()) <= label.height() and inside
+
+
+@pytest.mark.parametrize("size", [None, (1024, 768)])
+def test_a_long_lesson_title_wraps_and_is_never_cut(qtbot, window, size):
+    """At 1280 px, and presenting at 1024: the lesson's whole title is in the box, on the header's
+    line where it fits, else on lines of its own below it, never ending in "…"."""
+    lesson = window.lessons["architectures"]
+    window.open_lesson("architectures", 0, run=False)
+    if size is not None:
+        present(qtbot, window, size)
+    box = window.lesson
+    qtbot.waitUntil(box.isVisible)
+    qtbot.wait(20)
+    title, below = box.title, box.lesson_title
+    whole_line = title.fontMetrics().horizontalAdvance(title.text())
+    assert whole_line > title.width()                 # (the line is too short for it: the point of the test)
+    assert not title.whole and below.text() == lesson.title and shown_whole(below)
+    assert "…" not in below.text()
+    head = title.text().split("  ·  ")[0]
+    assert title.width() >= title.fontMetrics().horizontalAdvance(head)
+    window.resize(2400, 800)                          # a wide box: all of it on the header's line
+    qtbot.waitUntil(lambda: title.whole)
+    assert not below.isVisible() and title.fontMetrics().horizontalAdvance(title.text()) <= title.width()
+
+
+def inside_the_box(box, widget) -> bool:
+    """The widget is drawn whole inside the lesson box, not scrolled or clipped out of view."""
+    top_left = widget.mapTo(box, widget.rect().topLeft())
+    area = widget.rect().translated(top_left)
+    viewport = box.footer_scroll.viewport()
+    seen = viewport.rect().translated(viewport.mapTo(box, viewport.rect().topLeft()))
+    return widget.isVisible() and seen.contains(area) and box.rect().contains(area)
+
+
+def test_at_1280_a_long_steps_question_and_then_its_claims_are_in_view_without_scrolling(qtbot, window):
+    """Stacking's last step: a long text, a question, two claims. The question and its choices,
+    then (answered) every claim ✓ / ✗, are whole in the box; the text scrolls above them."""
+    runner = window.open_lesson("stacking", 0, run=False)
+    runner.run_through(0)
+    settle(qtbot, window)
+    box = window.lesson
+    box.next.click()                                     # a real click on Next ▶
+    qtbot.waitUntil(lambda: runner.index == 1 and runner.waiting_for_answer)
+    choices = lambda: [b for b in box.choices.findChildren(QPushButton) if b.isVisible()]
+    qtbot.waitUntil(lambda: len(choices()) == len(runner.step.choices) and
+                    all(inside_the_box(box, widget) for widget in [box.question, *choices()]), timeout=2000)
+    assert box.scroll.verticalScrollBar().maximum() > 0  # (the text is longer than the box: the point)
+    assert "Predict first" in plain(box.question.text())
+    qtbot.mouseClick(box.findChild(QPushButton, f"lesson:choice:{runner.step.answer}"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not runner.running and box.claims.isVisible(), timeout=30_000)
+    settle(qtbot, window)
+    labels = lambda: [label for label in box.claim_labels if label.isVisible()]
+    qtbot.waitUntil(lambda: len(labels()) == len(runner.step.claims) == 2 and
+                    all(inside_the_box(box, label) and shown_whole(label) for label in labels()), timeout=2000)
+    assert all(plain(label.text())[0] in "✓✗" for label in labels())
+
+
+def test_a_colour_bar_writes_its_ends_and_is_as_wide_as_its_numbers(qtbot):
+    """Hidden states of a network that has blown up (±4×10⁴): the colour bar's numbers are not
+    reduced to "0": both ends are written, in ×10ⁿ, whole inside the bar's axis."""
+    canvas = style.layout_widget()
+    qtbot.addWidget(canvas)
+    plot = canvas.addPlot(row=0, col=0)
+    bar = style.color_bar(style.colormap(style.DIVERGING), "hₜ")
+    canvas.addItem(bar, row=0, col=1)
+    canvas.resize(500, 300)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    for levels, ends in [((-41_234.0, 41_234.0), ("−4.1×10⁴", "4.1×10⁴")), ((-0.5, 0.5), ("-0.5", "0.5"))]:
+        bar.setLevels(levels)
+        qtbot.wait(20)
+        numbers = drawn_numbers(bar.axis)
+        shown = {text.replace("-", "−") for text in numbers}
+        assert {end.replace("-", "−") for end in ends} <= shown, numbers
+        width = bar.axis.width()
+        assert all(0 <= rect.left() and rect.right() <= width + 0.5 for rect in numbers.values()), (numbers, width)
+    assert plot.getViewBox().width() > 300          # (and the plot keeps its room)
+
+
+def test_presenting_at_1024_the_rolled_graph_writes_its_values_inside_the_view(qtbot, window):
+    view = window.views["GraphView"]
+    present(qtbot, window, (1024, 768))
+    view.rolled_box.click()
+    qtbot.waitUntil(lambda: view.rolled)
+    qtbot.wait(20)
+    box = view.plot.getViewBox().sceneBoundingRect()
+    labels = [label for label in view._labels if label.isVisible()]
+    assert len(labels) == len(view.rows)                     # a value beside every row's node
+    for label in labels:
+        assert box.contains(label.mapRectToScene(label.boundingRect())), label.toPlainText()
+    assert any("‖" in label.toPlainText() for label in labels) or view._px_per_row() < 60
+    axis = view.plot.getAxis("bottom")
+    assert axis.label.boundingRect().width() <= box.width()   # the caption under it whole
+    assert view.drawn_edge_count() == 0                       # (no unrolled step's edge behind the cell)
+
+
+def row_names(view) -> dict:
+    return {text: rect for text, rect in drawn_numbers(view.plot.getAxis("left")).items()}
+
+
+@pytest.mark.parametrize("config, size", [(dict(layers=4, hidden=16, seq_len=30), None),
+                                          (dict(cell="lstm", hidden=16), (1024, 768))])
+def test_the_graphs_row_names_never_overlap_and_an_lstm_names_its_cell_row(qtbot, window, config, size):
+    assert window.state.set_config(**config)
+    settle(qtbot, window)
+    if size is not None:
+        present(qtbot, window, size)
+    view = window.views["GraphView"]
+    qtbot.wait(20)
+    names = sorted(row_names(view).items(), key=lambda item: item[1].top())
+    assert len(names) >= 3, names
+    for (_, upper), (_, lower) in zip(names, names[1:]):
+        assert upper.bottom() <= lower.top() + 1, names       # no name over the next
+    height = view.plot.getAxis("left").height()
+    assert all(-1 <= rect.top() and rect.bottom() <= height + 1 for _, rect in names)
+    if config.get("cell") == "lstm":
+        assert any(text.startswith("c") for text, _ in names), names
+
+
+def test_the_graph_ends_at_its_last_step(qtbot, window):
+    view = window.views["GraphView"]
+    (x0, x1), _ = view.plot.getViewBox().viewRange()
+    T = window.state.record.seq_len
+    assert x1 <= T - 0.4 + 1e-6 and x0 >= -0.6 - 1e-6           # no empty column after step T − 1
+    assert str(T) not in drawn_numbers(view.plot.getAxis("bottom"))
+
+
+def test_at_t_1000_the_rows_of_bands_are_apart(qtbot, window):
+    """Truncation at T = 1000: the edges are bands; between the x and ŷ rows the three (x → h,
+    along h, h → ŷ) are each drawn with a visible gap from the next, also over the segments' tints."""
+    assert window.state.set_config(seq_len=1000, hidden=16, truncation="tbptt", k1=20, k2=20)
+    settle(qtbot, window)
+    view = window.views["GraphView"]
+    qtbot.waitUntil(view.band_mode)
+    qtbot.wait(20)
+    image = view.canvas.grab().toImage()
+    vb = view.plot.getViewBox()
+    column = view.canvas.mapFromScene(vb.mapViewToScene(pg.Point(500.0, 0.0))).x()
+    top = view.canvas.mapFromScene(vb.mapViewToScene(pg.Point(500.0, float(view.y_row)))).y()
+    bottom = view.canvas.mapFromScene(vb.mapViewToScene(pg.Point(500.0, 0.0))).y()
+    lightness = [image.pixelColor(column, y).lightness() for y in range(top + 3, bottom - 2)]
+    background = max(lightness)                     # (white, or a segment's tint, between the bands)
+    band = [value < background - 20 for value in lightness]      # visibly darker than what is around it
+    runs = sum(1 for a, b in zip([False] + band, band) if b and not a)
+    assert runs == 3, lightness
 
 
 def test_every_control_is_whole_in_its_panel_and_the_task_titles_are_not_cut(window):
