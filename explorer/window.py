@@ -31,7 +31,7 @@ LESSON_TEXT_SHARE = {False: 0.25, True: 0.32}   # of the window's height, the mo
 SMALL_PRESENTATION = (900, 0.40)   # presenting on a screen under 900 px high (1024×768): the text
 #                                   at 18 pt needs this share to be read whole, without scrolling
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
-STEP_AXIS_VIEWS = ("GradientFlowView",)   # views along the step axis that a lesson step can zoom
+STEP_AXIS_VIEWS = ("GradientFlowView", "GraphView")   # views along the step axis a lesson step can zoom
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
     ("TrainingView", "Training", Qt.DockWidgetArea.RightDockWidgetArea),

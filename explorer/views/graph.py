@@ -23,6 +23,9 @@ NODE_KINDS = ("x", "h", "y", "L", "c")   # node_kind codes 0..4 (inputs, h of a 
 LOOK_FADED_Y, LOOK_GREY = len(NODE_KINDS), len(NODE_KINDS) + 1   # node looks after the kinds: ŷ without a loss, not computed
 CAROUSEL_HALF_WIDTH = 0.38  # the ∏f ribbon along an LSTM's c row: this far either side of the row where ∏f = 1
 CAROUSEL_FILLS = ((44, 160, 44, 80), (44, 160, 44, 150))   # (CELL_STATE, translucent): best-kept unit, mean
+ROLLED_NODE_PX = 26         # the rolled graph's nodes
+ROLLED_GAP = "   "          # between two values on a line of the rolled graph
+ROLLED_CAPTIONS = ("one column stands for every step (rolled)", "one column for every step", "rolled")
 
 TOOLTIP = """<b>Unrolled graph</b>: one column per step t; rows x<sub>t</sub> (input), h<sub>t</sub> of every
 layer, ŷ<sub>t</sub> (output) and L<sub>t</sub> (loss term, drawn only at steps that carry a loss).<br>
@@ -144,7 +147,7 @@ class GraphView(QWidget):
         self.roll_edges = pg.PlotDataItem(connect="pairs", pen=style.pen("#808080", 2))
         self.roll_edges.setZValue(-5)
         self.plot.addItem(self.roll_edges)
-        self.rolled_nodes = pg.ScatterPlotItem(pxMode=True, size=26)
+        self.rolled_nodes = pg.ScatterPlotItem(pxMode=True, size=ROLLED_NODE_PX)
         self.rolled_nodes.setZValue(10)
         self.plot.addItem(self.rolled_nodes)
 
@@ -163,6 +166,8 @@ class GraphView(QWidget):
 
         self.nodes.sigClicked.connect(self._on_scatter_click)
         self._weight_texts = []            # W_ih, W_hh, W_hy on the edges (see _weight_labels)
+        self._steps_shown = None           # (first, last) a lesson step zoomed to, or None (see show_steps)
+        self._zoomed_at = None             # the selected step when it did
         self._gradient_texts = []          # ‖∂L/∂h_t‖ under the recurrent edges, zoomed far in
         self.rolled_nodes.sigClicked.connect(self._on_rolled_click)
         self.rolled_box.toggled.connect(self.set_rolled)
@@ -224,8 +229,35 @@ class GraphView(QWidget):
         self.e_y = np.empty(2 * self.e_t0.size)
         self.e_x[0::2], self.e_x[1::2] = self.e_t0, self.e_t1
         self.e_y[0::2], self.e_y[1::2] = self.e_r0, self.e_r1
-        self.plot.getAxis("left").setTicks([[(row, self._row_name(row)) for row in range(len(self.rows))], []])
+        self._row_ticks = None
+        self._label_rows()
         self.plot.getViewBox().setLimits(yMin=-1.0, yMax=float(len(self.rows)))
+
+    def labelled_rows(self) -> list:
+        """The rows the left axis names: every row where each has a line of text's height; where
+        the rows are closer, those first in :meth:`_row_priority` that keep a line from each other
+        (names never overlap; the tooltip names every row)."""
+        line = 1.05 * QFontMetricsF(style.font(style.TICK_PT)).height()
+        px = self._px_per_row()
+        kept = []
+        for row in self._row_priority():
+            if all(abs(row - other) * px >= line for other in kept):
+                kept.append(row)
+        return sorted(kept)
+
+    def _row_priority(self) -> list:
+        """The rows by how much their name is needed: every c (an LSTM's cell path), the top and the
+        bottom layer's h, x, the other layers, then ŷ and the loss (their nodes say what they are)."""
+        layers = list(self.h_rows)
+        first = [*self.c_rows, layers[-1], layers[0], 0]
+        rest = [row for row in layers[1:-1][::-1]] + [self.y_row, self.loss_row]
+        return list(dict.fromkeys(first + rest))
+
+    def _label_rows(self):
+        rows = self.labelled_rows()
+        if rows != self._row_ticks:
+            self._row_ticks = rows
+            self.plot.getAxis("left").setTicks([[(row, self._row_name(row)) for row in rows], []])
 
     def _row_name(self, row) -> str:
         """The left axis's name of a row: xₜ, hₜ (hₜ⁽ˡ⁾ of layer l of several), cₜ (∏f), ŷₜ, Lₜ."""
@@ -554,8 +586,9 @@ class GraphView(QWidget):
     def _update_detail(self, redraw=False):
         """What the zoom has room for (see graph_detail): bands or the nodes and edges in view, node
         size, weight names and value labels; and the zoom hint. ``redraw``: the data changed."""
+        self._label_rows()
         if self._rolled:
-            self._draw_weight_labels()
+            self._draw_rolled()          # (the values wrapped to the new room)
             return
         T = self.state.record.seq_len
         (x0, x1), _ = self.plot.getViewBox().viewRange()
@@ -563,7 +596,7 @@ class GraphView(QWidget):
         band = detail.band_mode(px)
         if band:
             window = (0, 0)
-            k = detail.steps_per_column(px)
+            k = detail.steps_per_column(px, T)
             key = (k, self._levels)
             if redraw or key != self._band_key:
                 self._band_key = key
@@ -681,13 +714,17 @@ class GraphView(QWidget):
     def _set_hint(self, hints):
         """The time axis's label: "step t" and the longest of the zoom ``hints`` that fits under the
         plot (the label is only set when it changed)."""
+        self._set_axis_label([detail.axis_label("step t", hint) for hint in [*hints, ""]])
+
+    def _set_axis_label(self, labels):
+        """The first of ``labels`` (longest first) that fits under the plot, or the last."""
         room = self.plot.getViewBox().width()
-        if (hints, room, style.pt(style.AXIS_PT)) == self._hint:
+        if (labels, room, style.pt(style.AXIS_PT)) == self._hint:
             return
-        self._hint = (hints, room, style.pt(style.AXIS_PT))
+        self._hint = (labels, room, style.pt(style.AXIS_PT))
         axis = self.plot.getAxis("bottom")
-        for hint in [*hints, ""]:
-            style.style_axis(axis, detail.axis_label("step t", hint))
+        for label in labels:
+            style.style_axis(axis, label)
             if axis.label.boundingRect().width() <= room:
                 break
         axis.resizeEvent()       # (pyqtgraph centres an axis label only when the axis is resized)
@@ -756,6 +793,8 @@ class GraphView(QWidget):
         self.bands.setVisible(False)
         self.rails.setVisible(False)
         self.cursor_line.setVisible(False)
+        for item in [self.idle_edges, self.cut_edges, *self.edge_bins]:     # (the unrolled steps' edges)
+            item.setVisible(False)
         t = sel.step
         n = len(self.rows)
         rows = np.arange(n)
@@ -779,43 +818,69 @@ class GraphView(QWidget):
         self.nodes.setVisible(False)
         self.rolled_nodes.setData(x=np.zeros(n), y=rows.astype(float), brush=brushes, pen=self._pens["on"],
                                   symbol=list(self.node_symbol_of_rows()), data=rows)
-        self._place_labels([(0.25, row + 0.2, text) for row, text in enumerate(self._rolled_texts())])
+        left = 0.15 + (ROLLED_NODE_PX / 2) / self._px_per_step()        # (clear of the node)
+        self._show_texts(self._labels, [(left, float(row), text, (0, 0.5))
+                                        for row, text in enumerate(self._rolled_lines(left))], self._value_text)
         self._draw_weight_labels()
         style.set_title(self.plot, f"Rolled graph · step t = {t}")
         self._set_bottom_axis(rolled=True)
+        self._set_axis_label(list(ROLLED_CAPTIONS))
 
     def node_symbol_of_rows(self):
         """Each row's node symbol: a square for the loss, a diamond for c, a circle for the rest."""
         return ["s" if kind == "L" else "d" if kind == "c" else "o" for kind, _ in self.rows]
 
+    def _rolled_lines(self, left: float) -> list:
+        """Each row's values as :meth:`_rolled_texts` gives them, on as many lines as the row has room
+        for, each line as wide as the view right of ``left``: whole values only, the first ones kept
+        where there is no room for all (nothing is cut at the view's edge)."""
+        (_, x1), _ = self.plot.getViewBox().viewRange()
+        room = (x1 - left) * self._px_per_step() - 6
+        metrics = QFontMetricsF(style.font(style.TICK_PT))
+        most = max(1, int(0.92 * self._px_per_row() // metrics.lineSpacing()))
+        rows = []
+        for parts in self._rolled_texts():
+            lines = []
+            for part in parts:
+                if lines and metrics.horizontalAdvance(lines[-1] + ROLLED_GAP + part) <= room:
+                    lines[-1] += ROLLED_GAP + part
+                elif len(lines) < most and (not lines or metrics.horizontalAdvance(part) <= room):
+                    lines.append(part)
+                else:
+                    break
+            rows.append("\n".join(lines))
+        return rows
+
     def _rolled_texts(self):
-        """One text per row: the selected step's values (of the selected unit and sequence)."""
+        """Per row, its values at the selected step (of the selected unit and sequence), most important first."""
         result, sel = self.state.result, self.state.selection
         r = result.record
         t, b, u = sel.step, sel.batch_index, sel.unit
         x, h, c, yhat, loss = (style.subscript(name, t) for name in ("x", "h", "c", "ŷ", "ℓ"))
         if t >= r.forward_done:
-            return [f"{x} = {self._vec(r.inputs[t, b])}"] + ["not computed yet"] * (len(self.rows) - 1)
+            return [[f"{x} = {self._vec(r.inputs[t, b])}"]] + [["not computed yet"]] * (len(self.rows) - 1)
         texts = []
         for kind, l in self.rows:
             if kind == "x":
-                texts.append(f"{x} = {self._vec(r.inputs[t, b])}")
+                texts.append([f"{x} = {self._vec(r.inputs[t, b])}"])
             elif kind == "h":
-                text = f"{h}[{u}] = {style.fmt(r.h[l, t, b, u])}   ‖{h}‖ = {style.fmt(result.h_norm_sequence[l, t, b])}"
+                parts = [f"{h}[{u}] = {style.fmt(r.h[l, t, b, u])}", f"‖{h}‖ = {style.fmt(result.h_norm_sequence[l, t, b])}"]
                 if result.visited[t]:
-                    text += f"   ‖∂L/∂{h}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}"
-                texts.append(text)
+                    parts.insert(1, f"‖∂L/∂{h}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}")
+                texts.append(parts)
             elif kind == "c":
-                text = (f"{c}[{u}] = {style.fmt(r.c[l, t, b, u])}   f̄ = {style.fmt(result.forget_mean[l, t])}"
-                        f"   ∏f = {style.fmt(result.forget_product[l, t])} (best unit {style.fmt(result.forget_product_best[l, t])})")
+                # (c and its ∏f, the row's point, on one line together)
+                parts = [f"{c}[{u}] = {style.fmt(r.c[l, t, b, u])}  ∏f = {style.fmt(result.forget_product[l, t])}",
+                         f"f̄ = {style.fmt(result.forget_mean[l, t])}",
+                         f"∏f of the best unit {style.fmt(result.forget_product_best[l, t])}"]
                 if result.visited[t]:
-                    text += f"   ‖∂L/∂{c}‖ = {style.fmt(result.dc_norm_sequence[l, t, b])}"
-                texts.append(text)
+                    parts.insert(1, f"‖∂L/∂{c}‖ = {style.fmt(result.dc_norm_sequence[l, t, b])}")
+                texts.append(parts)
             elif kind == "y":
                 target = r.targets[t, b]
-                texts.append(f"{yhat} = {self._vec(r.yhat[t, b])}   target {self._vec(np.atleast_1d(target))}")
+                texts.append([f"{yhat} = {self._vec(r.yhat[t, b])}", f"target {self._vec(np.atleast_1d(target))}"])
             else:
-                texts.append(f"{loss} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}")
+                texts.append([f"{loss} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}"])
         return texts
 
     @staticmethod
@@ -844,6 +909,8 @@ class GraphView(QWidget):
 
     def _follow(self, step):
         """Zoomed in, keep the selected step in view: when it leaves the view, the view moves on."""
+        if self._steps_shown is not None and step == self._zoomed_at:
+            return                           # (a lesson's zoom stays until the cursor moves)
         vb = self.plot.getViewBox()
         (x0, x1), _ = vb.viewRange()
         moved = detail.follow(x0, x1, step, self.state.record.seq_len)
@@ -859,12 +926,20 @@ class GraphView(QWidget):
         axis = self.plot.getAxis("bottom")
         axis.setStyle(showValues=not rolled)
         self._hint = None            # (unrolled, the zoom hint joins "step t" again: see _set_hint)
-        style.style_axis(axis, "one column stands for every step (rolled)" if rolled else "step t")
+        if not rolled:
+            style.style_axis(axis, "step t")
 
     def marked_row(self) -> int:
         """The row the ring marks: the selected layer's h, or its c after a click on a c node."""
         kind = self._marked if self._marked == "c" and self.c_rows.size else "h"
         return self.row_of(kind, min(self.state.selection.layer, len(self.h_rows) - 1))
+
+    def show_steps(self, steps):
+        """Zoom the time axis to the steps (first, last), as the wheel would, or show every step
+        (None); a double-click shows every step again."""
+        self._steps_shown = None if steps is None else (int(steps[0]), int(steps[1]))
+        self._zoomed_at = self.state.selection.step      # (the view follows the cursor once it moves)
+        self.fit()
 
     def fit(self):
         vb = self.plot.getViewBox()
@@ -876,9 +951,13 @@ class GraphView(QWidget):
             T = self.state.record.seq_len
             vb.setLimits(xMin=-2, xMax=T + 1.5)
             x0, x1 = detail.full_range(T)
+            if self._steps_shown is not None:        # a lesson step's steps (the view follows the cursor within)
+                first, last = (min(t, T - 1) for t in self._steps_shown)
+                x0, x1 = max(x0, first - 0.6), min(x1, last + 0.6)
             if vb.width() / (x1 - x0) >= detail.LABEL_MIN_PX * self._text_scale():
                 x1 += detail.LABEL_ROOM_STEPS        # the last step's value labels stay in view
-            vb.setRange(xRange=(x0, x1), yRange=(-0.5, top), padding=0.02)
+            vb.setXRange(x0, x1, padding=0)          # (no empty column after the last step)
+            vb.setYRange(-0.5, top, padding=0.02)
 
     # ------------------------------------------------------------------ clicks
     def node_count(self) -> int:
@@ -914,6 +993,7 @@ class GraphView(QWidget):
         if not vb.sceneBoundingRect().contains(ev.scenePos()) or ev.button() != Qt.MouseButton.LeftButton:
             return
         if ev.double():
+            self._steps_shown = None
             self.fit()
             ev.accept()
             return

@@ -156,8 +156,8 @@ def test_a_lesson_file_opens_and_a_broken_one_changes_nothing(qtbot, shared_wind
 
 
 def test_a_step_that_zooms_shows_its_steps_and_the_next_step_shows_them_all(qtbot, shared_window, tmp_path):
-    """zoom = [first, last] puts those steps in view along the gradient-flow plots; Page Down to a
-    step without it shows the whole sequence again."""
+    """zoom = [first, last] puts those steps in view in the unrolled graph and the gradient-flow
+    plots (the cursor elsewhere); Page Down to a step without it shows the whole sequence again."""
     window = shared_window
     lesson = tmp_path / "zoomed.toml"
     lesson.write_text('title = "Zoomed"\nconfig = { task = "sine", seq_len = 200, truncation = "tbptt", k1 = 20, '
@@ -165,13 +165,15 @@ def test_a_step_that_zooms_shows_its_steps_and_the_next_step_shows_them_all(qtbo
                       'run = "finish"\nzoom = [160, 199]\n[[steps]]\ntitle = "b"\ntext = "all of it"\n')
     assert window.files.open_lesson(str(lesson), quiet=True)
     settle(qtbot, window)
-    plot = window.views["GradientFlowView"].norm_plot
-    first, last = plot.getViewBox().viewRange()[0]
-    assert 158 < first < 160 and 199 < last < 201
+    plot, graph = window.views["GradientFlowView"].norm_plot, window.views["GraphView"].plot
+    for view in (plot, graph):
+        first, last = view.getViewBox().viewRange()[0]
+        assert 158 < first < 160 and 199 < last < 201, view
     qtbot.keyClick(window, Qt.Key.Key_PageDown)
     settle(qtbot, window)
-    first, last = plot.getViewBox().viewRange()[0]
-    assert first < 0 and 199 < last < 205
+    for view in (plot, graph):
+        first, last = view.getViewBox().viewRange()[0]
+        assert first < 0 and 199 < last < 205, view
 
 
 def test_names_lesson_shows_five_sampled_names(qtbot, shared_window):
