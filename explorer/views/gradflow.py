@@ -17,6 +17,8 @@ NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
 MIN_JACOBIAN_SPAN = 0.1        # the Jacobian plot spans at least this share of its values' size
+MIN_LINES = (5.5, 7.5, 5.5)     # the plots' least heights, in tick-label lines (title, axis, ticks), one loss row
+MANY_LOSS_MIN_LINES = (5.5, 7.5, 7.5)   # and with many (the triangle of S needs a few rows of ticks)
 ONE_LOSS_SHARES = (5, 3, 3)     # heights of ‖∂L/∂h_t‖, the Jacobian norms and S, with one loss row
 MANY_LOSS_SHARES = (4, 2, 5)    # and with a loss at many steps (S is a triangle)
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂hₜ‖"
@@ -305,15 +307,19 @@ class GradientFlowView(style.CanvasView):
             box.enableAutoRange(axis="y")
 
     def _set_shares(self, shares):
-        """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio."""
-        if shares == self._shares:
+        """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio,
+        each at least its title, its axis and a few lines of ticks high (at the fonts of the look)."""
+        line = style.pt(style.TICK_PT) * 96 / 72              # a tick label's height in pixels
+        least = [round(lines * line) for lines in (MIN_LINES if shares == ONE_LOSS_SHARES else MANY_LOSS_MIN_LINES)]
+        if (shares, least) == self._shares:
             return
-        self._shares = shares
+        self._shares = shares, least
         grid = self.canvas.ci.layout
-        for row, (plot, share) in enumerate(zip((self.norm_plot, self.jac_plot, self.sens_plot), shares), start=1):
+        for row, (plot, share, height) in enumerate(zip((self.norm_plot, self.jac_plot, self.sens_plot), shares, least),
+                                                    start=1):
             grid.setRowStretchFactor(row, share)
             plot.setPreferredHeight(40 * share)   # (preferred heights in the same ratio: the shares hold)
-            plot.setMinimumHeight(70)
+            plot.setMinimumHeight(height)
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()

@@ -2,6 +2,7 @@
 and Stop comparing takes it away."""
 
 import numpy as np
+from PySide6.QtCore import Qt
 from test_window import settle
 
 from explorer.views import style
@@ -91,3 +92,19 @@ def test_a_session_saved_while_comparing_opens_with_b_on_the_plots_and_in_the_me
     assert b is not None and b.config.cell == "gru" and len(b.history) == 2
     assert compare_action(window, "B: the same as a GRU").isChecked()
     assert window.views["TrainingView"].legend_names() == ["A: tanh RNN", "B: GRU"]
+
+
+def test_at_1280_the_step_jacobians_keep_two_lines_of_ticks_beside_a_many_row_sensitivity(qtbot, window):
+    """Copy memory (a loss at five steps) beside TBPTT at 1280×800: the gradient-flow dock holds
+    ‖∂L/∂h_t‖, the step Jacobians and S; the Jacobian plot keeps room for two tick labels (it was a
+    strip showing one)."""
+    window.state.set_config(task="copy_memory", seq_len=20, cell="gru", hidden=16, batch=8)
+    compare_action(window, "B: the same as a tanh RNN").trigger()
+    settle(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    settle(qtbot, window)
+    flow = window.views["GradientFlowView"]
+    line = style.pt(style.TICK_PT) * 96 / 72
+    assert flow.jac_plot.getViewBox().height() >= 2 * line          # (it was ~15 px: one tick)
+    assert flow.sens_plot.getViewBox().height() >= 2 * line
+    assert flow.norm_plot.getViewBox().height() > flow.jac_plot.getViewBox().height()
