@@ -135,6 +135,7 @@ class _Run:
     def __init__(self, side: Side, batch, sequence):
         self.config, self.params, self.optimizer = side.config, side.params, side.optimizer
         self.batch, self.sequence, self.start_step = batch, sequence, side.start_step
+        self.step = side.start_step            # the last update made (the names sampled are seeded by it)
         self.names = isinstance(self.config.task_object, NamesTask)
         self.pending = []
         self.last_sent = self.last_sample = time.monotonic()
@@ -166,8 +167,7 @@ class _Run:
             self.next_display = now + self.display_interval(display, time.monotonic() - now)
         if self.names and (finished or now - self.last_sample >= SAMPLE_SECONDS):
             self.last_sample = now
-            step = self.pending[-1].step if self.pending else self.start_step
-            samples = sample_names(self.config.spec(), self.params, self.config.task_object, seed=step,
+            samples = sample_names(self.config.spec(), self.params, self.config.task_object, seed=self.step,
                                    temperature=self.config.temperature)
         chunk = Chunk(self.pending, self.params, self.optimizer, display, samples, reason[0], reason[1], finished)
         self.pending, self.last_sent = [], now
@@ -188,6 +188,7 @@ def _take(runs, round_):
     """A round of :func:`side_by_side`'s updates, each side's to be sent; returns why it stops, if it does."""
     for run, (update, _) in zip(runs, round_):
         run.pending.append(update)
+        run.step = update.step
     return round_reason(round_)
 
 
