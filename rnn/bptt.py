@@ -460,7 +460,7 @@ class BPTT:
             r.visits[t] += 1
         self.visits_done += len(visits)
         if self.with_sensitivity and self.backward_complete:
-            r.sensitivity_rows = sensitivity(r, self.cell, self.params)
+            r.sensitivity_rows = sensitivity(r, self.cell, self.params, full_bptt=self.truncation.is_full)
         return visits
 
     def finish_forward(self) -> "Recording":

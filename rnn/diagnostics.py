@@ -30,15 +30,22 @@ class Sensitivity(NamedTuple):
         return self.rows[np.arange(len(self.steps)), self.steps]
 
 
-def sensitivity(record, cell, params) -> Sensitivity:
+def sensitivity(record, cell, params, full_bptt: bool = False) -> Sensitivity:
     """S[t, k] = ‖∂L_t/∂h_k‖ (Frobenius over batch and units) of the top layer, 0 for k > t.
 
     One vectorised backward sweep over the full (untruncated) graph: the adjoints of every loss
     term L_t still alive at step k are pushed back together, A_k[t] = (∂h_{k+1}/∂h_k)ᵀ A_{k+1}[t],
     and a new row A_k[k] = W_hyᵀ ∂ℓ_k/∂ŷ_k joins at each step that carries a loss.
+
+    With one loss step t* and ``full_bptt`` (the record's backward pass was full BPTT) no sweep is
+    needed: L = L_{t*}, so S[t*, k] = ‖∂L/∂h_k‖ of the top layer, which the pass recorded (the
+    layers below feed the top one and never the reverse).
     """
     top = record.spec.num_layers - 1
     T = record.seq_len
+    loss_steps = np.flatnonzero(np.any(record.loss_mask != 0, axis=1))
+    if full_bptt and len(loss_steps) == 1:
+        return Sensitivity(loss_steps, record.step_norms("dh")[top][None].copy())
     W_ih, W_hh = params[f"weight_ih_l{top}"], params[f"weight_hh_l{top}"]
     W_hy = params["readout.weight"]
     h_prev, c_prev = record.h_prev(top), record.c_prev(top)

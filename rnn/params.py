@@ -268,8 +268,16 @@ def check_params(params: dict, spec: NetworkSpec) -> None:
         if value.shape != shape:
             raise RnnInputError(f"{name} has shape {value.shape}, expected {shape} for a {spec.label} "
                                 f"with hidden size {spec.hidden_size}")
-        if not np.all(np.isfinite(value)):
+        if not all_finite(value):
             raise RnnInputError(f"{name} contains NaN or Inf")
+
+
+def all_finite(values: np.ndarray) -> bool:
+    """No NaN or Inf in ``values``: their sum is finite (NaN and Inf reach it), or, where it is not
+    (finite numbers that overflow when added), no entry is NaN or Inf. One reduction, not a mask."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = values.sum()
+    return bool(np.isfinite(total)) or bool(np.all(np.isfinite(values)))
 
 
 def concise_form(params: dict, layer: int):

@@ -15,7 +15,7 @@ from .bptt import Buffers, Recording, run_bptt
 from .diagnostics import compare_gradients
 from .losses import loss_weights
 from .optim import Optimizer, clip_gradients
-from .params import NetworkSpec
+from .params import NetworkSpec, all_finite
 from .truncation import Truncation
 
 
@@ -30,14 +30,6 @@ class Update:
     error_to_full: float | None     # ‖g̃ − g‖/‖g‖, if compared
     record: Recording               # everything this update's pass recorded
     where_nonfinite: str = ""       # for a non-finite update: which parameter, or the loss
-
-
-def _all_finite(values: np.ndarray) -> bool:
-    """No NaN or Inf in ``values``: their sum is finite (NaN and Inf reach it), or, where it is not
-    (finite numbers that overflow when added), no entry is NaN or Inf."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = values.sum()
-    return bool(np.isfinite(total)) or bool(np.all(np.isfinite(values)))
 
 
 def _first_nonfinite(loss: float, grads: dict) -> str:
@@ -88,7 +80,7 @@ def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps:
         before = {name: value.copy() for name, value in params.items()}
         with np.errstate(all="ignore"):
             optimizer.step(params, clip.grads)
-        overflowed = next((name for name, value in params.items() if not _all_finite(value)), None)
+        overflowed = next((name for name, value in params.items() if not all_finite(value)), None)
         if overflowed:                # θ − η·update left float64's range: keep the last finite weights
             for name, value in before.items():
                 params[name][...] = value

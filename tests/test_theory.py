@@ -247,6 +247,27 @@ def test_sensitivity_rows_are_separate_single_loss_passes(cell_name, layers, pla
     np.testing.assert_allclose(total, rec.dh, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell_name", ["rnn", "lstm", "gru"])
+def test_one_loss_steps_sensitivity_is_that_of_the_full_graph_under_any_truncation(cell_name, layers):
+    """One loss, at the last step: S's row is ‖∂L/∂h_k‖ of the full, untruncated graph, whatever the
+    pass's own truncation; read from a full pass's own ∂L/∂h (no sweep), it agrees with the sweep to
+    rounding, and under TBPTT it still reaches past the segment the truncated gradient stops at."""
+    from rnn.cells import cell_of
+    from rnn.diagnostics import sensitivity
+    from rnn.truncation import Truncation
+    T, B = 9, 2
+    spec = NetworkSpec(cell=cell_name, input_size=2, hidden_size=3, output_size=2, num_layers=layers)
+    params = init_params(spec, seed=21)
+    inputs, targets = make_inputs(spec, T, B, seed=22)
+    full = run_bptt(spec, params, inputs, targets, loss_at="last")
+    swept = sensitivity(full, cell_of(spec), params, full_bptt=False)
+    np.testing.assert_allclose(full.sensitivity_rows.rows, swept.rows, rtol=1e-13, atol=1e-300)
+    truncated = run_bptt(spec, params, inputs, targets, loss_at="last", truncation=Truncation.every(3))
+    np.testing.assert_allclose(truncated.sensitivity_rows.rows, swept.rows, rtol=1e-13, atol=1e-300)
+    assert np.all(truncated.dh[-1, :6] == 0) and np.all(truncated.sensitivity_rows.rows[0, :6] > 0)
+
+
 def test_a_long_pass_keeps_only_the_sensitivity_rows_of_its_loss_steps():
     """T = 10,000 with the loss at the last step: S keeps that one row (80 KB, not the 800 MB of
     the whole matrix), and with a single loss term it is ‖∂L/∂h_k‖ itself."""
