@@ -236,6 +236,8 @@ class ControlPanel(QWidget):
         self.widgets = {}
         self.errors = {}              # group title → its red QLabel
         self.field_group = {}
+        self.group_boxes = {}         # group title → its QGroupBox
+        self._rows = {}               # field → (its group's form, the form rows it takes)
         self._syncing = False
         self._flushing = False
         self._refused = {}            # field → message, values the state refused (kept shown)
@@ -325,6 +327,7 @@ class ControlPanel(QWidget):
             label = QLabel(LABELS[name])
             label.setToolTip(TOOLTIPS[name])
             label.setBuddy(widget)
+            first = form.rowCount()
             if name == "scale":
                 form.addRow(label, self._scale_row(widget))
             elif name == "task":             # the task's long titles get the group's whole width
@@ -332,6 +335,7 @@ class ControlPanel(QWidget):
                 form.addRow(widget)
             else:
                 form.addRow(label, widget)
+            self._rows[name] = (form, range(first, form.rowCount()))
         if title == "Breakpoints":
             nan = QCheckBox("Pause on NaN / Inf (always)")
             nan.setChecked(True)
@@ -347,7 +351,18 @@ class ControlPanel(QWidget):
         layout.addWidget(error)
         self.errors[title] = error
         self.body.addWidget(box)
+        self.group_boxes[title] = box
         return box
+
+    def show_only(self, names=None):
+        """Only the controls ``names`` (their groups, without the others' rows), or every control
+        (None): a presentation shows the few a lesson step asks the student to use."""
+        shown = set(self.widgets) if names is None else set(names)
+        for name, (form, rows) in self._rows.items():
+            for row in rows:
+                form.setRowVisible(row, name in shown)
+        for title, box in self.group_boxes.items():
+            box.setVisible(any(self.field_group[name] == title and name in shown for name in self.widgets))
 
     def _scale_row(self, spin):
         self.scale_slider = QSlider(Qt.Orientation.Horizontal)

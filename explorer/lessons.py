@@ -57,7 +57,7 @@ VIEWS = {   # a lesson's name for a view → the window's view
 MAX_UPDATES = 100_000
 _CONFIG_KEYS = tuple(f.name for f in fields(ExplorerConfig))
 _LESSON_KEYS = ("title", "summary", "config", "steps")
-_STEP_KEYS = ("title", "text", "config", "new_weights", "run", "to", "updates", "until", "view", "zoom",
+_STEP_KEYS = ("title", "text", "config", "new_weights", "run", "to", "updates", "until", "view", "zoom", "controls",
               "rolled", "keep_previous_as", "compare", "compare_as", "question", "choices", "answer", "explain", "claims")
 _CLAIM_KEYS = ("says", "check")
 
@@ -84,6 +84,7 @@ class LessonStep:
     until: str = ""
     view: str = ""
     zoom: tuple | None = None      # (first, last): the steps the views along t show; None: every step
+    controls: tuple = ()           # the controls the step asks the student to use (shown when presenting)
     rolled: bool | None = None     # the graph drawn rolled (one column) or unrolled; None: as it is
     keep_previous_as: str = ""     # keep the run so far, under this label, to compare on the same plots
     compare: dict = field(default_factory=dict)   # A/B: side B is this step's configuration with these changes
@@ -190,6 +191,12 @@ def _step(raw, where: str) -> LessonStep:
     if zoom is not None and not (isinstance(zoom, list) and len(zoom) == 2 and all(_whole(t, 0, 10**6) for t in zoom)
                                  and zoom[0] <= zoom[1]):
         raise LessonError(f"{where}: zoom must be [first, last], two step numbers with first ≤ last")
+    controls = raw.get("controls", [])
+    if not isinstance(controls, list) or not all(isinstance(c, str) for c in controls):
+        raise LessonError(f"{where}: controls must be a list of setting names")
+    unknown = [c for c in controls if c not in _CONFIG_KEYS]
+    if unknown:
+        raise LessonError(f"{where}: controls names unknown setting {unknown[0]!r}")
     choices = raw.get("choices", [])
     if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
         raise LessonError(f"{where}: choices must be a list of texts")
@@ -211,7 +218,8 @@ def _step(raw, where: str) -> LessonStep:
     step = LessonStep(
         title=_text(raw, "title", where, required=True), text=_text(raw, "text", where, required=True),
         config=config, new_weights=new_weights, run=run, to=to, updates=int(updates) if run == "train" else 0,
-        until=until, view=view, zoom=None if zoom is None else tuple(zoom), rolled=rolled, keep_previous_as=_text(raw, "keep_previous_as", where),
+        until=until, view=view, zoom=None if zoom is None else tuple(zoom), controls=tuple(controls),
+        rolled=rolled, keep_previous_as=_text(raw, "keep_previous_as", where),
         compare=compare, compare_as=_text(raw, "compare_as", where), question=question, choices=tuple(choices), answer=answer,
         explain=_text(raw, "explain", where), claims=tuple(_claim(c, f"{where}, claim {j + 1}")
                                                            for j, c in enumerate(claims)))

@@ -30,6 +30,7 @@ ONE_VIEW = "graph"            # the layout that shows the graph alone
 LESSON_VIEW = "lesson"        # the layout whose second view is the one the lesson step points at
 FALLBACK_VIEW = "GradientFlowView"   # ... when the step points at none (or at the graph itself)
 SECOND_VIEW_SHARE = 0.5       # of the window's width, for the second view
+CONTROLS_SHARE = 0.22         # and for the controls a lesson step asks for, at the left
 PREFERRED_SIZE = QSize(1440, 900)
 PROGRESS_LINE = "backward visit 0000/0000 "   # the longer line of the toolbar's progress text on two lines
 QWIDGETSIZE_MAX = 16777215
@@ -213,6 +214,7 @@ class Presentation:
             if state == Qt.WindowState.WindowNoState:
                 w.setGeometry(rect)        # (restoreGeometry moves a window larger than its screen)
             w.restoreState(panels)
+            w.controls.show_only(None)
             self.fit_toolbar()
             w.fit_lesson_text()
         self._show_actions()
@@ -271,6 +273,7 @@ class Presentation:
         for name, dock in w.docks.items():
             if name != second:
                 dock.hide()
+        self._show_step_controls()
         if second is None:
             return
         dock = w.docks[second]
@@ -280,6 +283,22 @@ class Presentation:
         dock.show()
         dock.raise_()
         self.window_resized()
+
+    def step_controls(self) -> tuple:
+        """The controls the lesson's step asks the student to use (none outside a lesson)."""
+        runner = self.window.runner
+        return runner.step.controls if runner is not None and runner.index >= 0 else ()
+
+    def _show_step_controls(self):
+        """Presenting, the controls a lesson step asks for stay at hand, alone in the controls panel
+        at the left (the others hidden); without any, the panel is hidden with the rest."""
+        w, names = self.window, self.step_controls()
+        w.controls.show_only(names or None)
+        if names:
+            dock = w.docks["Controls"]
+            dock.setFloating(False)
+            dock.show()
+            w.resizeDocks([dock], [int(CONTROLS_SHARE * w.width())], Qt.Orientation.Horizontal)
 
     def window_resized(self):
         """Presenting, the text follows the window's height and the second view keeps half the width."""

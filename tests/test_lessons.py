@@ -151,6 +151,8 @@ config = { seq_len = 40 }
     (MINIMAL.replace('text = "Hello"', 'text = "Hello"\nview = "map"'), "view must be one of"),
     (MINIMAL.replace('text = "Hello"', 'text = "Hello"\nzoom = [50, 10]'), "zoom must be [first, last]"),
     (MINIMAL.replace('text = "Hello"', 'text = "Hello"\nzoom = 5'), "zoom must be [first, last]"),
+    (MINIMAL.replace('text = "Hello"', 'text = "Hello"\ncontrols = ["wh_scale"]'), "unknown setting 'wh_scale'"),
+    (MINIMAL.replace('text = "Hello"', 'text = "Hello"\ncontrols = "scale"'), "controls must be a list"),
     (MINIMAL.replace('text = "Hello"', 'text = "Hello"\nchoices = ["a"]'), "choices need a question"),
     (MINIMAL.replace('text = "Hello"', 'text = "Hello"\nquestion = "?"\nchoices = ["a"]\nanswer = 3'),
      "answer must be the index"),

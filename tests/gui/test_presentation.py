@@ -192,6 +192,28 @@ def test_f11_presents_and_f11_again_restores_geometry_and_panels_exactly(qtbot, 
     assert window.lesson.text.font().pointSizeF() == text
 
 
+def test_presenting_a_step_that_asks_for_a_control_keeps_that_control_at_hand(qtbot, window):
+    """Vanishing step 3 says "drag the W_hh scale": presenting, the controls panel shows that control
+    alone; a step that asks for none hides the panel; leaving, every control is back."""
+    from test_window import settle
+    window.open_lesson("vanishing", step=2)
+    settle(qtbot, window)
+    press(qtbot, window, Qt.Key.Key_F11)
+    controls = window.controls.widgets
+    assert window.docks["Controls"].isVisible()
+    assert controls["scale"].isVisible() and window.controls.scale_slider.isVisible()
+    assert not controls["hidden"].isVisible() and not controls["task"].isVisible()
+    press(qtbot, window, Qt.Key.Key_PageUp)                 # step 2 asks for no control
+    settle(qtbot, window)
+    assert not window.docks["Controls"].isVisible()
+    press(qtbot, window, Qt.Key.Key_PageDown)
+    settle(qtbot, window)
+    assert window.docks["Controls"].isVisible() and controls["scale"].isVisible()
+    press(qtbot, window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.docks["Controls"].isVisible() and controls["hidden"].isVisible(), timeout=2000)
+    assert controls["task"].isVisible()
+
+
 def test_esc_leaves_presentation_and_does_nothing_otherwise(qtbot, window):
     geometry, layout = window.geometry(), panels(window)
     press(qtbot, window, Qt.Key.Key_Escape)
