@@ -95,6 +95,7 @@ class TrainingView(style.CanvasView):
         clip_brush.setAlphaF(0.55)             # (translucent: where most updates clip, ‖g‖ shows through)
         self.clip_points = self.grad_plot.plot(pen=None, symbol="o", symbolSize=5, symbolBrush=clip_brush,
                                                symbolPen=None, name="clipped")
+        self.clip_points.setZValue(-10)        # (under the curves: where most updates clip, they stay in sight)
         self.b_grad_curve = self.grad_plot.plot(pen=style.pen(style.SIDE_B, 1.2), connect="finite")  # side B's ‖g‖
         self.b_grad_curve.setZValue(-5)
 
