@@ -35,11 +35,10 @@ from rnn.diagnostics import block_spectra
 from rnn.blowup import DEFAULT_THRESHOLD as BLOWUP_THRESHOLD, find_blowup
 from rnn.errors import RnnInputError
 from rnn.gradcheck import DEFAULT_ENTRIES, gradient_errors
-from rnn.optim import make_optimizer, optimizer_from_state_dict
-from rnn.params import check_params
+from rnn.optim import make_optimizer
 from rnn.passresult import for_sequence, summarise
-from rnn.tasks import BUILT_IN_TASKS, TASKS, NamesTask
-from rnn.user_data import RandomInputsTask, add_data_task, data_document, data_from_document
+from rnn.tasks import TASKS, NamesTask
+from rnn.user_data import RandomInputsTask, add_data_task
 
 from .checkpoints import CheckpointStore
 from .comparison import ComparedSide, compared_config, side_label
@@ -49,7 +48,8 @@ from .history import TrainingHistory
 from .measures import number
 from .jobs import ComputedPass, already, compute_pass, drain, new_stepper, sample_names, step_job, training_seed, \
     with_compared
-from .session_file import ComparedDocument, SessionDocument, read_session, write_session
+from .saved_session import SavedSession, read_saved_session, session_document
+from .session_file import SessionDocument, write_session
 from .trainer import Side, TrainingChannel, merged, train_at_once
 from .undo import Snapshot, UndoHistory
 
@@ -115,31 +115,6 @@ class Selection:
     layer: int = 0
     unit: int = 0
     batch_index: int = 0
-
-
-@dataclass(frozen=True)
-class SavedSession:
-    """A saved session read and checked (:meth:`Session.read`), ready to be adopted."""
-    path: str
-    document: SessionDocument
-    config: ExplorerConfig
-    params: dict
-    optimizer: object
-    history: TrainingHistory
-    compared: ComparedSide | None = None     # side B of an A/B comparison, if it was saved with one
-
-
-def _saved_side(part: ComparedDocument, config: ExplorerConfig) -> ComparedSide:
-    """Side B as saved beside ``config`` (side A's); RnnInputError if it cannot be side B of it."""
-    b_config = compared_config(config, part.changes)
-    params = {name: np.array(value, dtype=np.float64) for name, value in part.params.items()}
-    check_params(params, b_config.spec())
-    optimizer = optimizer_from_state_dict(part.optimizer) if part.optimizer else \
-        make_optimizer(b_config.optimizer, b_config.lr)
-    history = TrainingHistory.from_arrays(part.history) if part.history else TrainingHistory()
-    return ComparedSide(dict(part.changes), part.label or side_label(b_config, part.changes), b_config, params,
-                        optimizer, history, start=({name: value.copy() for name, value in params.items()},
-                                                   copy.deepcopy(optimizer)))
 
 
 class InlineRunner:
@@ -457,21 +432,7 @@ class Session:
     def document(self, layout: bytes = b"", lesson: dict | None = None) -> SessionDocument:
         """What :meth:`save` writes, as it stands now: a copy, which any thread may then write
         (:func:`explorer.session_file.write_session`) while the session goes on."""
-        selection = self.selection
-        position = dict(forward_done=int(self.result.forward_done), visits_done=int(self.result.visits_done),
-                        step=selection.step, layer=selection.layer, unit=selection.unit,
-                        batch_index=selection.batch_index)
-        extra, data = {}, {}
-        if self.config.task not in BUILT_IN_TASKS:         # the user's own data travels in the file
-            extra["data"], data = data_document(self.config.task_object)
-        params = {name: value.copy() for name, value in self.params.items()}   # (the others are copies)
-        b, compared = self.compared, None
-        if b is not None and b.params is not None:
-            compared = ComparedDocument(dict(b.changes), b.label, {name: value.copy() for name, value in b.params.items()},
-                                        b.optimizer.state_dict(), b.history.to_arrays())
-        return SessionDocument(config=self.config.to_dict(), params=params, optimizer=self.optimizer.state_dict(),
-                               history=self.history.to_arrays(), position=position, lesson=dict(lesson or {}),
-                               layout=bytes(layout), extra=extra, data=data, compared=compared)
+        return session_document(self, layout, lesson)
 
     def open(self, path) -> SessionDocument:
         """Replace the session by the one saved in ``path`` (undoable) and return its document
@@ -479,29 +440,9 @@ class Session:
         nothing, if the file cannot be used."""
         return self.adopt(self.read(path))
 
-    @staticmethod
-    def read(path) -> "SavedSession":
-        """Read and check a saved session without changing anything (any thread may do this; the
-        window does it off its own). Raises RnnInputError with a one-line reason."""
-        try:
-            document = read_session(path)
-            saved = dict(document.config)
-            if isinstance(document.extra.get("data"), dict):     # the user's own data, added anew
-                saved["task"] = add_data_task(data_from_document(document.extra["data"], document.data))
-            config = ExplorerConfig.from_dict(saved)
-            params = {name: np.array(value, dtype=np.float64) for name, value in document.params.items()}
-            check_params(params, config.spec())
-            optimizer = optimizer_from_state_dict(document.optimizer) if document.optimizer else \
-                make_optimizer(config.optimizer, config.lr)
-            history = TrainingHistory.from_arrays(document.history) if document.history else TrainingHistory()
-            compared = None if document.compared is None else _saved_side(document.compared, config)
-        except OSError as error:
-            raise RnnInputError(f"could not read {path}: {error.strerror or error}") from None
-        except RnnInputError as error:
-            raise RnnInputError(f"{path} cannot be used: {error}") from None
-        return SavedSession(str(path), document, config, params, optimizer, history, compared)
+    read = staticmethod(read_saved_session)    # (any thread may: it changes nothing)
 
-    def adopt(self, saved: "SavedSession") -> SessionDocument:
+    def adopt(self, saved: SavedSession) -> SessionDocument:
         """Replace the session by one :meth:`read` from a file (undoable); return its document."""
         path, document, config = saved.path, saved.document, saved.config
         params, optimizer, history = saved.params, saved.optimizer, saved.history
