@@ -7,7 +7,7 @@ adapter, :class:`explorer.qt_session.QtSession`) and places the views (``explore
 
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFontMetricsF, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSlider, QToolBar, QVBoxLayout, QWidget
 
 from rnn.gradcheck import DEFAULT_ENTRIES
@@ -31,6 +31,8 @@ LESSON_TEXT_SHARE = {False: 0.25, True: 0.32}   # of the window's height, the mo
 SMALL_PRESENTATION = (900, 0.40)   # presenting on a screen under 900 px high (1024×768): the text
 #                                   at 18 pt needs this share to be read whole, without scrolling
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
+GRAPH_FRAME_LINES = 5.5       # ... nor below its title and axis (in tick-label lines) and a line
+GRAPH_ROW_LINES = 1.1         # and a tenth for each of its rows, each named (x, h and c per layer, ŷ, L)
 STEP_AXIS_VIEWS = ("GradientFlowView", "GraphView")   # views along the step axis a lesson step can zoom
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         s.historyChanged.connect(self._refresh_busy_label)
         s.undoChanged.connect(self._update_undo)
         s.configChanged.connect(self._update_compare)
+        s.configChanged.connect(lambda *_: self.fit_graph_height())
         s.referencesChanged.connect(self._update_compare)
         self._update_undo()
         self._update_compare()
@@ -188,6 +191,15 @@ class MainWindow(QMainWindow):
         if presenting and self.height() < SMALL_PRESENTATION[0]:
             share = SMALL_PRESENTATION[1]
         self.lesson.set_max_body_height(int(share * self.height()))
+        self.fit_graph_height()
+
+    def fit_graph_height(self):
+        """The graph's least height: its title, axis and a line for each row at the look's text size
+        (a 2-layer LSTM presented at 1024×768 named half its rows), at least GRAPH_MIN_HEIGHT."""
+        graph = self.views["GraphView"]
+        line = QFontMetricsF(style.font(style.TICK_PT)).height()
+        rows = len(getattr(graph, "rows", ()))
+        graph.setMinimumHeight(max(GRAPH_MIN_HEIGHT, round((GRAPH_FRAME_LINES + GRAPH_ROW_LINES * rows) * line)))
 
     def showEvent(self, event):
         super().showEvent(event)
