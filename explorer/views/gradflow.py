@@ -122,6 +122,7 @@ class GradientFlowView(style.CanvasView):
 
         self._T = None
         self._steps_shown = None           # (first, last) zoomed to, or None: every step
+        self._norm_levels = self._jac_titles = None
         state.passChanged.connect(self.refresh)
         state.referencesChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(self._on_selection)
@@ -268,7 +269,9 @@ class GradientFlowView(style.CanvasView):
         lo, hi = style.log_levels(norms, max_decades=MAX_DECADES, default=(-4.0, 0.0))
         blo, bhi = style.log_levels(bound, default=(lo, hi))
         lo, hi = min(lo, max(blo, lo - 4)), max(hi, min(bhi, hi + 4))
-        self.norm_plot.setYRange(lo - 0.2, hi + 0.2, padding=0)
+        if (lo, hi) != self._norm_levels:          # (a range set again re-lays the plot out: only when it moves)
+            self._norm_levels = lo, hi
+            self.norm_plot.setYRange(lo - 0.2, hi + 0.2, padding=0)
 
     def _draw_jacobians(self):
         layer = self.state.selection.layer
@@ -293,8 +296,10 @@ class GradientFlowView(style.CanvasView):
             self.one_line.setValue(1.0)
             line = short = red("1")
         # (a narrow plot drops the layer and sequence, then the words)
-        style.set_fitting_title(self.jac_plot, [" · ".join(parts + [line]), f"{JAC_TITLE} · {line}",
-                                                f"{JAC_TITLE} · {short}"])
+        titles = [" · ".join(parts + [line]), f"{JAC_TITLE} · {line}", f"{JAC_TITLE} · {short}"]
+        if titles != self._jac_titles:             # (chosen again at each resize by the plot itself)
+            self._jac_titles = titles
+            style.set_fitting_title(self.jac_plot, titles)
         # at least a tenth of the values' size in view: 0.2499 … 0.2500 is flat, not a deep dip
         values = np.append(norms[np.isfinite(norms)], self.one_line.value())
         low, high = float(values.min()), float(values.max())
@@ -303,7 +308,7 @@ class GradientFlowView(style.CanvasView):
         if 0 < high - low < least or (high == low and least > 0):
             middle = (low + high) / 2
             box.setYRange(middle - least / 2, middle + least / 2, padding=0.1)
-        else:
+        elif not box.autoRangeEnabled()[1]:
             box.enableAutoRange(axis="y")
 
     def _set_shares(self, shares):
