@@ -199,32 +199,24 @@ FACTOR_FLOATS = 1 << 15   # a block of the backward's local factors holds at mos
 class _LocalFactors:
     """One layer's backward factors that do not depend on the adjoints (the cell's
     ``local_factors``: σ'(a), 1 − tanh², …), computed a block of steps at a time as the backward
-    visits reach them: one product per step is then left for each adjoint."""
+    visits reach them: one product per step is then left for each adjoint. ``at(t)`` is step t's
+    factors, a tuple of contiguous (B, H) arrays."""
 
     def __init__(self, cell, record: Recording, layer: int):
         self.cell, self.record, self.layer = cell, record, layer
-        width = record.gates.shape[-1] + record.h.shape[-1]          # (at most 5H, the LSTM's)
+        width = cell.factor_count * record.h.shape[-1]                # (at most 6H, the LSTM's)
         self.block = int(max(1, min(64, FACTOR_FLOATS // (record.batch_size * width))))
-        self.start, self.values = 0, None
+        self.start, self.steps = 0, []
 
     def at(self, t: int):
-        if self.values is None or not 0 <= t - self.start < len(self.values):
+        if not 0 <= t - self.start < len(self.steps):
             r, l = self.record, self.layer
             start = t // self.block * self.block
             stop = min(start + self.block, r.seq_len)
             h_prev, c_prev = r.states_before(l, start, stop)
-            self.values = self.cell.local_factors(r.gates[l, start:stop], r.extra[l, start:stop], h_prev, c_prev)
-            self.start = start
-        return self.values[t - self.start]
-
-
-def _record(recorded, t: int, value, fresh: bool):
-    """recorded[t] += value: a step visited again (overlapping truncation windows) adds its
-    adjoints; on its first visit, when nothing is recorded there yet, a copy does the same."""
-    if fresh:
-        recorded[t] = value
-    else:
-        recorded[t] += value
+            factors = self.cell.local_factors(r.gates[l, start:stop], r.extra[l, start:stop], h_prev, c_prev)
+            self.start, self.steps = start, list(zip(*factors))   # (factor, step) → per step
+        return self.steps[t - self.start]
 
 
 def _count(n) -> int:
@@ -424,7 +416,7 @@ class BPTT:
         readout = r.dyhat[first:last + 1] @ W_hy  # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
         if not self._local_factors:
             self._local_factors = [_LocalFactors(cell, r, l) for l in range(L)]
-        layers = [(W_ih, W_hh, r.gates[l], self._local_factors[l],
+        layers = [(W_ih, W_hh, self._local_factors[l],
                    r.dh[l], r.d_ih[l], None if shared else r.d_hh[l], r.dc[l] if has_c else None)
                   for l, (W_ih, W_hh, _, _) in enumerate(self._layers)]
         for seg_index, t in visits:
@@ -434,23 +426,33 @@ class BPTT:
                 carry_h[:] = [zero] * L
                 carry_c[:] = [zero] * L if has_c else []
             factor = self.carry_factors[t]
-            fresh = r.visits[t] == 0              # nothing recorded at step t yet: copy, do not add
+            fresh = r.visits[t] == 0              # nothing recorded at step t yet: write, do not add
             dx_above = None
             for l in range(top, -1, -1):
-                W_ih, W_hh, gates, factors, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
-                dh = carry_h[l]
+                W_ih, W_hh, factors, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
+                # ∂L/∂h_t, on a first visit summed straight into the recording's row
+                dh, into = carry_h[l], dh_rec[t] if fresh else None
                 if l == top and seg.loss_start <= t:
-                    dh = dh + readout[t - first]
+                    dh = np.add(dh, readout[t - first], out=into)
                 if dx_above is not None:
-                    dh = dh + dx_above
-                back = cell.backward_from(factors.at(t), gates[t], dh, carry_c[l] if has_c else None, W_hh)
-                _record(dh_rec, t, dh, fresh)
-                _record(d_ih_rec, t, back.d_ih, fresh)
-                if not shared:
-                    _record(d_hh_rec, t, back.d_hh, fresh)
+                    dh = np.add(dh, dx_above, out=into)
+                dc = carry_c[l] if has_c else None
+                if fresh:                 # the cell writes the gate adjoints (and ∂L/∂c_t) there too
+                    if dh is not into:
+                        into[...] = dh
+                    back = cell.backward_from(factors.at(t), dh, dc, W_hh, d_ih=d_ih_rec[t],
+                                              d_hh=None if shared else d_hh_rec[t],
+                                              dc_total=dc_rec[t] if has_c else None)
+                else:                     # a step visited again adds its adjoints
+                    back = cell.backward_from(factors.at(t), dh, dc, W_hh)
+                    dh_rec[t] += dh
+                    d_ih_rec[t] += back.d_ih
+                    if not shared:
+                        d_hh_rec[t] += back.d_hh
+                    if has_c:
+                        dc_rec[t] += back.dc_total
                 carry_h[l] = back.dh_prev if factor == 1.0 else back.dh_prev * factor
                 if has_c:
-                    _record(dc_rec, t, back.dc_total, fresh)
                     carry_c[l] = back.dc_prev if factor == 1.0 else back.dc_prev * factor
                 dx_above = back.d_ih @ W_ih if l > 0 else None           # ∂L/∂x_t, the layer below's h_t
             if t == 0:

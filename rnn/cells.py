@@ -14,8 +14,13 @@ Every backward takes the adjoints ``dh = ∂L/∂h_t`` (and ``dc`` for the LSTM)
 (∂L/∂x_t = W_ihᵀ d_ih is left to the caller: only a layer with a layer below needs it.)
 
 ``backward`` is ``backward_from(local_factors(…), …)``: the factors that do not depend on the
-adjoints (σ'(a), 1 − tanh², …) are computed first, for as many steps at once as the caller
-likes (the stepper: a block of steps per call), and the adjoint part is then a few products a step.
+adjoints (σ'(a), 1 − tanh², the gates the adjoints pass through, …) are computed first, for as
+many steps at once as the caller likes (the stepper: a block of steps per call), and the adjoint
+part is then a few products a step. The factors are block-major, (factor, …, B, H): each factor
+of a step is one contiguous (B, H) array, so every product of a visit reads contiguous memory
+(an elementwise operation on a strided gate slice costs NumPy 3–5× one on a contiguous array).
+Given arrays ``d_ih``, ``d_hh``, ``dc_total`` (the recording's rows at step t), ``backward_from``
+writes those results there instead of into new arrays.
 
 The adjoints may carry extra leading axes (…, B, H) over the cached (B, H) arrays: the same
 code then pushes many adjoint vectors at once (sensitivity rows, Jacobian columns).
@@ -55,6 +60,7 @@ def _matmul(a, W):
 class RNNCell:
     """a_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh,   h_t = φ(a_t)."""
     gates = 1
+    factor_count = 1   # how many arrays local_factors returns: φ'(a_t)
 
     def __init__(self, activation: str = "tanh"):
         self.phi = get_activation(activation)
@@ -83,14 +89,14 @@ class RNNCell:
         self.phi.derivative(pre, h, out=extra)
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
-        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), gates, dh, dc, W_hh)
+        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), dh, dc, W_hh)
 
     def local_factors(self, gates, extra, h_prev, c_prev):
-        """φ'(a_t): recorded as ``extra`` already."""
-        return extra
+        """(1, …): φ'(a_t), recorded as ``extra`` already (a view of it)."""
+        return extra[None]
 
-    def backward_from(self, factors, gates, dh, dc, W_hh) -> Backward:
-        da = dh * factors                     # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
+    def backward_from(self, factors, dh, dc, W_hh, *, d_ih=None, d_hh=None, dc_total=None) -> Backward:
+        da = np.multiply(dh, factors[0], out=d_ih)   # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
         return Backward(da, da, _matmul(da, W_hh), None, None)  # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
 
 
@@ -100,6 +106,17 @@ def gate_sigmoid(pre, steepness: float, out):
         return sigmoid(pre, out=out)
     np.multiply(pre, steepness, out=out)
     return sigmoid(out, out=out)
+
+
+def _gate(gates, k: int, count: int, out=None):
+    """Gate k of the stacked (…, count·H) ``gates`` as one contiguous (…, H) array (``out`` if given):
+    one strided copy, after which every product on it runs over contiguous memory."""
+    H = gates.shape[-1] // count
+    block = gates[..., k * H:(k + 1) * H]
+    if out is None:
+        return np.ascontiguousarray(block)
+    np.copyto(out, block)
+    return out
 
 
 class _Steepness(float):
@@ -117,6 +134,7 @@ class LSTMCell:
     c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t). β, the gates' steepness, is 1 in PyTorch's
     cell; a steeper gate (β > 1) switches more sharply between closed and open."""
     gates = 4
+    factor_count = 6   # how many arrays local_factors returns: four gate derivatives, ∂h_t/∂c_t and f
 
     def __init__(self, steepness: float = 1.0):
         self.steepness = float(steepness)
@@ -152,34 +170,34 @@ class LSTMCell:
         """Nothing: ``extra`` is made by the recurrence itself."""
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
-        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), gates, dh, dc, W_hh)
+        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), dh, dc, W_hh)
 
     def local_factors(self, gates, extra, h_prev, c_prev):
-        """(…, 5H): the local derivatives ∂c_t/∂a_i, ∂c_t/∂a_f, ∂c_t/∂a_g, ∂h_t/∂a_o, ∂h_t/∂c_t,
-        i.e. g ⊙ βi(1 − i), c_{t−1} ⊙ βf(1 − f), i ⊙ (1 − g²), tanh(c_t) ⊙ βo(1 − o), o ⊙ (1 − tanh²(c_t))."""
-        H = gates.shape[-1] // 4
-        i, f, g, o = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:3 * H], gates[..., 3 * H:]
+        """(6, …, B, H): the local derivatives ∂c_t/∂a_i, ∂c_t/∂a_f, ∂c_t/∂a_g, ∂h_t/∂a_o, ∂h_t/∂c_t
+        and ∂c_t/∂c_{t−1}, i.e. g ⊙ βi(1 − i), c_{t−1} ⊙ βf(1 − f), i ⊙ (1 − g²), tanh(c_t) ⊙ βo(1 − o),
+        o ⊙ (1 − tanh²(c_t)) and f."""
+        factors = np.empty((6,) + np.broadcast_shapes(extra.shape, c_prev.shape), gates.dtype)
+        i, f, g, o = (_gate(gates, 0, 4), _gate(gates, 1, 4, out=factors[5]), _gate(gates, 2, 4), _gate(gates, 3, 4))
         tanh_c, beta = extra, _Steepness(self.steepness)   # d σ(βa)/da = β σ (1 − σ)
-        factors = np.empty(gates.shape[:-1] + (5 * H,), gates.dtype)
-        factors[..., :H] = beta * (g * i) * (1.0 - i)
-        factors[..., H:2 * H] = beta * (c_prev * f) * (1.0 - f)
-        factors[..., 2 * H:3 * H] = i * (1.0 - g * g)
-        factors[..., 3 * H:4 * H] = beta * (tanh_c * o) * (1.0 - o)
-        factors[..., 4 * H:] = o * (1.0 - tanh_c * tanh_c)
+        np.multiply(beta * (g * i), 1.0 - i, out=factors[0])
+        np.multiply(beta * (c_prev * f), 1.0 - f, out=factors[1])
+        np.multiply(i, 1.0 - g * g, out=factors[2])
+        np.multiply(beta * (tanh_c * o), 1.0 - o, out=factors[3])
+        np.multiply(o, 1.0 - tanh_c * tanh_c, out=factors[4])
         return factors
 
-    def backward_from(self, factors, gates, dh, dc, W_hh) -> Backward:
-        H = gates.shape[-1] // 4
-        dc_total = dh * factors[..., 4 * H:]                # ∂L/∂c_t through h_t = o ⊙ tanh(c_t) …
+    def backward_from(self, factors, dh, dc, W_hh, *, d_ih=None, d_hh=None, dc_total=None) -> Backward:
+        dc_di, dc_df, dc_dg, dh_do, dh_dc, f = factors
+        dc_total = np.multiply(dh, dh_dc, out=dc_total)     # ∂L/∂c_t through h_t = o ⊙ tanh(c_t) …
         dc_total += dc                                      # … plus the carried ∂L/∂c_t
-        shape = dc_total.shape[:-1]
-        dpre = np.empty(shape + (4 * H,), dc_total.dtype)
-        by_gate = dpre.reshape(shape + (4, H))              # (a view) rows i, f, g, o
-        np.multiply(dc_total[..., None, :], factors[..., :3 * H].reshape(factors.shape[:-1] + (3, H)),
-                    out=by_gate[..., :3, :])                # ∂L/∂a_{i,f,g} = ∂L/∂c_t ⊙ ∂c_t/∂a_{i,f,g}
-        np.multiply(dh, factors[..., 3 * H:4 * H], out=by_gate[..., 3, :])   # ∂L/∂a_o = ∂L/∂h_t ⊙ ∂h_t/∂a_o
-        return Backward(dpre, dpre, _matmul(dpre, W_hh),            # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
-                        dc_total * gates[..., H:2 * H], dc_total)   # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
+        H = dc_total.shape[-1]
+        dpre = np.empty(dc_total.shape[:-1] + (4 * H,), dc_total.dtype) if d_ih is None else d_ih
+        np.multiply(dc_total, dc_di, out=dpre[..., :H])          # ∂L/∂a_i = ∂L/∂c_t ⊙ ∂c_t/∂a_i
+        np.multiply(dc_total, dc_df, out=dpre[..., H:2 * H])     # ∂L/∂a_f = ∂L/∂c_t ⊙ ∂c_t/∂a_f
+        np.multiply(dc_total, dc_dg, out=dpre[..., 2 * H:3 * H]) # ∂L/∂a_g = ∂L/∂c_t ⊙ ∂c_t/∂a_g
+        np.multiply(dh, dh_do, out=dpre[..., 3 * H:])            # ∂L/∂a_o = ∂L/∂h_t ⊙ ∂h_t/∂a_o
+        return Backward(dpre, dpre, _matmul(dpre, W_hh),         # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
+                        dc_total * f, dc_total)                  # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
 
 
 class GRUCell:
@@ -187,6 +205,7 @@ class GRUCell:
     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h_t = (1 − z) ⊙ n + z ⊙ h_{t−1};
     β = 1 is PyTorch's cell."""
     gates = 3
+    factor_count = 5   # how many arrays local_factors returns: three gate derivatives, r and z
 
     def __init__(self, steepness: float = 1.0):
         self.steepness = float(steepness)
@@ -224,31 +243,32 @@ class GRUCell:
         """Nothing: ``extra`` is made by the recurrence itself."""
 
     def backward(self, gates, extra, h_prev, c_prev, dh, dc, W_ih, W_hh) -> Backward:
-        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), gates, dh, dc, W_hh)
+        return self.backward_from(self.local_factors(gates, extra, h_prev, c_prev), dh, dc, W_hh)
 
     def local_factors(self, gates, extra, h_prev, c_prev):
-        """(…, 3H): the local derivatives ∂a_n/∂a_r (through r ⊙ gh_n), ∂h_t/∂a_z, ∂h_t/∂a_n, i.e.
-        gh_n ⊙ βr(1 − r), (h_{t−1} − n) ⊙ βz(1 − z), (1 − z) ⊙ (1 − n²); a_n = W_in x + b_in + r ⊙ gh_n."""
-        H = gates.shape[-1] // 3
-        r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
+        """(5, …, B, H): the local derivatives ∂a_n/∂a_r (through r ⊙ gh_n), ∂h_t/∂a_z, ∂h_t/∂a_n,
+        i.e. gh_n ⊙ βr(1 − r), (h_{t−1} − n) ⊙ βz(1 − z), (1 − z) ⊙ (1 − n²), then the gates r
+        (∂a_n/∂gh_n) and z (∂h_t/∂h_{t−1} directly); a_n = W_in x + b_in + r ⊙ gh_n."""
+        factors = np.empty((5,) + np.broadcast_shapes(extra.shape, h_prev.shape), gates.dtype)
+        r, z, n = _gate(gates, 0, 3, out=factors[3]), _gate(gates, 1, 3, out=factors[4]), _gate(gates, 2, 3)
         gh_n, beta = extra, _Steepness(self.steepness)     # d σ(βa)/da = β σ (1 − σ)
-        factors = np.empty(gates.shape[:-1] + (3 * H,), gates.dtype)
-        factors[..., :H] = beta * (gh_n * r) * (1.0 - r)
-        factors[..., H:2 * H] = beta * ((h_prev - n) * z) * (1.0 - z)
-        factors[..., 2 * H:] = (1.0 - z) * (1.0 - n * n)
+        np.multiply(beta * (gh_n * r), 1.0 - r, out=factors[0])
+        np.multiply(beta * ((h_prev - n) * z), 1.0 - z, out=factors[1])
+        np.multiply(1.0 - z, 1.0 - n * n, out=factors[2])
         return factors
 
-    def backward_from(self, factors, gates, dh, dc, W_hh) -> Backward:
-        H = gates.shape[-1] // 3
-        r, z = gates[..., :H], gates[..., H:2 * H]
-        d_ih = np.empty(np.broadcast_shapes(dh.shape, z.shape)[:-1] + (3 * H,), np.result_type(dh, factors))
-        da_r, da_zn = d_ih[..., :H], d_ih[..., H:]
-        np.multiply(dh[..., None, :], factors[..., H:].reshape(factors.shape[:-1] + (2, H)),
-                    out=da_zn.reshape(da_zn.shape[:-1] + (2, H)))   # ∂L/∂a_{z,n} = ∂L/∂h_t ⊙ ∂h_t/∂a_{z,n}
+    def backward_from(self, factors, dh, dc, W_hh, *, d_ih=None, d_hh=None, dc_total=None) -> Backward:
+        dan_dar, dh_daz, dh_dan, r, z = factors
+        H = dh.shape[-1]
+        if d_ih is None:
+            d_ih = np.empty(np.broadcast_shapes(dh.shape, z.shape)[:-1] + (3 * H,), np.result_type(dh, z))
+        if d_hh is None:
+            d_hh = np.empty_like(d_ih)
         da_n = d_ih[..., 2 * H:]
-        np.multiply(da_n, factors[..., :H], out=da_r)               # ∂L/∂a_r = ∂L/∂a_n ⊙ ∂a_n/∂a_r
-        d_hh = np.empty_like(d_ih)                    # the same, but the reset acts after W_hn h + b_hn:
-        d_hh[..., :2 * H] = d_ih[..., :2 * H]
+        np.multiply(dh, dh_daz, out=d_ih[..., H:2 * H])  # ∂L/∂a_z = ∂L/∂h_t ⊙ ∂h_t/∂a_z
+        np.multiply(dh, dh_dan, out=da_n)                # ∂L/∂a_n = ∂L/∂h_t ⊙ ∂h_t/∂a_n
+        np.multiply(da_n, dan_dar, out=d_ih[..., :H])    # ∂L/∂a_r = ∂L/∂a_n ⊙ ∂a_n/∂a_r
+        d_hh[..., :2 * H] = d_ih[..., :2 * H]         # the same, but the reset acts after W_hn h + b_hn:
         np.multiply(da_n, r, out=d_hh[..., 2 * H:])   # ∂L/∂gh_n = ∂L/∂a_n ⊙ r
         dh_prev = _matmul(d_hh, W_hh)                 # ∂L/∂h_{t−1}: W_hhᵀ through the gates …
         dh_prev += dh * z                             # … plus the direct path z ⊙ h_{t−1}

@@ -46,8 +46,7 @@ def sensitivity(record, cell, params, full_bptt: bool = False) -> Sensitivity:
     loss_steps = np.flatnonzero(np.any(record.loss_mask != 0, axis=1))
     if full_bptt and len(loss_steps) == 1:
         return Sensitivity(loss_steps, record.step_norms("dh")[top][None].copy())
-    W_ih, W_hh = params[f"weight_ih_l{top}"], params[f"weight_hh_l{top}"]
-    W_hy = params["readout.weight"]
+    W_hh, W_hy = params[f"weight_hh_l{top}"], params["readout.weight"]
     h_prev, c_prev = record.h_prev(top), record.c_prev(top)
     has_loss = np.any(record.loss_mask != 0, axis=1)
     B, H = record.batch_size, record.spec.hidden_size
@@ -60,11 +59,11 @@ def sensitivity(record, cell, params, full_bptt: bool = False) -> Sensitivity:
     block = max(1, 65536 // (B * H))   # rows per block: ~512 KB of h-adjoints, a few MB of gate ones
     n = 0
     for k in range(T - 1, -1, -1):
+        if n:                         # step k + 1's local factors, once for every block of rows
+            factors = cell.local_factors(gates[k + 1], extra[k + 1], h_prev[k + 1], c_prev[k + 1] if lstm else None)
         for a in range(0, n, block):  # back through step k + 1, one cache-sized block of rows at a time
             b = min(n, a + block)
-            back = cell.backward(gates[k + 1], extra[k + 1], h_prev[k + 1],
-                                 c_prev[k + 1] if lstm else None, buf_h[a:b], buf_c[a:b] if lstm else None,
-                                 W_ih, W_hh)
+            back = cell.backward_from(factors, buf_h[a:b], buf_c[a:b] if lstm else None, W_hh)
             buf_h[a:b] = back.dh_prev
             if lstm:
                 buf_c[a:b] = back.dc_prev
