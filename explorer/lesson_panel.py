@@ -21,18 +21,37 @@ FRAME = {False: ("background: #eef4ff; border: 2px solid #3a6fc4;", "#3a6fc4", "
          True: ("background: #ffffff; border: 3px solid #000000;", "#000000", "#000000")}
 
 
-# a one-letter symbol (Latin or Greek, not inside a word) and its index: W_hh, h_t, σ_max, h_{t−1}
-MATH_INDEX = re.compile(r"(?<![A-Za-z0-9_])([A-Za-zα-ωΑ-Ω])_(?:\{([^{}]*)\}|([A-Za-z0-9]{1,3}))(?![A-Za-z0-9_{])")
+# superscript digits, signs, brackets and modifier letters (⁽ˡ⁾, ᵀ, ⁻¹) written between a symbol and its index
+SUPERSCRIPTS = "\u00b2\u00b3\u00b9\u02b0-\u02ff\u1d2c-\u1d6a\u1d9b-\u1dbf\u2070-\u207f"
+# a one-letter symbol (any letter, ŷ too, not inside a word; its accents and superscripts with it) and
+# its index: W_hh, h_t, ŷ_t, σ_max, h_{t−1}, h⁽ˡ⁾_t
+MATH_INDEX = re.compile(rf"(?<![A-Za-z0-9_])([^\W\d_][\u0300-\u036f]*[{SUPERSCRIPTS}]*)_"
+                        r"(?:\{([^{}]*)\}|([A-Za-z0-9]{1,3}))(?![A-Za-z0-9_{])")
 
 
 def lesson_html(text: str) -> str:
     """A lesson's plain text as the box shows it: its math's indices as subscripts (W_hh → W with
-    hh below, h_{t−1} → h with t−1 below), everything else as written (escaped, its line breaks
-    and runs of spaces kept). Words such as seq_len are left alone."""
+    hh below, h_{t−1} → h with t−1 below, h⁽ˡ⁾_t → h⁽ˡ⁾ with t below), everything else as written
+    (escaped, its line breaks and runs of spaces kept). Words such as seq_len are left alone."""
     escaped = html.escape(text, quote=False)
     marked = MATH_INDEX.sub(lambda m: f"{m[1]}<sub>{m[2] if m[2] is not None else m[3]}</sub>", escaped)
     spaced = re.sub(r" {2,}", lambda m: " " + "&nbsp;" * (len(m[0]) - 1), marked)
     return spaced.replace("\n", "<br>")
+
+
+# the characters that have a Unicode subscript, for text that cannot be rich (a button's)
+UNICODE_SUBSCRIPTS = dict(zip("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+
+
+def lesson_plain(text: str) -> str:
+    """A lesson's text where it cannot be rich (a choice's button): each math index in Unicode
+    subscripts where all its characters have one (x_t → xₜ, σ_max → σₘₐₓ), else as written."""
+    def index(m):
+        written = m[2] if m[2] is not None else m[3]
+        if all(c in UNICODE_SUBSCRIPTS for c in written):
+            return m[1] + "".join(UNICODE_SUBSCRIPTS[c] for c in written)
+        return m[0]
+    return MATH_INDEX.sub(index, text)
 
 
 def _label(point_size: int, bold: bool = False, name: str = "", rich: bool = False) -> QLabel:
@@ -54,6 +73,7 @@ def _style_label(label: QLabel, point_size: int, bold: bool = False, name: str =
 
 TITLE_SEPARATOR = "  ·  "      # between "Step 2 of 5" and the lesson's title
 TEXT_MIN_LINES = 3             # the step's text keeps at least this many lines beside its question and claims
+TEXT_LEAST_LINES = 2           # ... and this many where the window has no more room (a banner shows below the box)
 
 
 class _HeadTitle(QLabel):
@@ -106,6 +126,7 @@ class _HeadTitle(QLabel):
 class _FittingScroll(QScrollArea):
     """A scroll area whose preferred height is its content's (up to a limit), not a fixed guess."""
     wanted = 100
+    least = 60             # the height it is squeezed to where the window has no more room (see LessonPanel._fit)
     whole = False          # True: never squeezed below its content's height (the question and claims)
 
     def sizeHint(self):
@@ -115,7 +136,7 @@ class _FittingScroll(QScrollArea):
 
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()
-        hint.setHeight(self.wanted if self.whole else min(60, self.wanted))
+        hint.setHeight(self.wanted if self.whole else min(self.least, self.wanted))
         return hint
 
 
@@ -149,7 +170,7 @@ class LessonPanel(QFrame):
         self.choices = QWidget()
         self.choices_layout = QHBoxLayout(self.choices)
         self.choices_layout.setContentsMargins(0, 0, 0, 0)
-        self.feedback = _label(11, True, "lesson:feedback")
+        self.feedback = _label(11, True, "lesson:feedback", rich=True)
         self.explain = _label(11, name="lesson:explain", rich=True)
         self.claims = QWidget()
         self.claims_layout = QVBoxLayout(self.claims)
@@ -274,7 +295,9 @@ class LessonPanel(QFrame):
     def _fit(self):
         """Share max_body_height: the question and claims (the footer) take what they need, leaving
         the text its title and :data:`TEXT_MIN_LINES` lines (or all it needs); each is given at most its
-        content's height, and scrolls when given less."""
+        content's height, and scrolls when given less. Where the window has less room than that (a
+        banner shows below the box), the text is squeezed to :data:`TEXT_LEAST_LINES` lines; the
+        question and claims never are."""
         self._lay_out_choices()
         shown = [w for w in self.footer.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
                  if not w.isHidden()]
@@ -282,9 +305,14 @@ class LessonPanel(QFrame):
         footer = self._needed(self.footer_scroll) if shown else 0
         text = self._needed(self.scroll)
         title = self.step_title.heightForWidth(max(self.scroll.viewport().width(), 200)) + 3
-        text_min = min(text, title + round(TEXT_MIN_LINES * self.text.fontMetrics().lineSpacing()))
+        line = self.text.fontMetrics().lineSpacing()
+        text_min = min(text, title + round(TEXT_MIN_LINES * line))
         footer_height = min(footer, max(self.max_body_height - text_min, self.max_body_height // 2))
         text_height = min(max(text, 20), max(self.max_body_height - footer_height, text_min))
+        least = round(TEXT_LEAST_LINES * line)       # (squeezed by the window, the text gives way, not the claims)
+        if least != self.scroll.least:
+            self.scroll.least = least
+            self.scroll.updateGeometry()
         for scroll, wanted in ((self.scroll, text_height), (self.footer_scroll, footer_height)):
             if wanted != scroll.wanted:
                 scroll.wanted = wanted
@@ -347,7 +375,7 @@ class LessonPanel(QFrame):
             return
         options = list(enumerate(step.choices)) or [(None, "Show the result")]
         for index, text in options:
-            button = QPushButton(text)
+            button = QPushButton(lesson_plain(text))
             button.setObjectName(f"lesson:choice:{'reveal' if index is None else index}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda checked=False, i=index: runner.reveal(i))
@@ -373,8 +401,8 @@ class LessonPanel(QFrame):
         self.feedback.setVisible(runner.revealed and right is not None)
         if right is not None:
             chosen = step.choices[runner.choice]
-            self.feedback.setText(f"Your answer: {chosen} — " + ("right." if right else
-                                  f"not quite: it is “{step.choices[step.answer]}”."))
+            self.feedback.setText(lesson_html(f"Your answer: {chosen} — " + ("right." if right else
+                                              f"not quite: it is “{step.choices[step.answer]}”.")))
             self.feedback.setStyleSheet(f"color: {COLOURS[right]};")
         explanation = runner.explanation()
         self.explain.setVisible(bool(explanation))

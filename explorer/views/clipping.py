@@ -13,6 +13,7 @@ from ..clipping import clipped_direction
 from ..comparison import side_label
 from . import style
 
+SIDE_LEGEND_RATIO = 1.6  # the legend beside the (square) plot on a canvas this many times as wide as high, else above
 MAX_POINTS = 4000      # entries drawn per side: the largest |g| entries first, then every k-th of the rest
 NOT_FINISHED = "finish the backward pass\nto see the gradient clipped"
 NO_GRADIENT = "the gradient is zero or not finite:\nno direction to clip"
@@ -40,11 +41,13 @@ class ClippingView(style.CanvasView):
 
     def __init__(self, state, parent=None):
         super().__init__(state, TOOLTIP, parent)
-        self.plot = self.canvas.addPlot(row=0, col=0)
+        self.plot = self.canvas.addPlot(row=1, col=0)
         style.style_plot(self.plot, None, left="clip(g) / ‖clip(g)‖", bottom="g / ‖g‖  (each entry)")
         self.plot.hideButtons()
-        self.legend = style.legend_row(self.canvas.ci, self.plot, row=0, col=1, columns=1)   # (beside: the
-        self.canvas.ci.layout.setColumnStretchFactor(0, 1)                                # plot keeps its height)
+        self.plot.setAspectLocked(True)          # (one unit as long on both axes: the diagonal at 45°)
+        # the legend beside a wide canvas's plot (it keeps its height), above a tall one's (its width)
+        self.legend = style.legend_row(self.canvas.ci, self.plot, row=1, col=1, columns=1)
+        self.canvas.ci.layout.setColumnStretchFactor(0, 1)
         self.canvas.ci.layout.setColumnStretchFactor(1, 0)
         self.diagonal = self.plot.plot(pen=style.pen(style.FOREGROUND, 2, Qt.PenStyle.DashLine))
         self.diagonal.setZValue(10)              # (over the points that lie on it)
@@ -56,6 +59,10 @@ class ClippingView(style.CanvasView):
         state.referencesChanged.connect(self._changed)
         state.configChanged.connect(self._changed)
         self.refresh()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        style.place_legend_row(self.legend, self.canvas, beside=(1, 1), above=(0, 0), ratio=SIDE_LEGEND_RATIO)
 
     def _changed(self, *_):
         self._stale = True
@@ -103,6 +110,7 @@ class ClippingView(style.CanvasView):
         reach = 1.08 * (reach or 1.0)
         self.diagonal.setData([-reach, reach], [-reach, reach])
         self.legend.addItem(self.diagonal, DIAGONAL)
+        style.place_legend_row(self.legend, self.canvas, beside=(1, 1), above=(0, 0), ratio=SIDE_LEGEND_RATIO)
         style.fit_legend_row(self.legend)
         self.plot.setRange(xRange=(-reach, reach), yRange=(-reach, reach), padding=0)
         empty = not done or not any(direction is not None for _, direction in drawn)

@@ -28,7 +28,6 @@ MAX_LETTERS = 80         # letters drawn per row; beyond, every k-th step is lab
 LETTER_SHARE = 0.9       # a letter is at most this share of its step's column wide
 TARGET_PX = 9            # the target rings' diameter at the normal look
 SIDE_LEGEND_RATIO = 2.0  # the legend goes beside the plot on a canvas this many times as wide as high
-CANVAS_MARGINS = 18      # px of a canvas's height its layout keeps for margins
 
 
 def symbols(task) -> tuple[str, str]:
@@ -105,17 +104,8 @@ class DataView(QWidget):
         self._place_legend()
 
     def _place_legend(self):
-        """The legend beside the plot while the canvas is at least SIDE_LEGEND_RATIO times as wide as
-        high and its list fits the canvas's height (a short dock: its height goes to the data), else
-        above it (a tall narrow dock, a presentation: a list beside it would squeeze the plot to a
-        strip; a large text in a short dock: a list would stand out of it)."""
-        size, legend = self.canvas.size(), self.legend
-        entries = len([label for _, label in legend.items if label.text])
-        listed = legend.height() * entries / max(legend.layout.rowCount(), 1)   # (its height as a list)
-        if size.width() >= SIDE_LEGEND_RATIO * size.height() and listed <= size.height() - CANVAS_MARGINS:
-            style.move_legend_row(self.legend, row=1, col=1, columns=1)
-        else:
-            style.move_legend_row(self.legend, row=0, col=0)
+        """The legend beside the plot on a canvas SIDE_LEGEND_RATIO times as wide as high, else above it."""
+        style.place_legend_row(self.legend, self.canvas, beside=(1, 1), above=(0, 0), ratio=SIDE_LEGEND_RATIO)
 
     # ------------------------------------------------------------------ following the session
     def _on_selection(self):

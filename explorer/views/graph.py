@@ -24,6 +24,11 @@ LOOK_FADED_Y, LOOK_GREY = len(NODE_KINDS), len(NODE_KINDS) + 1   # node looks af
 CAROUSEL_HALF_WIDTH = 0.38  # the ∏f ribbon along an LSTM's c row: this far either side of the row where ∏f = 1
 CAROUSEL_FILLS = ((44, 160, 44, 80), (44, 160, 44, 150))   # (CELL_STATE, translucent): best-kept unit, mean
 ROLLED_NODE_PX = 26         # the rolled graph's nodes
+ROLLED_RING_PX = 38         # the step ring around the rolled graph's h node
+RING_PAD = 12               # the step ring is this many px wider than the node it rings
+RING_BAND_NODE = 16         # ... and among the bands (no node drawn) as wide as around a node of this size
+RING_PEN = 3.5              # its line's width
+END_MARGIN_STEPS = 0.6      # room before the first step and after the last, at least (more to keep the ring whole)
 ROLLED_GAP = "   "          # between two values on a line of the rolled graph
 ROLLED_CAPTIONS = ("one column stands for every step (rolled)", "one column for every step", "rolled")
 
@@ -124,7 +129,7 @@ class GraphView(QWidget):
         self.nodes.setZValue(10)
         self.plot.addItem(self.nodes)
         self.marker = pg.ScatterPlotItem(pxMode=True, symbol="o", size=30, brush=pg.mkBrush(None),
-                                         pen=style.pen(style.ACCENT, 3.5))
+                                         pen=style.pen(style.ACCENT, RING_PEN))
         self.marker.setZValue(20)
         self.plot.addItem(self.marker)
         self.backward_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.BACKWARD, 3),
@@ -135,10 +140,13 @@ class GraphView(QWidget):
                                             label="forward", labelOpts=dict(
                                                 position=0.97, color=style.CURVE_BLUE, fill=(255, 255, 255, 200)))
         # the step cursor while the edges are bands (a ring on one node among thousands is lost)
+        # (its label at the top, above the loss row: clear of the x rail and of the bands)
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 2),
                                            label="t = 0", labelOpts=dict(
-                                               position=0.04, color=style.ACCENT, fill=(255, 255, 255, 220)))
+                                               position=0.97, anchors=[(0, 0), (1, 0)],    # (hung below the top)
+                                               color=style.ACCENT, fill=(255, 255, 255, 220)))
         self.cursor_line.setVisible(False)
+        self.cursor_line.setZValue(25)     # (its label over a row of loss nodes, where every step has one)
         for line in (self.backward_line, self.forward_line, self.cursor_line):
             style.set_font(line.label, style.TICK_PT)
             self.plot.addItem(line, ignoreBounds=True)
@@ -172,7 +180,7 @@ class GraphView(QWidget):
         self.rolled_nodes.sigClicked.connect(self._on_rolled_click)
         self.rolled_box.toggled.connect(self.set_rolled)
         self.plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._update_detail())
-        self.plot.getViewBox().sigResized.connect(lambda *_: self._update_detail())
+        self.plot.getViewBox().sigResized.connect(lambda *_: self._resized())
         self.canvas.scene().sigMouseClicked.connect(self._on_canvas_click)
         state.passChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(lambda *_: self._update_selection())
@@ -518,9 +526,31 @@ class GraphView(QWidget):
         return max(vb.height(), 1.0) / max(y1 - y0, 1e-9)
 
     def _node_size(self):
-        if self._band:     # only the loss nodes are drawn: large enough to see
-            return float(np.clip(0.3 * self._px_per_row(), 6, 12))
-        return float(np.clip(0.45 * min(self._px_per_step(), self._px_per_row()), 4, 24))
+        return self._node_size_at(self._px_per_step(), self._px_per_row(), self._band)
+
+    @staticmethod
+    def _node_size_at(px_per_step: float, px_per_row: float, band: bool) -> float:
+        if band:           # only the loss nodes are drawn: large enough to see
+            return float(np.clip(0.3 * px_per_row, 6, 12))
+        return float(np.clip(0.45 * min(px_per_step, px_per_row), 4, 24))
+
+    @staticmethod
+    def _ring_size(node_size: float, band: bool) -> float:
+        """The step ring's diameter in px: around its node, larger among the bands (no node to ring)."""
+        return (RING_BAND_NODE if band else node_size) + RING_PAD
+
+    def _end_margin(self, steps: int, width: float) -> float:
+        """The room, in steps, left of the first step and right of the last of ``steps`` + 1 steps
+        shown in ``width`` px: :data:`END_MARGIN_STEPS`, or more where the step ring (its radius r px
+        with its pen) would be cut at an end: m ≥ r / px per step, px per step = width / (steps + 2m)."""
+        px_per_row = max(self.plot.getViewBox().height(), 1.0) / (len(self.rows) + 0.1)
+        margin = END_MARGIN_STEPS
+        for _ in range(4):         # (px per step falls as the margin grows; the ring with it, or to the band's)
+            px = max(width, 1.0) / (steps + 2 * margin)
+            band = detail.band_mode(px)
+            radius = (self._ring_size(self._node_size_at(px, px_per_row, band), band) + RING_PEN) / 2 + 1
+            margin = max(margin, radius / px)
+        return margin
 
     @staticmethod
     def _text_scale():
@@ -540,10 +570,13 @@ class GraphView(QWidget):
         top = self.y_row - 0.5
         left = (1, 0.5)                   # the anchor: to the left of the point it names
         forget = lambda t: style.sub_html("f", "t" if t is None else str(t))
+        # at the ringed step, W_ih and W_hy stand clear of the ring (its radius and pen, 2 px more)
+        ring = (float(ROLLED_RING_PX if self._rolled else self.marker.opts["size"]) + RING_PEN) / 2 + 2
         if self._rolled:                  # (on the left: the values are written on the right)
-            return ([(-0.05, 0.5, style.sub_html("W", "ih"), left),
+            clear = max(0.05, ring / self._px_per_step())
+            return ([(-clear, 0.5, style.sub_html("W", "ih"), left),
                      (-0.64, float(self.h_rows[0]), style.sub_html("W", "hh"), left),
-                     (-0.05, top, style.sub_html("W", "hy"), left)] +
+                     (-clear, top, style.sub_html("W", "hy"), left)] +
                     [(-0.05, self.h_rows[l - 1] + 0.5, style.sub_html("W", "ih") + f"<sup>({l})</sup>", left)
                      for l in range(1, L)] +
                     [(-0.64, float(row), forget(None), left) for row in self.c_rows])
@@ -558,9 +591,15 @@ class GraphView(QWidget):
         steps = range(max(0, int(np.ceil(x0 - 1))), min(T, int(x1 + 1) + 1)) if every else [self.state.selection.step]
         below = (0.5, 0)
         labels = []
+        # (clear of the ring where the plot has room left of it for the name too, else as at every step)
+        name = QFontMetricsF(style.font(style.TICK_PT, bold=True)).horizontalAdvance("Whh") + 4
+        room = (self.state.selection.step - x0) * self._px_per_step()
+        clear = ring / self._px_per_step() if room >= ring + name else 0
         for t in steps:
             # (W_ih low in its gap, clear of W_hh under the recurrent edge into the same step)
-            labels += [(t - 0.1, 0.25, style.sub_html("W", "ih"), left), (t - 0.06, top, style.sub_html("W", "hy"), left)]
+            ringed = t == self.state.selection.step
+            labels += [(t - (max(0.1, clear) if ringed else 0.1), 0.25, style.sub_html("W", "ih"), left),
+                       (t - (max(0.06, clear) if ringed else 0.06), top, style.sub_html("W", "hy"), left)]
             if t > 0:
                 labels.append((t - 0.5, self.h_rows[0] - 0.06, style.sub_html("W", "hh"), below))
                 labels += [(t - 0.5, row - 0.06, forget(t), below) for row in self.c_rows]
@@ -618,7 +657,7 @@ class GraphView(QWidget):
         self._set_edge_widths(float(np.clip(round(px / 12, 1), 0.2, 1.0)))
         if self.nodes.data.size and self.nodes.data["size"][0] != size:
             self.nodes.setSize(size)
-        self.marker.setSize((16 if band else size) + 12)
+        self.marker.setSize(self._ring_size(size, band))
         self._set_hint(detail.zoom_hints(x0, x1, T))
         # value labels, then the gradients under the recurrent edges: each where the widest fits its step
         room = px / self._text_scale()
@@ -897,7 +936,7 @@ class GraphView(QWidget):
         if self._rolled:
             self._draw_rolled()
             self.marker.setData([0.0], [row])
-            self.marker.setSize(38)
+            self.marker.setSize(ROLLED_RING_PX)
             return
         style.set_title(self.plot, UNROLLED_TITLE)
         self._set_bottom_axis(rolled=False)
@@ -941,6 +980,16 @@ class GraphView(QWidget):
         self._zoomed_at = self.state.selection.step      # (the view follows the cursor once it moves)
         self.fit()
 
+    _fitted = None             # (x0, x1, width) as fit() last set the time axis
+
+    def _resized(self):
+        """A new width: the room at the ends (in steps) is fitted again, unless the view was zoomed or panned since."""
+        (x0, x1), _ = self.plot.getViewBox().viewRange()
+        if (not self._rolled and self._fitted is not None and self._fitted[2] != self.plot.getViewBox().width()
+                and np.allclose(self._fitted[:2], (x0, x1))):
+            self.fit()
+        self._update_detail()
+
     def fit(self):
         vb = self.plot.getViewBox()
         top = len(self.rows) - 0.4
@@ -949,14 +998,18 @@ class GraphView(QWidget):
             vb.setRange(xRange=(-1.7, 4.5), yRange=(-0.5, top), padding=0)   # (the weights named on the left)
         else:
             T = self.state.record.seq_len
-            vb.setLimits(xMin=-2, xMax=T + 1.5)
-            x0, x1 = detail.full_range(T)
+            first, last = 0, T - 1
             if self._steps_shown is not None:        # a lesson step's steps (the view follows the cursor within)
                 first, last = (min(t, T - 1) for t in self._steps_shown)
-                x0, x1 = max(x0, first - 0.6), min(x1, last + 0.6)
+            margin = self._end_margin(last - first, vb.width())     # (the ring whole at either end)
+            x0, x1 = first - margin, last + margin
+            end = max(2.0, self._end_margin(T - 1, vb.width()))
+            vb.setLimits(xMin=-end, xMax=T - 1 + end + detail.LABEL_ROOM_STEPS)
+            self.plot.getAxis("bottom").span = (0, T - 1)
             if vb.width() / (x1 - x0) >= detail.LABEL_MIN_PX * self._text_scale():
                 x1 += detail.LABEL_ROOM_STEPS        # the last step's value labels stay in view
             vb.setXRange(x0, x1, padding=0)          # (no empty column after the last step)
+            self._fitted = (x0, x1, vb.width())
             vb.setYRange(-0.5, top, padding=0.02)
 
     # ------------------------------------------------------------------ clicks

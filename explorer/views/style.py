@@ -394,7 +394,11 @@ class IntegerAxis(RoomyAxis):
     """An axis that only ticks whole numbers (steps, units). Along the bottom, the first step's
     number may overhang the plot's left edge by a digit: a heatmap's first cell is centred half a
     cell from it, and pyqtgraph would drop its "0" (often the point: what reaches step 0). Only
-    leftwards, over the left axis's empty corner, never into what stands to the right (a colour bar)."""
+    leftwards, over the left axis's empty corner, never into what stands to the right (a colour bar).
+    ``span`` (first, last), when set, is the values there are: none is ticked outside it (the room
+    beside a graph's first and last step is no step)."""
+
+    span = None
 
     def boundingRect(self):
         rect = super().boundingRect()
@@ -406,6 +410,8 @@ class IntegerAxis(RoomyAxis):
         levels = []
         for spacing, values in super().tickValues(minVal, maxVal, size):
             values = [v for v in values if float(v).is_integer()]
+            if self.span is not None:
+                values = [v for v in values if self.span[0] <= v <= self.span[1]]
             if values:
                 levels.append((max(spacing, 1.0), values))
         self._label_spacing = None          # (whole numbers: no decimals)
@@ -654,6 +660,24 @@ def move_legend_row(item: pg.LegendItem, row: int, col: int = 0, colspan: int = 
     layout.addItem(holder, row=row, col=col, colspan=colspan)
     item._explorer_columns = columns
     fit_legend_row(item)
+
+
+LEGEND_CANVAS_MARGINS = 18      # px of a canvas's height its layout keeps for margins
+
+
+def place_legend_row(item: pg.LegendItem, canvas, beside: tuple, above: tuple, ratio: float) -> None:
+    """A :func:`legend_row` beside its plot, as a list at the layout cell ``beside`` (row, col), while
+    the canvas is at least ``ratio`` times as wide as high and the list fits its height (a short
+    wide dock: its height goes to the data), else as a heading at ``above`` (a tall narrow dock, a
+    presentation: a list beside the plot would squeeze it to a strip; a large text in a short dock:
+    a list would stand out of it). Call it at every resize of the canvas."""
+    size = canvas.size()
+    entries = len([label for _, label in item.items if label.text])
+    listed = item.height() * entries / max(item.layout.rowCount(), 1)   # (its height as a list)
+    if size.width() >= ratio * size.height() and listed <= size.height() - LEGEND_CANVAS_MARGINS:
+        move_legend_row(item, *beside, columns=1)
+    else:
+        move_legend_row(item, *above)
 
 
 def fit_legend_row(item: pg.LegendItem) -> None:

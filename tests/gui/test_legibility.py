@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QRect, Qt  # noqa: E402
-from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QTextDocument  # noqa: E402
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QComboBox, QPushButton, QStyle, QStyleOptionComboBox  # noqa: E402
 
 import pyqtgraph as pg  # noqa: E402  (after PySide6)
@@ -270,12 +270,64 @@ def test_the_graphs_row_names_never_overlap_and_an_lstm_names_its_cell_row(qtbot
         assert any(text.startswith("c") for text, _ in names), names
 
 
+def ring_and_view(view):
+    """The step ring's drawn extent and the plot's, in scene px (the ring's pen included)."""
+    vb = view.plot.getViewBox()
+    point = vb.mapViewToScene(pg.Point(float(view.marker.data["x"][0]), float(view.marker.data["y"][0])))
+    size = float(view.marker.data["size"][0])
+    radius = ((size if size >= 0 else view.marker.opts["size"]) + view.marker.opts["pen"].widthF()) / 2
+    return (point.x() - radius, point.y() - radius, point.x() + radius, point.y() + radius), vb.sceneBoundingRect()
+
+
 def test_the_graph_ends_at_its_last_step(qtbot, window):
+    """After step T − 1 there is room for the ring around its node and no more: no column, no
+    step number T."""
     view = window.views["GraphView"]
-    (x0, x1), _ = view.plot.getViewBox().viewRange()
     T = window.state.record.seq_len
-    assert x1 <= T - 0.4 + 1e-6 and x0 >= -0.6 - 1e-6           # no empty column after step T − 1
+    window.state.select(step=T - 1)
+    qtbot.wait(20)
+    (x0, x1), _ = view.plot.getViewBox().viewRange()
+    (_, _, ring_right, _), box = ring_and_view(view)
+    last = view.plot.getViewBox().mapViewToScene(pg.Point(T - 1.0, 0.0)).x()
+    room = box.right() - last                                   # px right of the last step's node
+    assert room <= max(ring_right - last + 3, 0.6 * box.width() / (x1 - x0)), (box.right(), last, ring_right)
+    assert x1 < T and x0 > -T                                   # (less than a step after the last)
     assert str(T) not in drawn_numbers(view.plot.getAxis("bottom"))
+
+
+@pytest.mark.parametrize("config", [dict(seq_len=30), dict(layers=4, seq_len=30),
+                                    dict(task="sine", seq_len=1000, hidden=16, truncation="tbptt", k1=20, k2=20)])
+def test_the_step_ring_is_whole_at_the_first_and_the_last_step(qtbot, window, config):
+    """The ring marking the selected step, at t = 0 and at t = T − 1, is drawn whole inside the
+    graph (not half under its axis), and so among the bands (T = 1000), where the cursor's
+    "t = …" stands at the top of the plot, clear of the x and ŷ rails."""
+    assert window.state.set_config(**config)
+    settle(qtbot, window)
+    view = window.views["GraphView"]
+    T = window.state.record.seq_len
+    for step in (0, T - 1):
+        window.state.select(step=step)
+        qtbot.wait(20)
+        (left, top, right, bottom), box = ring_and_view(view)
+        assert box.left() <= left and right <= box.right() and box.top() <= top and bottom <= box.bottom(), \
+            (step, (left, top, right, bottom), box)
+        assert str(T) not in drawn_numbers(view.plot.getAxis("bottom"))
+        if T == 1000:
+            assert view.band_mode()
+            label = view.cursor_line.label
+            text = label.mapRectToScene(label.boundingRect())
+            assert label.isVisible() and label.toPlainText() == f"t = {step}"
+            assert box.contains(text), (text, box)
+            vb = view.plot.getViewBox()
+            y_rail = vb.mapViewToScene(pg.Point(0.0, float(view.y_row))).y()
+            assert text.bottom() < y_rail, (text, y_rail)               # (above the ŷ rail, so above x too)
+            # a loss at every step: the label is drawn over the row of loss nodes, not hidden under it
+            image = view.canvas.grab().toImage()
+            rect = view.canvas.mapFromScene(text).boundingRect().adjusted(3, 3, -3, -3)
+            loss = QColor(style.step_color("L"))
+            near = lambda c: abs(c.red() - loss.red()) + abs(c.green() - loss.green()) + abs(c.blue() - loss.blue()) < 60
+            pixels = [image.pixelColor(x, y) for x in range(rect.left(), rect.right()) for y in range(rect.top(), rect.bottom())]
+            assert sum(map(near, pixels)) < 0.05 * len(pixels), sum(map(near, pixels)) / len(pixels)
 
 
 def test_at_t_1000_the_rows_of_bands_are_apart(qtbot, window):
@@ -470,3 +522,130 @@ def test_the_regime_badge_writes_a_huge_product_as_the_lesson_box_does(qtbot, wi
     settle(qtbot, window)
     shown = plain(window.views["RegimeBadge"].text())
     assert "×10⁵" in shown and "e+" not in shown, shown
+
+
+# ---------------------------------------------------------------------------- after the second look (#9)
+
+def subscripted(rich: str) -> list:
+    """The runs of a rich text that are drawn as subscripts, each with the two characters before it."""
+    from PySide6.QtGui import QTextCharFormat
+    document = QTextDocument()
+    document.setHtml(rich)
+    runs, block = [], document.begin()
+    while block.isValid():
+        before, it = "", block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.charFormat().verticalAlignment() == QTextCharFormat.VerticalAlignment.AlignSubScript:
+                runs.append((before[-2:], fragment.text()))
+            before += fragment.text()
+            it += 1
+        block = block.next()
+    return runs
+
+
+def test_the_stacking_lesson_writes_a_layers_state_and_the_readout_with_their_steps_below(qtbot, window):
+    """ŷ_t (one accented letter) and h⁽ˡ⁾_t (a superscript before the index) are drawn with t as a
+    subscript, as W_hh is: the box shows no "_" of the lesson file's plain text."""
+    runner = window.open_lesson("stacking", 0, run=False)
+    for index, symbol in [(0, "ŷ"), (1, "⁽ˡ⁾")]:
+        runner.run_through(index)
+        settle(qtbot, window)
+        shown = window.lesson.text.text()
+        runs = subscripted(shown)
+        assert "_" not in plain(shown).replace("seq_len", ""), plain(shown)
+        assert any(before.endswith(symbol[-1]) and text == "t" for before, text in runs), runs
+
+
+def test_with_the_nan_banner_showing_at_1280_the_claims_stay_whole_and_the_text_scrolls(qtbot, window):
+    """Exploding gradients, training without clipping: the NaN banner takes its place under the
+    lesson box; the box gives way in its text (it scrolls), never in its claims."""
+    runner = window.open_lesson("exploding", 0, run=False)
+    runner.run_through(1)
+    settle(qtbot, window)
+    box = window.lesson
+    assert window.alert.isVisible() and "NaN" in window.alert.title.text()
+    labels = lambda: [label for label in box.claim_labels if label.isVisible()]
+    qtbot.waitUntil(lambda: len(labels()) == len(runner.step.claims) >= 2, timeout=5000)
+    qtbot.wait(20)
+    assert all(inside_the_box(box, label) and shown_whole(label) for label in labels()), \
+        [(plain(label.text()), label.height(), label.heightForWidth(label.width())) for label in labels()]
+    assert box.footer_scroll.verticalScrollBar().maximum() == 0        # (the claims do not scroll)
+    assert box.scroll.verticalScrollBar().maximum() > 0                # (the text does: the point)
+    assert box.step_title.visibleRegion().boundingRect().height() >= box.step_title.height() - 1
+
+
+def test_a_choice_and_the_feedback_on_it_write_sigma_max_as_the_text_does(qtbot, window):
+    """Activations, step 1: the choice "nowhere: σ_max = 1" reads σₘₐₓ on its button (a button has
+    no rich text) and, clicked, the feedback on it writes σ with max below, not "σ_max"."""
+    runner = window.open_lesson("activations", 0)
+    box = window.lesson
+    qtbot.waitUntil(lambda: runner.waiting_for_answer and box.choices.isVisible(), timeout=10_000)
+    button = box.findChild(QPushButton, "lesson:choice:2")
+    assert button.text() == "nowhere: σₘₐₓ = 1"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.feedback.isVisible(), timeout=10_000)
+    shown = box.feedback.text()
+    assert "not quite" in plain(shown) and "_" not in plain(shown), plain(shown)
+    assert ("σ", "max") in [(before[-1:], text) for before, text in subscripted(shown)], subscripted(shown)
+
+
+def test_the_weight_names_beside_the_ringed_node_stand_clear_of_the_ring(qtbot, window):
+    """W_ih and W_hy are written left of the ringed step's edges, not under the ring: rolled, and
+    unrolled at T = 5 (a name at every step) with the ring on step 2."""
+    view = window.views["GraphView"]
+    assert window.state.set_config(seq_len=5)
+    settle(qtbot, window)
+    window.state.select(step=2)
+    qtbot.wait(20)
+
+    def names_left_of_the_ring():
+        (left, top, right, bottom), _ = ring_and_view(view)
+        near = []                  # of each name, the one nearest the ring from the left: the ringed step's
+        for name in ("Wih", "Why"):
+            rects = [label.mapRectToScene(label.boundingRect()) for label in view._weight_texts
+                     if label.isVisible() and label.textItem.toPlainText() == name]
+            near += [max((rect for rect in rects if rect.left() < right), key=lambda rect: rect.right())]
+        return all(rect.right() <= left + 1 for rect in near), (near, (left, right))
+
+    fine, seen = names_left_of_the_ring()
+    assert fine, seen
+    view.rolled_box.click()
+    qtbot.waitUntil(lambda: view.rolled)
+    qtbot.wait(20)
+    fine, seen = names_left_of_the_ring()
+    assert fine, seen
+
+
+def test_the_clipping_plot_stays_square_with_its_legend_above_when_presenting_at_1024(qtbot, window):
+    """Exploding gradients, step 4 (the Clipping view). Presenting at 1024 the view is tall and
+    narrow: the legend stands above the plot, which keeps its width (not a strip beside the list);
+    at 1280 in a short wide dock the legend stands beside it. Either way one unit is as long on
+    both axes, so g's own direction is drawn at 45°."""
+    runner = window.open_lesson("exploding", 0, run=False)
+    runner.run_through(3)
+    settle(qtbot, window)
+    view = window.views["ClippingView"]
+
+    def layout():
+        qtbot.wait(50)
+        vb = view.plot.getViewBox()
+        box = vb.sceneBoundingRect()
+        legend = view.legend.mapRectToScene(view.legend.boundingRect())
+        (x0, x1), (y0, y1) = vb.viewRange()
+        return box, legend, (box.width() / (x1 - x0)) / (box.height() / (y1 - y0))
+
+    present(qtbot, window, (1024, 768))
+    qtbot.waitUntil(lambda: view.isVisible(), timeout=5000)
+    box, legend, aspect = layout()
+    assert legend.bottom() <= box.top() + 1, (legend, box)             # above
+    assert box.width() >= 0.8 * box.height() and box.width() > 300, box
+    assert aspect == pytest.approx(1, rel=0.02)
+    window.actions["leave_presentation"].trigger()
+    qtbot.waitUntil(lambda: not window.presentation.presenting)
+    window.resize(1280, 800)
+    window.apply_default_sizes()
+    qtbot.waitUntil(lambda: view.isVisible(), timeout=5000)
+    box, legend, aspect = layout()
+    assert legend.left() >= box.right() - 1, (legend, box)             # beside
+    assert aspect == pytest.approx(1, rel=0.02)
