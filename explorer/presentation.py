@@ -106,6 +106,7 @@ class Presentation:
         self.presenting = False
         self._before = None       # (geometry saved, geometry, panels, window state) to go back to
         self._slider_width = None   # the toolbar's t slider's widest, as built
+        self._controls_width = None  # the controls panel's least width, as built (presenting: none)
 
     # ------------------------------------------------------------------ actions and menu
     def add_actions(self):
@@ -213,8 +214,10 @@ class Presentation:
             w.restoreGeometry(geometry)
             if state == Qt.WindowState.WindowNoState:
                 w.setGeometry(rect)        # (restoreGeometry moves a window larger than its screen)
-            w.restoreState(panels)
             w.controls.show_only(None)
+            if self._controls_width is not None:
+                w.controls.setMinimumWidth(self._controls_width)
+            w.restoreState(panels)
             self.fit_toolbar()
             w.fit_lesson_text()
         self._show_actions()
@@ -294,6 +297,9 @@ class Presentation:
         at the left (the others hidden); without any, the panel is hidden with the rest."""
         w, names = self.window, self.step_controls()
         w.controls.show_only(names or None)
+        if self._controls_width is None:           # (the whole panel's least width: not needed for a row or two)
+            self._controls_width = w.controls.minimumWidth()
+        w.controls.setMinimumWidth(0)
         if names:
             dock = w.docks["Controls"]
             dock.setFloating(False)

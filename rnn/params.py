@@ -302,8 +302,8 @@ def shapes_table(spec: NetworkSpec, batch_size: int, seq_len: int, loss: str = "
     for k in range(spec.num_layers):
         n_in = spec.layer_input_size(k)
         rows += [
-            (f"W_ih (weight_ih_l{k})", (G * H, n_in), f"input weights, rows {gates}"),
-            (f"W_hh (weight_hh_l{k})", (G * H, H), f"recurrent weights, rows {gates}"),
+            (f"W_ih (weight_ih_l{k})", (G * H, n_in), "input weights" + (f", rows {gates}" if G > 1 else "")),
+            (f"W_hh (weight_hh_l{k})", (G * H, H), "recurrent weights" + (f", rows {gates}" if G > 1 else "")),
             (f"b_ih (bias_ih_l{k})", (G * H,), "input bias"),
             (f"b_hh (bias_hh_l{k})", (G * H,), "recurrent bias"),
             (f"W = [W_hh W_ih] (layer {k})", (G * H, H + n_in), "concise weights"),

@@ -23,7 +23,7 @@ ONE_LOSS_SHARES = (5, 3, 3)     # heights of ‖∂L/∂h_t‖, the Jacobian nor
 MANY_LOSS_SHARES = (4, 2, 5)    # and with a loss at many steps (S is a triangle)
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂hₜ‖"
 OVERFLOW = "the gradient overflowed:\nno finite ‖∂L/∂hₜ‖"
-SENS_OVERFLOW = "the gradient overflowed:\nno finite sensitivity"
+SENS_OVERFLOW = "overflowed: no finite sensitivity"   # (one line: a one-row heatmap is short)
 TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
 
 NORM_TOOLTIP = """<b>‖∂L/∂h<sub>t</sub>‖</b> of the top layer against the step t (log scale, Frobenius norm
