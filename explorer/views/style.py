@@ -687,9 +687,15 @@ def fit_legend_row(item: pg.LegendItem) -> None:
     if not holder.isVisible():                  # a hidden legend leaves its row (or column) to the plot
         holder.setMinimumSize(0, 0)
         holder.setMaximumSize(0, 0)
+        item._explorer_fitted = None
         return
     views = holder.scene().views() if holder.scene() is not None else []
     room = views[0].viewport().width() - 12 if views else None      # (less the layout's margins)
+    fitted = (tuple(label.text for _, label in item.items), room, item._explorer_columns, LOOK.zoom,
+              LOOK.presenting, LOOK.height_scale)
+    if fitted == getattr(item, "_explorer_fitted", None):
+        return                                  # (the same entries in the same room: refitting costs ~3 ms)
+    item._explorer_fitted = fitted
     columns = max(1, min(len(item.items), item._explorer_columns))
     while True:
         item.setColumnCount(columns)
