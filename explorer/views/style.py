@@ -585,7 +585,9 @@ class ColorBarAxis(RoomyAxis):
         metrics = QFontMetricsF(self.style["tickFont"] or QFont())
         widest = max((metrics.horizontalAdvance(text) for text in self.labelled()), default=0.0)
         width = math.ceil(widest + max(0, self.style["tickLength"]) + self.style["tickTextOffset"][0] + self.MARGIN_PX)
-        self.setStyle(hideOverlappingLabels=math.ceil(metrics.height() / 2) + 1)   # (the ends' numbers are centred on them)
+        overlap = math.ceil(metrics.height() / 2) + 1       # (the ends' numbers are centred on them)
+        if self.style["hideOverlappingLabels"] != overlap:   # (setStyle redraws: at every range change otherwise)
+            self.setStyle(hideOverlappingLabels=overlap)
         if width != self.fixedWidth:
             self.setWidth(width)
 
