@@ -285,11 +285,18 @@ class BPTT:
     ``record`` holds everything computed so far; ``finish()`` runs to the end.
     ``buffers``: a :class:`Buffers` to take the recording's arrays from, for a pass run to its end
     before its recording is read (the training loop's).
+
+    A segment [s, e) of a longer sequence (:mod:`rnn.lean`) is a pass over its steps from the state
+    before it (``h0``, ``c0``: h_{s−1}, c_{s−1}) with ``carry_in`` = (∂L/∂h, ∂L/∂c), (L, B, H) each:
+    what the steps after it carry back into its last step (full BPTT and randomized truncation,
+    whose one backward window spans the sequence), and randomized truncation's ``carry_factors``
+    (T,) drawn for the whole sequence; its ``record.dh0`` is then what it carries back to step s − 1.
     """
 
     def __init__(self, spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse",
                  loss_at="all", truncation: Truncation = Truncation(), h0=None, c0=None,
-                 seed: int = 0, with_sensitivity: bool = True, buffers: Buffers | None = None):
+                 seed: int = 0, with_sensitivity: bool = True, buffers: Buffers | None = None,
+                 carry_in=None, carry_factors=None):
         if not isinstance(spec, NetworkSpec):
             raise RnnInputError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
         if not isinstance(truncation, Truncation):
@@ -309,7 +316,11 @@ class BPTT:
             rng = np.random.default_rng(seed)
         except (ValueError, TypeError):
             raise RnnInputError(f"seed must be a whole number ≥ 0 (or a list of them), got {seed!r}") from None
-        self.carry_factors = truncation.carry_factors(T, rng)
+        self.carry_factors = truncation.carry_factors(T, rng) if carry_factors is None else carry_factors
+        if carry_in is not None and truncation.mode == "tbptt":
+            raise RnnInputError("an adjoint carried into a sequence's last step needs one backward window "
+                                "over the whole sequence (full BPTT or randomized truncation), not TBPTT")
+        self._carry_in = carry_in
         # latest segment first, so the backward wave runs from the last step towards the first
         self.plan = [(i, t) for i, seg in reversed(list(enumerate(self.segments)))
                      for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
@@ -421,10 +432,11 @@ class BPTT:
                   for l, (W_ih, W_hh, _, _) in enumerate(self._layers)]
         for seg_index, t in visits:
             seg = self.segments[seg_index]
-            if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried
+            if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried (or what is carried in)
                 zero = np.zeros((self._B, self.spec.hidden_size), r.h.dtype)
-                carry_h[:] = [zero] * L
-                carry_c[:] = [zero] * L if has_c else []
+                carry_h[:] = [zero] * L if self._carry_in is None else list(self._carry_in[0])
+                carry_c[:] = ([] if not has_c else [zero] * L if self._carry_in is None
+                              else list(self._carry_in[1]))
             factor = self.carry_factors[t]
             fresh = r.visits[t] == 0              # nothing recorded at step t yet: write, do not add
             dx_above = None

@@ -47,6 +47,19 @@ def pass_bytes(spec: NetworkSpec, seq_len: int, batch: int, with_sensitivity: bo
     return FLOAT * (floats + 5 * parameter_count(spec))   # weights, gradients, ≤ 3 optimizer copies
 
 
+def lean_pass_bytes(spec: NetworkSpec, seq_len: int, batch: int, segment: int) -> int:
+    """Bytes of a lean pass (:mod:`rnn.lean`) in segments of ``segment`` steps: two segments'
+    recordings (the one computed and the one kept for the next), each segment's checkpoint and
+    carry, and every step's summaries (the norms, ŷ_t, ∂L/∂ŷ_t, the inputs and targets)."""
+    L, T, B, H = spec.num_layers, int(seq_len), int(batch), spec.hidden_size
+    I, O = spec.input_size, spec.output_size
+    segments = -(-T // int(segment))
+    states = 2 if spec.has_cell_state else 1
+    kept = segments * 2 * L * B * H * states                  # checkpoints and carries
+    summaries = L * T * (6 + 3 * B) + T * (2 + B) + T * B * (I + 3 * O + 1)
+    return 2 * pass_bytes(spec, segment, batch, with_sensitivity=False) + FLOAT * (kept + summaries)
+
+
 def parameter_count(spec: NetworkSpec) -> int:
     G, H = spec.gates, spec.hidden_size
     count = 0

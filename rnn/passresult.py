@@ -116,16 +116,27 @@ def forget_products(record):
     larger than a block (:data:`FORGET_BLOCK_FLOATS`)."""
     if not record.spec.has_cell_state:
         return None, None
-    L, T, B, H = record.spec.num_layers, record.seq_len, record.batch_size, record.spec.hidden_size
     last = last_loss_step(record)
-    mean, best = np.full((L, T), np.nan), np.full((L, T), np.nan)
     if last < 0 or record.forward_done <= last:
-        return mean, best
+        L, T = record.spec.num_layers, record.seq_len
+        return np.full((L, T), np.nan), np.full((L, T), np.nan)
+    return forget_products_before(record, last)[:2]
+
+
+def forget_products_before(record, last: int, carried=None):
+    """(mean, best, carried_out): :func:`forget_products` of a recording whose last step the
+    product reaches is ``last``, times ``carried`` (L, B, H): ∏_{k=T}^{T_last} f_k of the steps
+    after this recording (1: none; a segment of a longer sequence, :mod:`rnn.lean`, is given what
+    its later segments multiplied). ``carried_out`` (L, B, H) is the product from step 0 on,
+    ∏_{k=0}^{T_last} f_k, for the segment before. NaN after ``last``."""
+    L, T, B, H = record.spec.num_layers, record.seq_len, record.batch_size, record.spec.hidden_size
+    mean, best = np.full((L, T), np.nan), np.full((L, T), np.nan)
+    carried_out = np.ones((L, B, H)) if carried is None else np.array(carried, dtype=np.float64)
     block = int(max(1, FORGET_BLOCK_FLOATS // (B * H)))
     for layer in range(L):
         f = forget_gates(record, layer)
         wide = None if f.dtype == np.float64 else np.float64     # (float32 gates: their product in float64)
-        carried = np.ones((B, H))                        # ∏_{k=stop}^{T_last} f_k, from the blocks after
+        carried = carried_out[layer]                     # ∏_{k=stop}^{T_last} f_k, from the blocks after
         for stop in range(last + 1, 0, -block):
             start = max(0, stop - block)
             after = np.cumprod(f[start + 1:stop][::-1], axis=0, dtype=wide)[::-1]  # ∏_{k=t+1}^{stop−1} f_k
@@ -136,7 +147,8 @@ def forget_products(record):
             mean[layer, start:stop] = per_unit.mean(axis=1)
             best[layer, start:stop] = per_unit.max(axis=1)
             carried = carried * f[start] if after.size == 0 else carried * after[0] * f[start]
-    return mean, best
+        carried_out[layer] = carried
+    return mean, best, carried_out
 
 
 def weight_gradient_shares(record, steps=None):

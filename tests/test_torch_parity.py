@@ -197,3 +197,26 @@ def test_steeper_gates_are_pytorch_cells_with_scaled_gate_rows(cell):
     for name, g in rec.gradients().items():
         expected = t_grads[name] * factor.get(name, 1.0)
         assert relative_error(g, expected) < TOL, name
+
+
+@pytest.mark.parametrize("loss_name", LOSSES)
+@pytest.mark.parametrize("network", NETWORKS)
+@pytest.mark.parametrize("chunked", [False, True], ids=["full", f"detach-every-{K}"])
+def test_a_lean_pass_in_segments_matches_torch(network, loss_name, chunked):
+    """The lean pass (checkpoints every few steps, each segment computed again for the backward
+    pass) gives PyTorch's loss, gradients and ∂L/∂h0 with segments that cut the sequence unevenly."""
+    from rnn.lean import run_lean
+    cell, activation = NETWORKS[network]
+    spec, params, inputs, targets, loss, loss_at, h0, c0 = problem(cell, activation, loss_name, seed=3)
+    truncation = Truncation.every(K) if chunked else Truncation()
+    lean = run_lean(spec, params, inputs, targets, loss=loss, loss_at=loss_at, truncation=truncation,
+                    h0=h0, c0=c0, segment=2 * K if chunked else 4)          # 10 = 4 + 4 + 2 or 6 + 4
+    assert len(lean.starts) - 1 == (2 if chunked else 3)
+    t_loss, t_grads, h0_leaf, c0_leaf, _, _ = torch_run(
+        cell, activation, params, inputs, targets, loss_name, h0, c0, chunk=K if chunked else None)
+    assert lean.loss == pytest.approx(t_loss, rel=TOL, abs=0)
+    for name, g in lean.gradients().items():
+        assert relative_error(g, t_grads[name]) < TOL, name
+    assert relative_error(lean.dh0, h0_leaf.grad.numpy()) < TOL
+    if c0 is not None:
+        assert relative_error(lean.dc0, c0_leaf.grad.numpy()) < TOL
