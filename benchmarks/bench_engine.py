@@ -24,6 +24,8 @@ What is timed, per cell (vanilla tanh RNN, LSTM, GRU), one layer, float64, one t
 - lean: for the vanilla RNN, a hand-written NumPy loop doing the same forward, loss, backward and
   gradients and nothing else (no recording beyond h, no truncation, no stepping): the floor of
   NumPy's own per-call cost, which the engine should come within 1.2× of.
+- memory (``--memory``): the peak memory and time of an LSTM pass at T = 10,000, H = 256 kept as
+  checkpoints (``rnn.lean``) against the whole recording, at B = 1 (target < 1 GB) and B = 32.
 - training (``--training``): updates per second of the engine's own ``train`` loop at the
   lessons' sizes against the same loop in PyTorch (the same batches, loss, norm clipping and Adam),
   each update including its batch's sampling.
@@ -420,6 +422,60 @@ def print_training(rows):
           "(the same weights, batches and optimizer: it stays at rounding)")
 
 
+MEMORY_CONFIGS = [(1, 10_000, 256, True), (32, 10_000, 256, False)]   # (B, T, H, also the whole recording)
+MEMORY_TARGET = 1e9                                                   # bytes, at B = 1
+
+
+def bench_memory(engine, B: int, T: int, H: int, whole: bool):
+    """Peak memory (tracemalloc: NumPy's arrays) and time of an LSTM pass at T = 10,000, kept as
+    checkpoints (rnn.lean) and, where it fits, recorded whole; the largest relative difference of
+    their gradients."""
+    import tracemalloc
+    from rnn.lean import run_lean
+    from rnn.memory import pass_bytes
+    spec = engine.NetworkSpec(cell="lstm", input_size=INPUT_SIZE, hidden_size=H, output_size=INPUT_SIZE)
+    params = engine.init_params(spec, seed=0)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((T, B, INPUT_SIZE)), rng.standard_normal((T, B, INPUT_SIZE))
+    row = {"B": B, "T": T, "H": H, "whole_estimate": pass_bytes(spec, T, B, False)}
+    runs = [("lean", lambda: run_lean(spec, params, x, y, loss_at="last"))]
+    if whole:
+        runs.append(("whole", lambda: engine.run_bptt(spec, params, x, y, loss_at="last", with_sensitivity=False)))
+    grads = {}
+    for name, run in runs:
+        tracemalloc.start()
+        start = time.perf_counter()
+        result = run()
+        grads[name] = result.gradients()
+        row[f"{name}_s"] = time.perf_counter() - start
+        row[f"{name}_peak"] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        del result
+    row["grad_err"] = (max(np.abs(grads["lean"][k] - g).max() / np.abs(g).max() for k, g in grads["whole"].items())
+                       if whole else None)
+    return row
+
+
+def print_memory(rows):
+    print()
+    print("Long sequences: an LSTM pass, loss at the last step, kept as checkpoints every √T steps (rnn.lean) "
+          "against recorded whole (peak of NumPy's arrays, tracemalloc)")
+    head = (f"{'B':>3} {'T':>6} {'H':>4} {'lean peak':>10} {'whole peak':>11} {'lean s':>7} {'whole s':>8} "
+            f"{'time ×':>7} {'grad err':>9} {'target':>8}")
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        whole = row.get("whole_peak")
+        print(f"{row['B']:>3} {row['T']:>6} {row['H']:>4} {row['lean_peak'] / 1e6:>7.1f} MB "
+              + (f"{whole / 1e6:>8.1f} MB {row['lean_s']:>7.2f} {row['whole_s']:>8.2f} "
+                 f"{row['lean_s'] / row['whole_s']:>6.2f}× {row['grad_err']:>9.1e}" if whole else
+                 f"{'(' + format(row['whole_estimate'] / 1e9, '.1f') + ' GB)':>11} {row['lean_s']:>7.2f} "
+                 f"{'':>8} {'':>7} {'':>9}")
+              + (f" {'< 1 GB':>8} {'PASS' if row['lean_peak'] < MEMORY_TARGET else 'FAIL'}" if row["B"] == 1 else ""))
+    print("  (whole): the estimate of the whole recording, not run; grad err: the largest difference of any "
+          "gradient, relative to its largest entry")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=None,
@@ -435,6 +491,8 @@ def main(argv=None):
                         help="also time the engine in float32 against float64 and PyTorch's float32")
     parser.add_argument("--training", action="store_true",
                         help="also time training at the lessons' sizes against the same loop in PyTorch")
+    parser.add_argument("--memory", action="store_true",
+                        help="also measure an LSTM pass at T = 10,000, H = 256 kept as checkpoints against recorded whole")
     parser.add_argument("--engine-dir", metavar="DIR",
                         help="import the rnn package from DIR instead (to benchmark a modified copy)")
     args = parser.parse_args(argv)
@@ -480,6 +538,8 @@ def main(argv=None):
         training_rows = [bench_training(*config, updates=20 if args.quick else 100, rounds=1 if args.quick else 3,
                                         use_torch=use_torch) for config in TRAINING_CONFIGS]
         print_training(training_rows)
+    if args.memory:
+        print_memory([bench_memory(engine, *config) for config in MEMORY_CONFIGS])
     return rows
 
 

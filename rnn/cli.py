@@ -27,7 +27,8 @@ from .gradcheck import DEFAULT_ENTRIES, DEFAULT_EPS, DEFAULT_THRESHOLD, check_gr
 from .io import check_output_path, check_params_path, load_array, read_params, save_npz, save_params
 from .layout import targets_time_first, time_first
 from .losses import LOSSES, PLACEMENTS, REDUCTIONS, loss_weights
-from .memory import check_pass_fits, format_bytes, memory_budget, pass_bytes
+from .lean import run_lean, segment_length
+from .memory import check_pass_fits, format_bytes, memory_budget, needs_lean_pass, pass_bytes
 from .optim import CLIP_MODES, OPTIMIZERS, make_optimizer
 from .params import INITIALISERS, NetworkSpec, init_params, with_precision
 from .sampling import sample_text
@@ -266,7 +267,8 @@ def run_grads(args) -> int:
         params = with_precision(params, np.float32)
     T, B = data.inputs.shape[:2]
     loss_steps = int(np.count_nonzero(np.any(data.loss_weights != 0, axis=1)))
-    check_pass_fits(spec, T, B, with_sensitivity=False, budget=memory_budget(strict=True))
+    if needs_lean_pass(spec, T, B, data.truncation, budget=memory_budget(strict=True)):
+        return _grads_of_a_lean_pass(args, data, spec, params, T, B)
     sensitivity_bytes = pass_bytes(spec, T, B, True, loss_steps) + 8 * T * T     # (written as the whole T × T)
     with_sensitivity = sensitivity_bytes <= memory_budget(strict=True)
     with np.errstate(all="ignore"):
@@ -277,16 +279,10 @@ def run_grads(args) -> int:
         blowup = find_blowup(record, args.find_blowup)
         print(blowup if blowup else f"no blow-up: every state, output and state gradient is "
                                     f"finite and within ±{args.find_blowup:g}")
-    if not np.isfinite(record.loss):
-        return _fail(EXIT_NONFINITE, "the loss overflowed to NaN or Inf; nothing written"
-                     + ("" if args.find_blowup is not None else " (--find-blowup says where)"))
-    for name, g in grads.items():
-        if not np.all(np.isfinite(g)):
-            return _fail(EXIT_NONFINITE, f"∂L/∂{file_keys[name] or name} overflowed to NaN or Inf; "
-                                         "nothing written")
-    out = {key: np.asarray(grads[name], dtype=np.float64) for name, key in file_keys.items() if key}
-    out["loss"] = np.asarray(record.loss, dtype=np.float64)
-    out["loss_t"] = record.loss_t.astype(np.float64)
+    failed = _nonfinite(record.loss, grads, file_keys, hint=args.find_blowup is None)
+    if failed is not None:
+        return failed
+    out = _gradients_out(record, grads, file_keys)
     out["h"] = record.h.astype(np.float64)
     if record.c is not None:
         out["c"] = record.c.astype(np.float64)
@@ -300,6 +296,51 @@ def run_grads(args) -> int:
           + ("" if with_sensitivity else
              f"; no sensitivity matrix: it would take {format_bytes(sensitivity_bytes)}, "
              "beyond the memory budget"))
+    return EXIT_OK
+
+
+def _nonfinite(loss: float, grads: dict, file_keys: dict, hint: bool) -> int | None:
+    """Exit status 1 with the message, if the loss or a gradient is NaN/Inf; None otherwise."""
+    if not np.isfinite(loss):
+        return _fail(EXIT_NONFINITE, "the loss overflowed to NaN or Inf; nothing written"
+                     + (" (--find-blowup says where)" if hint else ""))
+    for name, g in grads.items():
+        if not np.all(np.isfinite(g)):
+            return _fail(EXIT_NONFINITE, f"∂L/∂{file_keys[name] or name} overflowed to NaN or Inf; "
+                                         "nothing written")
+    return None
+
+
+def _gradients_out(record, grads: dict, file_keys: dict) -> dict:
+    """The .npz's gradients under the weights file's keys, the loss and each step's term of it."""
+    out = {key: np.asarray(grads[name], dtype=np.float64) for name, key in file_keys.items() if key}
+    out["loss"] = np.asarray(record.loss, dtype=np.float64)
+    out["loss_t"] = record.loss_t.astype(np.float64)
+    return out
+
+
+def _grads_of_a_lean_pass(args, data, spec, params, T: int, B: int) -> int:
+    """``grads`` for a pass whose whole recording would not fit: run as a lean pass (checkpoints,
+    each segment computed again, :mod:`rnn.lean`); it writes the gradients, loss, loss_t and
+    dh_norm, not the per-unit h, c, dh (each as large as the budget forbids)."""
+    if args.find_blowup is not None:
+        raise RnnInputError("--find-blowup needs the whole recording, which would not fit the memory budget "
+                            "here; lower T or B to look for a blow-up")
+    with np.errstate(all="ignore"):
+        lean = run_lean(spec, params, data.inputs, data.targets, **data.run_options(args))
+        grads = lean.gradients()
+    failed = _nonfinite(lean.loss, grads, data.mapping.file_keys, hint=False)
+    if failed is not None:
+        return failed
+    out = _gradients_out(lean, grads, data.mapping.file_keys)
+    out["dh_norm"] = lean.norms["dh_norm_batch"][-1].astype(np.float64)
+    save_npz(args.out, out)
+    segment = int(lean.starts[1] - lean.starts[0])
+    print(f"wrote {args.out}: loss {lean.loss:.6g} " + _describe(args, data.mapping, T, B, data.truncation)
+          + (", in float32" if args.float32 else "")
+          + f"; kept as checkpoints every {segment} steps (the whole recording would take "
+            f"{format_bytes(pass_bytes(spec, T, B, False))}, beyond the memory budget): h, c, dh and the "
+            "sensitivity matrix not written")
     return EXIT_OK
 
 
@@ -449,7 +490,10 @@ def run_train(args) -> int:
     spec = NetworkSpec(cell=cell, activation=activation, input_size=task.input_size,
                        hidden_size=args.hidden, output_size=task.output_size,
                        num_layers=args.layers)
-    check_pass_fits(spec, seq_len, args.batch, with_sensitivity=False, budget=memory_budget(strict=True))
+    lean = needs_lean_pass(spec, seq_len, args.batch, truncation, budget=memory_budget(strict=True))
+    if lean:
+        print(f"each pass kept as checkpoints every {segment_length(seq_len, truncation)} steps: "
+              "its whole recording would not fit the memory budget", file=sys.stderr)
     params = init_params(spec, args.init, seed=args.seed, radius=args.radius, sigma_max=args.sigma,
                          dtype=np.float32 if args.float32 else np.float64)
     optimizer = make_optimizer(args.optimizer, args.lr)

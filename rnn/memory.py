@@ -18,7 +18,9 @@ from __future__ import annotations
 import os
 
 from .errors import RnnInputError
+from .lean import check_lean, segment_length
 from .params import NetworkSpec
+from .truncation import Truncation
 
 FLOAT = 8                     # bytes of a float64
 BUDGET_SHARE = 0.3            # of the machine's physical memory: a window may hold two passes at once
@@ -119,8 +121,29 @@ def check_pass_fits(spec: NetworkSpec, seq_len: int, batch: int, with_sensitivit
     needed = pass_bytes(spec, seq_len, batch, with_sensitivity, loss_steps)
     if needed <= budget:
         return
-    lean = pass_bytes(spec, seq_len, batch, False)
-    hint = (" without the sensitivity matrix it would fit" if with_sensitivity and lean <= budget else
-            " lower the sequence length, the batch size, the hidden size or the layers")
+    without_sensitivity = pass_bytes(spec, seq_len, batch, False)
+    hint = (" without the sensitivity matrix it would fit" if with_sensitivity and without_sensitivity <= budget
+            else " lower the sequence length, the batch size, the hidden size or the layers")
     raise RnnInputError(f"this pass needs about {format_bytes(needed)} of memory, more than the budget of "
                         f"{format_bytes(budget)} (set {BUDGET_VARIABLE} to change it);{hint}")
+
+
+def needs_lean_pass(spec: NetworkSpec, seq_len: int, batch: int, truncation=None, budget: int | None = None) -> bool:
+    """False when the whole recording fits the budget; True when only a lean pass (:mod:`rnn.lean`:
+    checkpoints, each segment computed again) does; RnnInputError, naming both sizes, when neither
+    fits or the truncation cannot run as a lean pass."""
+    budget = memory_budget() if budget is None else budget
+    truncation = Truncation() if truncation is None else truncation
+    try:
+        check_pass_fits(spec, seq_len, batch, with_sensitivity=False, budget=budget)
+        return False
+    except RnnInputError as too_big:
+        full = too_big
+    lean = lean_pass_bytes(spec, seq_len, batch, segment_length(seq_len, truncation))
+    try:
+        check_lean(truncation)
+    except RnnInputError as why:
+        raise RnnInputError(f"{full}; {why}") from None
+    if lean > budget:
+        raise RnnInputError(f"{full} (even kept as checkpoints it needs {format_bytes(lean)})")
+    return True

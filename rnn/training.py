@@ -1,7 +1,8 @@
 """The training loop: a generator that yields one :class:`Update` per parameter update, so a caller
 can show progress, stop at a breakpoint or cancel between any two updates.
 
-Each update: draw a batch, run the (possibly truncated) BPTT pass, optionally the full pass to
+Each update: draw a batch, run the (possibly truncated) BPTT pass (as a lean pass of checkpoints,
+:mod:`rnn.lean`, when its whole recording would not fit the memory budget), optionally the full pass to
 compare, clip (Pascanu et al. 2013, Algorithm 1, or element-wise), then the optimizer step. A NaN or
 Inf in the loss or gradient stops the loop before the update is applied, so the parameters keep
 their last finite values.
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bptt import Buffers, Recording, run_bptt
+from .lean import LeanPass, run_lean
 from .diagnostics import compare_gradients
 from .losses import loss_weights
+from .memory import needs_lean_pass
 from .optim import Optimizer, clip_gradients
 from .params import NetworkSpec, all_finite
 from .truncation import Truncation
@@ -28,7 +31,7 @@ class Update:
     finite: bool                    # False: NaN/Inf seen, update not applied, loop ends
     cosine_to_full: float | None    # cos(g̃, g) of the truncated to the full gradient, if compared
     error_to_full: float | None     # ‖g̃ − g‖/‖g‖, if compared
-    record: Recording               # everything this update's pass recorded
+    record: Recording | LeanPass    # everything this update's pass recorded (a lean pass: too long to record whole)
     where_nonfinite: str = ""       # for a non-finite update: which parameter, or the loss
 
 
@@ -55,20 +58,22 @@ def train(spec: NetworkSpec, params: dict, task, optimizer: Optimizer, *, steps:
     randomized truncation from a seed derived from (seed, step).
     """
     batches = np.random.default_rng(seed)
-    options = dict(loss=task.loss, with_sensitivity=False, buffers=Buffers())  # arrays reused by the updates
+    if needs_lean_pass(spec, seq_len, batch_size, truncation):   # (each pass kept as checkpoints: rnn.lean)
+        run, options = run_lean, dict(loss=task.loss)
+    else:
+        run, options = run_bptt, dict(loss=task.loss, with_sensitivity=False, buffers=Buffers())  # arrays reused
     for step in range(start_step + 1, start_step + steps + 1):
         batch = task.sample(batch_size, seq_len, batches)
         placement = loss_weights(task.loss, batch.loss_mask if loss_at is None else loss_at, reduction,
                                  seq_len, batch_size, spec.output_size)
         with np.errstate(all="ignore"):
-            record = run_bptt(spec, params, batch.inputs, batch.targets, loss_at=placement,
-                              truncation=truncation, seed=[seed, step], **options)
+            record = run(spec, params, batch.inputs, batch.targets, loss_at=placement,
+                         truncation=truncation, seed=[seed, step], **options)
             grads = record.gradients()
         cosine = error = None
         if compare_full and not truncation.is_full:
             with np.errstate(all="ignore"):
-                full = run_bptt(spec, params, batch.inputs, batch.targets,
-                                loss_at=placement, **options).gradients()
+                full = run(spec, params, batch.inputs, batch.targets, loss_at=placement, **options).gradients()
             comparison = compare_gradients(grads, full)
             cosine, error = comparison.cosine, comparison.relative_error
         clip = clip_gradients(grads, clip_mode, clip_threshold)

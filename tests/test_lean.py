@@ -124,3 +124,27 @@ def test_the_forget_gate_product_reaches_back_across_segments_from_an_early_last
     assert np.all(np.isnan(lean.forget_product[:, 13:])) and np.all(lean.forget_product[:, 12] == 1.0)
     np.testing.assert_allclose(lean.forget_product, mean, rtol=1e-14)
     np.testing.assert_allclose(lean.forget_product_best, best, rtol=1e-14)
+
+
+def test_training_beyond_the_memory_budget_trains_the_same_weights(monkeypatch):
+    from rnn.memory import BUDGET_VARIABLE, lean_pass_bytes, pass_bytes
+    from rnn.optim import make_optimizer
+    from rnn.tasks import get_task
+    from rnn.training import train
+    task = get_task("adding")
+    spec = NetworkSpec(cell="gru", input_size=task.input_size, hidden_size=8, output_size=task.output_size)
+    runs = {}
+    for budget in (None, 2 * lean_pass_bytes(spec, 400, 4, 20)):
+        if budget is not None:
+            assert budget < pass_bytes(spec, 400, 4, False)
+            monkeypatch.setenv(BUDGET_VARIABLE, str(budget))
+        params = init_params(spec, seed=2)
+        updates = list(train(spec, params, task, make_optimizer("adam", 0.01), steps=3, seq_len=400,
+                             batch_size=4, clip_mode="norm", clip_threshold=1.0, seed=4))
+        runs[budget is None] = (params, updates)
+    (whole, whole_updates), (lean, lean_updates) = runs[True], runs[False]
+    assert type(lean_updates[0].record).__name__ == "LeanPass" and type(whole_updates[0].record).__name__ == "Recording"
+    for a, b in zip(whole_updates, lean_updates):
+        assert b.loss == pytest.approx(a.loss, rel=1e-14) and b.grad_norm == pytest.approx(a.grad_norm, rel=1e-12)
+    for name in whole:
+        assert relative_error(lean[name], whole[name]) < 1e-12, name

@@ -104,3 +104,40 @@ def test_check_pass_fits_says_when_only_the_sensitivity_is_too_big():
     lean = pass_bytes(spec, 5000, 1, False)
     with pytest.raises(RnnInputError, match="without the sensitivity matrix it would fit"):
         check_pass_fits(spec, 5000, 1, with_sensitivity=True, budget=lean + 1)
+
+
+def test_beyond_the_budget_the_command_line_and_training_keep_the_pass_as_checkpoints(tmp_path, capsys, monkeypatch):
+    """A pass whose whole recording would not fit runs as a lean pass: grads writes the same
+    gradients as with room for the whole recording, and says what it left out; training trains."""
+    from rnn.lean import segment_length
+    from rnn.memory import lean_pass_bytes
+    spec = NetworkSpec("lstm", input_size=2, hidden_size=16, output_size=1)
+    np.savez(tmp_path / "w.npz", **init_params(spec, seed=0))
+    T, B = 900, 4
+    rng = np.random.default_rng(1)
+    np.save(tmp_path / "x.npy", rng.normal(size=(T, B, 2)))
+    np.save(tmp_path / "y.npy", rng.normal(size=(T, B, 1)))
+    argv = ["grads", "--weights", str(tmp_path / "w.npz"), "--inputs", str(tmp_path / "x.npy"),
+            "--targets", str(tmp_path / "y.npy")]
+    assert cli.main(argv + ["--out", str(tmp_path / "whole.npz")]) == 0
+    lean, whole = lean_pass_bytes(spec, T, B, segment_length(T)), pass_bytes(spec, T, B, False)
+    assert lean < whole / 5
+    monkeypatch.setenv(BUDGET_VARIABLE, str(2 * lean))
+    assert cli.main(argv + ["--out", str(tmp_path / "lean.npz")]) == 0
+    assert "kept as checkpoints every 30 steps" in capsys.readouterr().out
+    with np.load(tmp_path / "whole.npz") as expected, np.load(tmp_path / "lean.npz") as got:
+        assert "h" in expected.files and "h" not in got.files and "dh" not in got.files
+        for key in got.files:
+            np.testing.assert_allclose(got[key], expected[key], rtol=0, atol=1e-12 * np.abs(expected[key]).max(),
+                                       err_msg=key)      # (a sum over segments: rounding, relative to the array)
+    assert cli.main(argv + ["--out", str(tmp_path / "b.npz"), "--find-blowup"]) == 2   # needs the whole recording
+    assert "--find-blowup needs the whole recording" in capsys.readouterr().err
+    assert cli.main(argv + ["--out", str(tmp_path / "t.npz"), "--k1", "5", "--k2", "10"]) == 2
+    assert "TBPTT(k, k)" in capsys.readouterr().err and not (tmp_path / "t.npz").exists()
+    monkeypatch.setenv(BUDGET_VARIABLE, str(lean // 2))
+    assert cli.main(argv + ["--out", str(tmp_path / "none.npz")]) == 2
+    assert "even kept as checkpoints it needs" in capsys.readouterr().err
+    monkeypatch.setenv(BUDGET_VARIABLE, str(2 * lean_pass_bytes(NetworkSpec("lstm", input_size=2, hidden_size=16, output_size=1), 900, 4, 30)))
+    assert cli.main(["train", "--task", "adding", "--cell", "lstm", "--hidden", "16", "--seq-len", "900",
+                     "--batch", "4", "--steps", "2"]) == 0
+    assert "kept as checkpoints every 30 steps" in capsys.readouterr().err
