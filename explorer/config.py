@@ -6,7 +6,7 @@ import numpy as np
 
 from rnn.errors import RnnInputError
 from rnn.losses import REDUCTIONS, loss_weights
-from rnn.memory import check_pass_fits
+from rnn.memory import needs_lean_pass
 from rnn.optim import CLIP_MODES, OPTIMIZERS
 from rnn.params import INITIALISERS, MAX_FORGET_BIAS, MAX_STEEPNESS, MIN_STEEPNESS, PRECISIONS, NetworkSpec
 from rnn.tasks import MAX_TASK_SIZE, TASKS, shuffled_task, sized_task
@@ -88,7 +88,7 @@ class ExplorerConfig:
             raise RnnInputError(f"{task.title} has sequences of {task.max_seq_len} steps: choose a "
                                 f"sequence length up to {task.max_seq_len}")
         self.truncation_rule()  # raises for an impossible truncation
-        check_pass_fits(self.spec(), int(self.seq_len), int(self.batch), with_sensitivity=False)
+        self.kept_as_checkpoints()        # raises for a pass that would not fit, even kept as checkpoints
 
     def with_(self, **changes) -> "ExplorerConfig":
         return replace(self, **changes)
@@ -161,6 +161,13 @@ class ExplorerConfig:
                                self.task_object.output_size)
         return dict(loss=self.task_object.loss, loss_at=weights, truncation=self.truncation_rule(),
                     seed=int(self.seed))
+
+    def kept_as_checkpoints(self) -> bool:
+        """Whether a pass runs as a lean pass (``rnn.lean``: checkpoints, each segment computed
+        again, and the shown sequence's whole recording) because its whole recording would not fit
+        the memory budget; RnnInputError when neither fits."""
+        return needs_lean_pass(self.spec(), int(self.seq_len), int(self.batch), self.truncation_rule(),
+                               one_sequence_kept=True)
 
     def loss_placement(self, batch):
         """Which steps carry a loss: the task's own mask, or "all" / "last"."""

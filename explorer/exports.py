@@ -441,11 +441,12 @@ class Exports:
         return self.window if key == WINDOW else self.window.views[key]
 
     def formats(self, key: str):
-        """The formats that work for ``key`` here (CSV where it has numbers, GIF where Pillow is)."""
+        """The formats that work for ``key`` here (CSV where it has numbers, GIF where Pillow is and
+        the pass can be stepped: not a pass kept as checkpoints)."""
         offered = ["png", "svg"]
         if has_numbers(self.window, key):
             offered.append("csv")
-        if HAVE_PILLOW:
+        if HAVE_PILLOW and not self.window.state.kept_as_checkpoints:
             offered.append("gif")
         return offered
 
@@ -463,7 +464,9 @@ class Exports:
         problem unless ``quiet``)."""
         self.show_target(key)
         if fmt not in self.formats(key):
-            return self._error(f"{FORMATS.get(fmt, fmt)} is not available for this view", quiet)
+            where = ("here: the pass is kept as checkpoints (too long to record whole) and cannot be stepped"
+                     if fmt == "gif" and self.window.state.kept_as_checkpoints else "for this view")
+            return self._error(f"{FORMATS.get(fmt, fmt)} is not available {where}", quiet)
         widget = self.widget(key)
         size = QSize(*size) if size else widget.size()
         title = dict(self.targets()).get(key, key)

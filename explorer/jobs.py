@@ -8,6 +8,7 @@ import numpy as np
 
 from rnn.bptt import BPTT
 from rnn.diagnostics import block_spectra, regime
+from rnn.lean import lean_pass, shown_sequence, summarise_lean
 from rnn.params import init_params, with_precision
 from rnn.passresult import PassResult, summarise
 from rnn.sampling import sample_text
@@ -24,7 +25,7 @@ N_SAMPLES = 5
 class ComputedPass:
     """A pass job's result: the configuration, weights and batch it was computed for, the stepper
     (to step on from; None once it has crossed a process boundary, where a complete pass needs
-    none), its :class:`PassResult` and the loss of the best constant guess for its task and length
+    none, and for a lean pass, which cannot be stepped), its :class:`PassResult` and the loss of the best constant guess for its task and length
     (measured here: 4096 sequences of T steps take the GUI thread 10–20 ms at T = 200)."""
     config: ExplorerConfig
     params: dict
@@ -83,8 +84,13 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
         batch = task.sample(config.batch, config.seq_len, np.random.default_rng(config.seed))
         yield
     params = with_precision(params, config.dtype)   # (loaded, restored or kept weights: the chosen precision)
-    stepper = new_stepper(config, params, batch)
-    if run:
+    lean = config.kept_as_checkpoints()
+    if lean:                                        # too long to record whole: no stepper to step on
+        stepper = None
+        kept = yield from lean_pass(spec, params, batch.inputs, batch.targets, **config.pass_arguments(batch))
+    else:
+        stepper = new_stepper(config, params, batch)
+    if run and not lean:
         steps = pass_chunk_steps(config)
         while not stepper.forward_complete:
             stepper.forward_steps(steps)
@@ -96,7 +102,14 @@ def compute_pass(config: ExplorerConfig, params: dict | None, batch, *, reinitia
         regime_ = regime(params, spec, spectra)
     baseline = baseline_loss(config.task, int(config.seq_len), config.loss_at, config.reduction,
                              int(config.inputs), int(config.classes))
-    return ComputedPass(config, params, batch, stepper, summarise(stepper, regime_, sequence), fresh, baseline)
+    result = summarise_lean(kept, regime_, sequence) if lean else summarise(stepper, regime_, sequence)
+    return ComputedPass(config, params, batch, stepper, result, fresh, baseline)
+
+
+def lean_sequence_job(result: PassResult, sequence: int):
+    """Job: a lean pass's result showing another sequence (its whole recording computed again)."""
+    yield
+    return shown_sequence(result, sequence)
 
 
 def already(computed: ComputedPass):

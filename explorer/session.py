@@ -34,6 +34,7 @@ from rnn.cells import cell_of
 from rnn.diagnostics import block_spectra
 from rnn.blowup import DEFAULT_THRESHOLD as BLOWUP_THRESHOLD, find_blowup
 from rnn.errors import RnnInputError
+from rnn.memory import format_bytes, pass_bytes
 from rnn.gradcheck import DEFAULT_ENTRIES, gradient_errors
 from rnn.optim import make_optimizer
 from rnn.passresult import for_sequence, summarise
@@ -46,8 +47,8 @@ from .config import BATCH_FIELDS, LIMITS, ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms, pass_chunk_steps
 from .history import TrainingHistory
 from .measures import number
-from .jobs import ComputedPass, already, compute_pass, drain, new_stepper, sample_names, step_job, training_seed, \
-    with_compared
+from .jobs import ComputedPass, already, compute_pass, drain, lean_sequence_job, new_stepper, sample_names, \
+    step_job, training_seed, with_compared
 from .saved_session import SavedSession, read_saved_session, session_document
 from .session_file import SessionDocument, write_session
 from .trainer import Side, TrainingChannel, merged, train_at_once
@@ -197,6 +198,19 @@ class Session:
         return self.result.record
 
     @property
+    def kept_as_checkpoints(self) -> bool:
+        """The shown pass is a lean pass (``rnn.lean``): too long to record whole, it is kept as
+        checkpoints and the shown sequence's recording, and cannot be stepped."""
+        return getattr(self.result.record, "is_lean", False)
+
+    def _lean_message(self) -> str:
+        lean, config = self.result.record.lean, self.config
+        whole = pass_bytes(config.spec(), int(config.seq_len), int(config.batch), with_sensitivity=False)
+        return (f"This pass is kept as checkpoints every {int(lean.starts[1] - lean.starts[0])} steps: its whole "
+                f"recording would take {format_bytes(whole)}, beyond the memory budget. It cannot be stepped "
+                f"(lower T or B to step through it); every view shows the whole pass, of one sequence at a time.")
+
+    @property
     def regime(self):
         return self.result.regime
 
@@ -254,11 +268,33 @@ class Session:
         if new == self.selection:
             return
         sequence_changed = new.batch_index != self.selection.batch_index
+        if sequence_changed and self.kept_as_checkpoints:
+            self._show_lean_sequence(new)
+            return
         self.selection = new
         if sequence_changed:          # the step Jacobians and the data shown are of the selected sequence
             self.result = for_sequence(self.result, cell_of(self.spec), self.params, new.batch_index)
             self.pass_changed.emit()
         self.selection_changed.emit(new)
+
+    def _show_lean_sequence(self, selection: Selection):
+        """Select another sequence of a lean pass: its whole recording is computed off this thread
+        (seconds at T = 10,000), and the selection moves when it is there."""
+        shown = self.result
+
+        def landed(result):
+            if self.result is not shown:              # a newer pass landed meanwhile
+                return
+            self._set_phase(Phase.IDLE)
+            self.result, self.selection = result, selection
+            self.message.emit(f"Showing sequence {selection.batch_index}.", "info")
+            self.pass_changed.emit()
+            self.selection_changed.emit(selection)
+        self._set_phase(Phase.COMPUTING)
+        self.message.emit(f"Computing sequence {selection.batch_index}'s values (a pass this long keeps one "
+                          "sequence's at a time)…", "progress")
+        self.runner.submit(lambda: lean_sequence_job(shown, selection.batch_index), on_finished=landed,
+                           on_failed=self._job_failed)
 
     # ------------------------------------------------------------------ undo
     @property
@@ -328,7 +364,7 @@ class Session:
             return value if isinstance(value, int) and not isinstance(value, bool) else default
         forward, visits = number("forward_done", self.config.seq_len), number("visits_done", -1)
         selection = {key: number(key, 0) for key in ("step", "layer", "unit", "batch_index")}
-        if 0 <= forward < self.config.seq_len or 0 <= visits < self.result.plan_length:
+        if (0 <= forward < self.config.seq_len or 0 <= visits < self.result.plan_length) and not self.kept_as_checkpoints:
             self._step_to(forward, visits, selection)
         else:
             self.select(**selection)
@@ -467,6 +503,9 @@ class Session:
         if self.phase is Phase.COMPUTING:
             self.message.emit("Still computing the last change; try again in a moment.", "warning")
             return False
+        if self.kept_as_checkpoints:
+            self.message.emit(self._lean_message(), "warning")
+            return False
         return True
 
     def step_forward(self):
@@ -557,6 +596,10 @@ class Session:
         (:func:`rnn.gradcheck.gradient_errors`, ``entries`` random entries of each parameter, None:
         all), off the calling thread: ``on_row(name, error)`` as each parameter is done,
         ``on_done(errors)`` at the end. A change to the controls meanwhile cancels it."""
+        if self.kept_as_checkpoints:
+            self.message.emit("Checking the gradients needs the whole recording of the pass, which would not fit "
+                              "the memory budget here: lower T or B to check them.", "warning")
+            return
         config, params, batch = self.config, {k: v.copy() for k, v in self.params.items()}, self.batch
         options = config.pass_arguments(batch)
 
@@ -1013,7 +1056,10 @@ class Session:
         """Announce a new pass, then the selection it clamped (a shorter T, fewer layers or
         sequences): in this order, so that no view reads a selected step of the old pass in the new one."""
         before, self.selection = self.selection, self._clamped(self.selection)
-        if self.selection.batch_index != before.batch_index:
+        if self.kept_as_checkpoints:             # (its one sequence's recording is the one it was computed for)
+            self.selection = Selection(**{**self.selection.__dict__, "batch_index": self.result.data.sequence})
+            self.message.emit(self._lean_message(), "info")
+        elif self.selection.batch_index != before.batch_index:
             self.result = for_sequence(self.result, cell_of(self.spec), self.params, self.selection.batch_index)
         self.pass_changed.emit()
         if self.selection != before:

@@ -26,16 +26,17 @@ shows of it. The cost is one more forward pass than a recorded one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .bptt import BPTT, Buffers, Recording, _check_batch
-from .diagnostics import Sensitivity
+from .diagnostics import Regime, Sensitivity, gradient_bound
 from .errors import RnnInputError
 from .losses import loss_mask
 from .params import NetworkSpec, check_params, params_dtype, with_precision
-from .passresult import NORMS, _measure, forget_means, forget_products_before, last_loss_step, sequence_norms
+from .passresult import (NORMS, PassResult, _measure, forget_means, forget_products_before, last_loss_step,
+                         sequence_data, sequence_norms, through_mask, window_masks)
 from .truncation import Truncation
 
 
@@ -115,6 +116,78 @@ class LeanPass:
         [starts[k], starts[k + 1]) indexed from 0, the same numbers as the full recording's."""
         return _stepper(self, k).finish()
 
+    def sequence_recording(self, b: int) -> Recording:
+        """The whole recording of sequence b alone: a pass over it with its share of the loss,
+        weights m_{t,b}/B (sequences never mix: its states and adjoints are the batch pass's, up to
+        the rounding of products over one row instead of B). T steps of one sequence: 1/B of the
+        whole recording."""
+        one = slice(b, b + 1)
+        h0, c0 = self.checkpoints[0]
+        return BPTT(self.spec, self.params, self.inputs[:, one], self.targets[:, one], loss=self.loss_kind,
+                    loss_at=self.loss_mask[:, one] / self.batch_size, truncation=self.truncation,
+                    h0=h0[:, one], c0=None if c0 is None else c0[:, one], with_sensitivity=False,
+                    carry_factors=self.carry_factors).finish()
+
+
+NORM_OF = {"dh": "dh_norm_batch", "dc": "dc_norm_batch", "d_ih": "d_ih_norm_batch", "dyhat": "dyhat_norm_batch"}
+
+
+class _Batched:
+    """A per-unit array of the shown sequence's recording read as (…, B, n): a broadcast view,
+    made at each read (kept, it would be pickled as B copies)."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, record, owner=None):
+        if record is None:
+            return self
+        values = getattr(record.one, self.name)
+        if values is None:
+            return None
+        return np.broadcast_to(values, values.shape[:-2] + (record.batch_size,) + values.shape[-1:])
+
+
+class LeanRecording:
+    """What the views read of a :class:`rnn.bptt.Recording`, for a lean pass: the batch's numbers
+    (ℓ_t, ŷ_t, ∂L/∂ŷ_t, the gradients, every norm) from the pass, and the per-unit arrays of
+    ``sequence``, the one the views show, from its own whole recording
+    (:meth:`LeanPass.sequence_recording`). Those arrays read as (L, T, B, n), each batch index
+    giving that sequence's values (a broadcast view: no copy); a view reads the selected sequence
+    only, and showing another is computing its recording."""
+
+    is_lean = True
+
+    pre, h, gates, c, extra = _Batched(), _Batched(), _Batched(), _Batched(), _Batched()
+    dh, dc, d_ih, d_hh, h0, c0 = _Batched(), _Batched(), _Batched(), _Batched(), _Batched(), _Batched()
+
+    def __init__(self, lean: LeanPass, sequence: int):
+        self.lean, self.sequence = lean, int(sequence)
+        self.one = lean.sequence_recording(self.sequence)      # the shown sequence's whole recording
+        self.spec, self.loss_kind = lean.spec, lean.loss_kind
+        self.inputs, self.targets, self.loss_mask = lean.inputs, lean.targets, lean.loss_mask
+        self.loss_t, self.yhat, self.dyhat, self.visits = lean.loss_t, lean.yhat, lean.dyhat, lean.visits
+        self.dh0, self.dc0 = lean.dh0, lean.dc0
+        self.forward_done = lean.seq_len
+        self.sensitivity_rows = lean.sensitivity_rows
+
+    seq_len, batch_size, loss = Recording.seq_len, Recording.batch_size, Recording.loss
+    dphi, dh_norm = Recording.dphi, Recording.dh_norm
+    state_before, states_before = Recording.state_before, Recording.states_before
+    h_prev, c_prev = Recording.h_prev, Recording.c_prev
+
+    @property
+    def sensitivity(self):
+        return Recording.sensitivity.fget(self)
+
+    def gradients(self) -> dict:
+        return self.lean.gradients()
+
+    def step_norms(self, name: str):
+        """‖·‖ over the batch and the units at every step, as :meth:`Recording.step_norms`: the pass's."""
+        norms = self.lean.norms[NORM_OF[name]]
+        return norms.copy()
+
 
 def _stepper(lean: LeanPass, k: int, buffers: Buffers | None = None) -> BPTT:
     s, e = int(lean.starts[k]), int(lean.starts[k + 1])
@@ -125,11 +198,22 @@ def _stepper(lean: LeanPass, k: int, buffers: Buffers | None = None) -> BPTT:
                 carry_factors=lean.carry_factors[s:e])
 
 
-def run_lean(spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse", loss_at="all",
-             truncation: Truncation = Truncation(), h0=None, c0=None, seed: int = 0,
-             segment: int | None = None) -> LeanPass:
+def run_lean(spec: NetworkSpec, params: dict, inputs, targets, **options) -> LeanPass:
+    """A whole forward and backward pass in segments (:func:`lean_pass` run to its end)."""
+    job = lean_pass(spec, params, inputs, targets, **options)
+    while True:
+        try:
+            next(job)
+        except StopIteration as done:
+            return done.value
+
+
+def lean_pass(spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse", loss_at="all",
+              truncation: Truncation = Truncation(), h0=None, c0=None, seed: int = 0,
+              segment: int | None = None):
     """A whole forward and backward pass in segments of ``segment`` steps (default
-    :func:`segment_length`), with the arguments of :class:`rnn.bptt.BPTT`."""
+    :func:`segment_length`), with the arguments of :class:`rnn.bptt.BPTT`: a generator that yields
+    after each segment (where a caller may stop it) and returns the :class:`LeanPass`."""
     if not isinstance(spec, NetworkSpec):
         raise RnnInputError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
     if not isinstance(truncation, Truncation):
@@ -164,9 +248,10 @@ def run_lean(spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse"
         stepper = _stepper(lean, k, buffers)
         r = stepper.finish_forward()
         state = (r.h[:, -1].copy(), r.c[:, -1].copy() if lstm else None)
+        yield
     last_segment = [stepper]                  # its forward is there: the backward starts with it
     del stepper, r
-    _backward(lean, last_segment, buffers)
+    yield from _backward(lean, last_segment, buffers)
     return lean
 
 
@@ -201,9 +286,40 @@ def _backward(lean: LeanPass, last_segment: list, buffers: Buffers):
             carry = (r.dh0.copy(), r.dc0.copy() if lstm else None)
         lean.dh0, lean.dc0 = r.dh0.copy(), r.dc0.copy() if lstm else None
         del r, stepper
+        yield
 
 
 def _measure_shape(field: str, L: int, T: int, B: int) -> np.ndarray:
     _, norm, layered = NORMS[field]
     shape = ((L,) if layered else ()) + (T,) + ((B,) if norm is sequence_norms else ())
     return np.full(shape, np.nan)
+
+
+def summarise_lean(lean: LeanPass, regime: Regime, sequence: int = 0) -> PassResult:
+    """The :class:`rnn.passresult.PassResult` of a lean pass, showing ``sequence``: what
+    :func:`rnn.passresult.summarise` gives of a finished pass, but for the step Jacobians and the
+    weight-gradient shares (NaN: not computed; they need every step's recording of the whole batch)."""
+    L, T, B = lean.spec.num_layers, lean.seq_len, lean.batch_size
+    sequence = int(min(max(sequence, 0), B - 1))
+    record = LeanRecording(lean, sequence)
+    segments = lean.truncation.segments(T)
+    visits = int(lean.visits.sum())
+    with np.errstate(all="ignore"):
+        bound = gradient_bound(record, regime)
+    return PassResult(
+        record=record, segments=tuple(segments), carry_factors=np.asarray(lean.carry_factors),
+        plan_length=visits, forward_done=T, visits_done=visits, next_visit=None,
+        loss_steps=np.any(np.asarray(lean.loss_mask) != 0, axis=1),
+        through=through_mask(segments, lean.carry_factors, T), window_masks=window_masks(segments, T),
+        **{field: values.copy() for field, values in lean.norms.items()},
+        jacobian_norms=np.full((L, T), np.nan), jacobian_sequence=sequence, jacobians_computed=False,
+        regime=regime, bound=bound, data=sequence_data(record, sequence),
+        w_hh_step_norms=np.full((L, T), np.nan), w_hh_sequence_norms=np.full((L, B), np.nan),
+        w_hh_norm=np.full(L, np.nan), forget_mean=lean.forget_mean, forget_product=lean.forget_product,
+        forget_product_best=lean.forget_product_best)
+
+
+def shown_sequence(result: PassResult, sequence: int) -> PassResult:
+    """A lean pass's result showing another sequence: its recording and its data (the rest is the batch's)."""
+    record = LeanRecording(result.record.lean, sequence)
+    return replace(result, record=record, data=sequence_data(record, record.sequence), jacobian_sequence=record.sequence)

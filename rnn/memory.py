@@ -128,10 +128,12 @@ def check_pass_fits(spec: NetworkSpec, seq_len: int, batch: int, with_sensitivit
                         f"{format_bytes(budget)} (set {BUDGET_VARIABLE} to change it);{hint}")
 
 
-def needs_lean_pass(spec: NetworkSpec, seq_len: int, batch: int, truncation=None, budget: int | None = None) -> bool:
+def needs_lean_pass(spec: NetworkSpec, seq_len: int, batch: int, truncation=None, budget: int | None = None,
+                    one_sequence_kept: bool = False) -> bool:
     """False when the whole recording fits the budget; True when only a lean pass (:mod:`rnn.lean`:
     checkpoints, each segment computed again) does; RnnInputError, naming both sizes, when neither
-    fits or the truncation cannot run as a lean pass."""
+    fits or the truncation cannot run as a lean pass. ``one_sequence_kept``: the lean pass also
+    keeps one sequence's whole recording (the window's, for the views)."""
     budget = memory_budget() if budget is None else budget
     truncation = Truncation() if truncation is None else truncation
     try:
@@ -140,6 +142,8 @@ def needs_lean_pass(spec: NetworkSpec, seq_len: int, batch: int, truncation=None
     except RnnInputError as too_big:
         full = too_big
     lean = lean_pass_bytes(spec, seq_len, batch, segment_length(seq_len, truncation))
+    if one_sequence_kept:
+        lean += pass_bytes(spec, seq_len, 1, with_sensitivity=False)
     try:
         check_lean(truncation)
     except RnnInputError as why:

@@ -46,13 +46,17 @@ def test_bad_budget_sizes_are_refused(text):
 
 
 def test_a_configuration_beyond_the_budget_is_refused_with_its_size(monkeypatch):
-    monkeypatch.setenv(BUDGET_VARIABLE, "12G")
-    assert memory_budget() == 12 * 2**30
-    with pytest.raises(RnnInputError, match=r"needs about 35\.7 GB of memory, more than the budget of 12\.9 GB"):
+    monkeypatch.setenv(BUDGET_VARIABLE, "2G")
+    assert memory_budget() == 2 * 2**30
+    with pytest.raises(RnnInputError, match=r"needs about 35\.7 GB of memory, more than the budget of 2\.15 GB"
+                                            r".*even kept as checkpoints it needs 2\.95 GB"):
         ExplorerConfig(cell="lstm", layers=4, hidden=256, seq_len=1000, batch=256)   # the 35 GB
-    ExplorerConfig(cell="lstm", layers=4, hidden=256, seq_len=1000, batch=32)           # 4.5 GB fits
+    assert ExplorerConfig(cell="lstm", layers=4, hidden=256, seq_len=200, batch=32).kept_as_checkpoints() is False
+    assert ExplorerConfig(cell="lstm", layers=4, hidden=256, seq_len=1000, batch=32).kept_as_checkpoints()  # 4.5 GB
     with pytest.raises(RnnInputError, match="budget"):      # nothing restored can exceed it either
         ExplorerConfig.from_dict({"cell": "lstm", "layers": 4, "hidden": 256, "seq_len": 1000, "batch": 256})
+    with pytest.raises(RnnInputError, match=r"TBPTT\(k, k\)"):      # lean, a truncation that crosses checkpoints
+        ExplorerConfig(cell="lstm", layers=4, hidden=256, seq_len=1000, batch=32, truncation="tbptt", k1=5, k2=10)
     monkeypatch.setenv(BUDGET_VARIABLE, "not a size")       # a bad variable never stops the window
     assert memory_budget() > 0
     with pytest.raises(RnnInputError, match=BUDGET_VARIABLE):
