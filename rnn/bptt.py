@@ -17,6 +17,7 @@ import numpy as np
 from .cells import cell_of
 from .diagnostics import sensitivity
 from .errors import RnnInputError
+from .flush import FLUSH_EVERY, flush_vanished
 from .losses import LOSSES, loss_mask, step_losses
 from .params import NetworkSpec, check_params, layer_params, params_dtype, with_precision
 from .truncation import Truncation
@@ -466,6 +467,10 @@ class BPTT:
                 carry_h[l] = back.dh_prev if factor == 1.0 else back.dh_prev * factor
                 if has_c:
                     carry_c[l] = back.dc_prev if factor == 1.0 else back.dc_prev * factor
+                if t % FLUSH_EVERY == 0:      # (fresh arrays: the cell's products, not views of the recording)
+                    flush_vanished(carry_h[l])
+                    if has_c:
+                        flush_vanished(carry_c[l])
                 dx_above = back.d_ih @ W_ih if l > 0 else None           # ∂L/∂x_t, the layer below's h_t
             if t == 0:
                 r.dh0 += carry_h

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .flush import FLUSH_EVERY, flush_vanished
 from .params import NetworkSpec, largest_singular_value, recurrent_blocks, spectral_radius
 
 
@@ -67,6 +68,10 @@ def sensitivity(record, cell, params, full_bptt: bool = False) -> Sensitivity:
             buf_h[a:b] = back.dh_prev
             if lstm:
                 buf_c[a:b] = back.dc_prev
+        if n and k % FLUSH_EVERY == 0:
+            flush_vanished(buf_h[:n])
+            if lstm:
+                flush_vanished(buf_c[:n])
         if has_loss[k]:
             np.matmul(record.dyhat[k], W_hy, out=buf_h[n])
             if lstm:
