@@ -16,6 +16,7 @@ from rnn.errors import RnnInputError
 
 from .config import BATCH_FIELDS, ExplorerConfig
 from .history import TrainingHistory
+from .notation import number
 
 NAMES = {"rnn": "tanh RNN", "lstm": "LSTM", "gru": "GRU", "sgd": "SGD", "adam": "Adam"}
 SYMBOLS = {"lr": "η", "clip_threshold": "θ", "gate_steepness": "β", "hidden": "H", "layers": "L",
@@ -59,7 +60,7 @@ def side_label(config: ExplorerConfig, changes: dict) -> str:
             parts.append(config.truncation_rule().label)
         else:
             symbol = SYMBOLS.get(name, name)
-            parts.append(f"{symbol} = {value:g}" if isinstance(value, float) else f"{symbol} = {value}")
+            parts.append(f"{symbol} = {number(value)}" if isinstance(value, float) else f"{symbol} = {value}")
     return ", ".join(dict.fromkeys(parts)) or "the same"       # (truncation, k1 and k2: said once)
 
 

@@ -363,6 +363,17 @@ class ControlPanel(QWidget):
                 form.setRowVisible(row, name in shown)
         for title, box in self.group_boxes.items():
             box.setVisible(any(self.field_group[name] == title and name in shown for name in self.widgets))
+        for i in range(self.training_buttons.count()):      # (Update and Play: on the toolbar too)
+            self.training_buttons.itemAt(i).widget().setVisible(names is None)
+        self.updateGeometry()
+
+    def minimumSizeHint(self):
+        """As wide as the rows it shows need (a scroll area would cut them at its right edge), with
+        room for the scroll bar; the window sets a wider least width for the whole panel."""
+        hint = super().minimumSizeHint()
+        rows = self.scroll.widget().minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width()
+        hint.setWidth(max(hint.width(), rows))
+        return hint
 
     def _scale_row(self, spin):
         self.scale_slider = QSlider(Qt.Orientation.Horizontal)

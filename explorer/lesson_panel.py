@@ -199,12 +199,12 @@ class LessonPanel(QFrame):
         self.verdict = _label(12, True, "lesson:verdict")
         self.verdict.setWordWrap(False)
         self.verdict.setToolTip("How many of this step's claims hold, as measured now (the list is below the text)")
-        top = QHBoxLayout()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.verdict)
-        top.addWidget(self.back)
-        top.addWidget(self.next)
-        top.addWidget(close)
+        self.verdict.setMinimumWidth(1)       # (it asks for no least width: on a short line it moves, see _place_verdict)
+        self.top = QHBoxLayout()
+        for widget in (self.title, self.verdict, self.back, self.next, close):
+            self.top.addWidget(widget, 1 if widget is self.title else 0)
+        self.second = QHBoxLayout()           # below it: the lesson's title where the line above has no room
+        self.second.addWidget(self.lesson_title, 1)
         # the step's text scrolls; below it, what asks for the student's attention now stays in view:
         # the question and its choices while it is asked, then the claims (a long text never pushes
         # them out of the box: they scroll only if they alone are more than the box has room for).
@@ -218,8 +218,8 @@ class LessonPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 8)
         layout.setSpacing(3)
-        layout.addLayout(top)
-        layout.addWidget(self.lesson_title)
+        layout.addLayout(self.top)
+        layout.addLayout(self.second)
         layout.addWidget(self.scroll)
         layout.addWidget(self.footer_scroll)
         layout.addWidget(self.status)
@@ -243,8 +243,22 @@ class LessonPanel(QFrame):
         self.max_body_height = max(80, int(pixels))
         self._fit()
 
+    def hasHeightForWidth(self):
+        """False: the window's column lays the box out by :meth:`sizeHint` (its height at its width)
+        and its least height (the text squeezed to its least lines), so that where the graph below
+        needs the room the text gives way (a height for width is a least height there too)."""
+        return False
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(self.layout().totalHeightForWidth(self.width()))
+        return hint
+
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()           # (its height at the new width)
         self._fit()
 
     def eventFilter(self, watched, event):
@@ -292,12 +306,27 @@ class LessonPanel(QFrame):
         layout = scroll.widget().layout()
         return layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else scroll.widget().sizeHint().height()
 
+    def _place_verdict(self):
+        """The claims' verdict on the header's line where the line has room for it beside the step's
+        number and the buttons, else on the line below, after the lesson's title: a narrow box (a
+        presented step with its controls at 1024 px) keeps its buttons and leaves the views their share."""
+        top = self.top
+        others = [top.itemAt(i).widget() for i in range(top.count()) if top.itemAt(i).widget() is not self.verdict]
+        margins = self.layout().contentsMargins()
+        needed = (sum(w.minimumSizeHint().width() for w in others) + self.verdict.sizeHint().width()
+                  + top.spacing() * len(others) + margins.left() + margins.right())
+        row = top if needed <= self.width() else self.second
+        if row.indexOf(self.verdict) < 0:
+            (self.second if row is top else top).removeWidget(self.verdict)
+            row.insertWidget(1, self.verdict)
+
     def _fit(self):
-        """Share max_body_height: the question and claims (the footer) take what they need, leaving
-        the text its title and :data:`TEXT_MIN_LINES` lines (or all it needs); each is given at most its
-        content's height, and scrolls when given less. Where the window has less room than that (a
-        banner shows below the box), the text is squeezed to :data:`TEXT_LEAST_LINES` lines; the
-        question and claims never are."""
+        """Share max_body_height: the question and claims (the footer) take what they need (up to all
+        of it), the text the rest, and at least its title and :data:`TEXT_MIN_LINES` lines (or all it
+        needs) even where the two then ask for more; each is given at most its content's height, and
+        scrolls when given less. Where the window has less room than that (a banner shows below the
+        box), the text is squeezed to :data:`TEXT_LEAST_LINES` lines; the question and claims never are."""
+        self._place_verdict()
         self._lay_out_choices()
         shown = [w for w in self.footer.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
                  if not w.isHidden()]
@@ -307,7 +336,7 @@ class LessonPanel(QFrame):
         title = self.step_title.heightForWidth(max(self.scroll.viewport().width(), 200)) + 3
         line = self.text.fontMetrics().lineSpacing()
         text_min = min(text, title + round(TEXT_MIN_LINES * line))
-        footer_height = min(footer, max(self.max_body_height - text_min, self.max_body_height // 2))
+        footer_height = min(footer, self.max_body_height)      # (whole: the text gives way, not a claim's last line)
         text_height = min(max(text, 20), max(self.max_body_height - footer_height, text_min))
         least = round(TEXT_LEAST_LINES * line)       # (squeezed by the window, the text gives way, not the claims)
         if least != self.scroll.least:

@@ -23,7 +23,8 @@ import numpy as np
 
 from rnn.errors import RnnInputError
 
-from .quantities import QUANTITIES, NotMeasured, integer_text, superscript
+from .notation import number, superscript
+from .quantities import QUANTITIES, NotMeasured, integer_text
 
 
 class ExpressionError(RnnInputError):
@@ -184,7 +185,7 @@ class Measurement:
     """A claim as measured now: whether it holds (None: not measurable yet) and the numbers."""
     holds: bool | None
     formula: str      # the claim in mathematical notation
-    measured: str     # the measured values of each side, e.g. "1.3e-18 ≤ 0.0020"; or why pending
+    measured: str     # the measured values of each side, e.g. "1.3×10⁻¹⁸ ≤ 0.002"; or why pending
 
 
 def measure(text: str, session) -> Measurement:
@@ -208,21 +209,6 @@ def _sides(node, session) -> str:
     if isinstance(node, ast.BoolOp):
         return "; ".join(_sides(v, session) for v in node.values)
     return number(_value(node, session))
-
-
-def number(value) -> str:
-    """A measured value as a lesson shows it: four significant digits, powers of ten as 1.3×10⁻¹⁸."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    value = float(value)
-    if not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("∞" if value > 0 else "−∞")
-    if value.is_integer() and abs(value) < 1e6:
-        return str(int(value))
-    if value != 0 and not 1e-3 <= abs(value) < 1e4:      # (where .4g would write 1.235e+04)
-        mantissa, exponent = f"{value:.2e}".split("e")
-        return f"{mantissa}×10{superscript(int(exponent))}"
-    return f"{value:.4g}"
 
 
 _PLACEHOLDER = re.compile(r"\$\{([^{}:]+)(?::([^{}]+))?\}")

@@ -16,6 +16,8 @@ from rnn.state_dict import HeadChoiceError
 from rnn.tasks import TASKS
 from rnn.user_data import read_data
 
+from .notation import number
+
 NONLINEARITIES = [("tanh (PyTorch's default)", "tanh"), ("ReLU (nonlinearity='relu')", "relu")]
 
 
@@ -227,7 +229,7 @@ class GradientCheckDialog(QDialog):
         self.errors[name] = error
         row = self.rows[name]
         ok = error <= DEFAULT_THRESHOLD
-        self.table.setItem(row, 2, QTableWidgetItem(f"{error:.2e}"))
+        self.table.setItem(row, 2, QTableWidgetItem(number(error, 3)))
         verdict = QTableWidgetItem("✓" if ok else "✗ too large")
         verdict.setForeground(Qt.GlobalColor.darkGreen if ok else Qt.GlobalColor.red)
         self.table.setItem(row, 3, verdict)
@@ -236,6 +238,6 @@ class GradientCheckDialog(QDialog):
     def finish(self, errors: dict):
         bad = [name for name, error in errors.items() if not error <= DEFAULT_THRESHOLD]
         self.status.setText(f"All {len(errors)} gradients agree with centred differences within "
-                            f"{DEFAULT_THRESHOLD:g}." if not bad else
-                            f"{len(bad)} of {len(errors)} gradients differ by more than {DEFAULT_THRESHOLD:g}: "
+                            f"{number(DEFAULT_THRESHOLD)}." if not bad else
+                            f"{len(bad)} of {len(errors)} gradients differ by more than {number(DEFAULT_THRESHOLD)}: "
                             + ", ".join(bad))

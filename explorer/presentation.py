@@ -29,8 +29,8 @@ ZOOM_KEY, CONTRAST_KEY, LAYOUT_KEY = "view/font_scale", "view/high_contrast", "v
 ONE_VIEW = "graph"            # the layout that shows the graph alone
 LESSON_VIEW = "lesson"        # the layout whose second view is the one the lesson step points at
 FALLBACK_VIEW = "GradientFlowView"   # ... when the step points at none (or at the graph itself)
-SECOND_VIEW_SHARE = 0.5       # of the window's width, for the second view
-CONTROLS_SHARE = 0.22         # and for the controls a lesson step asks for, at the left
+SECOND_VIEW_SHARE = 0.5       # of the window's width (less the controls' when shown), for the second view
+CONTROLS_SHARE = 0.22         # of the window's width, for the controls a lesson step asks for, at the left
 PREFERRED_SIZE = QSize(1440, 900)
 PROGRESS_LINE = "backward visit 0000/0000 "   # the longer line of the toolbar's progress text on two lines
 QWIDGETSIZE_MAX = 16777215
@@ -307,7 +307,9 @@ class Presentation:
             w.resizeDocks([dock], [int(CONTROLS_SHARE * w.width())], Qt.Orientation.Horizontal)
 
     def window_resized(self):
-        """Presenting, the text follows the window's height and the second view keeps half the width."""
+        """Presenting, the text follows the window's height and the second view keeps half the width
+        (half of what the step's controls leave, where they are shown: the graph and the view beside
+        it alike)."""
         if not self.presenting:
             return
         w = self.window
@@ -317,5 +319,9 @@ class Presentation:
             self.apply()
         self.fit_toolbar()
         second = self.second_view()
-        if second is not None:
-            w.resizeDocks([w.docks[second]], [int(SECOND_VIEW_SHARE * w.width())], Qt.Orientation.Horizontal)
+        if second is None:
+            return
+        controls = w.docks["Controls"]
+        beside = w.width() - (max(int(CONTROLS_SHARE * w.width()), controls.minimumSizeHint().width())
+                              if not controls.isHidden() else 0)
+        w.resizeDocks([w.docks[second]], [int(SECOND_VIEW_SHARE * beside)], Qt.Orientation.Horizontal)

@@ -15,24 +15,13 @@ import numpy as np
 from rnn.passresult import prediction_accuracy
 
 from .clipping import clipped_direction
+from .notation import subscript, superscript
 
 RECENT_UPDATES = 20        # "the loss now": the mean of the last this many updates
 
 
 class NotMeasured(Exception):
     """The quantity has no value yet (e.g. no training update has been made)."""
-
-
-_SUBSCRIPTS = str.maketrans("0123456789-+", "₀₁₂₃₄₅₆₇₈₉₋₊")
-_SUPERSCRIPTS = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
-
-
-def subscript(value) -> str:
-    return str(value).translate(_SUBSCRIPTS)
-
-
-def superscript(value) -> str:
-    return str(value).translate(_SUPERSCRIPTS)
 
 
 # ----------------------------------------------------------------------------- the quantities

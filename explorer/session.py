@@ -46,7 +46,7 @@ from .comparison import ComparedSide, compared_config, side_label
 from .config import BATCH_FIELDS, LIMITS, ExplorerConfig
 from .cost import SYNC_LIMIT_MS, estimate_ms, pass_chunk_steps
 from .history import TrainingHistory
-from .measures import number
+from .notation import number
 from .jobs import ComputedPass, already, compute_pass, drain, lean_sequence_job, new_stepper, sample_names, \
     step_job, training_seed, with_compared
 from .saved_session import SavedSession, read_saved_session, session_document

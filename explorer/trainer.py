@@ -34,7 +34,7 @@ from rnn.tasks import BUILT_IN_TASKS, NamesTask, add_task
 from rnn.training import train
 
 from .child_process import start_child
-from .measures import number
+from .notation import number
 from .jobs import ComputedPass, compute_pass, drain, sample_names
 
 SEND_SECONDS = 0.03           # the child sends what it has about this often (~30 times a second)

@@ -1,11 +1,14 @@
 """Small widgets the window is built from: the view factory (a missing or broken view becomes a
-labelled placeholder, never a crash), scroll areas for tall views, and the message banner."""
+labelled placeholder, never a crash), scroll areas for tall views, the message banner and the
+status bar whose message wraps."""
 
 import importlib
 import pkgutil
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QStatusBar, QToolButton,
+                               QVBoxLayout)
 
 from .views.style import set_font
 
@@ -102,3 +105,53 @@ class Banner(QFrame):
         self.title.setText(title)
         self.text.setText(text)
         self.show()
+
+
+class MessageBar(QStatusBar):
+    """A status bar whose message wraps onto more lines where one is too short for it (presented
+    at 1024 px, "NaN/Inf in the loss at update 2: training paused. The parameters are kept …" lost
+    its end): the whole message is read, and the bar is as high as it needs."""
+
+    MARGIN = 6           # px left and right of the message (QStatusBar's own)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.messageChanged.connect(lambda *_: self.updateGeometry())
+
+    def message_rect(self) -> QRect:
+        """Where the message is written: left of the permanent widgets (the busy label)."""
+        right = min((w.geometry().left() for w in self.findChildren(QLabel) if w.isVisible()
+                     and w.parentWidget() is self and w.geometry().left() > 0), default=self.width())
+        return QRect(self.MARGIN, 0, max(right - 2 * self.MARGIN, 1), self.height())
+
+    def _fits(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.currentMessage()) <= self.message_rect().width()
+
+    def _with_lines(self, hint):
+        """``hint`` high enough for the message wrapped in its place."""
+        if not self._fits():
+            lines = self.fontMetrics().boundingRect(QRect(0, 0, self.message_rect().width(), 10_000),
+                                                    int(Qt.TextFlag.TextWordWrap), self.currentMessage())
+            hint.setHeight(max(hint.height(), lines.height() + 4))
+        return hint
+
+    def sizeHint(self):
+        return self._with_lines(super().sizeHint())
+
+    def minimumSizeHint(self):
+        return self._with_lines(super().minimumSizeHint())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()          # (a narrower bar: more lines)
+
+    def paintEvent(self, event):
+        if self._fits():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        painter.setFont(self.font())
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.drawText(self.message_rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                                                  | Qt.TextFlag.TextWordWrap), self.currentMessage())

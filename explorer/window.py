@@ -7,7 +7,7 @@ adapter, :class:`explorer.qt_session.QtSession`) and places the views (``explore
 
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QFontMetricsF, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSlider, QToolBar, QVBoxLayout, QWidget
 
 from rnn.gradcheck import DEFAULT_ENTRIES
@@ -24,14 +24,14 @@ from .presentation import Presentation, fit_to_screen
 from .qt_session import QtSession, wait_until_idle  # noqa: F401  (scripts import it from here)
 from .settings import restore_settings, save_settings
 from .views import style
-from .widgets import Banner, make_view, scrollable
+from .widgets import Banner, MessageBar, make_view, scrollable
 
 FIRST_LESSON = "first-look"   # the lesson a first launch opens on
 LESSON_TEXT_SHARE = {False: 0.25, True: 0.32}   # of the window's height, the most the lesson text takes
 SMALL_PRESENTATION = (900, 0.40)   # presenting on a screen under 900 px high (1024×768): the text
 #                                   at 18 pt needs this share to be read whole, without scrolling
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
-GRAPH_FRAME_LINES = 5.5       # ... nor below its title and axis (in tick-label lines) and a line
+GRAPH_FRAME_LINES = 7.0       # ... nor below its header, title and axis (about 7 tick-label lines) and a line
 GRAPH_ROW_LINES = 1.1         # and a tenth for each of its rows, each named (x, h and c per layer, ŷ, L)
 STEP_AXIS_VIEWS = ("GradientFlowView", "GraphView")   # views along the step axis a lesson step can zoom
 DOCKS = [  # (view class name, dock title, area)
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         s.historyChanged.connect(self._refresh_busy_label)
         s.undoChanged.connect(self._update_undo)
         s.configChanged.connect(self._update_compare)
-        s.configChanged.connect(lambda *_: self.fit_graph_height())
+        s.passChanged.connect(self.fit_graph_height)      # (after the graph's own refresh: its rows are the new pass's)
         s.referencesChanged.connect(self._update_compare)
         self._update_undo()
         self._update_compare()
@@ -194,10 +194,11 @@ class MainWindow(QMainWindow):
         self.fit_graph_height()
 
     def fit_graph_height(self):
-        """The graph's least height: its title, axis and a line for each row at the look's text size
-        (a 2-layer LSTM presented at 1024×768 named half its rows), at least GRAPH_MIN_HEIGHT."""
+        """The graph's least height: its header, title, axis and a line for each row at the look's
+        text size (four layers at 1280×800 named three of their seven rows), at least
+        GRAPH_MIN_HEIGHT; the lesson box above gives way in its text (see LessonPanel.sizeHint)."""
         graph = self.views["GraphView"]
-        line = QFontMetricsF(style.font(style.TICK_PT)).height()
+        line = style.line_px(style.TICK_PT)
         rows = len(getattr(graph, "rows", ()))
         graph.setMinimumHeight(max(GRAPH_MIN_HEIGHT, round((GRAPH_FRAME_LINES + GRAPH_ROW_LINES * rows) * line)))
 
@@ -387,6 +388,7 @@ class MainWindow(QMainWindow):
         help_.addAction(self.actions["about"])
 
     def _build_status(self):
+        self.setStatusBar(MessageBar())
         self.busy_label = QLabel()
         self.busy_label.setObjectName("busy")
         self.statusBar().addPermanentWidget(self.busy_label)

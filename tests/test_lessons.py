@@ -53,15 +53,6 @@ def test_a_claim_reads_as_mathematics():
     assert label("cosine < 0.9 and updates >= 200") == "cos(g̃, g) < 0.9 and updates ≥ 200"
 
 
-def test_numbers_are_shown_with_powers_of_ten():
-    assert number(1.3e-18) == "1.30×10⁻¹⁸"
-    assert number(0.0019966) == "0.001997"
-    assert number(300.0) == "300"
-    assert number(math.inf) == "∞" and number(math.nan) == "NaN"
-    assert number(12345.6) == "1.23×10⁴" and number(1e6) == "1.00×10⁶"     # never e-notation
-    assert label("loss > 1e6 * bound(29)") == "loss > 1.00×10⁶ × (γσ_max)²⁹"  # nor in a claim's formula
-
-
 def test_measured_values_are_those_of_the_engine(session):
     """The vanishing claim, measured from the session, against the recording's own arrays."""
     session.set_config(task="delayed_recall", seq_len=30, hidden=12, scale_kind="sigma", scale=0.8)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from ..clipping import clipped_direction
 from ..comparison import side_label
+from ..notation import number
 from . import style
 
 SIDE_LEGEND_RATIO = 1.6  # the legend beside the (square) plot on a canvas this many times as wide as high, else above
@@ -106,7 +107,7 @@ class ClippingView(style.CanvasView):
             x, y = direction.gradient[shown], direction.clipped[shown]
             curve.setData(x, y)
             reach = max(reach, float(np.max(np.abs(x))), float(np.max(np.abs(y))))
-            self.legend.addItem(curve, f"{name}:<br>turned <b>{direction.angle:.1f}°</b>")   # (two lines: the plot keeps the width)
+            self.legend.addItem(curve, f"{name}:<br>turned <b>{number(direction.angle)}°</b>")   # (two lines: the plot keeps the width)
         reach = 1.08 * (reach or 1.0)
         self.diagonal.setData([-reach, reach], [-reach, reach])
         self.legend.addItem(self.diagonal, DIAGONAL)

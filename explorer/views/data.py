@@ -12,6 +12,7 @@ import pyqtgraph as pg
 
 from rnn.tasks import CharTask
 
+from ..notation import number
 from . import style
 
 TOOLTIP = """<b>Data</b>: one sequence of the batch, step by step. Numbers: the inputs x<sub>t</sub>
@@ -168,7 +169,7 @@ class DataView(QWidget):
             steps = [t for t in np.flatnonzero(data.loss_steps) if t < done]
             nb = "\u00a0"       # (a line wraps between the parts, never inside one)
             self.summary.setText("; ".join(
-                f"predicted{nb}{classes[data.predictions[t]]} (p{nb}={nb}{style.fmt(data.confidence[t], 2)}) · "
+                f"predicted{nb}{classes[data.predictions[t]]} (p{nb}={nb}{number(data.confidence[t], 2)}) · "
                 f"target{nb}{classes[data.targets[t]]}" for t in steps[-2:]) or "not computed yet")
             return
         self.prediction_curve.show()
@@ -178,7 +179,7 @@ class DataView(QWidget):
         self.target_points.setData(steps, style.displayable(data.targets[steps, 0]))
         if len(steps):
             error = np.abs(data.predictions[steps[steps < done], 0] - data.targets[steps[steps < done], 0])
-            self.summary.setText(f"mean |ŷ − y| = {style.fmt(error.mean())} over {len(steps)} loss step(s)"
+            self.summary.setText(f"mean |ŷ − y| = {number(error.mean())} over {len(steps)} loss step(s)"
                                  if len(error) else f"loss at {len(steps)} step(s)")
         self.outputs_plot.enableAutoRange()
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import QRectF, Qt
 
 import pyqtgraph as pg
 
+from ..notation import number
 from . import style
 
 MAX_DECADES = 30
@@ -17,8 +18,8 @@ NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
 MIN_JACOBIAN_SPAN = 0.1        # the Jacobian plot spans at least this share of its values' size
-MIN_LINES = (5.5, 7.5, 5.5)     # the plots' least heights, in tick-label lines (title, axis, ticks), one loss row
-MANY_LOSS_MIN_LINES = (5.5, 7.5, 7.5)   # and with many (the triangle of S needs a few rows of ticks)
+MIN_LINES = (4.8, 6.6, 4.8)     # the plots' least heights, in lines of tick labels (title, axis, ticks), one loss row
+MANY_LOSS_MIN_LINES = (4.8, 6.6, 6.6)   # and with many (the triangle of S needs a few rows of ticks)
 ONE_LOSS_SHARES = (5, 3, 3)     # heights of ‖∂L/∂h_t‖, the Jacobian norms and S, with one loss row
 MANY_LOSS_SHARES = (4, 2, 5)    # and with a loss at many steps (S is a triangle)
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂hₜ‖"
@@ -290,7 +291,7 @@ class GradientFlowView(style.CanvasView):
         red = lambda text: f"<span style='color:{style.CLIP_RED}'>‒ ‒ {text}</span>"   # the dashed line
         if spec.cell == "rnn" and np.isfinite(regime.gamma * regime.sigma_max):
             self.one_line.setValue(regime.gamma * regime.sigma_max)
-            value = style.fmt(regime.gamma * regime.sigma_max, 4)
+            value = number(regime.gamma * regime.sigma_max)
             line, short = red(f"≤ γσ<sub>max</sub> = {value}"), red(value)
         else:
             self.one_line.setValue(1.0)
@@ -314,7 +315,7 @@ class GradientFlowView(style.CanvasView):
     def _set_shares(self, shares):
         """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio,
         each at least its title, its axis and a few lines of ticks high (at the fonts of the look)."""
-        line = style.pt(style.TICK_PT) * 96 / 72              # a tick label's height in pixels
+        line = style.line_px(style.TICK_PT)              # a tick label's height in pixels
         least = [round(lines * line) for lines in (MIN_LINES if shares == ONE_LOSS_SHARES else MANY_LOSS_MIN_LINES)]
         if (shares, least) == self._shares:
             return

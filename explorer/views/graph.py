@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 import pyqtgraph as pg
 
+from ..notation import number, superscript
 from . import graph_detail as detail
 from . import style
 from .data import symbols
@@ -15,6 +16,7 @@ from .gradflow import CELL_STATE
 N_BINS = 16                 # edge colour/width levels on the log scale
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
 UNROLLED_TITLE = "Unrolled graph · ‖∂L/∂·‖"   # short (the colour bar says log₁₀ ‖∂L/∂·‖; the tooltip the rest)
+UNROLLED_SHORT = "Unrolled graph"              # ... where a narrow view has no room for that
 WEIGHT_LABEL_MIN_PX = 40   # px per step from which the weights are named on the selected step's edges
                            # (on every step's from twice that, until the values are written)
 WEIGHT_LABEL = "#5a3d8a"
@@ -245,7 +247,7 @@ class GraphView(QWidget):
         """The rows the left axis names: every row where each has a line of text's height; where
         the rows are closer, those first in :meth:`_row_priority` that keep a line from each other
         (names never overlap; the tooltip names every row)."""
-        line = 1.05 * QFontMetricsF(style.font(style.TICK_PT)).height()
+        line = 1.05 * style.line_px(style.TICK_PT)
         px = self._px_per_row()
         kept = []
         for row in self._row_priority():
@@ -271,7 +273,7 @@ class GraphView(QWidget):
         """The left axis's name of a row: xₜ, hₜ (hₜ⁽ˡ⁾ of layer l of several), cₜ (∏f), ŷₜ, Lₜ."""
         kind, layer = self.rows[row]
         if kind in "hc":
-            name = f"{kind}ₜ" if len(self.h_rows) == 1 else f"{kind}ₜ⁽{layer}⁾".translate(style.SUPERSCRIPT)
+            name = f"{kind}ₜ" if len(self.h_rows) == 1 else f"{kind}ₜ⁽{superscript(layer)}⁾"
             return name + ("  (∏f)" if kind == "c" else "")
         return {"x": "xₜ", "y": "ŷₜ", "L": "Lₜ"}[kind]
 
@@ -380,7 +382,7 @@ class GraphView(QWidget):
             return f"forward {s.forward_done}/{s.record.seq_len}"
         if not s.backward_complete:
             return f"backward visit {s.visits_done}/{s.plan_length}"
-        return f"pass complete · L = {style.fmt(s.record.loss)}"
+        return f"pass complete · L = {number(s.record.loss)}"
 
     def _draw_edges(self):
         """Every edge's colour level (drawn for the steps in view: see :meth:`_draw_edge_items`)."""
@@ -694,7 +696,7 @@ class GraphView(QWidget):
             for l, row in enumerate(rows_of_layers):
                 for t in steps[~np.isnan(norms[l, steps])]:
                     name = style.subscript(kind, t)
-                    labels.append((t + 0.5, row - 0.08, f"‖∂L/∂{name}‖ = {style.fmt(norms[l, t], 3)}", (0.5, 0)))
+                    labels.append((t + 0.5, row - 0.08, f"‖∂L/∂{name}‖ = {number(norms[l, t], 3)}", (0.5, 0)))
         return labels
 
     @staticmethod
@@ -710,8 +712,7 @@ class GraphView(QWidget):
 
     def _rows_fit(self, lines: int) -> bool:
         """``lines`` lines of labels fit between two rows (beside the 0.3 row the labels keep off the nodes)."""
-        line = QFontMetricsF(style.font(style.TICK_PT)).lineSpacing()
-        return 0.7 * self._px_per_row() >= lines * line
+        return 0.7 * self._px_per_row() >= lines * style.line_px(style.TICK_PT)
 
     def _node_texts(self, index):
         """Each node's value, named: x and ŷ (a one-hot or distribution by its argmax #k), h (of the
@@ -731,19 +732,19 @@ class GraphView(QWidget):
                 if task.one_hot_inputs:             # a letter or a word: the symbol read
                     out.append(f"x = {inputs[int(np.argmax(x))]}" if np.any(x) else "x = ·")
                 else:
-                    out.append("x = " + (style.fmt(x[0], 3) if x.size == 1 else f"#{int(np.argmax(x))}"))
+                    out.append("x = " + (number(x[0], 3) if x.size == 1 else f"#{int(np.argmax(x))}"))
             elif kind == "h":
-                out.append(f"h = {style.fmt(r.h[layer, t, b, u], 3)}")
+                out.append(f"h = {number(r.h[layer, t, b, u], 3)}")
             elif kind == "c":
-                out.append(f"∏f = {style.fmt(product[layer, t], 3)}")
+                out.append(f"∏f = {number(product[layer, t], 3)}")
             elif kind == "y":
                 y = r.yhat[t, b]
                 if task.loss == "xent":             # the most probable class: a letter, a word, a class
                     out.append(f"ŷ = {classes[int(np.argmax(y))]}")
                 else:
-                    out.append("ŷ = " + (style.fmt(y[0], 3) if y.size == 1 else f"#{int(np.argmax(y))}"))
+                    out.append("ŷ = " + (number(y[0], 3) if y.size == 1 else f"#{int(np.argmax(y))}"))
             else:
-                out.append(f"ℓ = {style.fmt(r.loss_t[t], 3)}")
+                out.append(f"ℓ = {number(r.loss_t[t], 3)}")
         return out
 
     def value_label_texts(self) -> list:
@@ -861,7 +862,7 @@ class GraphView(QWidget):
         self._show_texts(self._labels, [(left, float(row), text, (0, 0.5))
                                         for row, text in enumerate(self._rolled_lines(left))], self._value_text)
         self._draw_weight_labels()
-        style.set_title(self.plot, f"Rolled graph · step t = {t}")
+        style.set_fitting_title(self.plot, [f"Rolled graph · step t = {t}", f"step t = {t}"])
         self._set_bottom_axis(rolled=True)
         self._set_axis_label(list(ROLLED_CAPTIONS))
 
@@ -876,7 +877,7 @@ class GraphView(QWidget):
         (_, x1), _ = self.plot.getViewBox().viewRange()
         room = (x1 - left) * self._px_per_step() - 6
         metrics = QFontMetricsF(style.font(style.TICK_PT))
-        most = max(1, int(0.92 * self._px_per_row() // metrics.lineSpacing()))
+        most = max(1, int(0.92 * self._px_per_row() // style.line_px(style.TICK_PT)))
         rows = []
         for parts in self._rolled_texts():
             lines = []
@@ -903,31 +904,31 @@ class GraphView(QWidget):
             if kind == "x":
                 texts.append([f"{x} = {self._vec(r.inputs[t, b])}"])
             elif kind == "h":
-                parts = [f"{h}[{u}] = {style.fmt(r.h[l, t, b, u])}", f"‖{h}‖ = {style.fmt(result.h_norm_sequence[l, t, b])}"]
+                parts = [f"{h}[{u}] = {number(r.h[l, t, b, u])}", f"‖{h}‖ = {number(result.h_norm_sequence[l, t, b])}"]
                 if result.visited[t]:
-                    parts.insert(1, f"‖∂L/∂{h}‖ = {style.fmt(result.dh_norm_sequence[l, t, b])}")
+                    parts.insert(1, f"‖∂L/∂{h}‖ = {number(result.dh_norm_sequence[l, t, b])}")
                 texts.append(parts)
             elif kind == "c":
                 # (c and its ∏f, the row's point, on one line together)
-                parts = [f"{c}[{u}] = {style.fmt(r.c[l, t, b, u])}  ∏f = {style.fmt(result.forget_product[l, t])}",
-                         f"f̄ = {style.fmt(result.forget_mean[l, t])}",
-                         f"∏f of the best unit {style.fmt(result.forget_product_best[l, t])}"]
+                parts = [f"{c}[{u}] = {number(r.c[l, t, b, u])}  ∏f = {number(result.forget_product[l, t])}",
+                         f"f̄ = {number(result.forget_mean[l, t])}",
+                         f"∏f of the best unit {number(result.forget_product_best[l, t])}"]
                 if result.visited[t]:
-                    parts.insert(1, f"‖∂L/∂{c}‖ = {style.fmt(result.dc_norm_sequence[l, t, b])}")
+                    parts.insert(1, f"‖∂L/∂{c}‖ = {number(result.dc_norm_sequence[l, t, b])}")
                 texts.append(parts)
             elif kind == "y":
                 target = r.targets[t, b]
                 texts.append([f"{yhat} = {self._vec(r.yhat[t, b])}", f"target {self._vec(np.atleast_1d(target))}"])
             else:
-                texts.append([f"{loss} = {style.fmt(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}"])
+                texts.append([f"{loss} = {number(r.loss_t[t])}" if result.loss_steps[t] else f"no loss at t = {t}"])
         return texts
 
     @staticmethod
     def _vec(v):
         v = np.atleast_1d(v)
         if v.size <= 3:
-            return "[" + ", ".join(style.fmt(x) for x in v) + "]"
-        return f"[{style.fmt(v[0])}, …] (argmax #{int(np.argmax(v))})"
+            return "[" + ", ".join(number(x) for x in v) + "]"
+        return f"[{number(v[0])}, …] (argmax #{int(np.argmax(v))})"
 
     # ------------------------------------------------------------------ selection
     def _update_selection(self):
@@ -938,7 +939,7 @@ class GraphView(QWidget):
             self.marker.setData([0.0], [row])
             self.marker.setSize(ROLLED_RING_PX)
             return
-        style.set_title(self.plot, UNROLLED_TITLE)
+        style.set_fitting_title(self.plot, [UNROLLED_TITLE, UNROLLED_SHORT])
         self._set_bottom_axis(rolled=False)
         self.marker.setData([float(sel.step)], [row])
         self._follow(sel.step)

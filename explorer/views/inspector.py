@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QSplitter, QTable
 from rnn.activations import ACTIVATIONS
 from rnn.params import GATE_NAMES
 
+from ..notation import number
 from . import style
 
 TOOLTIP = """<b>Inspector</b>: the recorded numbers of the selected step t, layer, unit and sequence —
@@ -25,12 +26,12 @@ PHI_NAME = {"tanh": "tanh", "sigmoid": "σ", "relu": "relu", "linear": "id"}
 
 
 def num(value) -> str:
-    return f"<span style='font-family:monospace'>{html.escape(style.fmt(value))}</span>"
+    return f"<span style='font-family:monospace'>{html.escape(number(value))}</span>"
 
 
 def vec(values, limit: int = 6) -> str:
     values = np.atleast_1d(values)
-    body = ", ".join(style.fmt(v) for v in values[:limit]) + (", …" if values.size > limit else "")
+    body = ", ".join(number(v) for v in values[:limit]) + (", …" if values.size > limit else "")
     return f"<span style='font-family:monospace'>[{html.escape(body)}]</span>"
 
 
@@ -239,7 +240,7 @@ class InspectorView(QWidget):
             known = backward if name.startswith("∂") else forward
             values = getter(l)[t, b] if known else None
             for row in range(H):
-                self.table.item(row, col).setText(style.fmt(values[row]) if known else "—")
+                self.table.item(row, col).setText(number(values[row]) if known else "—")
         self.table.blockSignals(True)
         self.table.selectRow(sel.unit)
         self.table.blockSignals(False)

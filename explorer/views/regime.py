@@ -6,6 +6,7 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from ..notation import number
 from . import style
 
 THEOREM = ("Pascanu, Mikolov &amp; Bengio (2013): ∂h<sub>t</sub>/∂h<sub>k</sub> = ∏<sub>k&lt;i≤t</sub> "
@@ -37,7 +38,7 @@ def _keep(text: str) -> str:
     """Escaped text in which a relation (γσ_max = 1.003 > 1) does not break across lines, σ_max
     written as on the line above it (σ<sub>max</sub>), and a number the engine wrote as 6.186e+06
     written as the line above writes it (6.186×10⁶)."""
-    text = E_NUMBER.sub(lambda number: style.fmt(float(number.group())), text)
+    text = E_NUMBER.sub(lambda match: number(float(match.group())), text)
     text = html.escape(text).replace("σ_max", "σ<sub>max</sub>")
     for op in ("=", "&lt;", "&gt;", "≤", "≥"):
         text = text.replace(f" {op} ", f"&nbsp;{op}&nbsp;")
@@ -47,9 +48,9 @@ def _keep(text: str) -> str:
 def badge_html(sigma_max, radius, gamma, verdict: str) -> str:
     """Three short lines: the measured numbers, γσ_max, and the verdict. Lines break only at the
     ' · ' separators and between the verdict's words, never inside a symbol or a number."""
-    numbers = (f"σ<sub>max</sub>&nbsp;{style.fmt(sigma_max)} · ρ&nbsp;{style.fmt(radius)} · "
-               f"γ&nbsp;{style.fmt(gamma)}")
-    product = "—" if sigma_max is None or gamma is None else style.fmt(gamma * sigma_max)
+    numbers = (f"σ<sub>max</sub>&nbsp;{number(sigma_max)} · ρ&nbsp;{number(radius)} · "
+               f"γ&nbsp;{number(gamma)}")
+    product = "—" if sigma_max is None or gamma is None else number(gamma * sigma_max)
     verdict_html = _keep(verdict)   # e.g. "explosion possible: γσ_max = 1.003 > 1"
     return (f"{numbers}<br><span style='font-size:large'><b>γσ<sub>max</sub>&nbsp;=&nbsp;"
             f"{product}</b></span><br><b>{verdict_html}</b>")
@@ -68,8 +69,9 @@ class RegimeBadge(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # (not Maximum: its height is its wrapped text's at the panel's width, not a guess at another)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         state.paramsChanged.connect(self.refresh)
         state.configChanged.connect(lambda *_: self.refresh())
         self.refresh()

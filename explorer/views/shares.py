@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy
 
 import pyqtgraph as pg
 
+from ..notation import number
 from . import style
 
 TOOLTIP = """<b>Shared weights</b>: W<sub>hh</sub> is used at every step and by every sequence, so its gradient
@@ -72,7 +73,7 @@ class WeightSharesView(style.CanvasView):
         C, G, sum_t, sum_b = sub("C", "t"), sub("G", "b"), sub("Σ", "t"), sub("Σ", "b")
         gradient = "∂L/∂" + sub("W", "hh")
         which = gradient if result.record.spec.num_layers == 1 else f"{gradient} of layer {layer}"
-        norm = lambda name, value: f"‖{name}‖&nbsp;=&nbsp;{style.fmt(value)}"   # (as the lesson box: 4 digits)
+        norm = lambda name, value: f"‖{name}‖&nbsp;=&nbsp;{number(value)}"   # (as the lesson box: 4 digits)
         if np.isfinite(total):
             self.totals.setText(f"{which} = {sum_t} {C} = {sum_b} {G}:&nbsp;&nbsp; {norm(which, total)},&nbsp;&nbsp; "
                                 f"{sum_t}&nbsp;{norm(C, np.nansum(steps))},&nbsp;&nbsp; "

@@ -21,6 +21,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
+from .. import notation
+from ..notation import MINUS, PLAIN_RANGE, number, power_of_ten, scientific
+
 AXIS_PT = 12
 TICK_PT = 11
 TITLE_PT = 13
@@ -97,6 +100,12 @@ def font(points: float = AXIS_PT, bold: bool = False) -> QFont:
     return f
 
 
+def line_px(points: float = TICK_PT) -> float:
+    """The height in pixels of a line of text of base size ``points`` at the current look (its line
+    spacing, as the font's metrics give it on this screen): what a row of labels needs."""
+    return QFontMetricsF(font(points)).lineSpacing()
+
+
 def mono_font(points: float = TEXT_PT) -> QFont:
     f = QFont("monospace")
     f.setStyleHint(QFont.StyleHint.Monospace)
@@ -136,28 +145,9 @@ def gradient_colormap() -> pg.ColorMap:
     return cmap
 
 
-SUPERSCRIPT = str.maketrans("0123456789()+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻")
-
-
-def fmt(value, digits: int = 4) -> str:
-    """A number with ~4 significant digits, powers of ten written as the lessons write them
-    (1.3×10⁻¹⁸, not 1.3e-18), or '—' for None / NaN."""
-    if value is None:
-        return "—"
-    value = float(value)
-    if np.isnan(value):
-        return "—"
-    text = f"{value:.{digits}g}"
-    if "e" in text and np.isfinite(value):
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    return text
-SUBSCRIPT = str.maketrans("0123456789()+-", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋")
-
-
 def subscript(name: str, index) -> str:
     """``name`` with a whole-number index as a Unicode subscript, for plain text: h₁₂ (not h_12)."""
-    return f"{name}{str(index).translate(SUBSCRIPT)}"
+    return f"{name}{notation.subscript(index)}"
 
 
 def sub_html(name: str, sub: str) -> str:
@@ -340,16 +330,14 @@ class RoomyAxis(pg.AxisItem):
             if any(abs(round(v * scale, places) - v * scale) > 1e-6 * spacing * scale for v in values):
                 spacing = spacing / 10
         if not self.logMode and powers_of_ten([v * scale for v in values]):
-            return [fmt(v * scale, 3) for v in values]        # (pyqtgraph would write 6e+06)
-        return super().tickStrings(values, scale, spacing)
-
-
-PLAIN_RANGE = (1e-4, 1e4)     # an axis writes its numbers plainly (20, 0.005) while all are in this range
+            return [scientific(v * scale, 3) for v in values]        # (pyqtgraph would write 6e+06)
+        return [text.replace("-", MINUS) for text in super().tickStrings(values, scale, spacing)]
 
 
 def powers_of_ten(values) -> bool:
     """True when an axis's numbers are written with powers of ten (2×10⁵, 10⁻⁶): when one of them
-    is nonzero and outside :data:`PLAIN_RANGE`. All of an axis's numbers are written one way."""
+    is nonzero and outside :data:`explorer.notation.PLAIN_RANGE` (where a number alone would be
+    written so). All of an axis's numbers are written one way."""
     low, high = PLAIN_RANGE
     return any(v != 0 and not low <= abs(v) < high for v in values if math.isfinite(v))
 
@@ -360,8 +348,7 @@ def decade_text(value: float) -> str:
     mantissa = round(value / 10.0 ** exponent)
     if mantissa == 10:
         mantissa, exponent = 1, exponent + 1
-    power = f"10{str(exponent).translate(SUPERSCRIPT)}"
-    return power if mantissa == 1 else f"{mantissa}×{power}"
+    return power_of_ten(mantissa, exponent)
 
 
 class LogAxis(RoomyAxis):
@@ -568,8 +555,10 @@ class ColorBarAxis(RoomyAxis):
 
     def tickStrings(self, values, scale, spacing):
         shown = getattr(self, "_explorer_shown", [])
-        if spacing is None or powers_of_ten(shown):       # (the ends; or an axis written with ×10ⁿ)
-            return [fmt(v * scale, self.END_DIGITS) for v in values]
+        if powers_of_ten(shown):             # (an axis written with ×10ⁿ)
+            return [scientific(v * scale, self.END_DIGITS) for v in values]
+        if spacing is None:                  # (the ends)
+            return [number(v * scale, self.END_DIGITS) for v in values]
         return super().tickStrings(values, scale, spacing)
 
     def labelled(self) -> list:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 import pyqtgraph as pg
 
+from ..notation import number
 from . import style
 
 LOSS_TOOLTIP = """<b>Loss per update</b> L = (1/B) Σ<sub>t</sub> Σ<sub>b</sub> m<sub>t,b</sub> ℓ<sub>t,b</sub>
@@ -174,7 +175,7 @@ class TrainingView(style.CanvasView):
         self.samples_label.setVisible(bool(samples))
         if samples:
             shown = ", ".join(name or "(empty)" for name in samples)
-            self.samples_label.setText(f"sampled names (τ = {style.fmt(self.state.config.temperature, 2)}): {shown}")
+            self.samples_label.setText(f"sampled names (τ = {number(self.state.config.temperature, 2)}): {shown}")
 
     def _on_click(self, event):
         """A click on the loss or ‖g‖ curve shows the network after that update."""
@@ -196,7 +197,7 @@ class TrainingView(style.CanvasView):
         if shown is not None:
             self.cursor.setValue(shown)
             self.travel_label.setText(f"Showing the network after update {shown} of {n} "
-                                      f"(loss then {style.fmt(self.state.history.loss[shown - 1], 3) if shown else '—'})")
+                                      f"(loss then {number(self.state.history.loss[shown - 1]) if shown else '—'})")
 
     def columns(self) -> int:
         """Pixel columns of the plots: the history is drawn at this resolution."""
@@ -353,17 +354,17 @@ class TrainingView(style.CanvasView):
             self.loss_plot.enableAutoRange(x=True)
         self._was_empty = empty
         clips = self.state.history.clipped_count
-        style.set_title(self.grad_plot, "Gradient norm ‖g‖ · "
-                                        f"<span style='color:{style.CLIP_RED}'>● clipped {clips}</span>")
-        title = {"mean": "Loss (PyTorch's mean)", "sum": "Loss (PyTorch's sum)"}.get(self.state.config.reduction, "Loss")
-        title += f" · {n} updates"
-        if n:
-            title += f" · last {style.fmt(self.state.history.loss[-1], 3)}"
+        clipped = f"<span style='color:{style.CLIP_RED}'>● clipped {clips}</span>"
+        style.set_fitting_title(self.grad_plot, [f"Gradient norm ‖g‖ · {clipped}", f"‖g‖ · {clipped}", "‖g‖"])
+        name = {"mean": "Loss (PyTorch's mean)", "sum": "Loss (PyTorch's sum)"}.get(self.state.config.reduction, "Loss")
+        count = f"{name} · {n} update{'' if n == 1 else 's'}"
+        last = f" · last {number(self.state.history.loss[-1])}" if n else ""
+        titles = [count + last, name + last, name] if n else [count, name]
         if window != self._smoothing:
             self._smoothing = window
             self.loss_plot.setToolTip(LOSS_TOOLTIP + (f"<br>Now: the solid line is the mean of the last "
                                                       f"{window} updates at each point." if window > 1 else ""))
-        style.set_title(self.loss_plot, title)
+        style.set_fitting_title(self.loss_plot, titles)       # (in a narrow dock: the last loss before the count)
         self._draw_baseline(empty)
         self._place_baseline_label()
 
@@ -377,7 +378,7 @@ class TrainingView(style.CanvasView):
             ok = value > 0 and np.isfinite(value)
             if ok:
                 self.baseline_line.setValue(np.log10(value))
-                self.baseline_label.setText(f"constant guess {style.fmt(value, 3)}")
+                self.baseline_label.setText(f"constant guess {number(value)}")
                 self._place_baseline_label()
             self._baseline_ok = ok
         self._guess_shown = self._baseline_ok and not empty

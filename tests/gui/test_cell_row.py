@@ -14,6 +14,7 @@ pytest.importorskip("pytestqt")
 
 import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
+from explorer.notation import number  # noqa: E402
 from explorer.views import graph as graph_module, graph_detail, style  # noqa: E402
 from qt_clicks import click_plot  # noqa: E402
 from test_graph_detail import configure  # noqa: E402
@@ -71,7 +72,7 @@ def test_zoomed_in_each_c_node_is_labelled_with_its_forget_product(qtbot, window
     texts = graph.value_label_texts()
     best = state.result.forget_product_best[0]
     for t in (5, 6, 7):
-        assert f"∏f = {style.fmt(best[t], 3)}" in texts, texts
+        assert f"∏f = {number(best[t], 3)}" in texts, texts
     assert any(text.startswith("h = ") for text in texts)          # the h row keeps its own labels
 
 
@@ -112,7 +113,7 @@ def test_a_click_on_a_c_node_selects_its_step_and_layer_and_rings_it(qtbot, wind
     qtbot.waitUntil(lambda: not inspector.visibleRegion().isEmpty(), timeout=2000)
     inspector.refresh()
     c = state.record.c[1, 6, 0, state.selection.unit]
-    assert f"c<sub>6</sub>[{state.selection.unit}]" in inspector.html() and style.fmt(c) in inspector.html()
+    assert f"c<sub>6</sub>[{state.selection.unit}]" in inspector.html() and number(c) in inspector.html()
     x, y = graph.node_position(6, graph.row_of("h", 1))                 # the same step and layer's h
     click_plot(qtbot, graph.canvas, graph.plot, x, y)
     assert graph.marker.data["y"][0] == graph.row_of("h", 1)
@@ -126,8 +127,8 @@ def test_rolled_the_c_row_has_its_loop_and_its_numbers(qtbot, window):
     assert sum(loop.isVisible() for loop in graph.loops) == 4         # h and c of two layers
     texts = graph.value_label_texts()
     c = style.subscript("c", 3)
-    assert f"{c}[1] = {style.fmt(state.record.c[0, 3, 0, 1])}" in " ".join(texts)
-    assert f"∏f = {style.fmt(state.result.forget_product[1, 3])}" in " ".join(texts)
+    assert f"{c}[1] = {number(state.record.c[0, 3, 0, 1])}" in " ".join(texts)
+    assert f"∏f = {number(state.result.forget_product[1, 3])}" in " ".join(texts)
     graph.rolled_box.setChecked(False)
     assert graph.carousel_widths(0)[0].size == 8
 

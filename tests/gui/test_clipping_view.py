@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 from test_window import settle
 
+from explorer.notation import number
+
 
 def click_tab(qtbot, window, title):
     """Click the tab of a dock among the bottom docks' tabs."""
@@ -49,8 +51,8 @@ def test_value_clipping_leaves_the_diagonal_and_norm_clipping_stays_on_it(qtbot,
     angle = independent_angle(state.result.record.gradients(), 0.05)
     assert angle > 1
     texts = [label.text for _, label in view.legend.items]
-    assert any(f"{angle:.1f}°" in text and text.startswith("A: value clipping") for text in texts), texts
-    assert any("0.0°" in text and text.startswith("B: norm clipping") for text in texts), texts
+    assert any(f"turned <b>{number(angle)}°" in text and text.startswith("A: value clipping") for text in texts), texts
+    assert any("turned <b>0°" in text and text.startswith("B: norm clipping") for text in texts), texts
 
 
 def test_a_change_made_behind_another_tab_is_drawn_when_the_tab_is_shown(qtbot, window):

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
-from explorer.views import graph_detail, style  # noqa: E402
+from explorer.notation import number  # noqa: E402
+from explorer.views import graph_detail  # noqa: E402
 from qt_clicks import click_plot  # noqa: E402
 from test_window import settle  # noqa: E402
 
@@ -171,20 +172,20 @@ def test_value_labels_say_what_they_are(qtbot, window):
     texts = graph.value_label_texts()
     assert all(re.match(r"^(x|h|ŷ|ℓ) = ", text) for text in texts), texts
     u = state.selection.unit
-    assert f"h = {style.fmt(state.record.h[0, 6, 0, u], 3)}" in texts
+    assert f"h = {number(state.record.h[0, 6, 0, u], 3)}" in texts
     window.resize(1920, 1080)                                       # further in, and taller: the gradients too
     settle(qtbot, window)
     graph.plot.getViewBox().setXRange(4.7, 6.6, padding=0)
     if graph._px_per_step() / graph._text_scale() < graph_detail.GRADIENT_LABEL_MIN_PX or not graph._rows_fit(2):
         pytest.skip("the window is too small here for the gradient labels")
     texts = graph.gradient_label_texts()
-    assert f"‖∂L/∂h₅‖ = {style.fmt(state.result.dh_norm_batch[0, 5], 3)}" in texts, texts
+    assert f"‖∂L/∂h₅‖ = {number(state.result.dh_norm_batch[0, 5], 3)}" in texts, texts
 
 
 def test_a_text_tasks_nodes_are_labelled_with_the_letters_read_and_predicted(qtbot, window):
     configure(qtbot, window, task="alphabet_forward", seq_len=12, layers=1, hidden=8)
     graph, state = window.views["GraphView"], window.state
-    graph.plot.getViewBox().setXRange(4.6, 7.4, padding=0)
+    graph.plot.getViewBox().setXRange(4.8, 7.2, padding=0)      # (room for "h = −0.473")
     qtbot.waitUntil(lambda: bool(graph.value_label_texts()), timeout=2000)
     texts = graph.value_label_texts()
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -7,6 +7,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import re  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QStyle, QStyleOptionComboB
 
 import pyqtgraph as pg  # noqa: E402  (after PySide6)
 
+from explorer.notation import number  # noqa: E402
 from explorer.views import style  # noqa: E402
 
 from test_presentation import CTRL, default_look, present, press  # noqa: E402,F401  (default_look: autouse)
@@ -31,11 +34,32 @@ def plain(rich: str) -> str:
     return document.toPlainText().replace("\u00a0", " ")
 
 
-def test_numbers_are_written_with_powers_of_ten_as_the_lessons_write_them():
-    assert style.fmt(1.3e-18, 2) == "1.3×10⁻¹⁸"
-    assert style.fmt(5.07e5, 3) == "5.07×10⁵"
-    assert style.fmt(0.0004558) == "0.0004558" and style.fmt(0.25) == "0.25"
-    assert style.fmt(float("nan")) == "—" and style.fmt(float("inf")) == "inf"
+def test_the_loss_is_written_alike_in_the_status_bar_and_the_loss_plots_title(qtbot, window):
+    window.actions["update"].trigger()                   # Run ▸ Update
+    settle(qtbot, window)
+    said = re.fullmatch(r"Trained to update 1; loss (.+)\.", window.statusBar().currentMessage())
+    assert said, window.statusBar().currentMessage()
+    title = plain(window.views["TrainingView"].loss_plot.titleLabel.text)
+    assert title.endswith(f"· last {said.group(1)}"), (title, said.group(1))
+
+
+def test_a_value_is_written_alike_in_the_lesson_box_and_the_views(qtbot, window):
+    """Vanishing step 3 asks for the W_hh scale: typed, γσ_max reads the same in the lesson's text
+    and claim, the step-Jacobian plot's title and the regime panel."""
+    window.open_lesson("vanishing", step=2)
+    settle(qtbot, window)
+    box = window.controls.widgets["scale"]
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "2.718")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    qtbot.wait(150)                                      # (the lesson box measures again after a pause)
+    written = "2.718"                                    # (tanh: γ = 1, so γσ_max is σ_max as typed)
+    assert f"σmax = {written}" in plain(window.lesson.text.text())
+    assert plain(window.lesson.claim_labels[0].text()).endswith(f"measured {written} > 1")
+    assert f"γσmax = {written}" in plain(window.views["GradientFlowView"].jac_plot.titleLabel.text)
+    assert f"γσmax = {written}" in plain(window.views["RegimeBadge"].text())
 
 
 def test_a_short_axis_labels_only_the_values_it_has_room_for(qtbot):
@@ -87,7 +111,7 @@ def test_the_step_jacobian_plot_names_its_dashed_line_in_its_title(window):
     flow = window.views["GradientFlowView"]
     regime = window.state.result.regime
     assert window.state.config.cell == "rnn"
-    assert f"γσ<sub>max</sub> = {style.fmt(regime.gamma * regime.sigma_max, 4)}" in flow.jac_plot.titleLabel.text
+    assert f"γσ<sub>max</sub> = {number(regime.gamma * regime.sigma_max, 4)}" in flow.jac_plot.titleLabel.text
     assert getattr(flow.one_line, "label", None) is None     # (no label inside the short plot, on the curve)
 
 
@@ -115,7 +139,7 @@ def test_a_narrow_step_jacobian_plot_keeps_the_dashed_lines_value_in_its_title(q
     flow = window.views["GradientFlowView"]
     assert window.state.set_config(batch=4)
     settle(qtbot, window)
-    value = style.fmt(window.state.result.regime.gamma * window.state.result.regime.sigma_max, 4)
+    value = number(window.state.result.regime.gamma * window.state.result.regime.sigma_max, 4)
     assert "seq 0" in flow.jac_plot._explorer_titles[0]         # (the whole title, where there is room)
     flow.resize(200, flow.height())            # (as narrow as a dock gets)
     qtbot.wait(50)
@@ -208,6 +232,24 @@ def test_at_1280_a_long_steps_question_and_then_its_claims_are_in_view_without_s
     assert all(plain(label.text())[0] in "✓✗" for label in labels())
 
 
+def test_at_1280_three_long_claims_are_whole_and_the_text_keeps_a_line(qtbot, window):
+    """Truncation's first step, T = 1000: three claims of two or three lines each. Every claim's
+    last line is in the box (it was cut: the box had given them less than they need); the step's
+    text scrolls above them, its title and a line in view."""
+    runner = window.open_lesson("truncation", 0)
+    qtbot.waitUntil(lambda: not runner.running, timeout=30_000)
+    settle(qtbot, window)
+    box = window.lesson
+    labels = lambda: [label for label in box.claim_labels if label.isVisible()]
+    qtbot.waitUntil(lambda: len(labels()) == 3 and all(plain(label.text())[0] == "✓" for label in labels()),
+                    timeout=5000)
+    qtbot.wait(20)
+    assert all(inside_the_box(box, label) and shown_whole(label) for label in labels())
+    assert box.footer_scroll.verticalScrollBar().maximum() == 0
+    line = box.text.fontMetrics().lineSpacing()
+    assert box.scroll.viewport().height() >= box.step_title.height() + line
+
+
 def test_a_colour_bar_writes_its_ends_and_is_as_wide_as_its_numbers(qtbot):
     """Hidden states of a network that has blown up (±4×10⁴): the colour bar's numbers are not
     reduced to "0": both ends are written, in ×10ⁿ, whole inside the bar's axis."""
@@ -219,12 +261,11 @@ def test_a_colour_bar_writes_its_ends_and_is_as_wide_as_its_numbers(qtbot):
     canvas.resize(500, 300)
     canvas.show()
     qtbot.waitExposed(canvas)
-    for levels, ends in [((-41_234.0, 41_234.0), ("−4.1×10⁴", "4.1×10⁴")), ((-0.5, 0.5), ("-0.5", "0.5"))]:
+    for levels, ends in [((-41_234.0, 41_234.0), ("−4.1×10⁴", "4.1×10⁴")), ((-0.5, 0.5), ("−0.5", "0.5"))]:
         bar.setLevels(levels)
         qtbot.wait(20)
         numbers = drawn_numbers(bar.axis)
-        shown = {text.replace("-", "−") for text in numbers}
-        assert {end.replace("-", "−") for end in ends} <= shown, numbers
+        assert set(ends) <= set(numbers), numbers
         width = bar.axis.width()
         assert all(0 <= rect.left() and rect.right() <= width + 0.5 for rect in numbers.values()), (numbers, width)
     assert plot.getViewBox().width() > 300          # (and the plot keeps its room)
@@ -268,6 +309,29 @@ def test_the_graphs_row_names_never_overlap_and_an_lstm_names_its_cell_row(qtbot
     assert all(-1 <= rect.top() and rect.bottom() <= height + 1 for _, rect in names)
     if config.get("cell") == "lstm":
         assert any(text.startswith("c") for text, _ in names), names
+
+
+@pytest.mark.parametrize("size", [None, (1024, 768)])
+def test_the_stacking_lessons_four_layers_are_each_named_apart_and_the_graph_is_whole(qtbot, window, size):
+    """Stacking's last step at 1280 × 800 and presented at 1024 × 768: seven rows (x, four h, ŷ, L),
+    each named a line apart from the next, the graph whole above the panel below (its axis was cut)."""
+    if size is not None:
+        present(qtbot, window, size)
+    runner = window.open_lesson("stacking", 1)
+    box = window.lesson
+    qtbot.waitUntil(lambda: box.findChild(QPushButton, "lesson:choice:0") is not None, timeout=5000)
+    qtbot.mouseClick(box.findChild(QPushButton, "lesson:choice:0"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not runner.running, timeout=30_000)
+    settle(qtbot, window)
+    view = window.views["GraphView"]
+    assert len(view.rows) == 7
+    names = sorted(row_names(view).items(), key=lambda item: item[1].top())
+    assert [text for text, _ in names] == ["Lₜ", "ŷₜ", "hₜ⁽³⁾", "hₜ⁽²⁾", "hₜ⁽¹⁾", "hₜ⁽⁰⁾", "xₜ"], names
+    for (_, upper), (_, lower) in zip(names, names[1:]):
+        assert upper.bottom() <= lower.top() + 1, names
+    central = window.centralWidget()
+    assert central.rect().contains(QRect(view.mapTo(central, view.rect().topLeft()), view.size()))
+    assert view.height() >= view.minimumHeight()
 
 
 def ring_and_view(view):
@@ -649,3 +713,24 @@ def test_the_clipping_plot_stays_square_with_its_legend_above_when_presenting_at
     box, legend, aspect = layout()
     assert legend.left() >= box.right() - 1, (legend, box)             # beside
     assert aspect == pytest.approx(1, rel=0.02)
+
+
+def test_presenting_at_1024_the_nan_message_is_read_whole_in_the_status_bar(qtbot, window):
+    """Exploding step 2 trains into NaN: the status bar's message is longer than a 1024 px line;
+    it wraps, and the bar is as high as its lines (its end was cut)."""
+    present(qtbot, window, (1024, 768))
+    window.open_lesson("exploding", step=1)
+    choice = window.lesson.findChild(QPushButton, "lesson:choice:0")
+    qtbot.mouseClick(choice, Qt.MouseButton.LeftButton)      # (any answer: the step then trains)
+    settle(qtbot, window)
+    qtbot.wait(50)
+    bar = window.statusBar()
+    message = bar.currentMessage()
+    assert message.startswith("NaN/Inf in the loss") and message.endswith("the last finite ones."), message
+    busy = window.busy_label
+    room = (busy.geometry().left() if busy.isVisible() and busy.width() else bar.width()) - 12
+    metrics = bar.fontMetrics()
+    assert metrics.horizontalAdvance(message) > room                  # (one line is too short for it)
+    lines = metrics.boundingRect(QRect(0, 0, room, 10_000), int(Qt.TextFlag.TextWordWrap), message)
+    assert bar.height() >= lines.height(), (bar.height(), lines.height())
+    assert bar.geometry().bottom() <= window.rect().bottom()

@@ -214,6 +214,47 @@ def test_presenting_a_step_that_asks_for_a_control_keeps_that_control_at_hand(qt
     assert controls["task"].isVisible()
 
 
+def titles_cut(window) -> list:
+    """The plot titles in view that are cut: past their canvas's edge, or under a colour bar."""
+    cut = []
+    for canvas in window.findChildren(pg.GraphicsView):
+        if not canvas.isVisible() or canvas.visibleRegion().isEmpty():
+            continue
+        edge = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+        items = [item for item in canvas.scene().items() if item.isVisible()]
+        bars = [item.sceneBoundingRect() for item in items if isinstance(item, pg.ColorBarItem)]
+        for plot in (item for item in items if isinstance(item, pg.PlotItem)):
+            label = plot.titleLabel
+            if not label.isVisible() or not label.text:
+                continue
+            text = label.item.mapRectToScene(label.item.boundingRect())
+            if text.left() < edge.left() - 0.5 or text.right() > edge.right() + 0.5 or \
+                    any(text.intersects(bar) for bar in bars):
+                cut.append(label.text)
+    return cut
+
+
+def test_presenting_a_steps_controls_at_1024_the_views_share_the_rest_and_no_title_is_cut(qtbot, window):
+    """Vanishing step 3 asks for the W_hh scale: beside its controls, the graph and the gradient
+    flow share the rest of a 1024 px screen (the lesson box's header once kept the flow at 290 px)."""
+    from test_window import settle
+    window.open_lesson("vanishing", step=2)
+    settle(qtbot, window)
+    present(qtbot, window, (1024, 768))
+    settle(qtbot, window)
+    controls, flow = window.docks["Controls"], window.docks["GradientFlowView"]
+    assert controls.isVisible() and flow.isVisible()
+    rest = window.width() - controls.width()
+    assert flow.width() >= 0.45 * rest, (flow.width(), rest)
+    assert window.centralWidget().width() >= 0.4 * rest
+    assert titles_cut(window) == []
+    fits(window)
+    panel = window.controls                                   # its rows whole too
+    assert panel.scroll.widget().minimumSizeHint().width() <= panel.scroll.viewport().width()
+    badge = window.views["RegimeBadge"]
+    assert badge.height() >= badge.heightForWidth(badge.width())     # (its verdict's last line not cut)
+
+
 def test_esc_leaves_presentation_and_does_nothing_otherwise(qtbot, window):
     geometry, layout = window.geometry(), panels(window)
     press(qtbot, window, Qt.Key.Key_Escape)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QTextDocument  # noqa: E402
 
 import pyqtgraph  # noqa: E402,F401  (imported after PySide6 so it binds to it)
 
+from explorer.notation import number  # noqa: E402
 from explorer.qt_session import QtSession  # noqa: E402
 from explorer.views import (GradientFlowView, GraphView, HiddenStatesView, InspectorView,  # noqa: E402
                             RegimeBadge, ShapesPanel, TrainingView)
@@ -81,7 +82,6 @@ def test_log_helpers_never_take_log_of_zero():
         assert style.log_levels([0.0, 0.0], default=(-2.0, 0.0)) == (-2.0, 0.0)
         assert style.log_levels([1e-20, 1.0], max_decades=5) == (-5.0, 0.0)
     assert style.symmetric_levels([-0.5, 0.2, np.nan]) == (-0.5, 0.5)
-    assert style.fmt(0.41234567) == "0.4123" and style.fmt(np.nan) == "—"
 
 
 # ---------------------------------------------------------------------------- graph
@@ -156,10 +156,10 @@ def test_graph_rolled_toggle_shows_the_selected_steps_values(qtbot, state):
     view.rolled_box.setChecked(True)
     assert view.rolled and view.rolled_nodes.isVisible() and not view.nodes.isVisible()
     texts = [label.toPlainText() for label in view._labels if label.isVisible()]
-    assert any(style.fmt(state.record.h[0, 5, 0, 2]) in text for text in texts)
+    assert any(number(state.record.h[0, 5, 0, 2]) in text for text in texts)
     state.select(step=9)
     texts = [label.toPlainText() for label in view._labels if label.isVisible()]
-    assert any(f"h₉[2] = {style.fmt(state.record.h[0, 9, 0, 2])}" in text for text in texts)   # (subscripts as subscripts)
+    assert any(f"h₉[2] = {number(state.record.h[0, 9, 0, 2])}" in text for text in texts)   # (subscripts as subscripts)
     view.rolled_box.setChecked(False)
     assert view.nodes.isVisible() and not view.rolled_nodes.isVisible()
 
@@ -360,12 +360,12 @@ def test_inspector_shows_the_selected_values(qtbot, state):
     r = state.record
     text = view.text.toPlainText()
     h, a = r.h[0, 7, 0, 3], r.pre[0, 7, 0, 3]
-    assert f"h7[3] = tanh(a7[3]) = tanh({style.fmt(a)}) = {style.fmt(h)}" in text.replace("₇", "7")
-    assert style.fmt(r.dh[0, 7, 0, 3]) in text
-    assert style.fmt(np.linalg.norm(r.dh[0, 7, 0])) in text
-    assert style.fmt(reference_jacobians(state, 0)[7]) in text
+    assert f"h7[3] = tanh(a7[3]) = tanh({number(a)}) = {number(h)}" in text.replace("₇", "7")
+    assert number(r.dh[0, 7, 0, 3]) in text
+    assert number(np.linalg.norm(r.dh[0, 7, 0])) in text
+    assert number(reference_jacobians(state, 0)[7]) in text
     assert view.table.rowCount() == state.config.hidden
-    assert [view.table.item(u, 0).text() for u in range(8)] == [style.fmt(v) for v in r.h[0, 7, 0]]
+    assert [view.table.item(u, 0).text() for u in range(8)] == [number(v) for v in r.h[0, 7, 0]]
     assert view.table.currentRow() == 3 or view.table.selectedItems()[0].row() == 3
     view.table.cellClicked.emit(5, 0)
     assert state.selection.unit == 5
@@ -383,8 +383,8 @@ def test_inspector_behind_a_tab_catches_up_when_shown(qtbot, state):
     state.select(step=5, unit=2)                      # while the inspector is hidden
     tabs.setCurrentWidget(view)
     r = state.record
-    assert f"= {style.fmt(r.h[0, 5, 0, 2])}" in view.text.toPlainText()
-    assert [view.table.item(u, 0).text() for u in range(3)] == [style.fmt(v) for v in r.h[0, 5, 0, :3]]
+    assert f"= {number(r.h[0, 5, 0, 2])}" in view.text.toPlainText()
+    assert [view.table.item(u, 0).text() for u in range(3)] == [number(v) for v in r.h[0, 5, 0, :3]]
 
 
 def test_inspector_not_computed_yet(qtbot, state):
@@ -405,7 +405,7 @@ def test_inspector_lstm_and_gru_formulas(qtbot, state):
     state.select(step=4, unit=1)
     r = state.record
     text = view.text.toPlainText()
-    assert f"= {style.fmt(r.c[0, 4, 0, 1])}" in text and f"= {style.fmt(r.h[0, 4, 0, 1])}" in text
+    assert f"= {number(r.c[0, 4, 0, 1])}" in text and f"= {number(r.h[0, 4, 0, 1])}" in text
     assert "c_t" in [view.table.horizontalHeaderItem(i).text() for i in range(view.table.columnCount())]
     configure(qtbot, state, cell="gru")
     assert "(1 − z)·n + z·h" in view.text.toPlainText()
@@ -421,7 +421,7 @@ def test_regime_badge_shows_the_verdict_and_colour(qtbot, state):
     configure(qtbot, state, scale_kind="sigma", scale=0.5)
     verdict = state.regime.verdict
     assert verdict.startswith("vanishing") and written(verdict) in plain(view.text())
-    assert style.fmt(state.regime.sigma_max) in plain(view.text())
+    assert number(state.regime.sigma_max) in plain(view.text())
     assert "#cfe2f7" in view.label.styleSheet()
     assert html.escape(state.regime.explanation) in view.toolTip()
     configure(qtbot, state, cell="lstm")

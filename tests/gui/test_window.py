@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox  # 
 import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
 from explorer.config import LIMITS, ExplorerConfig  # noqa: E402
+from explorer.notation import number  # noqa: E402
 from explorer.window import MainWindow  # noqa: E402
 
 from engine_reference import reference_record  # noqa: E402
@@ -298,8 +299,7 @@ def test_inspector_tab_shows_the_selection_made_while_it_was_hidden(qtbot, windo
     window.state.select(step=6, unit=1)
     window.docks["InspectorView"].raise_()
     value = window.state.record.h[0, 6, 0, 1]
-    from explorer.views import style
-    qtbot.waitUntil(lambda: f"= {style.fmt(value)}" in inspector.text.toPlainText(), timeout=2000)
+    qtbot.waitUntil(lambda: f"= {number(value)}" in inspector.text.toPlainText(), timeout=2000)
     assert "step 6" in inspector.title.text()
 
 
