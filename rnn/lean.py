@@ -82,17 +82,7 @@ class LeanPass:
     visits: np.ndarray            # (T,) backward visits made to each step
     grads: dict                   # ∂L/∂θ, PyTorch names
 
-    @property
-    def seq_len(self) -> int:
-        return self.inputs.shape[0]
-
-    @property
-    def batch_size(self) -> int:
-        return self.inputs.shape[1]
-
-    @property
-    def loss(self) -> float:
-        return float(self.loss_t.sum())
+    seq_len, batch_size, loss = Recording.seq_len, Recording.batch_size, Recording.loss
 
     def gradients(self) -> dict:
         return {name: grad.copy() for name, grad in self.grads.items()}
