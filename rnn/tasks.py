@@ -254,7 +254,9 @@ def shuffled_task(task: Task) -> Task:
     return bag
 
 
-BASELINE_SEQUENCES = 4096   # sequences drawn to measure a task's constant-prediction baseline
+BASELINE_SEQUENCES = 4096   # sequences drawn to measure a task's constant-prediction baseline …
+BASELINE_STEPS = 4096 * 2000  # … at most this many sequence steps in all (T = 10,000: 1024 sequences, 0.7 s, not 3.5)
+BASELINE_LEAST = 1024       # … and at least this many sequences
 BASELINE_SEED = 20131       # (fixed: the baseline is a property of the task, not of a run)
 
 
@@ -276,7 +278,8 @@ def _resized(name: str, inputs: int, classes: int) -> "Task":
 def baseline_loss(task_name: str, seq_len: int, loss_at: str = "task", reduction: str = "engine",
                   inputs: int = 0, classes: int = 0) -> float:
     """The engine's loss L = (1/B) Σ_{t∈S} Σ_b ℓ of the best constant prediction, measured on
-    BASELINE_SEQUENCES sequences: per step, the mean target (ℓ = ½‖ŷ − y‖²) or the class
+    BASELINE_SEQUENCES sequences (fewer beyond T = 2000: BASELINE_STEPS sequence steps in all, the
+    per-step means then averaged over more steps): per step, the mean target (ℓ = ½‖ŷ − y‖²) or the class
     frequencies (cross-entropy) over the sequences whose step carries a loss. What a network that
     ignores its inputs reaches (the adding problem: ½ Var(U₁ + U₂) = 1/12).
 
@@ -285,7 +288,7 @@ def baseline_loss(task_name: str, seq_len: int, loss_at: str = "task", reduction
     ``classes``: the task's sizes, where it allows them (:func:`sized_task`)."""
     from .losses import loss_mask, reduction_factor
     task = sized_task(task_name, inputs, classes)
-    B = BASELINE_SEQUENCES
+    B = max(BASELINE_LEAST, min(BASELINE_SEQUENCES, BASELINE_STEPS // seq_len))
     batch = task.sample(B, seq_len, np.random.default_rng(BASELINE_SEED))
     mask = batch.loss_mask if loss_at == "task" else loss_mask(loss_at, seq_len, B)
     weight = mask / B * reduction_factor(task.loss, reduction, mask, task.output_size)
