@@ -906,7 +906,10 @@ class Session:
             return
         self._set_phase(Phase.COMPUTING)
         self.message.emit("Computing… (the views show the previous result until it is done)", "progress")
-        self.runner.submit(job, on_finished=finished, on_failed=self._job_failed)
+        self.runner.submit(job, on_finished=finished, on_failed=self._job_failed,
+                           on_progress=lambda done: self.message.emit(   # (a lean pass says how far it is)
+                               f"Computing… {done:.0%} (a pass this long is kept as checkpoints; the views "
+                               "show the previous result until it is done)", "progress"))
 
     def _commit_pass(self, computed, new_params=False):
         old, old_params = self.config, self.params

@@ -202,8 +202,10 @@ def lean_pass(spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse
               truncation: Truncation = Truncation(), h0=None, c0=None, seed: int = 0,
               segment: int | None = None):
     """A whole forward and backward pass in segments of ``segment`` steps (default
-    :func:`segment_length`), with the arguments of :class:`rnn.bptt.BPTT`: a generator that yields
-    after each segment (where a caller may stop it) and returns the :class:`LeanPass`."""
+    :func:`segment_length`), with the arguments of :class:`rnn.bptt.BPTT`: a generator that yields,
+    after each segment (where a caller may stop it), the share of the pass done (0 … 1: the forward
+    pass is a third, the backward pass, each segment forward again and back, two thirds), and
+    returns the :class:`LeanPass`."""
     if not isinstance(spec, NetworkSpec):
         raise RnnInputError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
     if not isinstance(truncation, Truncation):
@@ -238,7 +240,7 @@ def lean_pass(spec: NetworkSpec, params: dict, inputs, targets, loss: str = "mse
         stepper = _stepper(lean, k, buffers)
         r = stepper.finish_forward()
         state = (r.h[:, -1].copy(), r.c[:, -1].copy() if lstm else None)
-        yield
+        yield (k + 1) / (3 * n)
     last_segment = [stepper]                  # its forward is there: the backward starts with it
     del stepper, r
     yield from _backward(lean, last_segment, buffers)
@@ -276,7 +278,7 @@ def _backward(lean: LeanPass, last_segment: list, buffers: Buffers):
             carry = (r.dh0.copy(), r.dc0.copy() if lstm else None)
         lean.dh0, lean.dc0 = r.dh0.copy(), r.dc0.copy() if lstm else None
         del r, stepper
-        yield
+        yield 1 - 2 * k / (3 * (len(lean.starts) - 1))
 
 
 def _measure_shape(field: str, L: int, T: int, B: int) -> np.ndarray:

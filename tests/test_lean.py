@@ -148,3 +148,19 @@ def test_training_beyond_the_memory_budget_trains_the_same_weights(monkeypatch):
         assert b.loss == pytest.approx(a.loss, rel=1e-14) and b.grad_norm == pytest.approx(a.grad_norm, rel=1e-12)
     for name in whole:
         assert relative_error(lean[name], whole[name]) < 1e-12, name
+
+
+def test_a_lean_pass_says_how_far_it_is_as_it_goes():
+    from rnn.lean import lean_pass
+    spec, params, x, y, h0, _ = problem("rnn", T=30)
+    job = lean_pass(spec, params, x, y, h0=h0, segment=10)
+    shares = []
+    while True:
+        try:
+            shares.append(next(job))
+        except StopIteration as done:
+            lean = done.value
+            break
+    assert shares == pytest.approx([1 / 9, 2 / 9, 3 / 9, 5 / 9, 7 / 9, 1.0])   # forward a third, backward the rest
+    assert relative_error(lean.gradients()["weight_hh_l0"],
+                          run_bptt(spec, params, x, y, h0=h0).gradients()["weight_hh_l0"]) < 1e-13
