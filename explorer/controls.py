@@ -12,7 +12,6 @@ blocked, so syncing never writes back.
 """
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QSlider, QSpinBox, QStyle, QStyleOptionComboBox, QStylePainter, QToolButton,
@@ -22,6 +21,7 @@ from rnn.optim import OPTIMIZERS
 from rnn.tasks import TASKS
 
 from .config import LIMITS, ExplorerConfig
+from .views import style
 
 SLIDER_MAX_SCALE = 3.0        # the slider covers 0 … 3 in steps of 0.01; the spin box goes to 10
 SLIDER_STEPS = 300
@@ -414,10 +414,7 @@ class ControlPanel(QWidget):
         self.samples_label = QLabel("Train (U or Space) to see sampled names.")
         self.samples_label.setObjectName("samples")
         self.samples_label.setWordWrap(True)
-        font = QFont("monospace")
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setPointSize(12)
-        self.samples_label.setFont(font)
+        style.set_font(self.samples_label, 12, mono=True)      # (at the look: presentation and Ctrl +/− scale it)
         again = QPushButton("Sample\nagain")
         again.setToolTip("Draw five new names from the current weights.")
         again.clicked.connect(lambda: self.state.sample_again())

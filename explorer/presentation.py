@@ -3,7 +3,8 @@ fits the screen it opens on.
 
 - **View ▸ Presentation** (F11; F11 again or Esc leaves): full screen, one large view (the unrolled
   graph) or two side by side (the graph and gradient flow, training, … or whichever view the lesson
-  step points at: View ▸ Presentation layout); the other panels are hidden, the lesson box stays.
+  step points at: View ▸ Presentation layout); the other panels are hidden, the lesson box stays,
+  across the whole width above the views (at twice the graph's width its text needs half the lines).
   Every text is 1.75 × larger and none is below 18 pt on a 1080 px high screen (on another, text
   keeps the same share of the height: a projector shows both as large); lines are 1.5 × thicker.
   Leaving puts the window's geometry and every panel back exactly where they were.
@@ -16,9 +17,9 @@ All of these change :data:`explorer.views.style.LOOK` and draw the window again 
 :func:`explorer.views.style.restyle`: the views' fonts and pens read the look, no view is patched.
 """
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QActionGroup, QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from .lessons import VIEWS
 from .settings import read_choice, read_flag, read_number, save_values
@@ -34,6 +35,7 @@ CONTROLS_SHARE = 0.22         # of the window's width, for the controls a lesson
 PREFERRED_SIZE = QSize(1440, 900)
 PROGRESS_LINE = "backward visit 0000/0000 "   # the longer line of the toolbar's progress text on two lines
 QWIDGETSIZE_MAX = 16777215
+SEPARATOR_PX = 6                     # between the lesson box across the top and the views below it
 FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
 
 
@@ -81,6 +83,51 @@ def _application_defaults(app: QApplication) -> tuple:
     return app._explorer_defaults
 
 
+class LessonDock(QDockWidget):
+    """Presenting, the window's lesson box across the top, above the graph and the view beside it.
+    No title bar (the box has its header), nothing to move or close but the box's own ✕; exactly as
+    high as the box asks at its width (the views below keep the rest), shown while the box is."""
+
+    def __init__(self, window):
+        super().__init__("Lesson", window)
+        self.setObjectName("dock:Lesson")
+        self.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.setTitleBarWidget(QWidget())
+        self.box = window.lesson
+        shown = not self.box.isHidden()
+        self.setWidget(self.box)                  # (taken from the window's central column)
+        self.box.setVisible(shown)
+        self.box.installEventFilter(self)
+        window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self)
+        self.setVisible(shown)
+
+    def event(self, event):
+        if event.type() == QEvent.Type.LayoutRequest:     # (the box asks for another height)
+            self.setFixedHeight(min(self.box.sizeHint().height(), self.room()))
+        return super().event(event)
+
+    def room(self) -> int:
+        """The most the box may take: the window's height but its menu, toolbar, status bar and the
+        least the views below need (where it needs more, its text scrolls rather than covers them)."""
+        w = self.parentWidget()
+        taken = sum(bar.height() for bar in (w.menuBar(), w.toolbar, w.statusBar()) if bar.isVisible())
+        return max(0, w.height() - taken - w.centralWidget().minimumSizeHint().height() - SEPARATOR_PX)
+
+    def eventFilter(self, watched, event):
+        if watched is self.box and event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self.setVisible(event.type() == QEvent.Type.ShowToParent)     # (closed with ✕, shown with Ctrl+L)
+        return super().eventFilter(watched, event)
+
+    def give_back(self, window):
+        """The box back at the top of the window's central column; the dock goes."""
+        self.box.removeEventFilter(self)
+        shown = not self.box.isHidden()
+        window.centralWidget().layout().insertWidget(0, self.box)
+        self.box.setVisible(shown)
+        window.removeDockWidget(self)
+        self.deleteLater()
+
+
 def _at_look(font: QFont) -> QFont:
     font = QFont(font)
     font.setPointSizeF(style.pt(font.pointSizeF()))
@@ -107,6 +154,7 @@ class Presentation:
         self._before = None       # (geometry saved, geometry, panels, window state) to go back to
         self._slider_width = None   # the toolbar's t slider's widest, as built
         self._controls_width = None  # the controls panel's least width, as built (presenting: none)
+        self.lesson_dock = None      # presenting: the LessonDock that holds the lesson box
 
     # ------------------------------------------------------------------ actions and menu
     def add_actions(self):
@@ -198,6 +246,7 @@ class Presentation:
             screen = w.screen() or QGuiApplication.primaryScreen()
             style.LOOK.height_scale = height_scale(screen.geometry().height())
             self.apply()
+            self.lesson_dock = LessonDock(w)
             w.showFullScreen()
         self._show_actions()
         self.arrange()
@@ -215,6 +264,8 @@ class Presentation:
             if state == Qt.WindowState.WindowNoState:
                 w.setGeometry(rect)        # (restoreGeometry moves a window larger than its screen)
             w.controls.show_only(None)
+            self.lesson_dock.give_back(w)
+            self.lesson_dock = None
             if self._controls_width is not None:
                 w.controls.setMinimumWidth(self._controls_width)
             w.restoreState(panels)

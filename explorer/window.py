@@ -27,8 +27,8 @@ from .views import style
 from .widgets import Banner, MessageBar, make_view, scrollable
 
 FIRST_LESSON = "first-look"   # the lesson a first launch opens on
-LESSON_TEXT_SHARE = {False: 0.25, True: 0.32}   # of the window's height, the most the lesson text takes
-SMALL_PRESENTATION = (900, 0.40)   # presenting on a screen under 900 px high (1024×768): the text
+LESSON_TEXT_SHARE = {False: 0.25, True: 0.40}   # of the window's height, the most the lesson text takes
+SMALL_PRESENTATION = (900, 0.47)   # presenting on a screen under 900 px high (1024×768): the text
 #                                   at 18 pt needs this share to be read whole, without scrolling
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
 GRAPH_FRAME_LINES = 7.0       # ... nor below its header, title and axis (about 7 tick-label lines) and a line

@@ -24,6 +24,7 @@ ONE_LOSS_SHARES = (5, 3, 3)     # heights of ‖∂L/∂h_t‖, the Jacobian nor
 MANY_LOSS_SHARES = (4, 2, 5)    # and with a loss at many steps (S is a triangle)
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂hₜ‖"
 OVERFLOW = "the gradient overflowed:\nno finite ‖∂L/∂hₜ‖"
+SENS_TITLE = "Sensitivity ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖"
 SENS_OVERFLOW = "overflowed: no finite sensitivity"   # (one line: a one-row heatmap is short)
 TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
 
@@ -99,7 +100,7 @@ class GradientFlowView(style.CanvasView):
 
         # (b) sensitivity matrix
         self.sens_plot = self.canvas.addPlot(row=3, col=0)
-        style.style_plot(self.sens_plot, "Sensitivity ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖",
+        style.style_plot(self.sens_plot, SENS_TITLE,
                          left="loss step t", bottom="state step k")
         self.sens_plot.setToolTip(SENS_TOOLTIP)
         self.sens_plot.hideButtons()
@@ -206,11 +207,15 @@ class GradientFlowView(style.CanvasView):
         if self._T is not None:
             self._show_step_range()
 
-    def _show_step_range(self):
-        T = self._T
-        first, last = (0, T - 1) if self._steps_shown is None else \
+    def _steps_in_view(self, T) -> tuple:
+        """(first, last) step the step axes show: those zoomed to, else every one."""
+        return (0, T - 1) if self._steps_shown is None else \
             (min(self._steps_shown[0], T - 1), min(self._steps_shown[1], T - 1))
+
+    def _show_step_range(self):
+        first, last = self._steps_in_view(self._T)
         self.norm_plot.setXRange(first - 0.5, last + 0.5, padding=0.02)
+        self.sens_plot.setXRange(first - 0.5, last + 0.5, padding=0.02)      # (its state steps k: the same steps)
 
     def _compared(self, T) -> list:
         """The runs compared that have T steps, as this pass (those of another length are not drawn)."""
@@ -236,7 +241,9 @@ class GradientFlowView(style.CanvasView):
         same length T, drawn on the same steps): those kept, dashed, and side B of an A/B
         comparison, solid."""
         references = self._compared(T)
-        name = NORM_NAME + (f" ({self.state.run_label})" if references else "")     # beside the runs compared: named
+        layers = self.state.result.record.spec.num_layers
+        name = (NORM_NAME + (f" of layer {layers - 1} (top)" if layers > 1 else "")     # (the layer: one of several)
+                + (f" ({self.state.run_label})" if references else ""))     # beside the runs compared: named
         if self.legend.getLabel(self.norm_curve).text != name:
             self.legend.getLabel(self.norm_curve).setText(name)
             style.fit_legend_row(self.legend)
@@ -351,8 +358,12 @@ class GradientFlowView(style.CanvasView):
             self.sens_image.setImage(image, autoLevels=False)
             self.sens_image.setRect(QRectF(-0.5, first - 0.5, T, last - first + 1))
             self.sens_bar.setLevels(style.log_levels(self.sensitivity_shown(), max_decades=MAX_DECADES))
-        self.sens_plot.getViewBox().setRange(xRange=(-0.5, T - 0.5), yRange=(first - 0.5, last + 0.5),
+        k0, k1 = self._steps_in_view(T)
+        self.sens_plot.getViewBox().setRange(xRange=(k0 - 0.5, k1 + 0.5), yRange=(first - 0.5, last + 0.5),
                                              padding=0.02)
+        # it is the untruncated graph's (as the tooltip says): under truncation its title says so too
+        truncated = len(result.segments) > 1 or bool(np.any(result.carry_factors != 1))
+        style.set_title(self.sens_plot, SENS_TITLE + (" (full BPTT)" if truncated else ""))
         style.center_overlay(self.sens_plot, self.sens_message)
 
     def _on_selection(self, selection):

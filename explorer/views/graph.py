@@ -2,7 +2,7 @@
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QTextDocument
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
@@ -17,8 +17,10 @@ N_BINS = 16                 # edge colour/width levels on the log scale
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
 UNROLLED_TITLE = "Unrolled graph · ‖∂L/∂·‖"   # short (the colour bar says log₁₀ ‖∂L/∂·‖; the tooltip the rest)
 UNROLLED_SHORT = "Unrolled graph"              # ... where a narrow view has no room for that
-WEIGHT_LABEL_MIN_PX = 40   # px per step from which the weights are named on the selected step's edges
-                           # (on every step's from twice that, until the values are written)
+WEIGHT_LABEL_MIN_PX = 40   # px per step (at the base text size) from which the weights are named beside the
+                           # selected step's edges (on every step's from twice that, until the values are
+                           # written); below it, in the gap between two steps while the names fit there
+WEIGHT_LABEL_PAD = 3       # px between a weight's name and the edges or nodes beside it
 WEIGHT_LABEL = "#5a3d8a"
 GRADIENT_LABEL = "#3b2a5c"    # the numbers written under the recurrent edges
 NODE_KINDS = ("x", "h", "y", "L", "c")   # node_kind codes 0..4 (inputs, h of a layer, ŷ, the loss, c of a layer)
@@ -382,7 +384,12 @@ class GraphView(QWidget):
             return f"forward {s.forward_done}/{s.record.seq_len}"
         if not s.backward_complete:
             return f"backward visit {s.visits_done}/{s.plan_length}"
-        return f"pass complete · L = {number(s.record.loss)}"
+        overflow = "" if self._finite_gradient() else " · no finite gradient (grey edges)"
+        return f"pass complete · L = {number(s.record.loss)}{overflow}"
+
+    def _finite_gradient(self) -> bool:
+        """False where the backward pass overflowed: no edge has a finite gradient to colour it by."""
+        return bool(np.all(np.isfinite(self.state.result.dh_norm_batch)))
 
     def _draw_edges(self):
         """Every edge's colour level (drawn for the steps in view: see :meth:`_draw_edge_items`)."""
@@ -393,6 +400,7 @@ class GraphView(QWidget):
         lo, hi = style.log_levels(mags[active], max_decades=MAX_DECADES, default=self._levels)
         self._levels = (lo, hi)
         self.bar.setLevels((lo, hi))
+        self.bar.setVisible(bool(active.any()) or self._finite_gradient())   # (overflowed: a scale of no colour)
         bins = np.full(mags.size, -1)
         bins[active] = np.clip(((logs[active] - lo) / (hi - lo) * N_BINS).astype(int), 0, N_BINS - 1)
         self.edge_bin = bins
@@ -566,8 +574,10 @@ class GraphView(QWidget):
     def _weight_labels(self, values=False):
         """(x, y, html, anchor) of the weight matrices on the edges: W_ih into h, W_hh from h_{t−1} to h_t,
         W_hy out to ŷ. Rolled: on the one column and its loop. Unrolled: on every column while each
-        step has room for them, else on the selected step's only; the same names at every step
-        (one W, used T times). An LSTM's c rows: the forget gate f_t on c_{t−1} → c_t, the same way."""
+        step has room for them, else on the selected step's only (the next step's where the plot has no
+        room left of it: step 0), and where steps are closer than :data:`WEIGHT_LABEL_MIN_PX`, centred in
+        the gap before it while the names fit there; the same names at every step (one W, used T
+        times). An LSTM's c rows: the forget gate f_t on c_{t−1} → c_t, the same way."""
         L = self.state.record.spec.num_layers
         top = self.y_row - 0.5
         left = (1, 0.5)                   # the anchor: to the left of the point it names
@@ -582,21 +592,34 @@ class GraphView(QWidget):
                     [(-0.05, self.h_rows[l - 1] + 0.5, style.sub_html("W", "ih") + f"<sup>({l})</sup>", left)
                      for l in range(1, L)] +
                     [(-0.64, float(row), forget(None), left) for row in self.c_rows])
-        px = self._px_per_step() / self._text_scale()
-        if px < WEIGHT_LABEL_MIN_PX:
+        px_step = self._px_per_step()
+        px = px_step / self._text_scale()
+        name = self._weight_name_px()
+        if px_step < name + 2 * WEIGHT_LABEL_PAD:        # (not even in the gap between two steps' edges)
             return []
         T = self.state.record.seq_len
         (x0, x1), _ = self.plot.getViewBox().viewRange()
+        selected = self.state.selection.step
+        if px < WEIGHT_LABEL_MIN_PX:     # tight: centred in the gap before a step (the selected one, or
+            t = max(selected, 1) if T > 1 else 0      # step 1 for step 0, whose gap is no step's), under the nodes
+            drop = (self._node_size() / 2 + WEIGHT_LABEL_PAD) / self._px_per_row()
+            middle = (0.5, 0.5)
+            return [(t - 0.5, 0.25, style.sub_html("W", "ih"), middle),
+                    (t - 0.5, top, style.sub_html("W", "hy"), middle)] + \
+                   ([(t - 0.5, self.h_rows[0] - drop, style.sub_html("W", "hh"), (0.5, 0))] if t > 0 else [])
         # every step's while there is room and the nodes carry no ``values`` labels, else the selected one's;
         # left of the vertical edges and under the recurrent one (the value labels sit up and right)
         every = 2 * WEIGHT_LABEL_MIN_PX <= px and not values
-        steps = range(max(0, int(np.ceil(x0 - 1))), min(T, int(x1 + 1) + 1)) if every else [self.state.selection.step]
+        # (the selected step's clear of its ring where the plot has room left of it for the names, else the
+        # next step's: at step 0 they would run past the plot's left edge)
+        room = (selected - x0) * px_step
+        clear = ring / px_step
+        if room < ring + name and selected + 1 < T:
+            selected += 1
+            clear = 0
+        steps = range(max(0, int(np.ceil(x0 - 1))), min(T, int(x1 + 1) + 1)) if every else [selected]
         below = (0.5, 0)
         labels = []
-        # (clear of the ring where the plot has room left of it for the name too, else as at every step)
-        name = QFontMetricsF(style.font(style.TICK_PT, bold=True)).horizontalAdvance("Whh") + 4
-        room = (self.state.selection.step - x0) * self._px_per_step()
-        clear = ring / self._px_per_step() if room >= ring + name else 0
         for t in steps:
             # (W_ih low in its gap, clear of W_hh under the recurrent edge into the same step)
             ringed = t == self.state.selection.step
@@ -606,6 +629,15 @@ class GraphView(QWidget):
                 labels.append((t - 0.5, self.h_rows[0] - 0.06, style.sub_html("W", "hh"), below))
                 labels += [(t - 0.5, row - 0.06, forget(t), below) for row in self.c_rows]
         return labels
+
+    @staticmethod
+    def _weight_name_px() -> float:
+        """The width in px of the widest weight name as drawn (W with hh below), without its text margins."""
+        document = QTextDocument()
+        document.setDocumentMargin(0)
+        document.setDefaultFont(style.font(style.TICK_PT, bold=True))
+        document.setHtml(style.sub_html("W", "hh"))
+        return document.idealWidth()
 
     def _draw_weight_labels(self, values=False, gradients=False):
         items = self._weight_labels(values)

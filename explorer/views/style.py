@@ -28,7 +28,7 @@ AXIS_PT = 12
 TICK_PT = 11
 TITLE_PT = 13
 TEXT_PT = 13
-LEFT_AXIS_PX = 76          # one width for every left axis, so stacked plots line up
+LEFT_AXIS_PX = 76          # the least width of a left axis (wider where its numbers need it, see RoomyAxis._updateWidth)
 BACKGROUND = "w"
 FOREGROUND = "#202020"
 MUTED = "#9a9a9a"
@@ -253,7 +253,12 @@ def style_axis(axis: pg.AxisItem, label: str | None = None, width: float | None 
     if width is not None:
         axis._explorer_width = width
     if getattr(axis, "_explorer_width", None) is not None:
-        axis.setWidth(round(axis._explorer_width * pt(TICK_PT) / TICK_PT))
+        least = round(axis._explorer_width * pt(TICK_PT) / TICK_PT)
+        if isinstance(axis, RoomyAxis) and axis.orientation == "left":   # (wider where its numbers need it)
+            axis.fixedWidth, axis._explorer_least = None, least
+            axis._updateWidth()
+        else:
+            axis.setWidth(least)
     if isinstance(axis, ColorBarAxis):
         axis.fit_width()               # (its numbers at the new size)
 
@@ -301,9 +306,32 @@ class RoomyAxis(pg.AxisItem):
             kept += values
             if values:
                 thinned.append((spacing, values))
+        self._shown_values = kept          # (every level's: pyqtgraph asks for their strings one level at a time)
         spacings = [spacing for spacing, _ in thinned]
         self._label_spacing = min(spacings) if spacings and all(s and s > 0 for s in spacings) else None
         return thinned
+
+    def _updateWidth(self):
+        """A left axis given a least width (:func:`style_axis`) is as wide as the widest of the left
+        axes of its canvas needs for its numbers, its ticks and its label (and at least that), so that
+        stacked plots still line up when one writes 6.4×10⁶ (pyqtgraph: a fixed width, or its own need)."""
+        least = getattr(self, "_explorer_least", None)
+        if least is None or self.fixedWidth is not None:
+            return super()._updateWidth()
+        shows = self.style["showValues"]
+        self._explorer_needed = 0 if not self.isVisible() else math.ceil(
+            (self.textWidth + self.style["tickTextOffset"][0] if shows else 0) + max(0, self.style["tickLength"])
+            + (self.label.boundingRect().height() if self.label.isVisible() else 0))
+        layout = self.parentItem().parentItem() if self.parentItem() is not None else None
+        plots = [item for item in getattr(layout, "items", ()) if isinstance(item, pg.PlotItem)] or [self.parentItem()]
+        axes = [axis for axis in (plot.getAxis("left") for plot in plots if plot is not None)
+                if getattr(axis, "_explorer_least", None) is not None and axis.fixedWidth is None] or [self]
+        width = max([least] + [getattr(axis, "_explorer_needed", 0) for axis in axes])
+        for axis in axes:
+            if axis.minimumWidth() != width or axis.maximumWidth() != width:
+                axis.setMaximumWidth(width)
+                axis.setMinimumWidth(width)
+                axis.picture = None
 
     def _round_values(self, values, spacing, fits) -> list:
         """The coarsest level's values: every 1st, 2nd, 5th … (multiples of stride × spacing: 0.2,
@@ -370,9 +398,12 @@ class LogAxis(RoomyAxis):
 
     def logTickStrings(self, values, scale, spacing):
         """The numbers written one way up the whole axis: 20 and 0.005 while all of them are in
-        :data:`PLAIN_RANGE`, else every one as a power of ten (2×10¹, 10⁻³, 5×10⁻⁶), never a mix."""
+        :data:`PLAIN_RANGE`, else every one as a power of ten (2×10¹, 10⁻³, 5×10⁻⁶), never a mix, not
+        even between the decades and the 2s and 5s (each level's strings are asked for on their own)."""
         numbers = [10.0 ** float(x) * scale for x in values]
-        if powers_of_ten(numbers):
+        shown = getattr(self, "_shown_values", [])
+        shown = shown if set(values) <= set(shown) else values       # (the levels of the one drawing asked for)
+        if powers_of_ten([10.0 ** float(x) * scale for x in shown] + numbers):
             return [decade_text(v) for v in numbers]
         return [str(int(round(v))) if v >= 1 else f"{v:.1g}" for v in numbers]
 
@@ -551,6 +582,11 @@ class ColorBarAxis(RoomyAxis):
         ends = [minVal, maxVal]
         inner = [(spacing, [v for v in values if all(abs(v - end) >= room for end in ends)]) for spacing, values in levels]
         self._label_spacing = None
+        # (nor an inner number written as an end is: −1.2 next to the end −1.17, written −1.2)
+        self._explorer_shown = ends + [v for _, values in inner for v in values]
+        written = set(self.tickStrings(ends, 1.0, None))
+        inner = [(spacing, [v for v, text in zip(values, self.tickStrings(values, 1.0, spacing)) if text not in written])
+                 for spacing, values in inner]
         return [(None, ends)] + [(spacing, values) for spacing, values in inner if values]
 
     def tickStrings(self, values, scale, spacing):

@@ -21,6 +21,7 @@ import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
 from explorer.notation import number  # noqa: E402
 from explorer.views import graph_detail  # noqa: E402
+from explorer.views.graph import WEIGHT_LABEL_MIN_PX  # noqa: E402
 from qt_clicks import click_plot  # noqa: E402
 from test_window import settle  # noqa: E402
 
@@ -205,3 +206,21 @@ def test_weights_and_rows_are_named_with_real_subscripts(qtbot, window):
     ticks = [text for _, text in graph.plot.getAxis("left")._tickLevels[0]]
     assert ticks == ["xₜ", "hₜ⁽⁰⁾", "hₜ⁽¹⁾", "ŷₜ", "Lₜ"]
     assert not any("_" in text for text in ticks + names + graph.value_label_texts())
+
+
+@pytest.mark.parametrize("seq_len", [5, 8])
+def test_at_step_0_every_weight_is_named_inside_the_plot(qtbot, window, seq_len):
+    """The default selection is step 0: W_ih, W_hh and W_hy are all named (the lesson "One W_hh, T uses
+    of it" opens there), none past the plot's left edge (they read "Vhy", "Vih" there), also where
+    steps are closer than the names' usual room (T = 8 in the window's graph)."""
+    configure(qtbot, window, seq_len=seq_len, task="sine", layers=1)
+    graph = window.views["GraphView"]
+    window.state.select(step=0)
+    qtbot.wait(20)
+    assert (graph._px_per_step() / graph._text_scale() < WEIGHT_LABEL_MIN_PX) == (seq_len == 8)
+    assert {"Wih", "Whh", "Why"} <= set(graph.weight_label_texts()), graph.weight_label_texts()
+    box = graph.plot.getViewBox().sceneBoundingRect()
+    for label in graph._weight_texts:
+        if label.isVisible():
+            text = label.textItem.mapRectToScene(label.textItem.boundingRect())
+            assert box.left() - 0.5 <= text.left() and text.right() <= box.right() + 0.5, label._explorer_text

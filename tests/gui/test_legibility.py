@@ -282,7 +282,12 @@ def test_presenting_at_1024_the_rolled_graph_writes_its_values_inside_the_view(q
     assert len(labels) == len(view.rows)                     # a value beside every row's node
     for label in labels:
         assert box.contains(label.mapRectToScene(label.boundingRect())), label.toPlainText()
-    assert any("‖" in label.toPlainText() for label in labels) or view._px_per_row() < 60
+    # ‖∂L/∂h₀‖ written where its row has the lines and the view the width for it (the graph is half of 1024 px)
+    h_label = next(label for label in labels if label.toPlainText().startswith("h"))
+    room = box.right() - h_label.mapRectToScene(h_label.boundingRect()).left()
+    gradient = f"‖∂L/∂h₀‖ = {number(window.state.result.dh_norm_sequence[0, 0, 0])}"
+    wide = QFontMetricsF(style.font(style.TICK_PT)).horizontalAdvance(gradient) > room
+    assert any("‖" in label.toPlainText() for label in labels) or view._px_per_row() < 60 or wide
     axis = view.plot.getAxis("bottom")
     assert axis.label.boundingRect().width() <= box.width()   # the caption under it whole
     assert view.drawn_edge_count() == 0                       # (no unrolled step's edge behind the cell)

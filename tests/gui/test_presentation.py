@@ -15,7 +15,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QRect, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QPalette  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMenu, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QToolButton, QWidget  # noqa: E402
 
 import pyqtgraph as pg  # noqa: E402  (after PySide6)
 
@@ -405,3 +405,76 @@ def test_every_new_action_is_in_the_view_menu_with_its_shortcut(window):
         assert shortcut in HOW_TO_READ, key
     assert all(window.actions[f"layout:{key}"] in in_menu for key in window.presentation.layouts)
     assert isinstance(view, QMenu)
+
+
+def lesson_box_cut(window) -> list:
+    """What of the lesson box a user cannot see without scrolling: its text or its question and
+    claims longer than their room, or the box running under the views below it."""
+    box = window.lesson
+    cut = [name for name, scroll in (("text", box.scroll), ("question and claims", box.footer_scroll))
+           if scroll.isVisible() and scroll.verticalScrollBar().maximum() > 0]
+    graph = window.views["GraphView"]
+    if box.mapTo(window, box.rect().bottomLeft()).y() > graph.mapTo(window, graph.rect().topLeft()).y():
+        cut.append("box over the graph")
+    if graph.height() < graph.minimumHeight():
+        cut.append("graph squeezed")
+    return cut
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1024, 768)])
+def test_presenting_every_lesson_step_shows_its_whole_text_question_and_claims(qtbot, window, size):
+    """At a projector the step's text, its question (then the answer and its explanation) and its
+    claims are read whole: the lesson box lies across the window, above the graph and the view
+    beside it, as high as they need (at half the width, 20 of the 44 steps scrolled at 1920×1080);
+    never over the views below."""
+    from explorer.lessons import shipped_lessons
+    present(qtbot, window, size)
+    assert window.presentation.lesson_dock.isAncestorOf(window.lesson)
+    assert window.lesson.width() >= 0.95 * window.width()             # (across both views)
+    cut = {}
+    for lesson in shipped_lessons():
+        runner = window.open_lesson(lesson.name, run=False)
+        for index, step in enumerate(lesson.steps):
+            runner.go_to(index, run=False)
+            for answered in ((False, True) if step.question else (True,)):
+                if answered and step.question:
+                    runner.reveal(step.answer, run=False)
+                for _ in range(30):        # (the box asks for its height, then the window lays out)
+                    qtbot.wait(10)
+                    if not lesson_box_cut(window):
+                        break
+                else:
+                    cut[f"{lesson.name} {index + 1}{' answered' if answered else ''}"] = lesson_box_cut(window)
+    if size[1] < 900:       # a 768 px screen: the longest answered steps' text scrolls by a line or
+        #                     two, rather than cover the views; their question and claims stay whole
+        cut = {step: what for step, what in cut.items() if what != ["text"] or "answered" not in step}
+    assert cut == {}
+
+
+def test_a_presented_lesson_box_closes_opens_and_goes_back_above_the_graph(qtbot, window):
+    central = window.centralWidget()
+    present(qtbot, window, (1920, 1080))
+    dock = window.presentation.lesson_dock
+    graph_height = window.views["GraphView"].height()
+    qtbot.mouseClick(window.lesson.findChild(QToolButton), Qt.MouseButton.LeftButton)   # its ✕
+    qtbot.waitUntil(lambda: not dock.isVisible())
+    qtbot.waitUntil(lambda: window.views["GraphView"].height() > graph_height)      # the graph takes the room
+    press(qtbot, window, Qt.Key.Key_L, CTRL)                                        # Lessons ▸ Show lesson box
+    qtbot.waitUntil(lambda: dock.isVisible() and window.lesson.isVisible())
+    press(qtbot, window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not window.presentation.presenting)
+    assert window.lesson.parentWidget() is central and window.lesson.isVisible()
+    assert central.layout().indexOf(window.lesson) == 0                              # above the graph again
+    assert window.findChildren(QDockWidget, "dock:Lesson") == [] or not dock.isVisible()
+
+
+def test_the_sampled_names_are_drawn_at_the_look_s_size(qtbot, window):
+    """The names a names step samples are its point: presentation and Ctrl + scale them too."""
+    label = window.controls.samples_label
+    normal = label.font().pointSizeF()
+    press(qtbot, window, Qt.Key.Key_Equal, CTRL)
+    assert label.font().pointSizeF() == pytest.approx(1.1 * normal)
+    assert label.font().styleHint() == label.font().StyleHint.Monospace or "mono" in label.font().family().lower()
+    press(qtbot, window, Qt.Key.Key_0, CTRL)
+    present(qtbot, window, (1920, 1080))
+    assert label.font().pointSizeF() >= 18

@@ -461,3 +461,43 @@ def test_all_views_redraw_fast_at_the_default_size(qtbot, state):
         state.passChanged.emit()
         times.append(time.perf_counter() - start)
     assert np.median(times) < 0.030        # the brief: well under 30 ms (without painting)
+
+
+def test_a_log_axis_writes_all_its_numbers_one_way_and_stacked_axes_fit_the_widest(qtbot):
+    """0.01, 5×10⁻³, 2×10⁻³, 0.001 on one axis (decades plain, the 2s and 5s as powers) read as two
+    scales; and a left axis whose numbers are 6.4×10⁶ is as wide as they and its label need, with the
+    axis stacked above it as wide (the plots still line up)."""
+    from PySide6.QtGui import QImage, QPainter
+    from explorer.views import style
+    canvas = style.layout_widget()
+    qtbot.addWidget(canvas)
+    log_plot = canvas.addPlot(row=0, col=0)
+    style.style_plot(log_plot, "log", left="‖∂L/∂h‖")
+    style.log_y(log_plot)
+    wide_plot = canvas.addPlot(row=1, col=0)
+    style.style_plot(wide_plot, "wide", left="norm")
+    log_plot.plot([0, 1], [4e-4, 1.2e-2])
+    wide_plot.plot([0, 1], [6.2e6, 6.5e6])
+    canvas.resize(500, 700)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    qtbot.wait(50)
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    drawn = {}
+    for name, plot in (("log", log_plot), ("wide", wide_plot)):
+        painter = QPainter(image)
+        specs = plot.getAxis("left").generateDrawSpecs(painter)
+        painter.end()
+        drawn[name] = [text for _, _, text in specs[2]]
+    assert len(drawn["log"]) >= 3 and all("10" in text for text in drawn["log"]), drawn["log"]
+    assert any("10⁶" in text for text in drawn["wide"]), drawn["wide"]
+    canvas.grab()
+    qtbot.wait(50)
+    axes = [plot.getAxis("left") for plot in (log_plot, wide_plot)]
+    assert axes[0].width() == axes[1].width()
+    axis = axes[1]
+    label = axis.label.mapRectToScene(axis.label.boundingRect())
+    painter = QPainter(image)
+    texts = [axis.mapRectToScene(rect) for rect, _, _ in axis.generateDrawSpecs(painter)[2]]
+    painter.end()
+    assert all(not label.intersects(text) for text in texts), (label, texts)
