@@ -1,18 +1,30 @@
 """Every tensor's shape, in the math notation and PyTorch's names."""
 
+import re
+
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from rnn.params import shapes_table
 
 from . import style
+from .. import lesson_panel       # (its lesson_plain; a module, as the lesson box imports the views)
 
 TOOLTIP = ("<b>Shapes</b> of every tensor for the current network, batch size B and sequence length T, "
            "in both notations: the math symbol and PyTorch's parameter name (weight_ih_l0 …). "
-           "Gate blocks are stacked in PyTorch's order (LSTM i, f, g, o; GRU r, z, n), so W_ih is (G·H, in). "
-           "The concise form h_t = φ(W [h_(t−1); x_t] + b) puts W = [W_hh W_ih] side by side.")
+           "Gate blocks are stacked in PyTorch's order (LSTM i, f, g, o; GRU r, z, n), so W<sub>ih</sub> is (G·H, in). "
+           "The concise form h<sub>t</sub> = φ(W [h<sub>t−1</sub>; x<sub>t</sub>] + b) puts "
+           "W = [W<sub>hh</sub> W<sub>ih</sub>] side by side.")
 
 
 HEADERS = ["tensor (math · PyTorch)", "shape", "meaning"]
+BRACKETED_INDEX = re.compile(r"_\(([^()]*)\)")     # the engine's h_(t−1), as a lesson writes it: h_{t−1}
+
+
+def math_name(symbol: str) -> str:
+    """A shapes-table symbol with its indices in Unicode subscripts where they have one (a table
+    cell is plain text): W_ih (weight_ih_l0) → Wᵢₕ (weight_ih_l0), h_(t−1) → hₜ₋₁; W_hy stays
+    (no subscript y)."""
+    return lesson_panel.lesson_plain(BRACKETED_INDEX.sub(r"_{\1}", symbol))
 
 
 class ShapesPanel(QWidget):
@@ -56,7 +68,7 @@ class ShapesPanel(QWidget):
                            f"({spec.label}, {spec.num_layers} layer{'s' if spec.num_layers > 1 else ''})")
         self.table.setRowCount(len(rows))
         for i, (symbol, shape, meaning) in enumerate(rows):
-            for j, text in enumerate((symbol, "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")",
+            for j, text in enumerate((math_name(symbol), "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")",
                                       meaning)):
                 item = self.table.item(i, j)
                 if item is None:

@@ -2,6 +2,7 @@
 the view draws is compared with what the engine recorded."""
 
 import os
+import re
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -445,7 +446,19 @@ def test_shapes_panel_lists_every_tensor(qtbot, state):
     configure(qtbot, state, layers=3, batch=4)
     rows = shapes_table(state.spec, 4, state.config.seq_len)
     assert view.table.rowCount() == len(rows)
-    assert [view.table.item(i, 0).text() for i in range(len(rows))] == [row[0] for row in rows]
+    shown = [view.table.item(i, 0).text() for i in range(len(rows))]
+    assert all(text.endswith(row[0].rsplit(" (", 1)[1]) for text, row in zip(shown, rows) if " (" in row[0])
+
+
+def test_the_shapes_panel_writes_its_indices_as_subscripts(qtbot, state):
+    """W_ih, h_(t−1), c_t as a formula writes them (Wᵢₕ, hₜ₋₁, cₜ), the PyTorch names as PyTorch does."""
+    view = make(qtbot, ShapesPanel, state)
+    configure(qtbot, state, cell="lstm", layers=2)
+    shown = [view.table.item(i, 0).text() for i in range(view.table.rowCount())]
+    for text in ("Wᵢₕ (weight_ih_l0)", "Wₕₕ (weight_hh_l1)", "bᵢₕ (bias_ih_l0)", "W = [Wₕₕ Wᵢₕ] (layer 1)",
+                 "[hₜ₋₁; xₜ] (layer 0)", "hₜ (layer 1)", "cₜ (layer 0)", "ŷₜ"):
+        assert text in shown
+    assert not [text for text in shown if re.search(r"_\(|\b[Whbcx]_(ih|hh|t)\b", text)]
 
 
 # ---------------------------------------------------------------------------- all views together
