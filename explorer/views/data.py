@@ -145,6 +145,7 @@ class DataView(QWidget):
         while len(self.input_curves) < min(channels, len(INPUT_COLOURS)):
             colour = INPUT_COLOURS[len(self.input_curves)]
             curve = self.outputs_plot.plot(pen=style.pen(colour, 1.5))
+            curve.setZValue(-1)            # (made after ŷ's curve: without this drawn over it, hiding a forecast ≈ x_t)
             self.legend.addItem(curve, f"xₜ{'' if channels == 1 else f' [{len(self.input_curves)}]'} input")
             style.fit_legend_row(self.legend)
             self.input_curves.append(curve)

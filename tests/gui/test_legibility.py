@@ -739,3 +739,14 @@ def test_presenting_at_1024_the_nan_message_is_read_whole_in_the_status_bar(qtbo
     lines = metrics.boundingRect(QRect(0, 0, room, 10_000), int(Qt.TextFlag.TextWordWrap), message)
     assert bar.height() >= lines.height(), (bar.height(), lines.height())
     assert bar.geometry().bottom() <= window.rect().bottom()
+
+
+def test_the_inputs_are_drawn_behind_the_forecast_that_follows_them(qtbot, window):
+    """sequence-data 2: the trained forecast ŷ_t is today's price x_t; drawn after it, the input's
+    line hid the orange forecast the step is about."""
+    window.open_lesson("sequence-data", 1)
+    qtbot.waitUntil(lambda: window.state.idle and not window.state.training, timeout=60_000)
+    view = window.views["DataView"]
+    assert view.prediction_curve.isVisible() and view.input_curves
+    for curve in view.input_curves:       # (pyqtgraph draws the larger z over; at equal z, the later added)
+        assert curve.zValue() < view.prediction_curve.zValue()
