@@ -206,7 +206,7 @@ class Session:
     def _lean_message(self) -> str:
         lean, config = self.result.record.lean, self.config
         whole = pass_bytes(config.spec(), int(config.seq_len), int(config.batch), with_sensitivity=False)
-        return (f"This pass is kept as checkpoints every {int(lean.starts[1] - lean.starts[0])} steps: its whole "
+        return (f"This pass is kept as checkpoints every {lean.steps_per_segment} steps: its whole "
                 f"recording would take {format_bytes(whole)}, beyond the memory budget. It cannot be stepped "
                 f"(lower T or B to step through it); every view shows the whole pass, of one sequence at a time.")
 

@@ -179,10 +179,7 @@ class _Run:
         so that computing them takes at most DISPLAY_SHARE of the child's time and sending them
         at most DISPLAY_BYTES_PER_SECOND (an LSTM with H = 128, T = 100, B = 32 records 56 MB a
         pass: one every 3.5 s; the curves still move with every message)."""
-        record = display.result.record
-        parts = [record.one, record.lean] if getattr(record, "is_lean", False) else [record]   # (rnn.lean)
-        nbytes = sum(value.nbytes for part in parts for value in vars(part).values() if hasattr(value, "nbytes"))
-        return max(DISPLAY_SECONDS, seconds / DISPLAY_SHARE, nbytes / DISPLAY_BYTES_PER_SECOND)
+        return max(DISPLAY_SECONDS, seconds / DISPLAY_SHARE, display.result.record.nbytes / DISPLAY_BYTES_PER_SECOND)
 
 
 def _take(runs, round_):

@@ -109,6 +109,12 @@ class Recording:
         return self.inputs.shape[1]
 
     @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays this recording holds, each once (the vanilla cell's gates are its h)."""
+        arrays = {id(value): value for value in vars(self).values() if isinstance(value, np.ndarray)}
+        return sum(array.nbytes for array in arrays.values())
+
+    @property
     def dphi(self):
         """φ'(a_t) of the vanilla cell, (layers, T, B, H)."""
         if self.spec.cell != "rnn":

@@ -335,10 +335,9 @@ def _grads_of_a_lean_pass(args, data, spec, params, T: int, B: int) -> int:
     out = _gradients_out(lean, grads, data.mapping.file_keys)
     out["dh_norm"] = lean.norms["dh_norm_batch"][-1].astype(np.float64)
     save_npz(args.out, out)
-    segment = int(lean.starts[1] - lean.starts[0])
     print(f"wrote {args.out}: loss {lean.loss:.6g} " + _describe(args, data.mapping, T, B, data.truncation)
           + (", in float32" if args.float32 else "")
-          + f"; kept as checkpoints every {segment} steps (the whole recording would take "
+          + f"; kept as checkpoints every {lean.steps_per_segment} steps (the whole recording would take "
             f"{format_bytes(pass_bytes(spec, T, B, False))}, beyond the memory budget): h, c, dh and the "
             "sensitivity matrix not written")
     return EXIT_OK

@@ -84,6 +84,11 @@ class LeanPass:
 
     seq_len, batch_size, loss = Recording.seq_len, Recording.batch_size, Recording.loss
 
+    @property
+    def steps_per_segment(self) -> int:
+        """The segments' length (the last one may be shorter)."""
+        return int(self.starts[1] - self.starts[0])
+
     def gradients(self) -> dict:
         return {name: grad.copy() for name, grad in self.grads.items()}
 
@@ -175,8 +180,14 @@ class LeanRecording:
 
     def step_norms(self, name: str):
         """‖·‖ over the batch and the units at every step, as :meth:`Recording.step_norms`: the pass's."""
-        norms = self.lean.norms[NORM_OF[name]]
-        return norms.copy()
+        return self.lean.norms[NORM_OF[name]].copy()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held: the shown sequence's recording, and the lean pass's arrays (its per-step summaries)."""
+        lean = vars(self.lean)
+        arrays = [v for v in lean.values() if isinstance(v, np.ndarray)] + list(lean["norms"].values())
+        return self.one.nbytes + sum(a.nbytes for a in arrays)
 
 
 def _stepper(lean: LeanPass, k: int, buffers: Buffers | None = None) -> BPTT:

@@ -164,3 +164,16 @@ def test_a_lean_pass_says_how_far_it_is_as_it_goes():
     assert shares == pytest.approx([1 / 9, 2 / 9, 3 / 9, 5 / 9, 7 / 9, 1.0])   # forward a third, backward the rest
     assert relative_error(lean.gradients()["weight_hh_l0"],
                           run_bptt(spec, params, x, y, h0=h0).gradients()["weight_hh_l0"]) < 1e-13
+
+
+def test_what_the_window_holds_of_a_lean_pass_is_a_fraction_of_the_whole_recording():
+    from rnn.diagnostics import regime
+    from rnn.lean import summarise_lean
+    spec = NetworkSpec(cell="lstm", input_size=3, hidden_size=32, output_size=2)
+    params = init_params(spec)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(400, 8, 3)), rng.normal(size=(400, 8, 2))
+    whole = run_bptt(spec, params, x, y, with_sensitivity=False)
+    shown = summarise_lean(run_lean(spec, params, x, y), regime(params, spec), 3).record
+    assert whole.nbytes >= 400 * 8 * 32 * 17 * 8            # ≥ 17 floats a step, sequence and unit
+    assert shown.nbytes < whole.nbytes / 4                  # one sequence of 8, and per-step summaries

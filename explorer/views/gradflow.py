@@ -362,7 +362,7 @@ class GradientFlowView(style.CanvasView):
         self.sens_plot.getViewBox().setRange(xRange=(k0 - 0.5, k1 + 0.5), yRange=(first - 0.5, last + 0.5),
                                              padding=0.02)
         # it is the untruncated graph's (as the tooltip says): under truncation its title says so too
-        truncated = len(result.segments) > 1 or bool(np.any(result.carry_factors != 1))
+        truncated = not self.state.config.truncation_rule().is_full
         style.set_title(self.sens_plot, SENS_TITLE + (" (full BPTT)" if truncated else ""))
         style.center_overlay(self.sens_plot, self.sens_message)
 
