@@ -233,6 +233,17 @@ def _count(n) -> int:
     return int(n)
 
 
+def _generator(seed, needed: bool):
+    """``np.random.default_rng(seed)`` (RnnInputError for what cannot seed one), made only when
+    ``needed``: a whole number ≥ 0 is a valid seed without building the generator (≈ 25 µs)."""
+    if not needed and not isinstance(seed, bool) and isinstance(seed, (int, np.integer)) and seed >= 0:
+        return None
+    try:
+        return np.random.default_rng(seed)
+    except (ValueError, TypeError):
+        raise RnnInputError(f"seed must be a whole number ≥ 0 (or a list of them), got {seed!r}") from None
+
+
 def _as_array(value, what: str) -> np.ndarray:
     """``np.asarray(value)``, or RnnInputError for what cannot be one (ragged lists, objects)."""
     try:
@@ -319,10 +330,7 @@ class BPTT:
         self.record = Recording(spec, inputs, targets, loss_mask(loss_at, T, B), loss, h0, c0, dtype,
                                 buffers)
         self.segments = truncation.segments(T)
-        try:
-            rng = np.random.default_rng(seed)
-        except (ValueError, TypeError):
-            raise RnnInputError(f"seed must be a whole number ≥ 0 (or a list of them), got {seed!r}") from None
+        rng = _generator(seed, needed=carry_factors is None and truncation.mode == "random")
         self.carry_factors = truncation.carry_factors(T, rng) if carry_factors is None else carry_factors
         if carry_in is not None and truncation.mode == "tbptt":
             raise RnnInputError("an adjoint carried into a sequence's last step needs one backward window "
@@ -332,6 +340,7 @@ class BPTT:
         self.plan = [(i, t) for i, seg in reversed(list(enumerate(self.segments)))
                      for t in range(seg.loss_end - 1, seg.window_start - 1, -1)]
         self.visits_done = 0
+        self._visit_counts = [0] * T             # record.visits as a list, read and counted one a visit
         self.with_sensitivity = with_sensitivity
         self._carry_h, self._carry_c = [], []    # what each layer carries back to the step before
         self._local_factors = []                 # each layer's _LocalFactors, made at the first visit
@@ -430,6 +439,7 @@ class BPTT:
         cell, has_c, shared = self.cell, r.c is not None, r.d_hh is r.d_ih
         L, top, W_hy = len(self._layers), len(self._layers) - 1, self._readout[0]
         carry_h, carry_c = self._carry_h, self._carry_c
+        counts = self._visit_counts
         first, last = min(t for _, t in visits), max(t for _, t in visits)
         readout = r.dyhat[first:last + 1] @ W_hy  # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
         if not self._local_factors:
@@ -445,7 +455,7 @@ class BPTT:
                 carry_c[:] = ([] if not has_c else [zero] * L if self._carry_in is None
                               else list(self._carry_in[1]))
             factor = self.carry_factors[t]
-            fresh = r.visits[t] == 0              # nothing recorded at step t yet: write, do not add
+            fresh = counts[t] == 0                # nothing recorded at step t yet: write, do not add
             dx_above = None
             for l in range(top, -1, -1):
                 W_ih, W_hh, factors, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
@@ -482,7 +492,8 @@ class BPTT:
                 r.dh0 += carry_h
                 if has_c:
                     r.dc0 += carry_c
-            r.visits[t] += 1
+            counts[t] += 1
+        r.visits[first:last + 1] = counts[first:last + 1]
         self.visits_done += len(visits)
         if self.with_sensitivity and self.backward_complete:
             r.sensitivity_rows = sensitivity(r, self.cell, self.params, full_bptt=self.truncation.is_full)

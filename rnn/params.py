@@ -14,6 +14,7 @@ Parameters are a plain ``dict[str, np.ndarray]`` of float64 arrays in that order
 the optional precision for big models, :func:`params_dtype`).
 """
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -261,23 +262,29 @@ def check_params(params: dict, spec: NetworkSpec) -> None:
                             f" (expected {', '.join(expected)})")
     if extra:
         raise RnnInputError(f"unexpected key {extra[0]} for a {spec.num_layers}-layer {spec.label}")
-    for name, shape in expected.items():
-        value = params[name]
-        if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-            raise RnnInputError(f"{name} must be a floating-point array, got {getattr(value, 'dtype', type(value).__name__)}")
-        if value.shape != shape:
-            raise RnnInputError(f"{name} has shape {value.shape}, expected {shape} for a {spec.label} "
-                                f"with hidden size {spec.hidden_size}")
-        if not all_finite(value):
-            raise RnnInputError(f"{name} contains NaN or Inf")
+    with np.errstate(over="ignore", invalid="ignore"):   # (for every parameter's sum at once: ≈ 3 µs each)
+        for name, shape in expected.items():
+            value = params[name]
+            if not isinstance(value, np.ndarray) or value.dtype.kind != "f":    # (kind f: np.floating)
+                raise RnnInputError(f"{name} must be a floating-point array, got "
+                                    f"{getattr(value, 'dtype', type(value).__name__)}")
+            if value.shape != shape:
+                raise RnnInputError(f"{name} has shape {value.shape}, expected {shape} for a {spec.label} "
+                                    f"with hidden size {spec.hidden_size}")
+            if not _sum_or_entries_finite(value):
+                raise RnnInputError(f"{name} contains NaN or Inf")
 
 
 def all_finite(values: np.ndarray) -> bool:
     """No NaN or Inf in ``values``: their sum is finite (NaN and Inf reach it), or, where it is not
     (finite numbers that overflow when added), no entry is NaN or Inf. One reduction, not a mask."""
     with np.errstate(over="ignore", invalid="ignore"):
-        total = values.sum()
-    return bool(np.isfinite(total)) or bool(np.all(np.isfinite(values)))
+        return _sum_or_entries_finite(values)
+
+
+def _sum_or_entries_finite(values: np.ndarray) -> bool:
+    """:func:`all_finite`, under an ``errstate`` that ignores the overflow of the sum."""
+    return math.isfinite(values.sum()) or bool(np.all(np.isfinite(values)))
 
 
 def concise_form(params: dict, layer: int):
