@@ -1,8 +1,11 @@
 """How the gradient flows back through time: its norm per step, the step Jacobians, and the
 sensitivity matrix S[t, k] = ‖∂L_t/∂h_k‖."""
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF
 
 import pyqtgraph as pg
 
@@ -17,6 +20,7 @@ BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are
 NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
+TICK_MARGIN_LINES = 0.25     # the Jacobian plot's room above its top label and below its bottom one, in lines
 MIN_JACOBIAN_SPAN = 0.1        # the Jacobian plot spans at least this share of its values' size
 MIN_LINES = (4.8, 6.6, 4.8)     # the plots' least heights, in lines of tick labels (title, axis, ticks), one loss row
 MANY_LOSS_MIN_LINES = (4.8, 6.6, 6.6)   # and with many (the triangle of S needs a few rows of ticks)
@@ -45,6 +49,64 @@ Blank: k &gt; t or a step without a loss."""
 
 TOOLTIP = (f"<b>Gradient flow</b><br><b>Top</b>: {NORM_TOOLTIP}<br><b>Middle</b>: {JAC_TOOLTIP}<br>"
            f"<b>Bottom</b>: {SENS_TOOLTIP}<br>Right-click → Export saves PNG/SVG/CSV.")
+
+
+def round_step(least: float) -> float:
+    """The smallest of 1, 2, 5 × 10ⁿ that is at least ``least`` (> 0)."""
+    exponent = math.floor(math.log10(least))
+    for power in (exponent, exponent + 1):
+        for mantissa in (1, 2, 5):
+            if mantissa * 10.0 ** power >= least * (1 - 1e-9):
+                return mantissa * 10.0 ** power
+    return 10.0 ** (exponent + 2)
+
+
+def multiples(step: float, low: float, high: float) -> list:
+    """The multiples of ``step`` from ``low`` to ``high``."""
+    return [k * step for k in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
+
+
+def two_ticks_range(low: float, high: float, px: float, line: float) -> tuple:
+    """A y range holding [low, high] (and a tenth of it above and below) and two round values
+    (multiples of 1, 2 or 5 × 10ⁿ) :data:`style.RoomyAxis.ROOM_LINES` lines apart or more on an axis
+    ``px`` pixels high (``line``: a tick label's height), with :data:`TICK_MARGIN_LINES` lines
+    above and below them (the end labels inside the plot): the smallest such range."""
+    pad = 0.1 * (high - low)                                  # (the curve clear of the frame)
+    low, high = low - pad, high + pad
+    if px <= 0 or line <= 0:
+        return low, high
+    margin = min(TICK_MARGIN_LINES * line / px, 0.2)         # a share of the height, at each end
+    room = style.RoomyAxis.ROOM_LINES * line / px             # a share of the height, between labels
+    if room >= 1 - 2 * margin:                                # (no height for two labels: as it is)
+        return low, high
+    step = round_step((high - low) * room)
+    for _ in range(40):
+        first = math.floor(low / step)
+        a, b = min(((min(low, k * step), max(high, (k + 1) * step)) for k in range(first - 1, first + 3)),
+                   key=lambda ab: ab[1] - ab[0])           # (two neighbouring multiples, the least added)
+        span = (b - a) / (1 - 2 * margin)
+        if step >= room * span * (1 - 1e-9):
+            return a - margin * span, b + margin * span
+        step = round_step(step * 1.01)
+    return low, high
+
+
+class JacobianAxis(style.RoomyAxis):
+    """The step-Jacobian strip's axis: where its round numbers with room leave a single label, the
+    multiples of the smallest round step that has room (two at least in the range the view sets:
+    :func:`two_ticks_range`), so that its scale can be read."""
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        if sum(len(values) for _, values in levels) >= 2 or maxVal <= minVal or size <= 0:
+            return levels
+        line = QFontMetricsF(self.style["tickFont"] or QFont()).height()
+        step = round_step(self.ROOM_LINES * line * (maxVal - minVal) / size)
+        values = multiples(step, minVal, maxVal)
+        if len(values) < 2:
+            return levels
+        self._shown_values, self._label_spacing = values, step
+        return [(step, values)]
 
 
 class GradientFlowView(style.CanvasView):
@@ -82,7 +144,7 @@ class GradientFlowView(style.CanvasView):
         style.fit_legend_row(self.legend)
 
         # (a') step Jacobian norms
-        self.jac_plot = self.canvas.addPlot(row=2, col=0, colspan=2)
+        self.jac_plot = self.canvas.addPlot(row=2, col=0, colspan=2, axisItems={"left": JacobianAxis("left")})
         style.style_plot(self.jac_plot, JAC_TITLE, left="norm", bottom="step t")
         self.jac_plot.setToolTip(JAC_TOOLTIP)
         self.jac_plot.hideButtons()
@@ -124,7 +186,8 @@ class GradientFlowView(style.CanvasView):
 
         self._T = None
         self._steps_shown = None           # (first, last) zoomed to, or None: every step
-        self._norm_levels = self._jac_titles = None
+        self._norm_levels = self._jac_titles = self._jac_range = None
+        self.jac_plot.getViewBox().sigResized.connect(self._set_jacobian_range)   # (the labels' room: its height)
         state.passChanged.connect(self.refresh)
         state.referencesChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(self._on_selection)
@@ -308,16 +371,28 @@ class GradientFlowView(style.CanvasView):
         if titles != self._jac_titles:             # (chosen again at each resize by the plot itself)
             self._jac_titles = titles
             style.set_fitting_title(self.jac_plot, titles)
-        # at least a tenth of the values' size in view: 0.2499 … 0.2500 is flat, not a deep dip
+        self._set_jacobian_range()
+
+    def _set_jacobian_range(self, *_):
+        """The Jacobian plot's y range: every norm and the dashed line, at least a tenth of their size
+        (0.2499 … 0.2500 is flat, not a deep dip), and two round values its axis labels (a scale one
+        can read: 2.0 and 2.2, not 2.2 alone), however short the strip."""
+        norms = self.state.result.jacobian_norms[self.state.selection.layer]
         values = np.append(norms[np.isfinite(norms)], self.one_line.value())
-        low, high = float(values.min()), float(values.max())
+        values = values[np.abs(values) < style.DISPLAY_LIMIT]
+        low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
         least = MIN_JACOBIAN_SPAN * max(abs(high), abs(low))
-        box = self.jac_plot.getViewBox()
-        if 0 < high - low < least or (high == low and least > 0):
+        if high - low < least:
             middle = (low + high) / 2
-            box.setYRange(middle - least / 2, middle + least / 2, padding=0.1)
-        elif not box.autoRangeEnabled()[1]:
-            box.enableAutoRange(axis="y")
+            low, high = middle - least / 2, middle + least / 2
+        if high == low:                                   # (every norm 0)
+            low, high = low - 0.5, high + 0.5
+        box = self.jac_plot.getViewBox()
+        axis = self.jac_plot.getAxis("left")
+        low, high = two_ticks_range(low, high, box.height(), QFontMetricsF(axis.style["tickFont"] or QFont()).height())
+        if (low, high) != self._jac_range:         # (a range set again re-lays the plot out: only when it moves)
+            self._jac_range = low, high
+            box.setYRange(low, high, padding=0)
 
     def _set_shares(self, shares):
         """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio,
@@ -357,7 +432,11 @@ class GradientFlowView(style.CanvasView):
         else:
             self.sens_image.setImage(image, autoLevels=False)
             self.sens_image.setRect(QRectF(-0.5, first - 0.5, T, last - first + 1))
+        finite = image is not None and bool(np.any(np.isfinite(image)))
+        if finite:
             self.sens_bar.setLevels(style.log_levels(self.sensitivity_shown(), max_decades=MAX_DECADES))
+        # no finite sensitivity (overflowed, or none yet): no scale, rather than the last pass's numbers
+        self.sens_bar.setVisible(finite)
         k0, k1 = self._steps_in_view(T)
         self.sens_plot.getViewBox().setRange(xRange=(k0 - 0.5, k1 + 0.5), yRange=(first - 0.5, last + 0.5),
                                              padding=0.02)
