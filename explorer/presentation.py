@@ -5,6 +5,9 @@ fits the screen it opens on.
   graph) or two side by side (the graph and gradient flow, training, … or whichever view the lesson
   step points at: View ▸ Presentation layout); the other panels are hidden, the lesson box stays,
   across the whole width above the views (at twice the graph's width its text needs half the lines).
+  A window under 900 px high (a 1280×800 laptop) shows the lesson box the same way out of
+  presentation mode, across the graph and the right column: above the graph alone a long step's
+  text had a line and a half before it scrolled.
   Every text is 1.75 × larger and none is below 18 pt on a 1080 px high screen (on another, text
   keeps the same share of the height: a projector shows both as large); lines are 1.5 × thicker.
   Leaving puts the window's geometry and every panel back exactly where they were.
@@ -19,7 +22,7 @@ All of these change :data:`explorer.views.style.LOOK` and draw the window again 
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QActionGroup, QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QStyle, QTabBar, QWidget
 
 from .lessons import VIEWS
 from .settings import read_choice, read_flag, read_number, save_values
@@ -37,6 +40,9 @@ PROGRESS_LINE = "backward visit 0000/0000 "   # the longer line of the toolbar's
 QWIDGETSIZE_MAX = 16777215
 SEPARATOR_PX = 6                     # between the lesson box across the top and the views below it
 FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
+BOX_ACROSS_BELOW = 900               # px: a window lower than this shows the lesson box across the top
+PANELS_BELOW_SHARE = 0.24            # of the window's height: the panels under the graph keep at least this
+#                                      (at their own least, a step's Data view kept a 5 px strip of its plot)
 
 
 def fitting_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRect:
@@ -84,9 +90,10 @@ def _application_defaults(app: QApplication) -> tuple:
 
 
 class LessonDock(QDockWidget):
-    """Presenting, the window's lesson box across the top, above the graph and the view beside it.
-    No title bar (the box has its header), nothing to move or close but the box's own ✕; exactly as
-    high as the box asks at its width (the views below keep the rest), shown while the box is."""
+    """The window's lesson box across the top, above the graph and the view beside it (presenting,
+    or in a low window). No title bar (the box has its header), nothing to move or close but the
+    box's own ✕; exactly as high as the box asks at its width (the views below keep the rest),
+    shown while the box is."""
 
     def __init__(self, window):
         super().__init__("Lesson", window)
@@ -103,15 +110,55 @@ class LessonDock(QDockWidget):
 
     def event(self, event):
         if event.type() == QEvent.Type.LayoutRequest:     # (the box asks for another height)
-            self.setFixedHeight(min(self.box.sizeHint().height(), self.room()))
+            self.fit()
         return super().event(event)
+
+    def fit(self):
+        """As high as the box asks, within :meth:`room` (after a resize too). Grown by more than the
+        graph can give, the panels docked under the graph give the rest (a dock area keeps its
+        height and would run the box over the graph)."""
+        w = self.parentWidget()
+        height = min(self.box.sizeHint().height(), self.room())
+        if height == self.height() == self.minimumHeight():
+            return
+        central = w.centralWidget()
+        short = height - self.height() - (central.height() - central.minimumSizeHint().height())
+        for dock in self._docks_below() if short > 0 else ():
+            w.resizeDocks([dock], [max(dock.minimumSizeHint().height(), dock.height() - short)],
+                          Qt.Orientation.Vertical)
+        self.setFixedHeight(height)
+        w.resizeDocks([self], [height], Qt.Orientation.Vertical)
+
+    def _docks_below(self) -> list:
+        w = self.parentWidget()
+        return [dock for dock in w.findChildren(QDockWidget)          # (of tabbed panels, the tab in front)
+                if not dock.visibleRegion().isEmpty() and not dock.isFloating()
+                and w.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea]
 
     def room(self) -> int:
         """The most the box may take: the window's height but its menu, toolbar, status bar and the
-        least the views below need (where it needs more, its text scrolls rather than covers them)."""
+        least the views below need, the graph's column and the panels docked under it (where the
+        box needs more, its text scrolls rather than covers them)."""
         w = self.parentWidget()
-        taken = sum(bar.height() for bar in (w.menuBar(), w.toolbar, w.statusBar()) if bar.isVisible())
-        return max(0, w.height() - taken - w.centralWidget().minimumSizeHint().height() - SEPARATOR_PX)
+        bars = sum(bar.height() for bar in (w.menuBar(), w.toolbar, w.statusBar()) if bar.isVisible())
+        separator = w.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, w)
+        below = self._least_below()
+        views = w.centralWidget().minimumSizeHint().height() + (below + separator if below else 0)
+        return max(0, w.height() - bars - views - separator)
+
+    def _least_below(self) -> int:
+        """The least height of the panels docked under the graph: their tallest least height (tabbed,
+        each may come to the front) and their tab bar, and at least :data:`PANELS_BELOW_SHARE` of
+        the window's height."""
+        w, central = self.parentWidget(), self.parentWidget().centralWidget()
+        docks = [dock for dock in w.findChildren(QDockWidget) if not dock.isHidden() and not dock.isFloating()
+                 and w.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        if not docks:
+            return 0
+        tabs = [bar.height() for bar in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if bar.isVisible() and bar.geometry().top() > central.geometry().bottom()]
+        least = max(dock.minimumSizeHint().height() for dock in docks) + max(tabs, default=0)
+        return max(least, round(PANELS_BELOW_SHARE * w.height()))
 
     def eventFilter(self, watched, event):
         if watched is self.box and event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
@@ -246,7 +293,7 @@ class Presentation:
             screen = w.screen() or QGuiApplication.primaryScreen()
             style.LOOK.height_scale = height_scale(screen.geometry().height())
             self.apply()
-            self.lesson_dock = LessonDock(w)
+            self.place_lesson_box()
             w.showFullScreen()
         self._show_actions()
         self.arrange()
@@ -264,14 +311,42 @@ class Presentation:
             if state == Qt.WindowState.WindowNoState:
                 w.setGeometry(rect)        # (restoreGeometry moves a window larger than its screen)
             w.controls.show_only(None)
-            self.lesson_dock.give_back(w)
-            self.lesson_dock = None
             if self._controls_width is not None:
                 w.controls.setMinimumWidth(self._controls_width)
-            w.restoreState(panels)
+            self.restore_state(panels)
             self.fit_toolbar()
             w.fit_lesson_text()
         self._show_actions()
+
+    # ------------------------------------------------------------------ the lesson box
+    def box_across(self) -> bool:
+        """Whether the lesson box lies across the top (presenting, or a window under
+        :data:`BOX_ACROSS_BELOW` px high) rather than above the graph alone."""
+        return self.presenting or self.window.height() < BOX_ACROSS_BELOW
+
+    def place_lesson_box(self, across: bool | None = None):
+        """The lesson box across the top (in a :class:`LessonDock`) or back above the graph, as
+        :meth:`box_across` says (or ``across``); out of presentation mode the controls keep the
+        window's whole height at the left, the box spans the graph and the right column."""
+        w = self.window
+        across = self.box_across() if across is None else across
+        if across and self.lesson_dock is None:
+            self.lesson_dock = LessonDock(w)
+        elif not across and self.lesson_dock is not None:
+            self.lesson_dock.give_back(w)
+            self.lesson_dock = None
+        w.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.TopDockWidgetArea if self.presenting
+                    else Qt.DockWidgetArea.RightDockWidgetArea)
+        if self.lesson_dock is not None:
+            self.lesson_dock.fit()
+
+    def restore_state(self, state):
+        """``QMainWindow.restoreState``, then the lesson box placed for the window as it is (a saved
+        state may hold no lesson dock, or one made for another height; Qt keeps a dock it does not
+        name where it was)."""
+        restored = self.window.restoreState(state)
+        self.place_lesson_box()
+        return restored
 
     def fit_toolbar(self):
         """Presenting in a window too narrow for the step-through toolbar, its progress text stays
@@ -358,9 +433,10 @@ class Presentation:
             w.resizeDocks([dock], [int(CONTROLS_SHARE * w.width())], Qt.Orientation.Horizontal)
 
     def window_resized(self):
-        """Presenting, the text follows the window's height and the second view keeps half the width
+        """The lesson box placed for the window's height. Presenting, the text follows the window's height and the second view keeps half the width
         (half of what the step's controls leave, where they are shown: the graph and the view beside
         it alike)."""
+        self.place_lesson_box()
         if not self.presenting:
             return
         w = self.window

@@ -32,7 +32,7 @@ def restore_settings(window, s: QSettings) -> bool:
         window.restoreGeometry(geometry)
     state = s.value("window/state")
     if isinstance(state, QByteArray) and not state.isEmpty():
-        window._restored_layout = window.restoreState(state)
+        window._restored_layout = window.presentation.restore_state(state)
     raw = s.value("config")
     if not raw:
         return False

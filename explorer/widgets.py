@@ -49,8 +49,10 @@ def make_view(name: str, state, parent=None):
     return label
 
 
-def scrollable(view, max_width=360, max_height=240):
-    """A view too large to shrink with its dock goes into a scroll area (tables, long forms)."""
+def scrollable(view, max_width=360, max_height=150):
+    """A view too large to shrink with its dock goes into a scroll area (tables, long forms; the
+    inspector, 178 px at its least, would hold the panels under the graph above the 24 % of a
+    1280×800 window they keep below a long lesson step)."""
     hint = view.minimumSizeHint()
     if hint.width() <= max_width and hint.height() <= max_height:
         return view

@@ -28,6 +28,7 @@ from .widgets import Banner, MessageBar, make_view, scrollable
 
 FIRST_LESSON = "first-look"   # the lesson a first launch opens on
 LESSON_TEXT_SHARE = {False: 0.25, True: 0.40}   # of the window's height, the most the lesson text takes
+#                   (True: across the top, presenting or in a low window, above the views and panels it leaves room for)
 SMALL_PRESENTATION = (900, 0.47)   # presenting on a screen under 900 px high (1024×768): the text
 #                                   at 18 pt needs this share to be read whole, without scrolling
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
@@ -179,15 +180,15 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        self.presentation.window_resized()       # (where the lesson box lies, then how much text it shows)
         self.fit_lesson_text()
-        self.presentation.window_resized()
 
     def fit_lesson_text(self):
         """The most of the window's height the lesson text may take (the graph keeps the rest): at
         every resize, and when presentation mode starts or ends (on a screen of the window's size
         that is no resize)."""
         presenting = self.presentation.presenting
-        share = LESSON_TEXT_SHARE[presenting]
+        share = LESSON_TEXT_SHARE[self.presentation.lesson_dock is not None]
         if presenting and self.height() < SMALL_PRESENTATION[0]:
             share = SMALL_PRESENTATION[1]
         self.lesson.set_max_body_height(int(share * self.height()))
@@ -537,7 +538,7 @@ class MainWindow(QMainWindow):
 
     def restore_layout(self, layout: bytes):
         if layout:
-            self.restoreState(QByteArray(layout))
+            self.presentation.restore_state(QByteArray(layout))
 
     def lesson_position(self) -> dict:
         """Which lesson is followed and where (kept in a saved session)."""
@@ -569,7 +570,7 @@ class MainWindow(QMainWindow):
     # --- view / help ---
     def reset_layout(self):
         self.presentation.leave()
-        self.restoreState(self._default_state)
+        self.presentation.restore_state(self._default_state)
         for dock in self.docks.values():
             dock.show()
         self.docks["HiddenStatesView"].raise_()

@@ -211,7 +211,11 @@ def inside_the_box(box, widget) -> bool:
 
 def test_at_1280_a_long_steps_question_and_then_its_claims_are_in_view_without_scrolling(qtbot, window):
     """Stacking's last step: a long text, a question, two claims. The question and its choices,
-    then (answered) every claim ✓ / ✗, are whole in the box; the text scrolls above them."""
+    then (answered) every claim ✓ / ✗, are whole in the box; the text scrolls above them (at
+    1280×900, where the box lies above the graph alone: at 1280×800 it lies across the top, and
+    the text is whole)."""
+    window.resize(1280, 900)
+    qtbot.waitUntil(lambda: window.lesson.parentWidget() is window.centralWidget())
     runner = window.open_lesson("stacking", 0, run=False)
     runner.run_through(0)
     settle(qtbot, window)
