@@ -233,10 +233,15 @@ def _count(n) -> int:
     return int(n)
 
 
+def _whole(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 0
+
+
 def _generator(seed, needed: bool):
     """``np.random.default_rng(seed)`` (RnnInputError for what cannot seed one), made only when
-    ``needed``: a whole number ≥ 0 is a valid seed without building the generator (≈ 25 µs)."""
-    if not needed and not isinstance(seed, bool) and isinstance(seed, (int, np.integer)) and seed >= 0:
+    ``needed``: a whole number ≥ 0, or a list of them (training's [seed, update]), is a valid seed
+    without building the generator (≈ 25 µs)."""
+    if not needed and (_whole(seed) or isinstance(seed, (list, tuple)) and seed and all(map(_whole, seed))):
         return None
     try:
         return np.random.default_rng(seed)
