@@ -12,21 +12,11 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QFontMetricsF, QImage, QPainter  # noqa: E402
+from PySide6.QtGui import QFontMetricsF  # noqa: E402
 
 from test_presentation import default_look, present  # noqa: E402,F401  (default_look: autouse)
+from test_legibility import drawn_numbers  # noqa: E402
 from test_window import settle  # noqa: E402
-
-
-def drawn_numbers(axis) -> list:
-    """The tick labels an axis really draws (pyqtgraph drops those it finds no room for)."""
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        _, _, texts = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [text for _, _, text in texts]
 
 
 def type_into(qtbot, box, text):
@@ -57,7 +47,7 @@ def test_the_step_jacobian_strip_labels_two_values(qtbot, window, size, presenti
     window.grab()                                          # (laid out and painted)
     qtbot.wait(20)
     axis = flow.jac_plot.getAxis("left")
-    numbers = drawn_numbers(axis)
+    numbers = list(drawn_numbers(axis))
     assert len(numbers) >= 2, (numbers, flow.jac_plot.height())
     values = sorted(float(text.replace("−", "-")) for text in numbers)
     low, high = flow.jac_plot.getViewBox().viewRange()[1]
@@ -77,7 +67,7 @@ def test_the_sensitivity_colour_bar_keeps_no_numbers_of_a_pass_before_an_overflo
     flow = window.views["GradientFlowView"]
     bar = flow.sens_bar
     assert bar.isVisible()
-    before = drawn_numbers(bar.axis)
+    before = list(drawn_numbers(bar.axis))
     assert len(before) >= 2
     controls = window.controls.widgets
     assert window.state.set_config(activation="linear", scale_kind="radius", seq_len=400, hidden=8)
@@ -87,9 +77,9 @@ def test_the_sensitivity_colour_bar_keeps_no_numbers_of_a_pass_before_an_overflo
     result = window.state.result
     assert result.done and result.sensitivity is not None
     assert flow.sens_message.isVisible() and "overflowed" in flow.sens_message.toPlainText()
-    shown = drawn_numbers(bar.axis) if bar.isVisible() else []
+    shown = list(drawn_numbers(bar.axis)) if bar.isVisible() else []
     assert not shown, (before, shown)                      # no scale of colours there are not
     type_into(qtbot, controls["scale"], "1.1")             # a finite pass: its scale again
     settle(qtbot, window)
     assert bar.isVisible() and not flow.sens_message.isVisible()
-    assert len(drawn_numbers(bar.axis)) >= 2
+    assert len(list(drawn_numbers(bar.axis))) >= 2
