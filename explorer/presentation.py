@@ -42,6 +42,8 @@ SEPARATOR_PX = 6                     # between the lesson box across the top and
 FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
 BOX_ACROSS_BELOW = 900               # px: a window lower than this shows the lesson box across the top
 PANELS_BELOW_SHARE = 0.24            # of the window's height: the panels under the graph keep at least this
+VIEWS_SHARE = 0.42                   # ... and the views under the box all together (presenting at 1024×768 the
+#                                      box took 475 of 768 px, the training plots beside the graph 30 px strips)
 #                                      (at their own least, a step's Data view kept a 5 px strip of its plot)
 
 
@@ -137,14 +139,15 @@ class LessonDock(QDockWidget):
 
     def room(self) -> int:
         """The most the box may take: the window's height but its menu, toolbar, status bar and the
-        least the views below need, the graph's column and the panels docked under it (where the
-        box needs more, its text scrolls rather than covers them)."""
+        least the views below need, the graph's column and the panels docked under it, and at least
+        :data:`VIEWS_SHARE` of the height (where the box needs more, its text scrolls rather than
+        covers them: a step's point is in its plots)."""
         w = self.parentWidget()
         bars = sum(bar.height() for bar in (w.menuBar(), w.toolbar, w.statusBar()) if bar.isVisible())
         separator = w.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, w)
         below = self._least_below()
         views = w.centralWidget().minimumSizeHint().height() + (below + separator if below else 0)
-        return max(0, w.height() - bars - views - separator)
+        return max(0, w.height() - bars - max(views, round(VIEWS_SHARE * w.height())) - separator)
 
     def _least_below(self) -> int:
         """The least height of the panels docked under the graph: their tallest least height (tabbed,

@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
         line = style.line_px(style.TICK_PT)
         rows = len(getattr(graph, "rows", ()))
         graph.setMinimumHeight(max(GRAPH_MIN_HEIGHT, round((GRAPH_FRAME_LINES + GRAPH_ROW_LINES * rows) * line)))
+        if self.presentation.lesson_dock is not None:      # (a box across the top leaves the graph its new least)
+            self.presentation.lesson_dock.fit()
 
     def showEvent(self, event):
         super().showEvent(event)

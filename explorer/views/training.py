@@ -105,6 +105,7 @@ class TrainingView(style.CanvasView):
                          bottom="update")
         self.cos_plot.setToolTip(COS_TOOLTIP)
         self.cos_curve = self.cos_plot.plot(pen=style.pen("#2e8b57", 2), connect="finite")
+        self.b_cos_curve = self.cos_plot.plot(pen=style.pen(style.SIDE_B, 2), connect="finite")   # side B's, truncated
         self.cos_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, movable=False,
                                               pen=style.pen(style.MUTED, 1, Qt.PenStyle.DashLine)))
         self.cos_plot.setYRange(-1.05, 1.05, padding=0)
@@ -283,6 +284,16 @@ class TrainingView(style.CanvasView):
         self._legend_names = names
         self._show_legend()
 
+    def _draw_b_cosine(self, columns) -> bool:
+        """Side B's cos(g̃, g) where B is the truncated one (full BPTT beside TBPTT: A has none);
+        whether it is drawn."""
+        live = [r.history for r in self.state.runs_compared if r.live and r.history.compared_count]
+        self.b_cos_curve.setVisible(bool(live))
+        if live:
+            x, cosine = live[0].decimated("cosine", 0, len(live[0]), columns)
+            style.set_curve(self.b_cos_curve, x + 1, cosine)
+        return bool(live)
+
     def _show_legend(self):
         """The line above the plots: the runs compared (this one first), and the constant guess
         where its own line has no free place for its name."""
@@ -318,6 +329,8 @@ class TrainingView(style.CanvasView):
         self._draw_overflows()
         has_cosine = self.state.history.compared_count > 0
         style.set_curve(self.cos_curve, x, cosine)
+        b_cosine = self._draw_b_cosine(self.columns())
+        has_cosine = has_cosine or b_cosine
         empty = n == 0
         # before any update only the loss plot (with its hint) is shown; the plots share the update
         # axis, so only the lowest visible one shows its numbers and label

@@ -108,3 +108,26 @@ def test_at_1280_the_step_jacobians_keep_two_lines_of_ticks_beside_a_many_row_se
     assert flow.jac_plot.getViewBox().height() >= 2 * line          # (it was ~15 px: one tick)
     assert flow.sens_plot.getViewBox().height() >= 2 * line
     assert flow.norm_plot.getViewBox().height() > flow.jac_plot.getViewBox().height()
+
+
+def test_full_bptt_beside_a_truncated_b_draws_b_s_cosine_to_its_full_gradient(qtbot, window):
+    """The truncation lesson's comparison: A backpropagates fully, B through TBPTT(5, 5) only; each
+    update computes B's full gradient too, and the cos(g̃, g) plot shows B's cosine (A, untruncated,
+    has none: the plot was hidden while the lesson's claim spoke of it)."""
+    state = window.state
+    assert state.config.truncation == "full"
+    assert state.session.compare("TBPTT(5, 5)", truncation="tbptt", k1=5, k2=5)
+    settle(qtbot, window)
+    for _ in range(3):
+        window.actions["update"].trigger()
+        settle(qtbot, window)
+    training = window.views["TrainingView"]
+    b_cosine = state.compared.history.cosine
+    assert len(b_cosine) == 3 and np.all(np.abs(b_cosine) <= 1) and np.all(np.isnan(state.history.cosine))
+    assert training.cos_plot.isVisible() and training.b_cos_curve.isVisible()
+    x, y = training.b_cos_curve.getData()
+    assert list(x) == [1, 2, 3] and np.array_equal(y, b_cosine)
+    assert training.b_cos_curve.opts["pen"].color().name() == style.SIDE_B.lower()
+    compare_action(window, "Stop comparing").trigger()
+    settle(qtbot, window)
+    assert not training.b_cos_curve.isVisible() and not training.cos_plot.isVisible()
