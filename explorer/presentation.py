@@ -41,7 +41,9 @@ QWIDGETSIZE_MAX = 16777215
 SEPARATOR_PX = 6                     # between the lesson box across the top and the views below it
 FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
 BOX_ACROSS_BELOW = 900               # px: a window lower than this shows the lesson box across the top
-PANELS_BELOW_SHARE = 0.24            # of the window's height: the panels under the graph keep at least this
+PANELS_BELOW_SHARE = 0.24            # of the window's height: the panels under the graph keep at least this,
+STEP_VIEW_BELOW_SHARE = 0.36         # or this where the lesson step's view is one of them (the Data view's
+#                                      plot was a 15 px strip at 0.24, under its header and legend)
 VIEWS_SHARE = 0.42                   # ... and the views under the box all together (presenting at 1024×768 the
 #                                      box took 475 of 768 px, the training plots beside the graph 30 px strips)
 #                                      (at their own least, a step's Data view kept a 5 px strip of its plot)
@@ -115,19 +117,25 @@ class LessonDock(QDockWidget):
             self.fit()
         return super().event(event)
 
-    def fit(self):
+    def fit(self, panels_below_grew: bool = False):
         """As high as the box asks, within :meth:`room` (after a resize too). Grown by more than the
         graph can give, the panels docked under the graph give the rest (a dock area keeps its
-        height and would run the box over the graph)."""
+        height and would run the box over the graph); ``panels_below_grew``: their least height did
+        (a step whose view is one of them), they are given it."""
         w = self.parentWidget()
         height = min(self.box.sizeHint().height(), self.room())
-        if height == self.height() == self.minimumHeight():
+        if height == self.height() == self.minimumHeight() and not panels_below_grew:
             return
         central = w.centralWidget()
         short = height - self.height() - (central.height() - central.minimumSizeHint().height())
         for dock in self._docks_below() if short > 0 else ():
             w.resizeDocks([dock], [max(dock.minimumSizeHint().height(), dock.height() - short)],
                           Qt.Orientation.Vertical)
+        front = self._docks_below()
+        least = self._least_below() - self._tab_bar_height()
+        if panels_below_grew and short <= 0 and (not front or front[0].height() < least):
+            tabs = self._bottom_docks()       # (the tab just brought to the front may not be drawn yet)
+            w.resizeDocks(tabs, [least] * len(tabs), Qt.Orientation.Vertical)
         self.setFixedHeight(height)
         w.resizeDocks([self], [height], Qt.Orientation.Vertical)
 
@@ -147,21 +155,31 @@ class LessonDock(QDockWidget):
         separator = w.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, w)
         below = self._least_below()
         views = w.centralWidget().minimumSizeHint().height() + (below + separator if below else 0)
-        return max(0, w.height() - bars - max(views, round(VIEWS_SHARE * w.height())) - separator)
+        beside = w.presentation.view_beside_least()
+        return max(0, w.height() - bars - max(views, beside, round(VIEWS_SHARE * w.height())) - separator)
 
     def _least_below(self) -> int:
         """The least height of the panels docked under the graph: their tallest least height (tabbed,
-        each may come to the front) and their tab bar, and at least :data:`PANELS_BELOW_SHARE` of
-        the window's height."""
-        w, central = self.parentWidget(), self.parentWidget().centralWidget()
-        docks = [dock for dock in w.findChildren(QDockWidget) if not dock.isHidden() and not dock.isFloating()
-                 and w.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        each may come to the front) and their tab bar, and at least the window's
+        :attr:`Presentation.panels_below_share` (more where the lesson step's view is one of them)."""
+        w = self.parentWidget()
+        docks = self._bottom_docks()
         if not docks:
             return 0
+        least = max(dock.minimumSizeHint().height() for dock in docks) + self._tab_bar_height()
+        return max(least, round(w.presentation.panels_below_share * w.height()))
+
+    def _bottom_docks(self) -> list:
+        """Every panel docked under the graph, tabbed ones behind the front one too."""
+        w = self.parentWidget()
+        return [dock for dock in w.findChildren(QDockWidget) if not dock.isHidden() and not dock.isFloating()
+                and w.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea]
+
+    def _tab_bar_height(self) -> int:
+        w, central = self.parentWidget(), self.parentWidget().centralWidget()
         tabs = [bar.height() for bar in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
                 if bar.isVisible() and bar.geometry().top() > central.geometry().bottom()]
-        least = max(dock.minimumSizeHint().height() for dock in docks) + max(tabs, default=0)
-        return max(least, round(PANELS_BELOW_SHARE * w.height()))
+        return max(tabs, default=0)
 
     def eventFilter(self, watched, event):
         if watched is self.box and event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
@@ -204,7 +222,8 @@ class Presentation:
         self._before = None       # (geometry saved, geometry, panels, window state) to go back to
         self._slider_width = None   # the toolbar's t slider's widest, as built
         self._controls_width = None  # the controls panel's least width, as built (presenting: none)
-        self.lesson_dock = None      # presenting: the LessonDock that holds the lesson box
+        self.lesson_dock = None      # presenting or a low window: the LessonDock that holds the lesson box
+        self.panels_below_share = PANELS_BELOW_SHARE   # the least of the height the panels under the graph keep
 
     # ------------------------------------------------------------------ actions and menu
     def add_actions(self):
@@ -342,6 +361,26 @@ class Presentation:
                     else Qt.DockWidgetArea.RightDockWidgetArea)
         if self.lesson_dock is not None:
             self.lesson_dock.fit()
+
+    def view_beside_least(self) -> int:
+        """Presenting, the least height of the view beside the graph, with its panel's title (0 for
+        a view that says none, and out of presentation mode: the lesson box is not above it)."""
+        second = self.second_view() if self.presenting else None
+        view = self.window.views.get(second) if second else None
+        least = getattr(view, "least_height", None)
+        if least is None or not least():
+            return 0
+        dock = self.window.docks[second]
+        title = dock.titleBarWidget().sizeHint().height() if dock.titleBarWidget() else dock.fontMetrics().height() + 8
+        return least() + title
+
+    def keep_room_below(self, step_view_below: bool):
+        """The panels under the graph keep more of the height while the lesson step's view is one of
+        them (:data:`STEP_VIEW_BELOW_SHARE`), else :data:`PANELS_BELOW_SHARE`."""
+        share = STEP_VIEW_BELOW_SHARE if step_view_below else PANELS_BELOW_SHARE
+        grew, self.panels_below_share = share > self.panels_below_share, share
+        if self.lesson_dock is not None:
+            self.lesson_dock.fit(panels_below_grew=grew)
 
     def restore_state(self, state):
         """``QMainWindow.restoreState``, then the lesson box placed for the window as it is (a saved

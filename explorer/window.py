@@ -34,6 +34,8 @@ SMALL_PRESENTATION = (900, 0.47)   # presenting on a screen under 900 px high (1
 GRAPH_MIN_HEIGHT = 210        # the unrolled graph is never squeezed below this by the lesson box
 GRAPH_FRAME_LINES = 7.0       # ... nor below its header, title and axis (about 7 tick-label lines) and a line
 GRAPH_ROW_LINES = 1.1         # and a tenth for each of its rows, each named (x, h and c per layer, ŷ, L)
+CELL_ROW_LINES = 1.3          # ... an LSTM's rows (x, c, h, ŷ, L: at 1.1, squeezed under a long
+#                               lesson step at 1280×800, it named 2 of its 5 rows)
 STEP_AXIS_VIEWS = ("GradientFlowView", "GraphView")   # views along the step axis a lesson step can zoom
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
@@ -201,7 +203,8 @@ class MainWindow(QMainWindow):
         graph = self.views["GraphView"]
         line = style.line_px(style.TICK_PT)
         rows = len(getattr(graph, "rows", ()))
-        graph.setMinimumHeight(max(GRAPH_MIN_HEIGHT, round((GRAPH_FRAME_LINES + GRAPH_ROW_LINES * rows) * line)))
+        row_lines = CELL_ROW_LINES if len(getattr(graph, "c_rows", ())) else GRAPH_ROW_LINES
+        graph.setMinimumHeight(max(GRAPH_MIN_HEIGHT, round((GRAPH_FRAME_LINES + row_lines * rows) * line)))
         if self.presentation.lesson_dock is not None:      # (a box across the top leaves the graph its new least)
             self.presentation.lesson_dock.fit()
 
@@ -533,6 +536,8 @@ class MainWindow(QMainWindow):
         if dock is not None:
             dock.show()
             dock.raise_()
+        self.presentation.keep_room_below(
+            dock is not None and self.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea)
 
     # --- what a saved session keeps of the window ---
     def layout_bytes(self) -> bytes:

@@ -29,7 +29,7 @@ MANY_LOSS_SHARES = (4, 2, 5)    # and with a loss at many steps (S is a triangle
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂hₜ‖"
 OVERFLOW = "the gradient overflowed:\nno finite ‖∂L/∂hₜ‖"
 SENS_TITLE = "Sensitivity ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖"
-SENS_OVERFLOW = "overflowed: no finite sensitivity"   # (one line: a one-row heatmap is short)
+SENS_OVERFLOW = "overflowed: none finite"   # (one short line: a one-row heatmap is short and narrow at 1280 px)
 TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
 
 NORM_TOOLTIP = """<b>‖∂L/∂h<sub>t</sub>‖</b> of the top layer against the step t (log scale, Frobenius norm
@@ -393,6 +393,15 @@ class GradientFlowView(style.CanvasView):
         if (low, high) != self._jac_range:         # (a range set again re-lays the plot out: only when it moves)
             self._jac_range = low, high
             box.setYRange(low, high, padding=0)
+
+    def least_height(self) -> int:
+        """The height the view needs to show its three plots at their least (:data:`MIN_LINES`) and
+        its legend row: what a lesson box above it leaves it, where it can."""
+        if self._shares is None:
+            return 0
+        holder = self.legend._explorer_holder
+        spacing = self.canvas.ci.layout.verticalSpacing() if hasattr(self.canvas.ci.layout, "verticalSpacing") else 0
+        return round(sum(self._shares[1]) + (holder.minimumHeight() if holder.isVisible() else 0) + 4 * spacing + 20)
 
     def _set_shares(self, shares):
         """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio,

@@ -23,7 +23,7 @@ from explorer.help import HOW_TO_READ  # noqa: E402
 from explorer.presentation import LAYOUT_KEY, ZOOM_KEY, CONTRAST_KEY, fitting_geometry  # noqa: E402
 from explorer.views import style  # noqa: E402
 
-from test_window import make_window  # noqa: E402
+from test_window import make_window, settle  # noqa: E402
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -510,9 +510,24 @@ def test_at_1280_by_800_a_long_steps_text_is_read_whole_and_the_views_keep_their
         assert box.width() > central.width() + 0.9 * window.docks["Controls"].width()   # (across both)
         assert window.docks["GradientFlowView"].geometry().top() == column_top      # (the column keeps its height)
         assert box.mapTo(window, box.rect().bottomLeft()).y() < central.mapTo(window, central.rect().topLeft()).y()
-        assert window.statusBar().geometry().top() - central.geometry().bottom() >= 0.24 * window.height()
+        qtbot.waitUntil(lambda: window.statusBar().geometry().top() - central.geometry().bottom()
+                        >= 0.24 * window.height(), timeout=1000)
     assert cut == {}
     window.resize(1440, 900)
     qtbot.waitUntil(lambda: window.lesson.parentWidget() is central)
     assert window.presentation.lesson_dock is None
     assert central.layout().indexOf(window.lesson) == 0
+
+
+def test_at_1280_by_800_a_step_about_a_panel_under_the_graph_gives_that_panel_room(qtbot, window):
+    """Sequence data's second step is about the Data view, under the graph: its plot keeps a
+    height one can read (at the quarter of the window the other steps leave the panels there, it
+    was a 15 px strip under its header and legend); the lesson text gives way and scrolls instead."""
+    runner = window.open_lesson("sequence-data", 0, run=False)
+    runner.run_through(1)                    # (the step as a slide: trained, its question answered)
+    settle(qtbot, window)
+    assert runner.index == 1 and runner.revealed
+    data = window.views["DataView"]
+    qtbot.waitUntil(data.isVisible)
+    qtbot.waitUntil(lambda: data.outputs_plot.getViewBox().height() >= 0.12 * window.height(), timeout=2000)
+    assert not [what for what in lesson_box_cut(window) if what != "text"]         # (the claims whole, the graph its least)
