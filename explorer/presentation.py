@@ -6,8 +6,8 @@ fits the screen it opens on.
   step points at: View ▸ Presentation layout); the other panels are hidden, the lesson box stays,
   across the whole width above the views (at twice the graph's width its text needs half the lines).
   A window under 900 px high (a 1280×800 laptop) shows the lesson box the same way out of
-  presentation mode, across the graph and the right column: above the graph alone a long step's
-  text had a line and a half before it scrolled.
+  presentation mode, across the controls and the graph (the right column keeps its height): above
+  the graph alone a long step's text had a line and a half before it scrolled.
   Every text is 1.75 × larger and none is below 18 pt on a 1080 px high screen (on another, text
   keeps the same share of the height: a projector shows both as large); lines are 1.5 × thicker.
   Leaving puts the window's geometry and every panel back exactly where they were.
@@ -41,12 +41,12 @@ QWIDGETSIZE_MAX = 16777215
 SEPARATOR_PX = 6                     # between the lesson box across the top and the views below it
 FRAME_ALLOWANCE = QSize(16, 48)      # the window manager's title bar and borders, outside the window's size
 BOX_ACROSS_BELOW = 900               # px: a window lower than this shows the lesson box across the top
-PANELS_BELOW_SHARE = 0.24            # of the window's height: the panels under the graph keep at least this,
+PANELS_BELOW_SHARE = 0.24            # of the window's height: the panels under the graph keep at least this
+#                                      (at their own least, a step's Data view kept a 5 px strip of its plot),
 STEP_VIEW_BELOW_SHARE = 0.36         # or this where the lesson step's view is one of them (the Data view's
 #                                      plot was a 15 px strip at 0.24, under its header and legend)
 VIEWS_SHARE = 0.42                   # ... and the views under the box all together (presenting at 1024×768 the
 #                                      box took 475 of 768 px, the training plots beside the graph 30 px strips)
-#                                      (at their own least, a step's Data view kept a 5 px strip of its plot)
 
 
 def fitting_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRect:
@@ -131,8 +131,7 @@ class LessonDock(QDockWidget):
         for dock in self._docks_below() if short > 0 else ():
             w.resizeDocks([dock], [max(dock.minimumSizeHint().height(), dock.height() - short)],
                           Qt.Orientation.Vertical)
-        front = self._docks_below()
-        least = self._least_below() - self._tab_bar_height()
+        front, least = self._docks_below(), self._least_below() - self._tab_bar_height()
         if panels_below_grew and short <= 0 and (not front or front[0].height() < least):
             tabs = self._bottom_docks()       # (the tab just brought to the front may not be drawn yet)
             w.resizeDocks(tabs, [least] * len(tabs), Qt.Orientation.Vertical)
@@ -140,10 +139,8 @@ class LessonDock(QDockWidget):
         w.resizeDocks([self], [height], Qt.Orientation.Vertical)
 
     def _docks_below(self) -> list:
-        w = self.parentWidget()
-        return [dock for dock in w.findChildren(QDockWidget)          # (of tabbed panels, the tab in front)
-                if not dock.visibleRegion().isEmpty() and not dock.isFloating()
-                and w.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        """The panels docked under the graph that are drawn (of tabbed ones, the tab in front)."""
+        return [dock for dock in self._bottom_docks() if not dock.visibleRegion().isEmpty()]
 
     def room(self) -> int:
         """The most the box may take: the window's height but its menu, toolbar, status bar and the
@@ -346,12 +343,12 @@ class Presentation:
         :data:`BOX_ACROSS_BELOW` px high) rather than above the graph alone."""
         return self.presenting or self.window.height() < BOX_ACROSS_BELOW
 
-    def place_lesson_box(self, across: bool | None = None):
+    def place_lesson_box(self):
         """The lesson box across the top (in a :class:`LessonDock`) or back above the graph, as
-        :meth:`box_across` says (or ``across``); out of presentation mode the controls keep the
-        window's whole height at the left, the box spans the graph and the right column."""
+        :meth:`box_across` says; out of presentation mode the right column keeps the window's whole
+        height, the box spans the controls and the graph."""
         w = self.window
-        across = self.box_across() if across is None else across
+        across = self.box_across()
         if across and self.lesson_dock is None:
             self.lesson_dock = LessonDock(w)
         elif not across and self.lesson_dock is not None:
@@ -371,7 +368,7 @@ class Presentation:
         if least is None or not least():
             return 0
         dock = self.window.docks[second]
-        title = dock.titleBarWidget().sizeHint().height() if dock.titleBarWidget() else dock.fontMetrics().height() + 8
+        title = dock.minimumSizeHint().height() - dock.widget().minimumSizeHint().height()   # (its title bar)
         return least() + title
 
     def keep_room_below(self, step_view_below: bool):
@@ -475,9 +472,9 @@ class Presentation:
             w.resizeDocks([dock], [int(CONTROLS_SHARE * w.width())], Qt.Orientation.Horizontal)
 
     def window_resized(self):
-        """The lesson box placed for the window's height. Presenting, the text follows the window's height and the second view keeps half the width
-        (half of what the step's controls leave, where they are shown: the graph and the view beside
-        it alike)."""
+        """The lesson box placed for the window's height. Presenting, the text follows the window's
+        height and the second view keeps half the width (half of what the step's controls leave,
+        where they are shown: the graph and the view beside it alike)."""
         self.place_lesson_box()
         if not self.presenting:
             return

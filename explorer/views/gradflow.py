@@ -399,9 +399,10 @@ class GradientFlowView(style.CanvasView):
         its legend row: what a lesson box above it leaves it, where it can."""
         if self._shares is None:
             return 0
-        holder = self.legend._explorer_holder
-        spacing = self.canvas.ci.layout.verticalSpacing() if hasattr(self.canvas.ci.layout, "verticalSpacing") else 0
-        return round(sum(self._shares[1]) + (holder.minimumHeight() if holder.isVisible() else 0) + 4 * spacing + 20)
+        holder, grid = self.legend._explorer_holder, self.canvas.ci.layout
+        _, top, _, bottom = grid.getContentsMargins()
+        legend = holder.minimumHeight() + grid.verticalSpacing() if holder.isVisible() else 0
+        return round(top + sum(self._shares[1]) + 2 * grid.verticalSpacing() + legend + bottom)
 
     def _set_shares(self, shares):
         """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio,

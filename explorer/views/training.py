@@ -327,10 +327,8 @@ class TrainingView(style.CanvasView):
         self._draw_earlier_runs(self.columns())
         self._draw_references(self.columns())
         self._draw_overflows()
-        has_cosine = self.state.history.compared_count > 0
         style.set_curve(self.cos_curve, x, cosine)
-        b_cosine = self._draw_b_cosine(self.columns())
-        has_cosine = has_cosine or b_cosine
+        has_cosine = self._draw_b_cosine(self.columns()) or self.state.history.compared_count > 0
         empty = n == 0
         # before any update only the loss plot (with its hint) is shown; the plots share the update
         # axis, so only the lowest visible one shows its numbers and label
