@@ -195,6 +195,9 @@ class _WheelGuard(QObject):
         return False
 
 
+TYPING_HINT = "Typing in a field: ← → Home End edit it; Enter or Esc gives them back to stepping."
+
+
 class _KeysBack(QObject):
     """A number field takes the arrow, Home and End keys while one types in it; Enter or Esc gives
     them back to stepping (the field loses the focus), and the status bar says so meanwhile."""
@@ -203,8 +206,11 @@ class _KeysBack(QObject):
         if event.type() == QEvent.Type.FocusIn:
             bar = getattr(watched.window(), "statusBar", None)
             if bar is not None:
-                bar().showMessage("Typing in a field: ← → Home End edit it; Enter or Esc gives them back "
-                                  "to stepping.", 6000)
+                bar().showMessage(TYPING_HINT, 6000)
+        elif event.type() == QEvent.Type.FocusOut:
+            bar = getattr(watched.window(), "statusBar", None)
+            if bar is not None and bar().currentMessage() == TYPING_HINT:    # (no longer true)
+                bar().clearMessage()
         elif event.type() == QEvent.Type.KeyPress and event.key() in (
                 Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
             QTimer.singleShot(0, watched.clearFocus)   # after the field has taken its value

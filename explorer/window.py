@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.runner = None               # the lesson being followed (explorer.lesson_runner)
         self._showing_error = False      # the status bar shows an error (cleared when its cause is fixed)
         self._showing_progress = False   # it says "Computing…" (cleared when the pass lands)
+        self._note_awaits_pass = False   # its note came while a pass was computing: it is about that pass
         self.lessons = {lesson.name: lesson for lesson in shipped_lessons()}
         self._sized = False
         self._restored_layout = False
@@ -92,6 +93,8 @@ class MainWindow(QMainWindow):
         s.busyChanged.connect(self._update_busy)
         s.trainingChanged.connect(self._update_training)
         s.breakpointHit.connect(self._show_breakpoint)
+        for replaced in (s.configChanged, s.paramsChanged, s.shownUpdateChanged):
+            replaced.connect(self._clear_stale_note)
         s.requestChanged.connect(lambda *_: self.alert.hide())
         s.requestChanged.connect(lambda *_: self._clear_error())     # its cause is fixed: the error goes
         s.historyChanged.connect(self._refresh_busy_label)
@@ -431,13 +434,28 @@ class MainWindow(QMainWindow):
     def _clear_error(self):
         """A valid change was made: an error message about an earlier one no longer holds."""
         if self._showing_error:
-            self._showing_error = False
-            self.statusBar().setStyleSheet("")
-            self.statusBar().clearMessage()
+            self._clear_status()
+
+    def _clear_status(self):
+        self._showing_error = self._showing_progress = self._note_awaits_pass = False
+        self.statusBar().setStyleSheet("")
+        self.statusBar().clearMessage()
+
+    @Slot()
+    def _clear_stale_note(self, *_):
+        """Other settings, other weights or an earlier update are shown: a note about the pass
+        before ("Trained to update 400; loss 0.19") no longer holds. A note that came while its
+        pass was computing is kept when that pass lands. Errors go when their cause is fixed,
+        "Computing…" when the computing is done."""
+        if self._note_awaits_pass:
+            self._note_awaits_pass = False
+        elif not (self._showing_error or self._showing_progress):
+            self._clear_status()
 
     def show_message(self, text: str, level: str = "info"):
         self._showing_error = level == "error"
         self._showing_progress = level == "progress"      # (cleared when the computing is done)
+        self._note_awaits_pass = level in ("info", "warning") and self.state.busy
         colours = {"error": "#c00000", "warning": "#a05a00"}
         self.statusBar().setStyleSheet(f"color: {colours[level]}; font-weight: bold;" if level in colours else "")
         self.statusBar().showMessage(text, 0 if level == "error" else 8000)
@@ -489,6 +507,8 @@ class MainWindow(QMainWindow):
     def _show_breakpoint(self, text: str, level: str):
         title = "Training paused: NaN / Inf" if level == "error" else "Training paused at a breakpoint"
         self.alert.show_message(title, text, level)
+        if self.statusBar().currentMessage() == text:     # (the banner says it, larger)
+            self._clear_status()
 
     def _toggle_play(self):
         self.state.toggle_training()
@@ -506,7 +526,7 @@ class MainWindow(QMainWindow):
         self.runner.step_changed.connect(self._raise_lesson_view)
         self.lesson.set_runner(self.runner)
         self.runner.go_to(min(max(step, 0), self.runner.count - 1), run=run)
-        self.statusBar().showMessage(f"Lesson: {lesson.title}", 6000)
+        self.show_message(f"Lesson: {lesson.title}")
         return self.runner
 
     def check_gradients(self):
