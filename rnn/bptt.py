@@ -10,6 +10,7 @@ and every shared weight collects one contribution a step, e.g. ∂L/∂W_hh = Σ
 Under truncation the backward pass is a list of visits (segment, t); see :mod:`rnn.truncation`.
 """
 
+import functools
 import sys
 
 import numpy as np
@@ -21,6 +22,17 @@ from .flush import FLUSH_EVERY, flush_vanished
 from .losses import LOSSES, loss_mask, step_losses
 from .params import NetworkSpec, check_params, layer_params, params_dtype, with_precision
 from .truncation import Truncation
+
+
+def overflow_reported(method):
+    """Run ``method`` without NumPy's overflow warnings: a pass that blows up says so by its
+    values (inf, NaN), which the window greys and training stops at, not on stderr. (One
+    ``errstate`` a call: a call computes many steps.)"""
+    @functools.wraps(method)
+    def quietly(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return method(*args, **kwargs)
+    return quietly
 
 
 class Buffers:
@@ -166,6 +178,7 @@ class Recording:
         """x^l_t: the inputs for layer 0, the layer below's h_t otherwise."""
         return self.inputs if layer == 0 else self.h[layer - 1]
 
+    @overflow_reported
     def contributions(self, name: str):
         """Each step's contribution to ∂L/∂name, (T, *shape): the terms whose sum is the gradient."""
         if name.startswith("readout"):
@@ -180,6 +193,7 @@ class Recording:
             return np.einsum("tbg,tbh->tgh", self.d_hh[layer], self.h_prev(layer))
         return (self.d_ih if kind == "bias_ih" else self.d_hh)[layer].sum(axis=1)
 
+    @overflow_reported
     def gradients(self) -> dict:
         """∂L/∂θ for every parameter (PyTorch names): the sum over steps of each contribution."""
         grads = {}
@@ -383,6 +397,7 @@ class BPTT:
         self.forward_steps(1)
         return t
 
+    @overflow_reported
     def forward_steps(self, n: int) -> range:
         """Compute the next n timesteps (fewer if the pass ends first); return them.
 
@@ -426,6 +441,7 @@ class BPTT:
         """Make the next backward visit (segment, t): every layer at step t, top to bottom."""
         return self.backward_steps(1)[0]
 
+    @overflow_reported
     def backward_steps(self, n: int) -> list:
         """Make the next n backward visits (fewer if the pass ends first); return them, (segment, t).
 

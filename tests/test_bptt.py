@@ -428,3 +428,15 @@ def test_overlapping_windows_do_not_multiply_memory():
     tracemalloc.stop()
     one_array = 200 * 8 * 32 * 8                      # bytes of one (T, B, H) float64 array
     assert peak < 30 * one_array                      # ~20 100 visits: a per-visit buffer would be 100×
+
+
+def test_an_exploded_gradient_is_reported_as_inf_not_as_numpy_warnings():
+    """A linear RNN with γσ_max ≈ 10⁶ over 40 steps: its gradient overflows, which the pass says
+    with non-finite gradients (the window draws them grey), without a RuntimeWarning on stderr."""
+    import warnings
+    spec, params, inputs, targets, options = make(activation="linear", layers=1, T=40, H=16)
+    params["weight_hh_l0"] = 1e6 / np.sqrt(16) * np.random.default_rng(3).standard_normal((16, 16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grads = run_bptt(spec, params, inputs, targets, **options).gradients()
+    assert not np.all(np.isfinite(grads["weight_hh_l0"]))
