@@ -39,6 +39,15 @@ def lesson_html(text: str) -> str:
     return spaced.replace("\n", "<br>")
 
 
+COMPARISON = re.compile(r" ?([≤≥<>=≠×]) ?")
+
+
+def unbroken_comparisons(text: str) -> str:
+    """A claim's formula with no line break beside a comparison or product ("updates ≥ 1" is never
+    split into "updates ≥" and "1"): the spaces around ≤ ≥ < > = ≠ × become non-breaking."""
+    return COMPARISON.sub(lambda m: f"\u00a0{m[1]}\u00a0" if m[0].strip() != m[0] else m[0], text)
+
+
 # the characters that have a Unicode subscript, for text that cannot be rich (a button's)
 UNICODE_SUBSCRIPTS = dict(zip("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 
@@ -440,8 +449,8 @@ class LessonPanel(QFrame):
         self.claims.setVisible(bool(step.claims) and not hidden)
         for label, claim, measurement in zip(self.claim_labels, step.claims, runner.measurements):
             holds = measurement.holds
-            label.setText(lesson_html(f"{MARKS[holds]}  {claim.says}:   {measurement.formula}   —   "
-                                      f"measured {measurement.measured}"))
+            label.setText(lesson_html(f"{MARKS[holds]}  {claim.says}:   {unbroken_comparisons(measurement.formula)}"
+                                      f"   —   measured {unbroken_comparisons(measurement.measured)}"))
             label.setStyleSheet(f"color: {COLOURS[holds]};")
         marks = [m.holds for m in runner.measurements]
         self.verdict.setVisible(bool(marks) and not hidden)
