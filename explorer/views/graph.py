@@ -14,13 +14,18 @@ from .data import symbols
 from .gradflow import CELL_STATE
 
 N_BINS = 16                 # edge colour/width levels on the log scale
+EDGE_WIDEST_PX = 6          # the widest edge's base width (the largest gradients; 1 px the smallest)
+EDGE_NODE_SHARE = 0.8       # ... drawn at most this share of a node's width (the node shows round it)
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
 UNROLLED_TITLE = "Unrolled graph · ‖∂L/∂·‖"   # short (the colour bar says log₁₀ ‖∂L/∂·‖; the tooltip the rest)
 UNROLLED_SHORT = "Unrolled graph"              # ... where a narrow view has no room for that
 WEIGHT_LABEL_MIN_PX = 40   # px per step (at the base text size) from which the weights are named beside the
                            # selected step's edges (on every step's from twice that, until the values are
                            # written); below it, in the gap between two steps while the names fit there
-WEIGHT_LABEL_PAD = 3       # px between a weight's name and the edges or nodes beside it
+WEIGHT_LABEL_PAD = 3       # px between a weight's name and the edges, nodes and labels beside it
+WEIGHT_EDGE_CLEAR_PX = 6   # px from an edge's line to the point a weight's name beside it is hung from
+WEIGHT_LABEL_MARGIN = 1    # px of a weight name's text item around its text
+WEIGHT_LABEL_GROUND = (255, 255, 255, 215)   # under a name that had to be laid over an edge
 WEIGHT_LABEL = "#5a3d8a"
 GRADIENT_LABEL = "#3b2a5c"    # the numbers written under the recurrent edges
 NODE_KINDS = ("x", "h", "y", "L", "c")   # node_kind codes 0..4 (inputs, h of a layer, ŷ, the loss, c of a layer)
@@ -294,6 +299,11 @@ class GraphView(QWidget):
         dy = np.where(unvisited, np.nan, result.dyhat_norm_batch)
         return dih, dh, dy
 
+    def input_steps(self) -> np.ndarray:
+        """Per step: True where some sequence of the batch has an input (a non-zero x_t): a one-to-many
+        task reads only its first step's, the rest are zero."""
+        return np.any(np.asarray(self.state.record.inputs) != 0, axis=(1, 2))
+
     def cell_gradients(self):
         """‖∂L/∂c_t‖ of every layer (L, T) over the batch and the units (LSTM); NaN where the
         backward pass has not been, and for the cells without a cell state."""
@@ -306,8 +316,8 @@ class GraphView(QWidget):
         dih, dh, dy = self.step_gradients()
         mags = np.empty(self.e_kind.size)
         k, t0, layer = self.e_kind, self.e_t0, self.e_layer
-        sel = k == 0
-        mags[sel] = dih[t0[sel]]
+        sel = k == 0                                 # (no input at a step: nothing goes in, as grey as no loss)
+        mags[sel] = np.where(self.input_steps()[t0[sel]], dih[t0[sel]], np.nan)
         sel = (k == 1) | (k == 2) | (k == 6)         # (c_t → h_t: the ∂L/∂h_t its head sends down)
         mags[sel] = dh[layer[sel], t0[sel]]
         sel = (k == 3) | (k == 4)
@@ -331,7 +341,8 @@ class GraphView(QWidget):
             name = "x→h" if (low, kind) == ("x", "h") else \
                 f"{'x' if low == 'x' else f'{low}{low_layer}'}→{kind}{layer}"   # x→c0, h0→h1, h0→c1, c1→h1
             values = dih if low == "x" else dh[low_layer]     # (c→h: the ∂L/∂h_t of its head, the same layer)
-            strips.append((name, row - 1 + gap[0], row - 1 + gap[1], values, every))
+            present = self.input_steps() if low == "x" else every
+            strips.append((name, row - 1 + gap[0], row - 1 + gap[1], values, present))
             half = along if kind == "h" else detail.CELL_BAND         # (c: thin, inside its ∏f ribbon)
             strips.append((f"{kind}{layer}", row - half, row + half, (dh if kind == "h" else dc)[layer], every))
         top = self.h_rows[-1]
@@ -425,13 +436,21 @@ class GraphView(QWidget):
                    if item.xData is not None and item.isVisible()) // 2
 
     def _set_edge_widths(self, scale):
-        """Edge width grows with the gradient (1 to 6 px), thinner when the steps are packed tightly."""
-        if scale == self._width_scale:
+        """Edge width grows with the gradient (1 to :data:`EDGE_WIDEST_PX` px at ``scale`` 1)."""
+        key = (scale, style.line_width(1.0))
+        if key == self._width_scale:
             return
-        self._width_scale = scale
+        self._width_scale = key
         for i, item in enumerate(self.edge_bins):
             f = (i + 0.5) / N_BINS
-            item.setPen(style.pen(self._cmap.map(f, mode="qcolor"), max(1.0, (1 + 5 * f) * scale)))
+            item.setPen(style.pen(self._cmap.map(f, mode="qcolor"), max(1.0, (1 + (EDGE_WIDEST_PX - 1) * f) * scale)))
+
+    @staticmethod
+    def _edge_width_scale(px_per_step: float, node_size: float) -> float:
+        """The edges' ``scale`` (see :meth:`_set_edge_widths`): thinner when the steps are packed tightly,
+        and never so wide that the widest edge (thicker when presenting) hides a node it runs into."""
+        packed = float(np.clip(round(px_per_step / 12, 1), 0.2, 1.0))
+        return min(packed, EDGE_NODE_SHARE * node_size / style.line_width(EDGE_WIDEST_PX))
 
     def _set_pairs(self, item, mask):
         """Give an edge item the edges in ``mask`` (skipped when they are the same as last time)."""
@@ -571,13 +590,15 @@ class GraphView(QWidget):
         """True while the edges are drawn as bands (too many steps in view for one node each)."""
         return self._band
 
-    def _weight_labels(self, values=False):
+    def _weight_labels(self, values=False, gradients=False):
         """(x, y, html, anchor) of the weight matrices on the edges: W_ih into h, W_hh from h_{t−1} to h_t,
         W_hy out to ŷ. Rolled: on the one column and its loop. Unrolled: on every column while each
-        step has room for them, else on the selected step's only (the next step's where the plot has no
-        room left of it: step 0), and where steps are closer than :data:`WEIGHT_LABEL_MIN_PX`, centred in
-        the gap before it while the names fit there; the same names at every step (one W, used T
-        times). An LSTM's c rows: the forget gate f_t on c_{t−1} → c_t, the same way."""
+        step has room for them (:data:`WEIGHT_LABEL_MIN_PX` twice over) and the nodes carry no ``values``,
+        else at the selected step (W_hh on its recurrent edge, or the nearest one in view): each name
+        where it overlaps no node, edge, label or other name (see :meth:`_place_weight_names`); the same
+        names at every step (one W, used T times); none where the steps are closer than a name is wide.
+        An LSTM's c rows: the forget gate f_t on c_{t−1} → c_t, the same way. ``gradients``: the recurrent
+        edges carry their numbers instead of W_hh and f_t."""
         L = self.state.record.spec.num_layers
         top = self.y_row - 0.5
         left = (1, 0.5)                   # the anchor: to the left of the point it names
@@ -592,63 +613,177 @@ class GraphView(QWidget):
                     [(-0.05, self.h_rows[l - 1] + 0.5, style.sub_html("W", "ih") + f"<sup>({l})</sup>", left)
                      for l in range(1, L)] +
                     [(-0.64, float(row), forget(None), left) for row in self.c_rows])
-        px_step = self._px_per_step()
-        px = px_step / self._text_scale()
-        name = self._weight_name_px()
-        if px_step < name + 2 * WEIGHT_LABEL_PAD:        # (not even in the gap between two steps' edges)
+        name, _ = self._weight_name_size(style.sub_html("W", "hh"))
+        if self._px_per_step() < name + 2 * WEIGHT_LABEL_PAD:    # (a name would cover more than one step's edges)
             return []
+        recurrent = self.state.record.seq_len > 1 and not gradients
+        px = self._px_per_step() / self._text_scale()
+        # every step's while there is room and the nodes carry no ``values`` labels, else the selected one's
+        if 2 * WEIGHT_LABEL_MIN_PX <= px and not values:
+            placed = self._place_weight_names(every=True, recurrent=recurrent)
+            if not recurrent or any("hh" in html for _, _, html, _ in placed):
+                return placed
+        return self._place_weight_names(every=False, recurrent=recurrent)
+
+    def _weight_names_wanted(self, every: bool, recurrent: bool):
+        """The weight names to place, most needed first, each with its places (x, y, anchor) in the order
+        they are tried: W_hh under (or over) a recurrent edge, then W_ih beside x → h, W_hy beside h → ŷ
+        and an LSTM's f_t under (over) c_{t−1} → c_t. ``every``: at every step in view, else once: at the
+        selected step, or the nearest one in view where a name does not fit there (so where the steps are
+        close, W_hh, W_ih and W_hy each take a step of their own)."""
         T = self.state.record.seq_len
+        px_step, px_row = self._px_per_step(), self._px_per_row()
         (x0, x1), _ = self.plot.getViewBox().viewRange()
         selected = self.state.selection.step
-        if px < WEIGHT_LABEL_MIN_PX:     # tight: centred in the gap before a step (the selected one, or
-            t = max(selected, 1) if T > 1 else 0      # step 1 for step 0, whose gap is no step's), under the nodes
-            drop = (self._node_size() / 2 + WEIGHT_LABEL_PAD) / self._px_per_row()
-            middle = (0.5, 0.5)
-            return [(t - 0.5, 0.25, style.sub_html("W", "ih"), middle),
-                    (t - 0.5, top, style.sub_html("W", "hy"), middle)] + \
-                   ([(t - 0.5, self.h_rows[0] - drop, style.sub_html("W", "hh"), (0.5, 0))] if t > 0 else [])
-        # every step's while there is room and the nodes carry no ``values`` labels, else the selected one's;
-        # left of the vertical edges and under the recurrent one (the value labels sit up and right)
-        every = 2 * WEIGHT_LABEL_MIN_PX <= px and not values
-        # (the selected step's clear of its ring where the plot has room left of it for the names, else the
-        # next step's: at step 0 they would run past the plot's left edge)
-        room = (selected - x0) * px_step
-        clear = ring / px_step
-        if room < ring + name and selected + 1 < T:
-            selected += 1
-            clear = 0
-        steps = range(max(0, int(np.ceil(x0 - 1))), min(T, int(x1 + 1) + 1)) if every else [selected]
-        below = (0.5, 0)
-        labels = []
-        for t in steps:
-            # (W_ih low in its gap, clear of W_hh under the recurrent edge into the same step)
-            ringed = t == self.state.selection.step
-            labels += [(t - (max(0.1, clear) if ringed else 0.1), 0.25, style.sub_html("W", "ih"), left),
-                       (t - (max(0.06, clear) if ringed else 0.06), top, style.sub_html("W", "hy"), left)]
-            if t > 0:
-                labels.append((t - 0.5, self.h_rows[0] - 0.06, style.sub_html("W", "hh"), below))
-                labels += [(t - 0.5, row - 0.06, forget(t), below) for row in self.c_rows]
-        return labels
+        in_view = [t for t in range(T) if x0 - 0.5 <= t <= x1 + 0.5]
+        ring = (float(self.marker.opts["size"]) + RING_PEN) / 2 + 2
+        edge = WEIGHT_EDGE_CLEAR_PX
+        below = lambda l: self.c_rows[l] if self.c_rows.size else self.h_rows[l]
+        top = self.y_row
 
-    @staticmethod
-    def _weight_name_px() -> float:
-        """The width in px of the widest weight name as drawn (W with hh below), without its text margins."""
-        document = QTextDocument()
-        document.setDocumentMargin(0)
-        document.setDefaultFont(style.font(style.TICK_PT, bold=True))
-        document.setHtml(style.sub_html("W", "hh"))
-        return document.idealWidth()
+        def beside(t, low, high):         # beside a vertical edge at step t, from row low to row high
+            clear = (ring if t == selected else edge) / px_step
+            heights = [low + f * (high - low) for f in (0.5, 0.3, 0.7)]
+            return ([(t - clear, y, (1, 0.5)) for y in heights] + [(t + clear, y, (0, 0.5)) for y in heights] +
+                    [(t + side, y, (0.5, 0.5)) for side in (-0.5, 0.5) for y in heights])
+
+        def along(gaps, row):             # under, then over, a recurrent edge into each step of ``gaps``
+            off = edge / px_row           # (last, on it: where the rows are too close, over the edge's line)
+            return ([(g - 0.5, row + sign * off, (0.5, 0 if sign < 0 else 1)) for g in gaps for sign in (-1, 1)] +
+                    [(g - 0.5, row + shift, (0.5, 0.5)) for g in gaps for shift in (0.0, -0.5)])
+
+        wih, whh, why = (style.sub_html("W", sub) for sub in ("ih", "hh", "hy"))
+        wanted = []
+        if every:
+            for t in in_view:
+                if recurrent and t > 0:
+                    wanted.append((whh, along([t], self.h_rows[0])))
+                wanted += [(wih, beside(t, 0, below(0))), (why, beside(t, self.h_rows[-1], top))]
+                if recurrent and t > 0:
+                    wanted += [(style.sub_html("f", str(t)), along([t], row)) for row in self.c_rows]
+            return wanted
+        columns = sorted(in_view, key=lambda t: (abs(t - selected - 0.25), t))   # (the selected first, then the next)
+        gaps = sorted((g for g in in_view if g > 0), key=lambda g: (abs(g - selected - 0.25), g))
+        forget_t = style.sub_html("f", "t")
+        if recurrent and gaps:
+            wanted.append((whh, along(gaps, self.h_rows[0])))
+        wanted += [(wih, [c for t in columns for c in beside(t, 0, below(0))]),
+                   (why, [c for t in columns for c in beside(t, self.h_rows[-1], top)])]
+        if recurrent and gaps:
+            wanted += [(forget_t, along(gaps, row)) for row in self.c_rows]   # (f_t: on whichever edge it fits)
+        return wanted
+
+    def _place_weight_names(self, every: bool, recurrent: bool):
+        """(x, y, html, anchor) of the weight names that fit, most needed first (W_hh, the point of shared
+        weights): each at its first place that is inside the view and clear of every node, the ring, the
+        edges, the value and gradient labels and the names already placed (see
+        :func:`graph_detail.first_clear`), by :data:`WEIGHT_LABEL_PAD`. At the selected step only, where
+        no place keeps that pad, the first that just does not touch them; failing that, the first clear of
+        the nodes, labels and names, laid over an edge (on a white ground: see :meth:`_name_over_edges`)."""
+        wanted = self._weight_names_wanted(every, recurrent)
+        if not wanted:
+            return []
+        taken = self._weight_name_obstacles()
+        solid = self._obstacle_is_node
+        view = (0.0, 0.0, *self._view_px())
+        tries = [(WEIGHT_LABEL_PAD, True)] + ([] if every else [(0, True), (0, False)])   # (pad, clear of the edges)
+        chosen = []
+        for html, places in wanted:
+            candidates = [self._name_box(x, y, html, anchor) for x, y, anchor in places]
+            for pad, edges in tries:
+                i = detail.first_clear(candidates, taken if edges else taken[solid], view, pad, self._node_circles)
+                if i is not None:
+                    taken, solid = np.vstack([taken, candidates[i]]), np.append(solid, True)
+                    chosen.append((*places[i][:2], html, places[i][2]))
+                    break
+        return chosen
+
+    def _view_px(self):
+        """The view box's (width, height) in px."""
+        vb = self.plot.getViewBox()
+        return max(vb.width(), 1.0), max(vb.height(), 1.0)
+
+    def _to_px(self, x, y):
+        """Plot coordinates as px from the view box's bottom-left corner (y up)."""
+        (x0, _), (y0, _) = self.plot.getViewBox().viewRange()
+        return (np.asarray(x, dtype=float) - x0) * self._px_per_step(), (np.asarray(y, dtype=float) - y0) * self._px_per_row()
+
+    def _name_box(self, x, y, html, anchor):
+        """(left, bottom, right, top) in px (see :meth:`_to_px`) of a weight name at (x, y) with ``anchor``."""
+        w, h = self._weight_name_size(html)
+        X, Y = self._to_px(x, y)
+        left, top = float(X) - anchor[0] * w, float(Y) + anchor[1] * h
+        return (left, top - h, left + w, top)
+
+    def _weight_name_obstacles(self) -> np.ndarray:
+        """(left, bottom, right, top) px boxes a weight name keeps clear of: the edges in view, the value
+        and gradient labels shown (``_obstacle_is_node`` marks the boxes that are not edges); and, as
+        circles (centre, radius) in ``_node_circles``, the nodes in view and the ring."""
+        (x0, x1), _ = self.plot.getViewBox().viewRange()
+        node = self._node_size() / 2 + 1          # (a square node's corners: its half-diagonal)
+        radius = np.where(self.node_symbol == "o", node, node * np.sqrt(2))
+        index = np.flatnonzero((self.node_t >= x0 - 1) & (self.node_t <= x1 + 1))
+        X, Y = self._to_px(self.node_t[index], self.node_row[index])
+        ring = (float(self.marker.opts["size"]) + RING_PEN) / 2
+        rx, ry = self._to_px(self.state.selection.step, self.marked_row())
+        self._node_circles = np.vstack([np.column_stack([X, Y, radius[index]]), [[float(rx), float(ry), ring]]])
+        boxes = [np.zeros((0, 4))]
+        for pool in (self._labels, self._gradient_texts):
+            for label in pool:
+                if label.isVisible():
+                    rect = label.textItem.boundingRect()
+                    X, Y = self._to_px(label.pos().x(), label.pos().y())
+                    left, top = float(X) - label.anchor[0] * rect.width(), float(Y) + label.anchor[1] * rect.height()
+                    boxes.append(np.array([[left, top - rect.height(), left + rect.width(), top]]))
+        solid = sum(len(b) for b in boxes)
+        shown = (self.e_t1 >= x0 - 1) & (self.e_t0 <= x1 + 1)
+        ax, ay = self._to_px(self.e_t0[shown], self.e_r0[shown])
+        bx, by = self._to_px(self.e_t1[shown], self.e_r1[shown])
+        half = 3.0
+        boxes.append(np.column_stack([np.minimum(ax, bx) - half, np.minimum(ay, by) - half,
+                                      np.maximum(ax, bx) + half, np.maximum(ay, by) + half]))
+        every = np.vstack(boxes)
+        self._obstacle_is_node = np.arange(len(every)) < solid
+        return every
+
+    _name_sizes = {}
+
+    def _weight_name_size(self, html):
+        """(width, height) in px of a weight name as its text item draws it (margins and all)."""
+        key = (html, style.pt(style.TICK_PT))
+        if key not in self._name_sizes:
+            document = QTextDocument()
+            document.setDocumentMargin(WEIGHT_LABEL_MARGIN)
+            document.setDefaultFont(style.font(style.TICK_PT, bold=True))
+            document.setHtml(html)
+            size = document.size()
+            self._name_sizes[key] = (size.width(), size.height())
+        return self._name_sizes[key]
 
     def _draw_weight_labels(self, values=False, gradients=False):
-        items = self._weight_labels(values)
-        if gradients:        # the recurrent edges' numbers take the place of W_hh and f_t (named further out)
-            items = [item for item in items if "hh" not in item[2] and not item[2].startswith("f<sub>")]
+        items = self._weight_labels(values, gradients)
         self._show_texts(self._weight_texts, items, self._weight_text, html=True)
+        over_edges = [False] * len(items) if self._rolled else self._name_over_edges(items)
+        for label, on_edge in zip(self._weight_texts, over_edges):
+            if getattr(label, "_explorer_grounded", False) != on_edge:
+                label._explorer_grounded = on_edge
+                label.fill = pg.mkBrush(WEIGHT_LABEL_GROUND if on_edge else None)
+                label.update()
 
-    @staticmethod
-    def _weight_text():
+    def _name_over_edges(self, items) -> list:
+        """Per placed name, True where it lies over an edge (laid there for want of a clear place)."""
+        if not items:
+            return []
+        obstacles = self._weight_name_obstacles()
+        edges = obstacles[~self._obstacle_is_node]
+        view = (-np.inf, -np.inf, np.inf, np.inf)
+        return [detail.first_clear([self._name_box(x, y, html, anchor)], edges, view, 0) is None
+                for x, y, html, anchor in items]
+
+    def _weight_text(self):
         label = pg.TextItem(color=WEIGHT_LABEL)
         style.set_font(label, style.TICK_PT, bold=True)
+        label.textItem.document().setDocumentMargin(WEIGHT_LABEL_MARGIN)   # (its box is its text: see _name_box)
         label.setZValue(25)
         return label
 
@@ -688,7 +823,7 @@ class GraphView(QWidget):
         self.rails.setVisible(band)
         self.cursor_line.setVisible(band)
         size = self._node_size()
-        self._set_edge_widths(float(np.clip(round(px / 12, 1), 0.2, 1.0)))
+        self._set_edge_widths(self._edge_width_scale(px, size))
         if self.nodes.data.size and self.nodes.data["size"][0] != size:
             self.nodes.setSize(size)
         self.marker.setSize(self._ring_size(size, band))
