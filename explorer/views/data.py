@@ -1,7 +1,8 @@
 """The data of one sequence over time: what goes in (x_t), what the network predicts (ŷ_t) and
 what it should have predicted (y_t). Curves for numbers; letters for text tasks, each prediction
-green where it is the target and red where it is not. The sequence shown is chosen here (and
-every other view follows it)."""
+green where it is the target and red where it is not, with a bar under it as long as its
+probability (every letter drawn at full strength: legible from the back of a room). The sequence
+shown is chosen here (and every other view follows it)."""
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -17,18 +18,25 @@ from . import style
 
 TOOLTIP = """<b>Data</b>: one sequence of the batch, step by step. Numbers: the inputs x<sub>t</sub>
 (thin lines), the prediction ŷ<sub>t</sub> (orange) and the target y<sub>t</sub> (black rings) at the
-steps that carry a loss. Text: the input letter, the predicted letter (green: right, red: wrong;
-brighter = more probable) and the target letter.<br>
+steps that carry a loss. Text: the input letter, the predicted letter (green: right, red: wrong — right
+where it is the target letter below it) and the target letter; the bar under a prediction is as long
+as its probability (a full column: p = 1). The dashed frame is the chosen step.<br>
 Choose the sequence with the spin box: every view shows the sequence chosen here."""
 
 INPUT_COLOURS = ("#7fa6d9", "#a0a0a0", "#8fc98f", "#b9a3d6")   # light: the inputs sit behind ŷ and y
 TEXT_TITLE = "input xₜ · prediction ŷₜ · target yₜ"
 PREDICTION = "#d95f02"
 RIGHT, WRONG = "#1a7f37", "#c00000"
+CONFIDENCE_TRACK = "#d4d4d4"    # the bar's empty part (its full length: p = 1)
 MAX_LETTERS = 80         # letters drawn per row; beyond, every k-th step is labelled
 LETTER_SHARE = 0.9       # a letter is at most this share of its step's column wide
 TARGET_PX = 9            # the target rings' diameter at the normal look
 SIDE_LEGEND_RATIO = 2.0  # the legend goes beside the plot on a canvas this many times as wide as high
+BAR_SHARE = 0.3          # a confidence bar is this share of the gap between the ŷ and y letters high,
+BAR_HEIGHT = (0.06, 0.14)   # and between these shares of a letter's line high,
+BAR_DROP = 0.8           # its top this share of the letters' descent under their baseline (where there is room)
+TICK_PX = 5              # the left axis's ticks: into the numbers' plot, out of the letters' (in, they point at the first column)
+ROWS = {"input": 2, "prediction": 1, "target": 0}    # the text rows' heights in the plot
 
 
 def symbols(task) -> tuple[str, str]:
@@ -85,8 +93,21 @@ class DataView(QWidget):
         style.fit_legend_row(legend)
         self.step_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
         self.outputs_plot.addItem(self.step_line, ignoreBounds=True)
+        # text tasks: the chosen step framed (its edges between the columns, behind the letters:
+        # a line through the step would run through its letters)
+        self.step_frame = pg.PlotDataItem(pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
+        self.step_frame.setZValue(-2)
+        self.outputs_plot.addItem(self.step_frame, ignoreBounds=True)
         self.letters = []                  # TextItems reused between refreshes (text tasks)
         self._letter_points, self._letter_stride = 18, 1
+        # each prediction's probability: a bar under its letter (the track: p = 1), behind the letters
+        self.confidence_track = pg.BarGraphItem(x0=[], y0=[], width=[], height=[], pen=None,
+                                                brush=pg.mkBrush(CONFIDENCE_TRACK))
+        self.confidence_bars = pg.BarGraphItem(x0=[], y0=[], width=[], height=[], pen=None, brushes=[])
+        for z, bars in enumerate((self.confidence_track, self.confidence_bars)):
+            bars.setZValue(-1 + 0.5 * z)
+            self.outputs_plot.addItem(bars, ignoreBounds=True)
+        self._confidences = np.zeros((0, 3))   # (step, probability, right) of each prediction drawn
         vb = self.outputs_plot.getViewBox()
         vb.sigResized.connect(lambda *_: self._fit_letters())
         vb.sigXRangeChanged.connect(lambda *_: self._fit_letters())
@@ -112,6 +133,7 @@ class DataView(QWidget):
     def _on_selection(self):
         selection = self.state.selection
         self.step_line.setValue(selection.step)
+        self._frame_step(selection.step)
         if self.sequence_box.value() != selection.batch_index:
             self.sequence_box.blockSignals(True)
             self.sequence_box.setValue(selection.batch_index)
@@ -133,10 +155,19 @@ class DataView(QWidget):
             self._draw_numbers(data, symbols(task)[1] if task.loss == "xent" else None)
         self._on_selection()
 
+    def _frame_step(self, step: int):
+        """Text tasks: a dashed frame around the chosen step's column (the letters stay clear of it)."""
+        if not self.step_frame.isVisible():
+            return
+        left, right = step - 0.5 * self._letter_stride, step + 0.5 * self._letter_stride
+        low, high = ROWS["target"] - 0.5, ROWS["input"] + 0.5
+        self.step_frame.setData([left, right, right, left, left], [low, low, high, high, low])
+
     def _draw_numbers(self, data, classes=None):
         """Inputs as curves; a regression's prediction and targets too. A classification whose
         inputs are numbers (``classes``: how its classes are written) says its answers in words."""
         self._show_letters(0)
+        self._show_text_marks(False)
         self._show_legend(True)
         style.set_title(self.outputs_plot, None)
         self.outputs_plot.getAxis("left").setLabel("value")
@@ -190,10 +221,11 @@ class DataView(QWidget):
         self.prediction_curve.hide()
         self.target_points.hide()
         self._show_legend(False)
+        self._show_text_marks(True)
         plot = self.outputs_plot
         style.set_title(plot, TEXT_TITLE)
         plot.getAxis("left").setLabel("")
-        plot.getAxis("left").setTicks([[(2, "xₜ"), (1, "ŷₜ"), (0, "yₜ")]])
+        plot.getAxis("left").setTicks([[(ROWS["input"], "xₜ"), (ROWS["prediction"], "ŷₜ"), (ROWS["target"], "yₜ")]])
         T = len(data.targets)
         stride = max(1, int(np.ceil(T / MAX_LETTERS)))
         steps = np.arange(0, T, stride)
@@ -201,24 +233,21 @@ class DataView(QWidget):
         inputs = [written[i] if data.inputs[t, i] != 0 and i < len(written) else "·"
                   for t, i in enumerate(np.argmax(data.inputs, axis=-1))]
         rows = []
-        right = 0
-        scored = 0
+        confidences = []
         for t in steps:
-            rows.append((t, 2, inputs[t], style.FOREGROUND, 1.0))
-            rows.append((t, 0, vocab[data.targets[t]], style.FOREGROUND, 1.0))
+            rows.append((t, ROWS["input"], inputs[t], style.FOREGROUND))
+            rows.append((t, ROWS["target"], vocab[data.targets[t]], style.FOREGROUND))
             if t < data.computed and data.loss_steps[t]:
                 correct = data.predictions[t] == data.targets[t]
-                right += bool(correct)
-                scored += 1
-                rows.append((t, 1, vocab[data.predictions[t]], RIGHT if correct else WRONG,
-                             0.35 + 0.65 * float(data.confidence[t])))
+                confidences.append((t, float(data.confidence[t]), bool(correct)))
+                rows.append((t, ROWS["prediction"], vocab[data.predictions[t]], RIGHT if correct else WRONG))
         self._show_letters(len(rows))
         self._letter_points, self._letter_stride = max(9, min(18, int(600 / max(len(steps), 1)))), stride
-        for item, (t, row, letter, colour, alpha) in zip(self.letters, rows):
-            color = pg.mkColor(colour)
-            color.setAlphaF(alpha)
-            item.setText(letter, color=color)
+        for item, (t, row, letter, colour) in zip(self.letters, rows):
+            item.setText(letter, color=pg.mkColor(colour))      # (at full strength: the bars say how sure)
             item.setPos(t, row)
+        self._confidences = np.array(confidences, dtype=float).reshape(-1, 3)
+        right, scored = int(self._confidences[:, 2].sum()), len(self._confidences)
         plot.setXRange(-0.5, T - 0.5, padding=0.02)
         plot.setYRange(-0.6, 2.6, padding=0)
         self._fit_letters()
@@ -240,6 +269,41 @@ class DataView(QWidget):
         for item in shown:
             if item.textItem.font() != font:
                 item.setFont(font)
+        self._fit_confidence_bars(font)
+
+    def _fit_confidence_bars(self, font):
+        """Each prediction's bar in the gap between its letter and the target letter below it,
+        left-aligned in the letter's column and as long as its probability (its track: p = 1)."""
+        if not self.confidence_bars.isVisible():
+            return
+        rows_per_px = self.outputs_plot.getViewBox().viewPixelSize()[1]
+        if not rows_per_px > 0:
+            return
+        metrics = QFontMetricsF(font)
+        baseline = 0.5 * (metrics.ascent() - metrics.descent())     # below a letter's centre (px)
+        cap_top = metrics.capHeight() - baseline                     # above it
+        bottom = ROWS["prediction"] - baseline * rows_per_px         # the ŷ letters' baseline
+        top = ROWS["target"] + cap_top * rows_per_px                 # the y letters' tops
+        least, most = (share * metrics.height() * rows_per_px for share in BAR_HEIGHT)
+        thickness = float(np.clip(BAR_SHARE * (bottom - top), least, most))
+        # just under the ŷ letter (below its descenders) where there is room, else midway to the y letters
+        under = bottom - (BAR_DROP * metrics.descent() * rows_per_px + 0.5 * thickness)
+        y0 = max(under, 0.5 * (bottom + top)) - 0.5 * thickness
+        steps, probability, right = self._confidences.T
+        full = LETTER_SHARE * self._letter_stride
+        left = steps - 0.5 * full
+        n = len(steps)
+        self.confidence_track.setOpts(x0=left, y0=np.full(n, y0), width=np.full(n, full), height=np.full(n, thickness))
+        self.confidence_bars.setOpts(x0=left, y0=np.full(n, y0), width=full * probability, height=np.full(n, thickness),
+                                     brushes=[pg.mkBrush(RIGHT if r else WRONG) for r in right])
+
+    def _show_text_marks(self, shown: bool):
+        """A text task's step frame and confidence bars instead of the numbers' step line (and its
+        rows' ticks outside the plot, clear of the first letters)."""
+        self.step_line.setVisible(not shown)
+        self.outputs_plot.getAxis("left").setStyle(tickLength=TICK_PX if shown else -TICK_PX)
+        for item in (self.step_frame, self.confidence_track, self.confidence_bars):
+            item.setVisible(shown)
 
     def restyle(self):
         """(called by style.restyle at a new look: the rings grow with the lines)"""
