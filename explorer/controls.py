@@ -267,6 +267,9 @@ class ControlPanel(QWidget):
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
         self.scroll = scroll
+        self._kept_in_view = []       # the controls a lesson step asks for, kept in view as the panel resizes
+        scroll.viewport().installEventFilter(self)
+        scroll.verticalScrollBar().actionTriggered.connect(self._forget_kept_in_view)   # (the user scrolls)
 
         for title, names in GROUPS:
             self._add_group(title, names)
@@ -372,6 +375,27 @@ class ControlPanel(QWidget):
         for i in range(self.training_buttons.count()):      # (Update and Play: on the toolbar too)
             self.training_buttons.itemAt(i).widget().setVisible(names is None)
         self.updateGeometry()
+
+    def scroll_to(self, names):
+        """Scroll the panel so that the controls ``names`` (those a lesson step asks the student to
+        use) are in view, the first with its label, and keep them there as the panel's height
+        changes (the lesson box above grows with its claims) until the user scrolls: in a short
+        window the Bag box or the temperature lies below the fold."""
+        self._kept_in_view = [self.widgets[name] for name in names if name in self.widgets]
+        if self._kept_in_view:     # once the rows a new task shows and the panel's new height are laid out
+            QTimer.singleShot(0, self._scroll_to_kept)
+
+    def _scroll_to_kept(self):
+        for widget in reversed(self._kept_in_view):     # (the first last: it is in view whatever else fits)
+            self.scroll.ensureWidgetVisible(widget, 0, widget.height())
+
+    def _forget_kept_in_view(self, *_):
+        self._kept_in_view = []
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Resize and self._kept_in_view:     # (the panel's viewport)
+            QTimer.singleShot(0, self._scroll_to_kept)
+        return False
 
     def minimumSizeHint(self):
         """As wide as the rows it shows need (a scroll area would cut them at its right edge), with

@@ -13,6 +13,7 @@ A lesson is a title and an ordered list of steps. A teacher writes one without r
     new_weights = true                  # draw fresh initial weights (default: when config is given)
     run = "finish"                      # none | forward | backward | finish | train
     view = "gradient_flow"              # the view the step is about (raised in the window)
+    # rows = ["W_hh", "W"]              # (with view = "shapes") the table's rows the step is about, kept in view
     rolled = false                      # the graph rolled (one column, a loop) or unrolled
     keep_previous_as = "tanh RNN"       # the run so far stays on the plots under this name
     compare = { cell = "lstm" }         # A/B: side B, this step with these changes, on the same batch
@@ -36,10 +37,12 @@ A file that breaks these rules is refused with one line naming the step and the 
 """
 
 import pathlib
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 
 from rnn.errors import RnnInputError
+from rnn.params import NetworkSpec, shapes_table
 
 from .comparison import compared_config
 from .config import ExplorerConfig
@@ -55,10 +58,20 @@ VIEWS = {   # a lesson's name for a view → the window's view
     "shapes": "ShapesPanel", "clipping": "ClippingView",
 }
 MAX_UPDATES = 100_000
+
+
+def shape_row_name(symbol: str) -> str:
+    """A shapes-table row's name in a step's ``rows``: its math symbol without the PyTorch name or
+    the layer ("W_hh (weight_hh_l0)" → "W_hh", "W = [W_hh W_ih] (layer 0)" → "W", "ŷ_t" → "ŷ_t")."""
+    return re.split(r" \(| = ", symbol, maxsplit=1)[0]
+
+
+SHAPE_ROWS = tuple(dict.fromkeys(   # every row name the shapes table has (an LSTM's: with c_t)
+    shape_row_name(symbol) for symbol, _, _ in shapes_table(NetworkSpec(cell="lstm"), 1, 1, "xent")))
 _CONFIG_KEYS = tuple(f.name for f in fields(ExplorerConfig))
 _LESSON_KEYS = ("title", "summary", "config", "steps")
 _STEP_KEYS = ("title", "text", "config", "new_weights", "run", "to", "updates", "until", "view", "zoom", "controls",
-              "rolled", "keep_previous_as", "compare", "compare_as", "question", "choices", "answer", "explain", "claims")
+              "rows", "rolled", "keep_previous_as", "compare", "compare_as", "question", "choices", "answer", "explain", "claims")
 _CLAIM_KEYS = ("says", "check")
 
 
@@ -85,6 +98,7 @@ class LessonStep:
     view: str = ""
     zoom: tuple | None = None      # (first, last): the steps the views along t show; None: every step
     controls: tuple = ()           # the controls the step asks the student to use (shown when presenting)
+    rows: tuple = ()               # the shapes table's rows the step is about (shape_row_name), kept in view
     rolled: bool | None = None     # the graph drawn rolled (one column) or unrolled; None: as it is
     keep_previous_as: str = ""     # keep the run so far, under this label, to compare on the same plots
     compare: dict = field(default_factory=dict)   # A/B: side B is this step's configuration with these changes
@@ -197,6 +211,14 @@ def _step(raw, where: str) -> LessonStep:
     unknown = [c for c in controls if c not in _CONFIG_KEYS]
     if unknown:
         raise LessonError(f"{where}: controls names unknown setting {unknown[0]!r}")
+    rows = raw.get("rows", [])
+    if not isinstance(rows, list) or not all(isinstance(r, str) for r in rows):
+        raise LessonError(f"{where}: rows must be a list of the shapes table's tensor names")
+    if rows and view != "shapes":
+        raise LessonError(f"{where}: rows names rows of the shapes table: it goes with view = \"shapes\"")
+    unknown = [r for r in rows if r not in SHAPE_ROWS]
+    if unknown:
+        raise LessonError(f"{where}: rows names no row of the shapes table: {unknown[0]!r}; known: {', '.join(SHAPE_ROWS)}")
     choices = raw.get("choices", [])
     if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
         raise LessonError(f"{where}: choices must be a list of texts")
@@ -219,7 +241,7 @@ def _step(raw, where: str) -> LessonStep:
         title=_text(raw, "title", where, required=True), text=_text(raw, "text", where, required=True),
         config=config, new_weights=new_weights, run=run, to=to, updates=int(updates) if run == "train" else 0,
         until=until, view=view, zoom=None if zoom is None else tuple(zoom), controls=tuple(controls),
-        rolled=rolled, keep_previous_as=_text(raw, "keep_previous_as", where),
+        rows=tuple(rows), rolled=rolled, keep_previous_as=_text(raw, "keep_previous_as", where),
         compare=compare, compare_as=_text(raw, "compare_as", where), question=question, choices=tuple(choices), answer=answer,
         explain=_text(raw, "explain", where), claims=tuple(_claim(c, f"{where}, claim {j + 1}")
                                                            for j, c in enumerate(claims)))

@@ -548,9 +548,11 @@ class MainWindow(QMainWindow):
             self.views["GraphView"].set_rolled(step.rolled)
         for name in STEP_AXIS_VIEWS:              # the steps it is about (None: every step)
             self.views[name].show_steps(step.zoom)
+        self.views["ShapesPanel"].show_rows(step.rows)      # the table's rows it is about, kept in view
         if self.presentation.presenting:
             self.presentation.arrange()       # (the step's view beside the graph, if that is the layout)
             return
+        self.controls.scroll_to(step.controls)
         view = VIEWS.get(step.view, "")
         dock = self.docks.get(view)
         if dock is not None:

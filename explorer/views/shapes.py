@@ -2,12 +2,14 @@
 
 import re
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from rnn.params import shapes_table
 
 from . import style
 from .. import lesson_panel       # (its lesson_plain; a module, as the lesson box imports the views)
+from ..lessons import shape_row_name
 
 TOOLTIP = ("<b>Shapes</b> of every tensor for the current network, batch size B and sequence length T, "
            "in both notations: the math symbol and PyTorch's parameter name (weight_ih_l0 …). "
@@ -45,6 +47,7 @@ class ShapesPanel(QWidget):
         # rows as high as their text (presentation fonts, wrapped meanings): nothing cut at the bottom
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(True)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)   # (show_rows: rows whole)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -53,6 +56,7 @@ class ShapesPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.table, 1)
+        self._rows_shown = ()        # the row names a lesson step is about (show_rows), kept in view
         state.configChanged.connect(lambda *_: self.refresh())
         self.refresh()
 
@@ -76,15 +80,39 @@ class ShapesPanel(QWidget):
                     self.table.setItem(i, j, item)
                 item.setText(text)
                 item.setToolTip(text)
-        self.fit_columns()
+        self._refit()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        self.fit_columns()
+        self._refit()
 
     def restyle(self):
         """(called by style.restyle at a new text size)"""
+        self._refit()
+
+    def _refit(self):
+        """The columns fitted to the width, then the rows a step is about brought into view."""
         self.fit_columns()
+        QTimer.singleShot(0, self._scroll_to_rows)    # (once the rows have their new heights)
+
+    def show_rows(self, names):
+        """Keep the rows a lesson step is about in view (their names as :func:`shape_row_name`
+        writes them: "W", "W_hh", …; every layer's): all of them where the table has the room, else
+        the first named one whole and as many of the others as fit; kept at a new size or text size.
+        No names: the table stays where the student scrolled it."""
+        self._rows_shown = tuple(names)
+        QTimer.singleShot(0, self._scroll_to_rows)    # (once the dock the step raises is laid out)
+
+    def _scroll_to_rows(self):
+        names = [shape_row_name(symbol) for symbol, _, _ in self.rows()]
+        shown = [i for i, name in enumerate(names) if name in self._rows_shown]
+        if not shown:
+            return
+        table, hint = self.table, QAbstractItemView.ScrollHint.EnsureVisible
+        table.resizeRowsToContents()          # (rows as high as they will be drawn: the scroll lands right)
+        first_named = [i for i in shown if names[i] == self._rows_shown[0]] or shown
+        for row in (shown[-1], shown[0], first_named[0]):     # all of them, or the first named one whole
+            table.scrollToItem(table.item(row, 0), hint)
 
     def fit_columns(self):
         """Every cell whole: the tensors and shapes as wide as their text and the meanings in the rest,
