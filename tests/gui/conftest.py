@@ -1,8 +1,11 @@
 """The window every GUI test may ask for: built as a first launch at 1280×800, shown, its first
-pass landed, and its session shut down afterwards (test_window.make_window, settle)."""
+pass landed, and its session shut down afterwards (test_window.make_window, settle); and one
+window a test module's lessons share."""
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
+from explorer.window import MainWindow
 from test_window import make_window, settle
 
 
@@ -12,6 +15,21 @@ def window(qtbot):
     settle(qtbot, w)
     yield w
     w.state.shutdown()
+
+
+@pytest.fixture(scope="module")
+def shared_window():
+    """One window for the lessons (building one per lesson costs time, not coverage)."""
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(settings=None, restore=False)
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    yield window
+    window.state.shutdown()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,8 @@ pytest.importorskip("pytestqt")
 import pyqtgraph as pg  # noqa: E402  (after PySide6)
 from PySide6.QtCore import QPointF, QRectF, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFontMetricsF, QPainterPath, QPainterPathStroker  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from explorer.views import style  # noqa: E402
-from explorer.window import MainWindow  # noqa: E402
 
 LEGIBLE = 4.5         # WCAG 2 (1.4.3): the least contrast of normal-size text
 
@@ -31,17 +29,8 @@ def settle(qtbot, window, timeout=120_000):
 
 
 @pytest.fixture(scope="module")
-def window():
-    app = QApplication.instance() or QApplication([])
-    window = MainWindow(settings=None, restore=False)
-    window.resize(1280, 800)
-    window.show()
-    app.processEvents()
-    yield window
-    window.state.shutdown()
-    window.close()
-    window.deleteLater()
-    app.processEvents()
+def window(shared_window):
+    return shared_window
 
 
 def open_data(qtbot, window, lesson, step):

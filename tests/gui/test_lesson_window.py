@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QLabel, QPushButton  # noqa: E402
 
 from explorer.lessons import shipped_lessons  # noqa: E402
-from explorer.window import MainWindow  # noqa: E402
 
 LESSONS = shipped_lessons()
 
@@ -25,22 +24,6 @@ def settle(qtbot, window, timeout=90_000):
     state = window.state
     qtbot.waitUntil(lambda: state.idle and not state.training, timeout=timeout)
     qtbot.wait(150)                   # the lesson box redraws its measured values on a 100 ms timer
-
-
-@pytest.fixture(scope="module")
-def shared_window():
-    """One window for the lessons (building one per lesson costs time, not coverage)."""
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication([])
-    window = MainWindow(settings=None, restore=False)
-    window.resize(1280, 800)
-    window.show()
-    app.processEvents()
-    yield window
-    window.state.shutdown()
-    window.close()
-    window.deleteLater()
-    app.processEvents()
 
 
 def claim_texts(window):
