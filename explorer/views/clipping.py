@@ -15,10 +15,13 @@ from ..notation import number
 from . import style
 
 SIDE_LEGEND_RATIO = 1.6  # the legend beside the (square) plot on a canvas this many times as wide as high, else above
+LEGEND_MAX_SHARE = 0.3   # a legend above the plot taller than this share of the canvas writes each entry on one line
 MAX_POINTS = 4000      # entries drawn per side: the largest |g| entries first, then every k-th of the rest
 NOT_FINISHED = "finish the backward pass\nto see the gradient clipped"
 NO_GRADIENT = "the gradient is zero or not finite:\nno direction to clip"
 DIAGONAL = "g's own direction"
+TURNED = "{name}:<br>turned <b>{angle}°</b>"     # (two lines: beside the plot, it keeps the width)
+TURNED_SHORT = "{name}: ∠ <b>{angle}°</b>"     # (one line: above the plot, on a small canvas, it keeps the height)
 TOOLTIP = """<b>Clipping</b>: each entry of the gradient g of this pass (every weight), as a share of ‖g‖,
 against the same entry of clip(g), the gradient the optimizer is given, as a share of ‖clip(g)‖.<br>
 On the dashed diagonal: clip(g) points where g points. Norm clipping (g rescaled to θ g/‖g‖) keeps every
@@ -56,6 +59,7 @@ class ClippingView(style.CanvasView):
                       for colour in (style.CURVE_BLUE, style.SIDE_B)]
         self.message = style.overlay_text(self.plot, NOT_FINISHED)
         self._stale, self._shown = True, True
+        self._turned = []                        # (curve, name, angle in degrees) of each side drawn
         state.passChanged.connect(self._changed)
         state.referencesChanged.connect(self._changed)
         state.configChanged.connect(self._changed)
@@ -63,7 +67,22 @@ class ClippingView(style.CanvasView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        style.place_legend_row(self.legend, self.canvas, beside=(1, 1), above=(0, 0), ratio=SIDE_LEGEND_RATIO)
+        self._lay_out_legend()
+
+    def _lay_out_legend(self):
+        """The legend beside or above the plot (:func:`style.place_legend_row`), each side's entry
+        on two lines; above it and taller than :data:`LEGEND_MAX_SHARE` of the canvas (a presentation
+        on a small screen), each on one line, so that the plot keeps most of the canvas."""
+        for form in (TURNED, TURNED_SHORT):
+            self.legend.clear()
+            for curve, name, angle in self._turned:
+                self.legend.addItem(curve, form.format(name=name, angle=number(angle)))
+            self.legend.addItem(self.diagonal, DIAGONAL)
+            style.place_legend_row(self.legend, self.canvas, beside=(1, 1), above=(0, 0), ratio=SIDE_LEGEND_RATIO)
+            style.fit_legend_row(self.legend)
+            beside = self.legend._explorer_columns == 1
+            if beside or self.legend.height() <= LEGEND_MAX_SHARE * self.canvas.height():
+                break
 
     def _changed(self, *_):
         self._stale = True
@@ -96,7 +115,7 @@ class ClippingView(style.CanvasView):
         self._stale = False
         done = self.state.result.done
         drawn = self.directions() if done else []
-        self.legend.clear()
+        self._turned = []
         reach = 0.0
         for curve, (name, direction) in zip(self.sides, drawn + [(None, None)] * (2 - len(drawn))):
             curve.setVisible(direction is not None)
@@ -107,12 +126,10 @@ class ClippingView(style.CanvasView):
             x, y = direction.gradient[shown], direction.clipped[shown]
             curve.setData(x, y)
             reach = max(reach, float(np.max(np.abs(x))), float(np.max(np.abs(y))))
-            self.legend.addItem(curve, f"{name}:<br>turned <b>{number(direction.angle)}°</b>")   # (two lines: the plot keeps the width)
+            self._turned.append((curve, name, direction.angle))
         reach = 1.08 * (reach or 1.0)
         self.diagonal.setData([-reach, reach], [-reach, reach])
-        self.legend.addItem(self.diagonal, DIAGONAL)
-        style.place_legend_row(self.legend, self.canvas, beside=(1, 1), above=(0, 0), ratio=SIDE_LEGEND_RATIO)
-        style.fit_legend_row(self.legend)
+        self._lay_out_legend()
         self.plot.setRange(xRange=(-reach, reach), yRange=(-reach, reach), padding=0)
         empty = not done or not any(direction is not None for _, direction in drawn)
         self.message.setText(NOT_FINISHED if not done else NO_GRADIENT)

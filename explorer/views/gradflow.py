@@ -68,7 +68,7 @@ def multiples(step: float, low: float, high: float) -> list:
 
 def two_ticks_range(low: float, high: float, px: float, line: float) -> tuple:
     """A y range holding [low, high] (and a tenth of it above and below) and two round values
-    (multiples of 1, 2 or 5 × 10ⁿ) :data:`style.RoomyAxis.ROOM_LINES` lines apart or more on an axis
+    (multiples of 1, 2 or 5 × 10ⁿ) :data:`JacobianAxis.ROOM_LINES` lines apart or more on an axis
     ``px`` pixels high (``line``: a tick label's height), with :data:`TICK_MARGIN_LINES` lines
     above and below them (the end labels inside the plot): the smallest such range."""
     pad = 0.1 * (high - low)                                  # (the curve clear of the frame)
@@ -76,7 +76,7 @@ def two_ticks_range(low: float, high: float, px: float, line: float) -> tuple:
     if px <= 0 or line <= 0:
         return low, high
     margin = min(TICK_MARGIN_LINES * line / px, 0.2)         # a share of the height, at each end
-    room = style.RoomyAxis.ROOM_LINES * line / px             # a share of the height, between labels
+    room = JacobianAxis.ROOM_LINES * line / px                # a share of the height, between labels
     if room >= 1 - 2 * margin:                                # (no height for two labels: as it is)
         return low, high
     step = round_step((high - low) * room)
@@ -94,7 +94,11 @@ def two_ticks_range(low: float, high: float, px: float, line: float) -> tuple:
 class JacobianAxis(style.RoomyAxis):
     """The step-Jacobian strip's axis: where its round numbers with room leave a single label, the
     multiples of the smallest round step that has room (two at least in the range the view sets:
-    :func:`two_ticks_range`), so that its scale can be read."""
+    :func:`two_ticks_range`), so that its scale can be read. Its labels need less room between
+    them than other axes' (a line and a twentieth: still apart), so that two fit on the strip a
+    presentation at 1280 × 800 leaves it, about a line and a half high."""
+
+    ROOM_LINES = 1.05
 
     def tickValues(self, minVal, maxVal, size):
         levels = super().tickValues(minVal, maxVal, size)
@@ -188,6 +192,7 @@ class GradientFlowView(style.CanvasView):
         self._steps_shown = None           # (first, last) zoomed to, or None: every step
         self._norm_levels = self._jac_titles = self._jac_range = None
         self.jac_plot.getViewBox().sigResized.connect(self._set_jacobian_range)   # (the labels' room: its height)
+        self.sens_plot.getViewBox().sigResized.connect(self._align_sens_bar)
         state.passChanged.connect(self.refresh)
         state.referencesChanged.connect(self.refresh)  # every new config or params ends in a passChanged
         state.selectionChanged.connect(self._on_selection)
@@ -403,6 +408,16 @@ class GradientFlowView(style.CanvasView):
         _, top, _, bottom = grid.getContentsMargins()
         legend = holder.minimumHeight() + grid.verticalSpacing() if holder.isVisible() else 0
         return round(top + sum(self._shares[1]) + 2 * grid.verticalSpacing() + legend + bottom)
+
+    def _align_sens_bar(self, *_):
+        """The colour bar as high as the sensitivity image beside it, not as its whole row: the
+        numbers at its ends stay inside the canvas (at the row's foot, under the plot's axis, the
+        lowest was cut in half by the canvas's edge)."""
+        image = self.sens_plot.getViewBox().sceneBoundingRect()
+        row = self.sens_plot.sceneBoundingRect()
+        left, _, right, _ = self.sens_bar.getContentsMargins()
+        self.sens_bar.setContentsMargins(left, max(0.0, image.top() - row.top()), right,
+                                         max(0.0, row.bottom() - image.bottom()))
 
     def _set_shares(self, shares):
         """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio,
