@@ -39,13 +39,13 @@ def lesson_html(text: str) -> str:
     return spaced.replace("\n", "<br>")
 
 
-COMPARISON = re.compile(r" ?([≤≥<>=≠×]) ?")
+COMPARISON = re.compile(r" ([≤≥<>=≠×]) ")
 
 
 def unbroken_comparisons(text: str) -> str:
     """A claim's formula with no line break beside a comparison or product ("updates ≥ 1" is never
     split into "updates ≥" and "1"): the spaces around ≤ ≥ < > = ≠ × become non-breaking."""
-    return COMPARISON.sub(lambda m: f"\u00a0{m[1]}\u00a0" if m[0].strip() != m[0] else m[0], text)
+    return COMPARISON.sub("\u00a0\\1\u00a0", text)
 
 
 # the characters that have a Unicode subscript, for text that cannot be rich (a button's)

@@ -683,15 +683,14 @@ class GraphView(QWidget):
         wanted = self._weight_names_wanted(every, recurrent)
         if not wanted:
             return []
-        taken = self._weight_name_obstacles()
-        solid = self._obstacle_is_node
+        taken, solid, circles = self._weight_name_obstacles()
         view = (0.0, 0.0, *self._view_px())
         tries = [(WEIGHT_LABEL_PAD, True)] + ([] if every else [(0, True), (0, False)])   # (pad, clear of the edges)
         chosen = []
         for html, places in wanted:
             candidates = [self._name_box(x, y, html, anchor) for x, y, anchor in places]
             for pad, edges in tries:
-                i = detail.first_clear(candidates, taken if edges else taken[solid], view, pad, self._node_circles)
+                i = detail.first_clear(candidates, taken if edges else taken[solid], view, pad, circles)
                 if i is not None:
                     taken, solid = np.vstack([taken, candidates[i]]), np.append(solid, True)
                     chosen.append((*places[i][:2], html, places[i][2]))
@@ -715,10 +714,10 @@ class GraphView(QWidget):
         left, top = float(X) - anchor[0] * w, float(Y) + anchor[1] * h
         return (left, top - h, left + w, top)
 
-    def _weight_name_obstacles(self) -> np.ndarray:
-        """(left, bottom, right, top) px boxes a weight name keeps clear of: the edges in view, the value
-        and gradient labels shown (``_obstacle_is_node`` marks the boxes that are not edges); and, as
-        circles (centre, radius) in ``_node_circles``, the nodes in view and the ring."""
+    def _weight_name_obstacles(self):
+        """What a weight name keeps clear of: (boxes, solid, circles). ``boxes``: (left, bottom, right,
+        top) px of the edges in view and the value and gradient labels shown; ``solid``: True for the
+        boxes that are not edges; ``circles``: (centre x, y, radius) of the nodes in view and the ring."""
         (x0, x1), _ = self.plot.getViewBox().viewRange()
         node = self._node_size() / 2 + 1          # (a square node's corners: its half-diagonal)
         radius = np.where(self.node_symbol == "o", node, node * np.sqrt(2))
@@ -726,7 +725,7 @@ class GraphView(QWidget):
         X, Y = self._to_px(self.node_t[index], self.node_row[index])
         ring = (float(self.marker.opts["size"]) + RING_PEN) / 2
         rx, ry = self._to_px(self.state.selection.step, self.marked_row())
-        self._node_circles = np.vstack([np.column_stack([X, Y, radius[index]]), [[float(rx), float(ry), ring]]])
+        circles = np.vstack([np.column_stack([X, Y, radius[index]]), [[float(rx), float(ry), ring]]])
         boxes = [np.zeros((0, 4))]
         for pool in (self._labels, self._gradient_texts):
             for label in pool:
@@ -743,8 +742,7 @@ class GraphView(QWidget):
         boxes.append(np.column_stack([np.minimum(ax, bx) - half, np.minimum(ay, by) - half,
                                       np.maximum(ax, bx) + half, np.maximum(ay, by) + half]))
         every = np.vstack(boxes)
-        self._obstacle_is_node = np.arange(len(every)) < solid
-        return every
+        return every, np.arange(len(every)) < solid, circles
 
     _name_sizes = {}
 
@@ -774,8 +772,8 @@ class GraphView(QWidget):
         """Per placed name, True where it lies over an edge (laid there for want of a clear place)."""
         if not items:
             return []
-        obstacles = self._weight_name_obstacles()
-        edges = obstacles[~self._obstacle_is_node]
+        boxes, solid, _ = self._weight_name_obstacles()
+        edges = boxes[~solid]
         view = (-np.inf, -np.inf, np.inf, np.inf)
         return [detail.first_clear([self._name_box(x, y, html, anchor)], edges, view, 0) is None
                 for x, y, html, anchor in items]

@@ -57,6 +57,7 @@ class ShapesPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.table, 1)
         self._rows_shown = ()        # the row names a lesson step is about (show_rows), kept in view
+        self.table.verticalScrollBar().actionTriggered.connect(self._forget_rows)   # (until the user scrolls)
         state.configChanged.connect(lambda *_: self.refresh())
         self.refresh()
 
@@ -93,7 +94,11 @@ class ShapesPanel(QWidget):
     def _refit(self):
         """The columns fitted to the width, then the rows a step is about brought into view."""
         self.fit_columns()
-        QTimer.singleShot(0, self._scroll_to_rows)    # (once the rows have their new heights)
+        if self._rows_shown:
+            QTimer.singleShot(0, self._scroll_to_rows)    # (once the rows have their new heights)
+
+    def _forget_rows(self, *_):
+        self._rows_shown = ()
 
     def show_rows(self, names):
         """Keep the rows a lesson step is about in view (their names as :func:`shape_row_name`
