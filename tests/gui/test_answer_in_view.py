@@ -1,0 +1,79 @@
+"""Answering a step whose text is longer than the lesson box: the verdict on the answer and the
+explanation come into view (they were below the fold, under the text the student has already
+read), and they stay there as the box settles; the student's own scroll is not undone."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import tomllib  # noqa: E402
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtWidgets import QPushButton  # noqa: E402
+
+from explorer.lessons import LESSON_FOLDER, lesson_from_dict  # noqa: E402
+
+from test_window import settle  # noqa: E402
+
+
+def long_step_lesson():
+    """Stacking with its second step's text eight times as long (longer than the box has room for)."""
+    with open(LESSON_FOLDER / "12-stacking.toml", "rb") as file:
+        data = tomllib.load(file)
+    data["steps"][1]["text"] = " ".join([data["steps"][1]["text"]] * 8)
+    return lesson_from_dict(data, name="long-stacking")
+
+
+def visible_rows(box, label) -> int:
+    """How many pixel rows of ``label`` the lesson text's viewport shows."""
+    viewport = box.scroll.viewport()
+    top = label.mapTo(viewport, QPoint(0, 0)).y()
+    return max(0, min(top + label.height(), viewport.height()) - max(top, 0))
+
+
+def open_long_step(qtbot, window, size):
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    runner = window.open_lesson(long_step_lesson(), 1, run=False)
+    settle(qtbot, window)
+    box = window.lesson
+    qtbot.waitUntil(lambda: box.scroll.verticalScrollBar().maximum() > 0, timeout=2000)   # (longer than the box: the point)
+    return runner, box
+
+
+def answer(qtbot, window, runner, box):
+    qtbot.mouseClick(box.findChild(QPushButton, f"lesson:choice:{runner.step.answer}"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not runner.running and box.feedback.isVisible(), timeout=30_000)
+    settle(qtbot, window)
+    qtbot.wait(50)
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])
+def test_answering_a_long_step_shows_the_verdict_and_the_explanation(qtbot, window, size):
+    runner, box = open_long_step(qtbot, window, size)
+    assert visible_rows(box, box.feedback) == 0 or not box.feedback.isVisible()
+    answer(qtbot, window, runner, box)
+    assert visible_rows(box, box.feedback) == box.feedback.height()          # the verdict whole
+    assert visible_rows(box, box.explain) > 0                                # and the explanation after it
+    assert "right" in box.feedback.text()
+
+
+def test_the_students_own_scroll_is_kept(qtbot, window):
+    """Scrolled back up by the wheel, the text stays where the student put it when the box settles
+    again (a new measurement refreshes the text; the window is resized)."""
+    runner, box = open_long_step(qtbot, window, (1280, 800))
+    answer(qtbot, window, runner, box)
+    bar = box.scroll.verticalScrollBar()
+    assert bar.value() > 0
+    for _ in range(40):
+        bar.triggerAction(bar.SliderAction.SliderSingleStepSub)        # as the wheel and the arrows do
+    assert bar.value() == 0
+    box.refresh_values()
+    window.resize(1300, 800)
+    qtbot.waitUntil(lambda: window.width() == 1300)
+    settle(qtbot, window)
+    assert bar.value() == 0
