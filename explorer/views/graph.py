@@ -2,13 +2,14 @@
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
 from ..notation import number, superscript
 from . import graph_detail as detail
+from . import graph_names as names
 from . import style
 from .data import symbols
 from .gradflow import CELL_STATE
@@ -19,12 +20,6 @@ EDGE_NODE_SHARE = 0.8       # ... drawn at most this share of a node's width (th
 MAX_DECADES = 12            # colour scale covers at most the top 12 decades
 UNROLLED_TITLE = "Unrolled graph · ‖∂L/∂·‖"   # short (the colour bar says log₁₀ ‖∂L/∂·‖; the tooltip the rest)
 UNROLLED_SHORT = "Unrolled graph"              # ... where a narrow view has no room for that
-WEIGHT_LABEL_MIN_PX = 40   # px per step (at the base text size) from which the weights are named beside the
-                           # selected step's edges (on every step's from twice that, until the values are
-                           # written); below it, in the gap between two steps while the names fit there
-WEIGHT_LABEL_PAD = 3       # px between a weight's name and the edges, nodes and labels beside it
-WEIGHT_EDGE_CLEAR_PX = 6   # px from an edge's line to the point a weight's name beside it is hung from
-WEIGHT_LABEL_MARGIN = 1    # px of a weight name's text item around its text
 WEIGHT_LABEL_GROUND = (255, 255, 255, 215)   # under a name that had to be laid over an edge
 WEIGHT_LABEL = "#5a3d8a"
 GRADIENT_LABEL = "#3b2a5c"    # the numbers written under the recurrent edges
@@ -591,197 +586,63 @@ class GraphView(QWidget):
         return self._band
 
     def _weight_labels(self, values=False, gradients=False):
-        """(x, y, html, anchor) of the weight matrices on the edges: W_ih into h, W_hh from h_{t−1} to h_t,
-        W_hy out to ŷ. Rolled: on the one column and its loop. Unrolled: on every column while each
-        step has room for them (:data:`WEIGHT_LABEL_MIN_PX` twice over) and the nodes carry no ``values``,
-        else at the selected step (W_hh on its recurrent edge, or the nearest one in view): each name
-        where it overlaps no node, edge, label or other name (see :meth:`_place_weight_names`); the same
-        names at every step (one W, used T times); none where the steps are closer than a name is wide.
-        An LSTM's c rows: the forget gate f_t on c_{t−1} → c_t, the same way. ``gradients``: the recurrent
-        edges carry their numbers instead of W_hh and f_t."""
-        L = self.state.record.spec.num_layers
-        top = self.y_row - 0.5
-        left = (1, 0.5)                   # the anchor: to the left of the point it names
-        forget = lambda t: style.sub_html("f", "t" if t is None else str(t))
-        # at the ringed step, W_ih and W_hy stand clear of the ring (its radius and pen, 2 px more)
-        ring = (float(ROLLED_RING_PX if self._rolled else self.marker.opts["size"]) + RING_PEN) / 2 + 2
-        if self._rolled:                  # (on the left: the values are written on the right)
-            clear = max(0.05, ring / self._px_per_step())
-            return ([(-clear, 0.5, style.sub_html("W", "ih"), left),
-                     (-0.64, float(self.h_rows[0]), style.sub_html("W", "hh"), left),
-                     (-clear, top, style.sub_html("W", "hy"), left)] +
-                    [(-0.05, self.h_rows[l - 1] + 0.5, style.sub_html("W", "ih") + f"<sup>({l})</sup>", left)
-                     for l in range(1, L)] +
-                    [(-0.64, float(row), forget(None), left) for row in self.c_rows])
-        name, _ = self._weight_name_size(style.sub_html("W", "hh"))
-        if self._px_per_step() < name + 2 * WEIGHT_LABEL_PAD:    # (a name would cover more than one step's edges)
+        """The weight names on the edges (:class:`graph_names.NamePlace` each): W_ih into h, W_hh from
+        h_{t−1} to h_t, W_hy out to ŷ, an LSTM's forget gate f_t on c_{t−1} → c_t. Rolled: on the one
+        column and its loops. Unrolled: on every column while the steps have room, else at the selected
+        step, each where it overlaps no node, edge, label or other name (see :mod:`graph_names`).
+        ``values``: the nodes carry their values (no room for every step's names); ``gradients``: the
+        recurrent edges carry their numbers instead of W_hh and f_t."""
+        if self._rolled:
+            return names.rolled_names(self.h_rows, self.c_rows, self.y_row, self._ring_radius(ROLLED_RING_PX),
+                                      self._px_per_step())
+        frame = self._frame()
+        rounds = names.placement_rounds(frame.px_per_step, self._text_scale(), values)
+        if not rounds:
             return []
+        layout = names.Layout(self.state.record.seq_len, self.state.selection.step,
+                              self._ring_radius(self.marker.opts["size"]), self.h_rows, self.c_rows, self.y_row)
         recurrent = self.state.record.seq_len > 1 and not gradients
-        px = self._px_per_step() / self._text_scale()
-        # every step's while there is room and the nodes carry no ``values`` labels, else the selected one's
-        if 2 * WEIGHT_LABEL_MIN_PX <= px and not values:
-            placed = self._place_weight_names(every=True, recurrent=recurrent)
-            if not recurrent or any("hh" in html for _, _, html, _ in placed):
-                return placed
-        return self._place_weight_names(every=False, recurrent=recurrent)
+        return names.place_weight_names(rounds, frame, layout, self._name_obstacles(frame, layout), recurrent)
 
-    def _weight_names_wanted(self, every: bool, recurrent: bool):
-        """The weight names to place, most needed first, each with its places (x, y, anchor) in the order
-        they are tried: W_hh under (or over) a recurrent edge, then W_ih beside x → h, W_hy beside h → ŷ
-        and an LSTM's f_t under (over) c_{t−1} → c_t. ``every``: at every step in view, else once: at the
-        selected step, or the nearest one in view where a name does not fit there (so where the steps are
-        close, W_hh, W_ih and W_hy each take a step of their own)."""
-        T = self.state.record.seq_len
-        px_step, px_row = self._px_per_step(), self._px_per_row()
-        (x0, x1), _ = self.plot.getViewBox().viewRange()
-        selected = self.state.selection.step
-        in_view = [t for t in range(T) if x0 - 0.5 <= t <= x1 + 0.5]
-        ring = (float(self.marker.opts["size"]) + RING_PEN) / 2 + 2
-        edge = WEIGHT_EDGE_CLEAR_PX
-        below = lambda l: self.c_rows[l] if self.c_rows.size else self.h_rows[l]
-        top = self.y_row
+    @staticmethod
+    def _ring_radius(size) -> float:
+        """px from the step ring's centre to the outer edge of its line, for a ring of ``size`` px."""
+        return (float(size) + RING_PEN) / 2
 
-        def beside(t, low, high):         # beside a vertical edge at step t, from row low to row high
-            clear = (ring if t == selected else edge) / px_step
-            heights = [low + f * (high - low) for f in (0.5, 0.3, 0.7)]
-            return ([(t - clear, y, (1, 0.5)) for y in heights] + [(t + clear, y, (0, 0.5)) for y in heights] +
-                    [(t + side, y, (0.5, 0.5)) for side in (-0.5, 0.5) for y in heights])
-
-        def along(gaps, row):             # under, then over, a recurrent edge into each step of ``gaps``
-            off = edge / px_row           # (last, on it: where the rows are too close, over the edge's line)
-            return ([(g - 0.5, row + sign * off, (0.5, 0 if sign < 0 else 1)) for g in gaps for sign in (-1, 1)] +
-                    [(g - 0.5, row + shift, (0.5, 0.5)) for g in gaps for shift in (0.0, -0.5)])
-
-        wih, whh, why = (style.sub_html("W", sub) for sub in ("ih", "hh", "hy"))
-        wanted = []
-        if every:
-            for t in in_view:
-                if recurrent and t > 0:
-                    wanted.append((whh, along([t], self.h_rows[0])))
-                wanted += [(wih, beside(t, 0, below(0))), (why, beside(t, self.h_rows[-1], top))]
-                if recurrent and t > 0:
-                    wanted += [(style.sub_html("f", str(t)), along([t], row)) for row in self.c_rows]
-            return wanted
-        columns = sorted(in_view, key=lambda t: (abs(t - selected - 0.25), t))   # (the selected first, then the next)
-        gaps = sorted((g for g in in_view if g > 0), key=lambda g: (abs(g - selected - 0.25), g))
-        forget_t = style.sub_html("f", "t")
-        if recurrent and gaps:
-            wanted.append((whh, along(gaps, self.h_rows[0])))
-        wanted += [(wih, [c for t in columns for c in beside(t, 0, below(0))]),
-                   (why, [c for t in columns for c in beside(t, self.h_rows[-1], top)])]
-        if recurrent and gaps:
-            wanted += [(forget_t, along(gaps, row)) for row in self.c_rows]   # (f_t: on whichever edge it fits)
-        return wanted
-
-    def _place_weight_names(self, every: bool, recurrent: bool):
-        """(x, y, html, anchor) of the weight names that fit, most needed first (W_hh, the point of shared
-        weights): each at its first place that is inside the view and clear of every node, the ring, the
-        edges, the value and gradient labels and the names already placed (see
-        :func:`graph_detail.first_clear`), by :data:`WEIGHT_LABEL_PAD`. At the selected step only, where
-        no place keeps that pad, the first that just does not touch them; failing that, the first clear of
-        the nodes, labels and names, laid over an edge (on a white ground: see :meth:`_name_over_edges`)."""
-        wanted = self._weight_names_wanted(every, recurrent)
-        if not wanted:
-            return []
-        taken, solid, circles = self._weight_name_obstacles()
-        view = (0.0, 0.0, *self._view_px())
-        tries = [(WEIGHT_LABEL_PAD, True)] + ([] if every else [(0, True), (0, False)])   # (pad, clear of the edges)
-        chosen = []
-        for html, places in wanted:
-            candidates = [self._name_box(x, y, html, anchor) for x, y, anchor in places]
-            for pad, edges in tries:
-                i = detail.first_clear(candidates, taken if edges else taken[solid], view, pad, circles)
-                if i is not None:
-                    taken, solid = np.vstack([taken, candidates[i]]), np.append(solid, True)
-                    chosen.append((*places[i][:2], html, places[i][2]))
-                    break
-        return chosen
-
-    def _view_px(self):
-        """The view box's (width, height) in px."""
+    def _frame(self) -> names.Frame:
+        """The view box in px as the weight names are placed in it (see :class:`graph_names.Frame`)."""
         vb = self.plot.getViewBox()
-        return max(vb.width(), 1.0), max(vb.height(), 1.0)
+        (x0, x1), (y0, _) = vb.viewRange()
+        return names.Frame(x0, x1, y0, self._px_per_step(), self._px_per_row(),
+                           max(vb.width(), 1.0), max(vb.height(), 1.0))
 
-    def _to_px(self, x, y):
-        """Plot coordinates as px from the view box's bottom-left corner (y up)."""
-        (x0, _), (y0, _) = self.plot.getViewBox().viewRange()
-        return (np.asarray(x, dtype=float) - x0) * self._px_per_step(), (np.asarray(y, dtype=float) - y0) * self._px_per_row()
-
-    def _name_box(self, x, y, html, anchor):
-        """(left, bottom, right, top) in px (see :meth:`_to_px`) of a weight name at (x, y) with ``anchor``."""
-        w, h = self._weight_name_size(html)
-        X, Y = self._to_px(x, y)
-        left, top = float(X) - anchor[0] * w, float(Y) + anchor[1] * h
-        return (left, top - h, left + w, top)
-
-    def _weight_name_obstacles(self):
-        """What a weight name keeps clear of: (boxes, solid, circles). ``boxes``: (left, bottom, right,
-        top) px of the edges in view and the value and gradient labels shown; ``solid``: True for the
-        boxes that are not edges; ``circles``: (centre x, y, radius) of the nodes in view and the ring."""
-        (x0, x1), _ = self.plot.getViewBox().viewRange()
-        node = self._node_size() / 2 + 1          # (a square node's corners: its half-diagonal)
-        radius = np.where(self.node_symbol == "o", node, node * np.sqrt(2))
-        index = np.flatnonzero((self.node_t >= x0 - 1) & (self.node_t <= x1 + 1))
-        X, Y = self._to_px(self.node_t[index], self.node_row[index])
-        ring = (float(self.marker.opts["size"]) + RING_PEN) / 2
-        rx, ry = self._to_px(self.state.selection.step, self.marked_row())
-        circles = np.vstack([np.column_stack([X, Y, radius[index]]), [[float(rx), float(ry), ring]]])
-        boxes = [np.zeros((0, 4))]
+    def _name_obstacles(self, frame, layout):
+        """What the weight names keep clear of (see :func:`graph_names.obstacles`): the nodes, the ring,
+        the edges and the value and gradient labels shown, read off this view's items."""
+        texts = []
         for pool in (self._labels, self._gradient_texts):
             for label in pool:
                 if label.isVisible():
                     rect = label.textItem.boundingRect()
-                    X, Y = self._to_px(label.pos().x(), label.pos().y())
-                    left, top = float(X) - label.anchor[0] * rect.width(), float(Y) + label.anchor[1] * rect.height()
-                    boxes.append(np.array([[left, top - rect.height(), left + rect.width(), top]]))
-        solid = sum(len(b) for b in boxes)
-        shown = (self.e_t1 >= x0 - 1) & (self.e_t0 <= x1 + 1)
-        ax, ay = self._to_px(self.e_t0[shown], self.e_r0[shown])
-        bx, by = self._to_px(self.e_t1[shown], self.e_r1[shown])
-        half = 3.0
-        boxes.append(np.column_stack([np.minimum(ax, bx) - half, np.minimum(ay, by) - half,
-                                      np.maximum(ax, bx) + half, np.maximum(ay, by) + half]))
-        every = np.vstack(boxes)
-        return every, np.arange(len(every)) < solid, circles
-
-    _name_sizes = {}
-
-    def _weight_name_size(self, html):
-        """(width, height) in px of a weight name as its text item draws it (margins and all)."""
-        key = (html, style.pt(style.TICK_PT))
-        if key not in self._name_sizes:
-            document = QTextDocument()
-            document.setDocumentMargin(WEIGHT_LABEL_MARGIN)
-            document.setDefaultFont(style.font(style.TICK_PT, bold=True))
-            document.setHtml(html)
-            size = document.size()
-            self._name_sizes[key] = (size.width(), size.height())
-        return self._name_sizes[key]
+                    texts.append((label.pos().x(), label.pos().y(), label.anchor, (rect.width(), rect.height())))
+        ring = (layout.selected, self.marked_row(), layout.ring_radius)
+        return names.obstacles(frame, (self.node_t, self.node_row, self.node_symbol), self._node_size(), ring,
+                               texts, (self.e_t0, self.e_r0, self.e_t1, self.e_r1))
 
     def _draw_weight_labels(self, values=False, gradients=False):
-        items = self._weight_labels(values, gradients)
-        self._show_texts(self._weight_texts, items, self._weight_text, html=True)
-        over_edges = [False] * len(items) if self._rolled else self._name_over_edges(items)
-        for label, on_edge in zip(self._weight_texts, over_edges):
-            if getattr(label, "_explorer_grounded", False) != on_edge:
-                label._explorer_grounded = on_edge
-                label.fill = pg.mkBrush(WEIGHT_LABEL_GROUND if on_edge else None)
+        """Draw the weight names (see :meth:`_weight_labels`), each laid over an edge on a white ground."""
+        placed = self._weight_labels(values, gradients)
+        self._show_texts(self._weight_texts, [name[:4] for name in placed], self._weight_text, html=True)
+        for label, name in zip(self._weight_texts, placed):
+            if getattr(label, "_explorer_grounded", False) != name.over_edge:
+                label._explorer_grounded = name.over_edge
+                label.fill = pg.mkBrush(WEIGHT_LABEL_GROUND if name.over_edge else None)
                 label.update()
-
-    def _name_over_edges(self, items) -> list:
-        """Per placed name, True where it lies over an edge (laid there for want of a clear place)."""
-        if not items:
-            return []
-        boxes, solid, _ = self._weight_name_obstacles()
-        edges = boxes[~solid]
-        view = (-np.inf, -np.inf, np.inf, np.inf)
-        return [detail.first_clear([self._name_box(x, y, html, anchor)], edges, view, 0) is None
-                for x, y, html, anchor in items]
 
     def _weight_text(self):
         label = pg.TextItem(color=WEIGHT_LABEL)
         style.set_font(label, style.TICK_PT, bold=True)
-        label.textItem.document().setDocumentMargin(WEIGHT_LABEL_MARGIN)   # (its box is its text: see _name_box)
+        label.textItem.document().setDocumentMargin(names.WEIGHT_LABEL_MARGIN)   # (as names.name_size measures it)
         label.setZValue(25)
         return label
 

@@ -234,22 +234,3 @@ class Rails:
     def setVisible(self, visible: bool) -> None:
         for curve in self.curves.values():
             curve.setVisible(visible)
-
-
-def first_clear(candidates, taken, view, pad: float, circles=None):
-    """The index of the first of ``candidates`` (left, bottom, right, top) boxes that lies inside
-    ``view`` (a box too) and keeps ``pad`` from each box of ``taken`` (an (n, 4) array) and each
-    circle of ``circles`` (an (m, 3) array of centre x, y and radius), or None."""
-    taken = np.asarray(taken, dtype=float).reshape(-1, 4)
-    circles = np.zeros((0, 3)) if circles is None else np.asarray(circles, dtype=float).reshape(-1, 3)
-    for i, (left, bottom, right, top) in enumerate(candidates):
-        if left < view[0] or bottom < view[1] or right > view[2] or top > view[3]:
-            continue
-        if np.any((left < taken[:, 2] + pad) & (right > taken[:, 0] - pad) &
-                  (bottom < taken[:, 3] + pad) & (top > taken[:, 1] - pad)):
-            continue
-        dx = np.maximum(np.maximum(left - circles[:, 0], circles[:, 0] - right), 0)
-        dy = np.maximum(np.maximum(bottom - circles[:, 1], circles[:, 1] - top), 0)
-        if not np.any(dx * dx + dy * dy < (circles[:, 2] + pad) ** 2):
-            return i
-    return None

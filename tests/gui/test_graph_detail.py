@@ -21,7 +21,7 @@ import pyqtgraph  # noqa: E402,F401  (after PySide6)
 
 from explorer.notation import number  # noqa: E402
 from explorer.views import graph_detail  # noqa: E402
-from explorer.views.graph import WEIGHT_LABEL_MIN_PX  # noqa: E402
+from explorer.views.graph_names import WEIGHT_LABEL_MIN_PX  # noqa: E402
 from qt_clicks import click_plot  # noqa: E402
 from test_window import settle  # noqa: E402
 
