@@ -265,8 +265,9 @@ class LessonPanel(QFrame):
 
     def sizeHint(self):
         hint = super().sizeHint()
-        if self.width() > 0:
-            hint.setHeight(self.layout().totalHeightForWidth(self.width()))
+        layout = self.layout()
+        if self.width() > 0 and layout.hasHeightForWidth():    # (none without a wrapped line: the lesson title
+            hint.setHeight(layout.totalHeightForWidth(self.width()))   # and the status hidden)
         return hint
 
     def resizeEvent(self, event):
@@ -485,6 +486,8 @@ class LessonPanel(QFrame):
         self._fit()
 
     def _status(self) -> str:
+        """What the step waits for (the answer, its training); nothing once its result is shown: the
+        Next and Back buttons say the rest (a line saying so took a line of the text's room)."""
         runner = self.runner
         step = runner.step
         if runner.waiting_for_answer:
@@ -492,6 +495,4 @@ class LessonPanel(QFrame):
         if runner.running and step.run == "train":
             done = len(runner.session.history)
             return f"Training… {done} updates" + (f" (until {step.until})" if step.until else "")
-        if runner.can_go_on:
-            return "Next ▶ (Page Down) goes on to the next step."
-        return "This is the lesson's last step."
+        return ""

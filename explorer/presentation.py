@@ -276,6 +276,8 @@ class Presentation:
         for dock in self.window.docks.values():
             dock.setFont(title_font)
         style.restyle(self.window)
+        if self.window.isVisible():
+            self.window.fit_lesson_text()    # (the graph's and the views' least heights are lines of the look's text)
 
     def set_zoom(self, zoom: float):
         zoom = min(max(float(zoom), ZOOM_STEPS[0]), ZOOM_STEPS[-1])

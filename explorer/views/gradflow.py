@@ -419,6 +419,14 @@ class GradientFlowView(style.CanvasView):
         self.sens_bar.setContentsMargins(left, max(0.0, image.top() - row.top()), right,
                                          max(0.0, row.bottom() - image.bottom()))
 
+    def restyle(self):
+        """Called by style.restyle after the look changed: the plots' least heights are lines of the
+        look's text (opened before presenting, a lesson's plots kept the normal look's: at 1920×1080
+        the Jacobian plot was 63 px, two lines of its ticks, where opened presenting it has 111)."""
+        if self._shares is not None:
+            shares, self._shares = self._shares[0], None
+            self._set_shares(shares)
+
     def _set_shares(self, shares):
         """The heights of ‖∂L/∂h_t‖, the Jacobian norms and the sensitivity matrix, in this ratio,
         each at least its title, its axis and a few lines of ticks high (at the fonts of the look)."""

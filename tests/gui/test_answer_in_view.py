@@ -60,6 +60,7 @@ def test_answering_a_long_step_shows_the_verdict_and_the_explanation(qtbot, wind
     assert visible_rows(box, box.feedback) == box.feedback.height()          # the verdict whole
     assert visible_rows(box, box.explain) > 0                                # and the explanation after it
     assert "right" in box.feedback.text()
+    assert not box.status.isVisible()        # (no line under the claims saying what Next ▶ does: the text has it)
 
 
 def test_the_students_own_scroll_is_kept(qtbot, window):
