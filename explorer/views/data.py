@@ -20,7 +20,7 @@ TOOLTIP = """<b>Data</b>: one sequence of the batch, step by step. Numbers: the 
 (thin lines), the prediction ŷ<sub>t</sub> (orange) and the target y<sub>t</sub> (black rings) at the
 steps that carry a loss. Text: the input letter, the predicted letter (green: right, red: wrong — right
 where it is the target letter below it) and the target letter; the bar under a prediction is as long
-as its probability (a full column: p = 1). The dashed frame is the chosen step.<br>
+as its probability (a full column: p = 1). The shaded column in its dashed frame is the chosen step.<br>
 Choose the sequence with the spin box: every view shows the sequence chosen here."""
 
 INPUT_COLOURS = ("#7fa6d9", "#a0a0a0", "#8fc98f", "#b9a3d6")   # light: the inputs sit behind ŷ and y
@@ -32,9 +32,13 @@ MAX_LETTERS = 80         # letters drawn per row; beyond, every k-th step is lab
 LETTER_SHARE = 0.9       # a letter is at most this share of its step's column wide
 TARGET_PX = 9            # the target rings' diameter at the normal look
 SIDE_LEGEND_RATIO = 2.0  # the legend goes beside the plot on a canvas this many times as wide as high
-BAR_SHARE = 0.3          # a confidence bar is this share of the gap between the ŷ and y letters high,
-BAR_HEIGHT = (0.06, 0.14)   # and between these shares of a letter's line high,
-BAR_DROP = 0.8           # its top this share of the letters' descent under their baseline (where there is room)
+BAR_PX = 4               # a confidence bar's height (px at the normal look, thicker with its lines; 2 px read as a hairline)
+BAR_GAP_PX = 2.0         # between a bar and the letters above and below it (px; their outlines' hinting takes up to ~0.6)
+HINTING_PX = 1.0         # a smaller font's outline is not quite the larger one's scaled (hinting): room kept for it
+FRAME_PEN = 1.5          # the step frame's dashed line (px at the normal look)
+FRAME_GAP_PX = 2.5       # between the frame's line and any letter or bar (px at the normal look, wider with its lines)
+STEP_FILL = "#fff3e6"     # the chosen step's column (luminance 0.91: the green letters on it still 4.65 : 1)
+FRAME_PIECE = 3          # a side's stretch between two rows drawn where at least this many pens long (a shorter one is a speck)
 TICK_PX = 5              # the left axis's ticks: into the numbers' plot, out of the letters' (in, they point at the first column)
 ROWS = {"input": 2, "prediction": 1, "target": 0}    # the text rows' heights in the plot
 
@@ -94,11 +98,16 @@ class DataView(QWidget):
         self.step_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
         self.outputs_plot.addItem(self.step_line, ignoreBounds=True)
         # text tasks: the chosen step framed (its edges between the columns, behind the letters:
-        # a line through the step would run through its letters)
-        self.step_frame = pg.PlotDataItem(pen=style.pen(style.ACCENT, 1.5, Qt.PenStyle.DashLine))
-        self.step_frame.setZValue(-2)
-        self.outputs_plot.addItem(self.step_frame, ignoreBounds=True)
+        # a line through the step would run through its letters), in pieces (see _frame_step)
+        self.step_frame = []               # its dashed pieces: PlotDataItems reused between steps
+        self.step_band = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(STEP_FILL), pen=pg.mkPen(None))
+        self.step_band.setZValue(-3)       # (behind the frame, the bars and the letters)
+        self.outputs_plot.addItem(self.step_band, ignoreBounds=True)
+        self._framing = False              # (a text task's: the pieces are shown)
         self.letters = []                  # TextItems reused between refreshes (text tasks)
+        self._row_text = {}                # each text row's letters (row → str): their ink sets the marks' room
+        self._ink = {}                     # each text row's ink at the letters' font: row → (bottom, top) in plot units
+        self._bar_band = (0.0, 0.0)        # the confidence bars' (bottom, top) in plot units
         self._letter_points, self._letter_stride = 18, 1
         # each prediction's probability: a bar under its letter (the track: p = 1), behind the letters
         self.confidence_track = pg.BarGraphItem(x0=[], y0=[], width=[], height=[], pen=None,
@@ -156,12 +165,70 @@ class DataView(QWidget):
         self._on_selection()
 
     def _frame_step(self, step: int):
-        """Text tasks: a dashed frame around the chosen step's column (the letters stay clear of it)."""
-        if not self.step_frame.isVisible():
+        """Text tasks: a dashed frame around the chosen step's column, a visible gap clear of every
+        letter and bar. Its top and bottom edges pass above and below the rows; its sides run
+        between the columns, where the letters may leave no room for a line beside them: beside
+        those rows (and the bars) they are left out, the frame is in pieces,
+        the top edge with its sides down to the first row, the bottom edge with its sides up to
+        the last, and each side's stretch between two rows."""
+        vb = self.outputs_plot.getViewBox()
+        rows_per_px = vb.viewPixelSize()[1]
+        if not self._framing or not self._ink or not rows_per_px > 0:
+            self._show_frame([])
             return
+        pen_px = style.line_width(FRAME_PEN)
+        clear = (style.line_width(FRAME_GAP_PX) + 0.5 * pen_px) * rows_per_px
+        low_view, high_view = vb.viewRange()[1]
+        inside = 0.5 * pen_px * rows_per_px                   # (the whole line in view)
+        low = max(min(ROWS["target"] - 0.5, self._ink[ROWS["target"]][0] - clear), low_view + inside)
+        high = min(max(ROWS["input"] + 0.5, self._ink[ROWS["input"]][1] + clear), high_view - inside)
+        beside = self._rows_beside_sides(vb.viewPixelSize()[0], pen_px)
+        blocked = sorted([(bottom - clear, top + clear) for row, (bottom, top) in self._ink.items() if row in beside]
+                         + [(self._bar_band[0] - clear, self._bar_band[1] + clear)])
+        free, start = [], low                  # the heights a side may run at, between the rows
+        for bottom, top in blocked:
+            if bottom > start:
+                free.append((start, min(bottom, high)))
+            start = max(start, top)
+        if start < high:
+            free.append((start, high))
+        top_reach = free.pop()[0] if free and free[-1][1] >= high else high
+        bottom_reach = free.pop(0)[1] if free and free[0][0] <= low else low
         left, right = step - 0.5 * self._letter_stride, step + 0.5 * self._letter_stride
-        low, high = ROWS["target"] - 0.5, ROWS["input"] + 0.5
-        self.step_frame.setData([left, right, right, left, left], [low, low, high, high, low])
+        self.step_band.setRegion((left, right))
+        pieces = [([left, left, right, right], [top_reach, high, high, top_reach]),
+                  ([left, left, right, right], [bottom_reach, low, low, bottom_reach])]
+        for bottom, top in free:
+            if top - bottom >= FRAME_PIECE * pen_px * rows_per_px:
+                pieces += [([left, left], [bottom, top]), ([right, right], [bottom, top])]
+        self._show_frame(pieces)
+
+    def _rows_beside_sides(self, steps_per_px: float, pen_px: float) -> set:
+        """The text rows whose widest letter reaches within FRAME_GAP_PX of a line between two
+        columns: (column − letter) / 2 − pen / 2 < gap, in px. Beside the others (letters narrower
+        than their column: many steps, or letters shrunk to keep room for the bars) the frame's
+        sides run on unbroken."""
+        shown = [item for item in self.letters if item.isVisible()]
+        if not shown or not steps_per_px > 0:
+            return set(self._ink)
+        metrics = QFontMetricsF(shown[0].textItem.font())
+        column = self._letter_stride / steps_per_px
+        gap = style.line_width(FRAME_GAP_PX)
+        return {row for row, text in self._row_text.items()
+                if (column - max((metrics.tightBoundingRect(ch).width() for ch in set(text)), default=0.0)) / 2
+                - pen_px / 2 < gap}
+
+    def _show_frame(self, pieces):
+        """The frame's pieces, each (xs, ys) one dashed line; the pieces left over hidden."""
+        while len(self.step_frame) < len(pieces):
+            piece = pg.PlotDataItem(pen=style.pen(style.ACCENT, FRAME_PEN, Qt.PenStyle.DashLine))
+            piece.setZValue(-2)
+            self.outputs_plot.addItem(piece, ignoreBounds=True)
+            self.step_frame.append(piece)
+        for i, piece in enumerate(self.step_frame):
+            if i < len(pieces):
+                piece.setData(*pieces[i])
+            piece.setVisible(i < len(pieces))
 
     def _draw_numbers(self, data, classes=None):
         """Inputs as curves; a regression's prediction and targets too. A classification whose
@@ -234,6 +301,7 @@ class DataView(QWidget):
                   for t, i in enumerate(np.argmax(data.inputs, axis=-1))]
         rows = []
         confidences = []
+        self._row_text = {row: "" for row in ROWS.values()}
         for t in steps:
             rows.append((t, ROWS["input"], inputs[t], style.FOREGROUND))
             rows.append((t, ROWS["target"], vocab[data.targets[t]], style.FOREGROUND))
@@ -246,6 +314,7 @@ class DataView(QWidget):
         for item, (t, row, letter, colour) in zip(self.letters, rows):
             item.setText(letter, color=pg.mkColor(colour))      # (at full strength: the bars say how sure)
             item.setPos(t, row)
+            self._row_text[row] += letter
         self._confidences = np.array(confidences, dtype=float).reshape(-1, 3)
         right, scored = int(self._confidences[:, 2].sum()), len(self._confidences)
         plot.setXRange(-0.5, T - 0.5, padding=0.02)
@@ -256,39 +325,47 @@ class DataView(QWidget):
     def _fit_letters(self):
         """The letters at their base size under the look, or smaller where a letter would be wider
         than its step's column (a projector's larger font on a narrow screen would run them into
-        each other and past the steps they belong to)."""
+        each other and past the steps they belong to), or where the rows are too close to keep a
+        confidence bar BAR_PX high between the ŷ and y letters (a short dock)."""
         shown = [item for item in self.letters if item.isVisible()]
-        pixel = self.outputs_plot.getViewBox().viewPixelSize()[0]      # (steps per pixel)
-        if not shown or not pixel > 0:
+        steps_per_px, rows_per_px = self.outputs_plot.getViewBox().viewPixelSize()
+        if not shown or not steps_per_px > 0:
             return
-        column = self._letter_stride / pixel
+        column = self._letter_stride / steps_per_px
         font = style.mono_font(self._letter_points)
         width = QFontMetricsF(font).horizontalAdvance("W")
-        if width > LETTER_SHARE * column:
-            font.setPointSizeF(max(1.0, font.pointSizeF() * LETTER_SHARE * column / width))
+        scale = min(1.0, LETTER_SHARE * column / width)
+        if rows_per_px > 0:
+            ink = self._row_ink_px(font)
+            letters_high = ink[ROWS["prediction"]][0] + ink[ROWS["target"]][1]     # ŷ's part under its row, y's above
+            room = 1 / rows_per_px - (style.line_width(BAR_PX) + 2 * BAR_GAP_PX + HINTING_PX)
+            if letters_high > 0 and room > 0:
+                scale = min(scale, room / letters_high)
+        if scale < 1.0:
+            font.setPointSizeF(max(1.0, font.pointSizeF() * scale))
         for item in shown:
             if item.textItem.font() != font:
                 item.setFont(font)
         self._fit_confidence_bars(font)
+        self._frame_step(self.state.selection.step)
 
     def _fit_confidence_bars(self, font):
-        """Each prediction's bar in the gap between its letter and the target letter below it,
-        left-aligned in the letter's column and as long as its probability (its track: p = 1)."""
+        """Each prediction's bar in the gap between its letter and the target letter below it (just
+        under the predicted letter, clear of both rows' ink), BAR_PX high at the look where the gap
+        has room, left-aligned in the letter's column and as long as its probability (its track: p = 1)."""
         if not self.confidence_bars.isVisible():
             return
         rows_per_px = self.outputs_plot.getViewBox().viewPixelSize()[1]
         if not rows_per_px > 0:
             return
-        metrics = QFontMetricsF(font)
-        baseline = 0.5 * (metrics.ascent() - metrics.descent())     # below a letter's centre (px)
-        cap_top = metrics.capHeight() - baseline                     # above it
-        bottom = ROWS["prediction"] - baseline * rows_per_px         # the ŷ letters' baseline
-        top = ROWS["target"] + cap_top * rows_per_px                 # the y letters' tops
-        least, most = (share * metrics.height() * rows_per_px for share in BAR_HEIGHT)
-        thickness = float(np.clip(BAR_SHARE * (bottom - top), least, most))
-        # just under the ŷ letter (below its descenders) where there is room, else midway to the y letters
-        under = bottom - (BAR_DROP * metrics.descent() * rows_per_px + 0.5 * thickness)
-        y0 = max(under, 0.5 * (bottom + top)) - 0.5 * thickness
+        self._ink = {row: (row - below * rows_per_px, row + above * rows_per_px)
+                     for row, (below, above) in self._row_ink_px(font).items()}
+        gap = BAR_GAP_PX * rows_per_px
+        under_prediction = self._ink[ROWS["prediction"]][0] - gap
+        over_target = self._ink[ROWS["target"]][1] + gap
+        thickness = max(min(style.line_width(BAR_PX) * rows_per_px, under_prediction - over_target), rows_per_px)
+        y0 = under_prediction - thickness
+        self._bar_band = (y0, under_prediction)
         steps, probability, right = self._confidences.T
         full = LETTER_SHARE * self._letter_stride
         left = steps - 0.5 * full
@@ -297,13 +374,29 @@ class DataView(QWidget):
         self.confidence_bars.setOpts(x0=left, y0=np.full(n, y0), width=full * probability, height=np.full(n, thickness),
                                      brushes=[pg.mkBrush(RIGHT if r else WRONG) for r in right])
 
+    def _row_ink_px(self, font) -> dict[int, tuple[float, float]]:
+        """Each text row's ink in ``font``: (how far under, how far over) the row's height it
+        reaches, in px. The tight outline of the letters the row shows (capitals end at their cap
+        height; lower case has ascenders and descenders), each letter's line centred on the row."""
+        metrics = QFontMetricsF(font)
+        baseline = 0.5 * (metrics.ascent() - metrics.descent())     # below a letter's centre (px)
+        ink = {}
+        for row, text in self._row_text.items():
+            outline = metrics.tightBoundingRect(text or "X")         # (y down from the baseline)
+            ink[row] = (baseline + outline.bottom(), -(baseline + outline.top()))
+        return ink
+
     def _show_text_marks(self, shown: bool):
         """A text task's step frame and confidence bars instead of the numbers' step line (and its
         rows' ticks outside the plot, clear of the first letters)."""
         self.step_line.setVisible(not shown)
         self.outputs_plot.getAxis("left").setStyle(tickLength=TICK_PX if shown else -TICK_PX)
-        for item in (self.step_frame, self.confidence_track, self.confidence_bars):
+        for item in (self.confidence_track, self.confidence_bars):
             item.setVisible(shown)
+        self._framing = shown
+        self.step_band.setVisible(shown)
+        if not shown:
+            self._show_frame([])
 
     def restyle(self):
         """(called by style.restyle at a new look: the rings grow with the lines)"""
