@@ -82,7 +82,8 @@ def _style_label(label: QLabel, point_size: int, bold: bool = False, name: str =
 
 TITLE_SEPARATOR = "  ·  "      # between "Step 2 of 5" and the lesson's title
 TEXT_MIN_LINES = 3             # the step's text keeps at least this many lines beside its question and claims
-TEXT_LEAST_LINES = 2           # ... and this many where the window has no more room (a banner shows below the box)
+TEXT_LEAST_LINES = 1           # ... and this many under its title where the window has no more room (presenting at
+#                                1024×768, or a banner below the box); it was 2 lines with the title, which cut the one under it
 
 
 class _HeadTitle(QLabel):
@@ -340,7 +341,8 @@ class LessonPanel(QFrame):
         of it), the text the rest, and at least its title and :data:`TEXT_MIN_LINES` lines (or all it
         needs) even where the two then ask for more; each is given at most its content's height, and
         scrolls when given less. Where the window has less room than that (a banner shows below the
-        box), the text is squeezed to :data:`TEXT_LEAST_LINES` lines; the question and claims never are."""
+        box), the text is squeezed to its title and :data:`TEXT_LEAST_LINES` lines; the question and claims
+        never are. A text that scrolls shows whole lines under its title."""
         self._place_verdict()
         self._lay_out_choices()
         shown = [w for w in self.footer.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
@@ -353,7 +355,9 @@ class LessonPanel(QFrame):
         text_min = min(text, title + round(TEXT_MIN_LINES * line))
         footer_height = min(footer, self.max_body_height)      # (whole: the text gives way, not a claim's last line)
         text_height = min(max(text, 20), max(self.max_body_height - footer_height, text_min))
-        least = round(TEXT_LEAST_LINES * line)       # (squeezed by the window, the text gives way, not the claims)
+        if text_height < text:                       # (scrolled: whole lines under the title, no line cut in half)
+            text_height = title + max(1, int((text_height - title) / line)) * line
+        least = title + TEXT_LEAST_LINES * line      # (squeezed by the window, the text gives way, not the claims)
         if least != self.scroll.least:
             self.scroll.least = least
             self.scroll.updateGeometry()
@@ -410,12 +414,13 @@ class LessonPanel(QFrame):
         self._show_answer()
 
     def _show_answer(self, *_):
-        """Just answered, a text too long for its room is scrolled to the question: the verdict on
-        the answer and the explanation below it are what the student reads now (they were below the
-        fold, under the text already read); kept there as the box settles, until the user scrolls."""
+        """Just answered, a text too long for its room is scrolled to the verdict on the answer: it
+        and the explanation below it are what the student reads now (they were below the fold, under
+        the text and the question already read); kept there as the box settles, until the user scrolls."""
         if self._answer_in_view:
             bar = self.scroll.verticalScrollBar()
-            bar.setValue(min(bar.maximum(), self.question.geometry().top()))
+            anchor = self.feedback if not self.feedback.isHidden() else self.question
+            bar.setValue(min(bar.maximum(), anchor.geometry().top()))
 
     def _let_go_of_answer(self, *_):
         self._answer_in_view = False

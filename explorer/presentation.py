@@ -153,7 +153,10 @@ class LessonDock(QDockWidget):
         below = self._least_below()
         views = w.centralWidget().minimumSizeHint().height() + (below + separator if below else 0)
         beside = w.presentation.view_beside_least()
-        return max(0, w.height() - bars - max(views, beside, round(VIEWS_SHARE * w.height())) - separator)
+        views_room = w.height() - bars - max(views, round(VIEWS_SHARE * w.height())) - separator
+        # the view beside gives way to the box's least (its claims whole, two lines of its text): it
+        # scrolls by a few px where a claim's last line would be cut (presenting truncation 1 at 1024×768)
+        return max(0, min(views_room, max(w.height() - bars - beside - separator, self.box.minimumSizeHint().height())))
 
     def _least_below(self) -> int:
         """The least height of the panels docked under the graph: their tallest least height (tabbed,
