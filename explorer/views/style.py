@@ -15,7 +15,7 @@ import math
 import re
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -380,7 +380,57 @@ def decade_text(value: float) -> str:
 
 
 class LogAxis(RoomyAxis):
-    """A log axis that labels decades first, then 2 and 5, then the rest — only as room allows."""
+    """A log axis that labels decades first, then 2 and 5, then the rest — only as room allows.
+    Up a short axis where not every decade has room for its number, every 2nd, 3rd, 4th, 5th …
+    decade is labelled (the fewest skipped that leave room), placed to reach as near both ends as
+    they can, and each decade left unlabelled still has a short tick: any value in view can be
+    placed by counting decades from a number (‖∂L/∂h₂₉‖ = 0.12 on 10⁻⁸ … 0.5 once had 10⁻² as its
+    nearest number and no mark above it)."""
+
+    DECADE_STRIDES = (1, 2, 3, 4, 5, 10, 20, 50, 100)
+    MIN_DECADE_PX = 4.0           # unlabelled decades closer than this get no tick (a smear, not marks)
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        self._minor_decades = []
+        decades = [float(d) for d in range(math.ceil(minVal), math.floor(maxVal) + 1)]
+        if not self.logMode or self.orientation not in ("left", "right") or len(decades) < 2 or size <= 0:
+            return levels
+        decade_px = size / (maxVal - minVal)
+        room = self.ROOM_LINES * QFontMetricsF(self.style["tickFont"] or QFont()).height()
+        stride = next((s for s in self.DECADE_STRIDES if s * decade_px >= room), self.DECADE_STRIDES[-1])
+        if stride == 1:                     # every decade has room: all of them, in the first level
+            finer = [(spacing, [v for v in values if not float(v).is_integer()]) for spacing, values in levels]
+            levels = [(1.0, decades)] + [(spacing, values) for spacing, values in finer if values]
+        else:
+            # (the phase whose first and last labels leave the least unlabelled at the ends)
+            labelled = min((decades[phase::stride] for phase in range(min(stride, len(decades)))),
+                           key=lambda chosen: max(chosen[0] - minVal, maxVal - chosen[-1]))
+            levels = [(float(stride), labelled)]
+            if decade_px >= self.MIN_DECADE_PX:
+                self._minor_decades = [d for d in decades if d not in labelled]
+        self._shown_values = [v for _, values in levels for v in values]
+        return levels
+
+    def generateDrawSpecs(self, p):
+        """pyqtgraph's ticks and numbers, and a shorter, fainter tick at each unlabelled decade."""
+        specs = super().generateDrawSpecs(p)
+        minor = getattr(self, "_minor_decades", [])
+        if specs is None or not minor or not specs[1] or self._tickLevels is not None:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        bounds = self.mapRectFromParent(self.geometry())
+        low, high = self.range
+        edge, inward = (bounds.right(), -1) if self.orientation == "left" else (bounds.left(), 1)
+        length = self.style["tickLength"] / 1.5                     # (pyqtgraph's second level's)
+        tick_pen = QPen(tick_specs[0][0])
+        colour = QColor(tick_pen.color())
+        colour.setAlpha(colour.alpha() // 2)
+        tick_pen.setColor(colour)
+        for value in minor:
+            y = (1 - (value - low) / (high - low)) * bounds.height()      # (as pyqtgraph places its ticks)
+            tick_specs.append((tick_pen, QPointF(edge, y), QPointF(edge + inward * length, y)))
+        return axis_spec, tick_specs, text_specs
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         ticks = [(spacing, t) for spacing, t in stdTicks if spacing >= 1.0]

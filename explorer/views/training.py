@@ -335,11 +335,12 @@ class TrainingView(style.CanvasView):
         self.cos_plot.setVisible(has_cosine)
         self.grad_plot.setVisible(not empty)
         lowest = self.cos_plot if has_cosine else self.loss_plot if empty else self.grad_plot
-        if lowest is not self._lowest:   # (re-styling an axis redraws it: only when this changes)
-            self._lowest = lowest
+        if (lowest, empty) != self._lowest:   # (re-styling an axis redraws it: only when this changes)
+            self._lowest = lowest, empty
             for plot in (self.loss_plot, self.grad_plot):
                 plot.getAxis("bottom").showLabel(plot is lowest)
                 plot.getAxis("bottom").setStyle(showValues=plot is lowest)
+            self._show_scale(not empty)
         symbols = n <= 60               # a few updates: markers, so even a single point shows
         dense = n > DENSE_UPDATES       # many: a band of hairlines (Qt draws wider lines far slower)
         if (symbols, dense) != self._symbols:
@@ -378,6 +379,14 @@ class TrainingView(style.CanvasView):
         style.set_fitting_title(self.loss_plot, titles)       # (in a narrow dock: the last loss before the count)
         self._draw_baseline(empty)
         self._place_baseline_label()
+
+    def _show_scale(self, shown: bool):
+        """The loss plot's tick marks and numbers, only once there is a loss to read off them: before
+        the first update its axes would show a scale of pyqtgraph's own (0.5–3, updates 0–9) that the
+        real curve does not use (the alphabet lesson's loss starts near 85). Their labels stay: they
+        say what will be plotted."""
+        for name in ("left", "bottom"):
+            self.loss_plot.getAxis(name).setTicks(None if shown else [[], []])
 
     def _draw_baseline(self, empty: bool):
         """The best constant guess's loss as a dashed line (log axis: its log10)."""
