@@ -22,6 +22,7 @@ JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
 NO_SENSITIVITY = "finish the backward pass\nto see the sensitivity"
 TICK_MARGIN_LINES = 0.25     # the Jacobian plot's room above its top label and below its bottom one, in lines
 MIN_JACOBIAN_SPAN = 0.1        # the Jacobian plot spans at least this share of its values' size
+ROWS_LABEL, ONE_ROW_LABEL = "loss step t", "t"    # the sensitivity matrix's rows, and its one row
 MIN_LINES = (4.8, 6.6, 4.8)     # the plots' least heights, in lines of tick labels (title, axis, ticks), one loss row
 MANY_LOSS_MIN_LINES = (4.8, 6.6, 6.6)   # and with many (the triangle of S needs a few rows of ticks)
 ONE_LOSS_SHARES = (5, 3, 3)     # heights of ‖∂L/∂h_t‖, the Jacobian norms and S, with one loss row
@@ -166,8 +167,7 @@ class GradientFlowView(style.CanvasView):
 
         # (b) sensitivity matrix
         self.sens_plot = self.canvas.addPlot(row=3, col=0)
-        style.style_plot(self.sens_plot, SENS_TITLE,
-                         left="loss step t", bottom="state step k")
+        style.style_plot(self.sens_plot, SENS_TITLE, left=ROWS_LABEL, bottom="state step k")
         self.sens_plot.setToolTip(SENS_TOOLTIP)
         self.sens_plot.hideButtons()
         style.integer_axis(self.sens_plot, "bottom")
@@ -460,6 +460,8 @@ class GradientFlowView(style.CanvasView):
         if ticks != self._sens_ticks:           # (one loss row: its step named, whatever the axis picks)
             self._sens_ticks = ticks
             self.sens_plot.getAxis("left").setTicks(ticks)
+            # (a strip one row high has no room for "loss step t" written up its side: it was cut to "oss step")
+            style.style_axis(self.sens_plot.getAxis("left"), ONE_ROW_LABEL if ticks else ROWS_LABEL)
         if image is None:
             self.sens_image.clear()
         else:

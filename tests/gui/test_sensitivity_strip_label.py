@@ -1,0 +1,42 @@
+"""A sensitivity matrix with one loss row (delayed recall: the loss at the last step) is a strip one
+row high: the label up its side fits in it (written "loss step t", it was cut to "oss step"; one
+row has no room for three words), and a matrix of many rows says what its rows are."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+
+from test_presentation import default_look, present  # noqa: E402,F401  (the fixture resets the look)
+from test_window import settle  # noqa: E402
+
+
+def label_fits(view) -> bool:
+    axis = view.sens_plot.getAxis("left")
+    label = axis.label.mapRectToScene(axis.label.boundingRect())
+    return axis.label.isVisible() and label.height() <= axis.sceneBoundingRect().height()
+
+
+@pytest.mark.parametrize("size, presenting", [((1280, 800), False), ((1024, 768), True)])
+def test_a_one_row_strips_label_fits_up_its_side(qtbot, window, size, presenting):
+    if presenting:
+        present(qtbot, window, size)
+    else:
+        window.resize(*size)
+    window.open_lesson("first-look", 0)
+    settle(qtbot, window)
+    qtbot.wait(50)
+    view = window.views["GradientFlowView"]
+    first, last = view._loss_rows()
+    assert first == last                              # (one loss row: the strip)
+    assert label_fits(view)
+
+
+def test_a_matrix_of_many_loss_rows_names_them(qtbot, window):
+    assert window.state.set_config(task="sine")       # a loss at every step
+    settle(qtbot, window)
+    view = window.views["GradientFlowView"]
+    assert "loss step" in view.sens_plot.getAxis("left").labelText
