@@ -22,6 +22,7 @@ from rnn.tasks import TASKS
 
 from .config import LIMITS, ExplorerConfig
 from .views import style
+from .widgets import KeptInView
 
 SLIDER_MAX_SCALE = 3.0        # the slider covers 0 … 3 in steps of 0.01; the spin box goes to 10
 SLIDER_STEPS = 300
@@ -268,8 +269,8 @@ class ControlPanel(QWidget):
         outer.addWidget(scroll, 1)
         self.scroll = scroll
         self._kept_in_view = []       # the controls a lesson step asks for, kept in view as the panel resizes
+        self._keeper = KeptInView(scroll.verticalScrollBar(), self._scroll_to_kept)
         scroll.viewport().installEventFilter(self)
-        scroll.verticalScrollBar().actionTriggered.connect(self._forget_kept_in_view)   # (the user scrolls)
 
         for title, names in GROUPS:
             self._add_group(title, names)
@@ -382,19 +383,15 @@ class ControlPanel(QWidget):
         changes (the lesson box above grows with its claims) until the user scrolls: in a short
         window the Bag box or the temperature lies below the fold."""
         self._kept_in_view = [self.widgets[name] for name in names if name in self.widgets]
-        if self._kept_in_view:     # once the rows a new task shows and the panel's new height are laid out
-            QTimer.singleShot(0, self._scroll_to_kept)
+        self._keeper.keep(bool(self._kept_in_view))
 
     def _scroll_to_kept(self):
         for widget in reversed(self._kept_in_view):     # (the first last: it is in view whatever else fits)
             self.scroll.ensureWidgetVisible(widget, 0, widget.height())
 
-    def _forget_kept_in_view(self, *_):
-        self._kept_in_view = []
-
     def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Resize and self._kept_in_view:     # (the panel's viewport)
-            QTimer.singleShot(0, self._scroll_to_kept)
+        if event.type() == QEvent.Type.Resize:     # (the panel's viewport)
+            self._keeper.again()
         return False
 
     def minimumSizeHint(self):

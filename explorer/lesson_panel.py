@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushBut
                                QToolButton, QVBoxLayout, QWidget)
 
 from .views import style
+from .widgets import KeptInView
 
 REFRESH_MS = 100     # measured values are redrawn at most this often while training
 COLOURS = {True: "#1a7f37", False: "#c00000", None: "#6b6b6b"}
@@ -167,7 +168,6 @@ class LessonPanel(QFrame):
         self.runner = None
         self._shown_index = None        # the step whose text is shown (a new one starts at its top)
         self._shown_revealed = False    # ... and whether its answer was (just answered: the answer is scrolled to)
-        self._answer_in_view = False    # the text keeps the answer in view as its height settles, until the user scrolls
         # "Step 2 of 5  ·  title" on the header's line; where that line is too short, the title
         # wrapped on a line of its own below it (never cut)
         self.lesson_title = _label(13, True, "lesson:lesson-title")
@@ -227,8 +227,8 @@ class LessonPanel(QFrame):
         for content in (self.body, self.footer):     # (content that changes its height: the room shared again)
             content.installEventFilter(self)
         bar = self.scroll.verticalScrollBar()
-        bar.rangeChanged.connect(self._show_answer)
-        bar.actionTriggered.connect(self._let_go_of_answer)     # (the user's wheel, drag or click)
+        self._answer_kept = KeptInView(bar, self._show_answer)  # (the answer in view as the box settles)
+        bar.rangeChanged.connect(self._answer_kept.now)
         self.max_body_height = 260
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 8)
@@ -405,25 +405,21 @@ class LessonPanel(QFrame):
         self.refresh_values()
         if runner.index != self._shown_index:      # a new step: its text from the top
             self._shown_index = runner.index
-            self._answer_in_view = False
+            self._answer_kept.forget()
             for scroll in (self.scroll, self.footer_scroll):
                 scroll.verticalScrollBar().setValue(0)
         elif runner.revealed and not self._shown_revealed:     # just answered: the answer, not the text read
-            self._answer_in_view = True
+            self._answer_kept.kept = True
         self._shown_revealed = runner.revealed
-        self._show_answer()
+        self._answer_kept.now()
 
     def _show_answer(self, *_):
         """Just answered, a text too long for its room is scrolled to the verdict on the answer: it
         and the explanation below it are what the student reads now (they were below the fold, under
         the text and the question already read); kept there as the box settles, until the user scrolls."""
-        if self._answer_in_view:
-            bar = self.scroll.verticalScrollBar()
-            anchor = self.feedback if not self.feedback.isHidden() else self.question
-            bar.setValue(min(bar.maximum(), anchor.geometry().top()))
-
-    def _let_go_of_answer(self, *_):
-        self._answer_in_view = False
+        bar = self.scroll.verticalScrollBar()
+        anchor = self.feedback if not self.feedback.isHidden() else self.question
+        bar.setValue(min(bar.maximum(), anchor.geometry().top()))
 
     def _build_choices(self):
         runner, step = self.runner, self.runner.step

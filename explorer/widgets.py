@@ -1,11 +1,11 @@
 """Small widgets the window is built from: the view factory (a missing or broken view becomes a
-labelled placeholder, never a crash), scroll areas for tall views, the message banner and the
-status bar whose message wraps."""
+labelled placeholder, never a crash), scroll areas for tall views, keeping what a lesson step is
+about in view, the message banner and the status bar whose message wraps."""
 
 import importlib
 import pkgutil
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QStatusBar, QToolButton,
                                QVBoxLayout)
@@ -29,6 +29,33 @@ def find_view(name: str):
         if hasattr(candidate, name):
             return getattr(candidate, name)
     return None
+
+
+class KeptInView:
+    """What a lesson step points at, scrolled into view by ``scroll_there`` and scrolled there again
+    as the area around it changes size (:meth:`again`: its rows, its panel, the lesson box above
+    it), until the user scrolls it (wheel, drag or a click on ``bar``): then it stays where they put it."""
+
+    def __init__(self, bar, scroll_there):
+        self._scroll_there = scroll_there
+        self.kept = False
+        bar.actionTriggered.connect(self.forget)
+
+    def keep(self, kept: bool = True):
+        self.kept = kept
+        self.again()
+
+    def again(self):
+        """Scroll there once the layout has settled (the rows' and the panel's new heights)."""
+        if self.kept:
+            QTimer.singleShot(0, self.now)
+
+    def now(self, *_):
+        if self.kept:
+            self._scroll_there()
+
+    def forget(self, *_):
+        self.kept = False
 
 
 def make_view(name: str, state, parent=None):

@@ -2,7 +2,6 @@
 
 import re
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from rnn.params import shapes_table
@@ -10,6 +9,7 @@ from rnn.params import shapes_table
 from . import style
 from .. import lesson_panel       # (its lesson_plain; a module, as the lesson box imports the views)
 from ..lessons import shape_row_name
+from ..widgets import KeptInView
 
 TOOLTIP = ("<b>Shapes</b> of every tensor for the current network, batch size B and sequence length T, "
            "in both notations: the math symbol and PyTorch's parameter name (weight_ih_l0 …). "
@@ -57,7 +57,7 @@ class ShapesPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.table, 1)
         self._rows_shown = ()        # the row names a lesson step is about (show_rows), kept in view
-        self.table.verticalScrollBar().actionTriggered.connect(self._forget_rows)   # (until the user scrolls)
+        self._keeper = KeptInView(self.table.verticalScrollBar(), self._scroll_to_rows)
         state.configChanged.connect(lambda *_: self.refresh())
         self.refresh()
 
@@ -94,11 +94,7 @@ class ShapesPanel(QWidget):
     def _refit(self):
         """The columns fitted to the width, then the rows a step is about brought into view."""
         self.fit_columns()
-        if self._rows_shown:
-            QTimer.singleShot(0, self._scroll_to_rows)    # (once the rows have their new heights)
-
-    def _forget_rows(self, *_):
-        self._rows_shown = ()
+        self._keeper.again()
 
     def show_rows(self, names):
         """Keep the rows a lesson step is about in view (their names as :func:`shape_row_name`
@@ -106,7 +102,7 @@ class ShapesPanel(QWidget):
         the first named one whole and as many of the others as fit; kept at a new size or text size.
         No names: the table stays where the student scrolled it."""
         self._rows_shown = tuple(names)
-        QTimer.singleShot(0, self._scroll_to_rows)    # (once the dock the step raises is laid out)
+        self._keeper.keep(bool(self._rows_shown))
 
     def _scroll_to_rows(self):
         names = [shape_row_name(symbol) for symbol, _, _ in self.rows()]

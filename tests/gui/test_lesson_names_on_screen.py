@@ -37,7 +37,7 @@ def go_to(qtbot, window, lesson: str, index: int):
     runner = window.open_lesson(lesson, index)
     if runner.step.question:
         runner.reveal(runner.step.answer)
-    settle(qtbot, window)
+    settle(qtbot, window, timeout=120_000)     # (a step that trains: on a loaded machine over 30 s)
     qtbot.wait(50)                 # (the lesson box asks for its height, then the window lays out)
     return runner
 
