@@ -82,6 +82,7 @@ def _style_label(label: QLabel, point_size: int, bold: bool = False, name: str =
 
 
 TITLE_SEPARATOR = "  ·  "      # between "Step 2 of 5" and the lesson's title
+VERDICT_GAP_PX = 14            # between the claims' verdict and the Back button beside it
 TEXT_MIN_LINES = 3             # the step's text keeps at least this many lines beside its question and claims
 TEXT_LEAST_LINES = 1           # ... and this many under its title where the window has no more room (presenting at
 #                                1024×768, or a banner below the box); it was 2 lines with the title, which cut the one under it
@@ -212,6 +213,7 @@ class LessonPanel(QFrame):
         self.verdict.setWordWrap(False)
         self.verdict.setToolTip("How many of this step's claims hold, as measured now (the list is below the text)")
         self.verdict.setMinimumWidth(1)       # (it asks for no least width: on a short line it moves, see _place_verdict)
+        self.verdict.setContentsMargins(0, 0, VERDICT_GAP_PX, 0)   # (apart from ◀ Back: not read as one control)
         self.top = QHBoxLayout()
         for widget in (self.title, self.verdict, self.back, self.next, close):
             self.top.addWidget(widget, 1 if widget is self.title else 0)
