@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QRect, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QTextDocument  # noqa: E402
+from PySide6.QtGui import QColor, QFontMetricsF, QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QComboBox, QPushButton, QStyle, QStyleOptionComboBox  # noqa: E402
 
 import pyqtgraph as pg  # noqa: E402  (after PySide6)
@@ -24,6 +24,7 @@ from explorer.notation import number  # noqa: E402
 from explorer.views import style  # noqa: E402
 
 from test_presentation import CTRL, default_look, present, press  # noqa: E402,F401  (default_look: autouse)
+from axis_drawing import draw_specs  # noqa: E402
 from test_window import settle  # noqa: E402
 
 
@@ -542,12 +543,7 @@ def test_a_left_axis_writes_all_its_numbers_with_the_same_decimals(qtbot):
 def drawn_numbers(axis) -> dict:
     """The numbers an axis really draws (pyqtgraph drops those it finds no room for): text → its
     rectangle, in the axis's coordinates."""
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        _, _, texts = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
+    _, _, texts = draw_specs(axis)
     return {text: rect for rect, _, text in texts}
 
 

@@ -14,11 +14,11 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF  # noqa: E402
-from PySide6.QtGui import QImage, QPainter  # noqa: E402
 
 from test_presentation import default_look  # noqa: E402,F401  (default_look: autouse)
 from test_strip_ticks_and_clip_legend import open_at, show_view  # noqa: E402
 from test_legibility import plain  # noqa: E402
+from axis_drawing import draw_specs  # noqa: E402
 
 SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 TICK_TOLERANCE_PX = 1.5      # a decade's tick from where the decade is drawn
@@ -36,12 +36,7 @@ def exponent(text: str) -> float:
 def drawn(axis):
     """(tick positions, {number: its rectangle}) an axis really draws at its size on screen, in
     its own coordinates."""
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        _, ticks, texts = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
+    _, ticks, texts = draw_specs(axis)
     return [p1.y() for _, p1, _ in ticks], {text: rect for rect, _, text in texts}
 
 
