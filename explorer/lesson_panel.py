@@ -7,7 +7,7 @@ import html
 import re
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -416,12 +416,37 @@ class LessonPanel(QFrame):
         self._answer_kept.now()
 
     def _show_answer(self, *_):
-        """Just answered, a text too long for its room is scrolled to the verdict on the answer: it
-        and the explanation below it are what the student reads now (they were below the fold, under
-        the text and the question already read); kept there as the box settles, until the user scrolls."""
+        """Just answered, a text too long for its room is scrolled to the question, the verdict on
+        the answer and the explanation: what the student reads now (they were below the fold, under
+        the text already read); to the verdict where the room has no line to spare for the question.
+        The top line is whole (the scroll stops at a line's top, not across it); kept there as the
+        box settles, until the user scrolls."""
         bar = self.scroll.verticalScrollBar()
-        anchor = self.feedback if not self.feedback.isHidden() else self.question
-        bar.setValue(min(bar.maximum(), anchor.geometry().top()))
+        question, verdict = self.question.geometry(), self.feedback.geometry()
+        roomy = verdict.bottom() - question.top() + self.explain.fontMetrics().lineSpacing() <= self.scroll.viewport().height()
+        anchor = question if roomy or self.feedback.isHidden() else verdict
+        wanted = min(bar.maximum(), anchor.top())
+        bar.setValue(max((top for top in self._line_tops() if top <= wanted), default=0))
+
+    def _line_tops(self) -> list:
+        """The top of every line of the text's labels, in the scrolled content's coordinates."""
+        tops = []
+        for label in (self.step_title, self.text, self.question, self.feedback, self.explain):
+            if label.isHidden() or label.parentWidget() is not self.body:
+                continue
+            document = QTextDocument()
+            document.setDocumentMargin(0)
+            document.setDefaultFont(label.font())
+            document.setHtml(label.text())
+            document.setTextWidth(label.contentsRect().width())
+            document.size()                     # (laid out: its blocks' lines exist only then)
+            origin = label.geometry().top() + label.contentsRect().top()
+            block = document.begin()
+            while block.isValid():
+                layout = block.layout()
+                tops += [origin + round(layout.position().y() + layout.lineAt(i).y()) for i in range(layout.lineCount())]
+                block = block.next()
+        return tops
 
     def _build_choices(self):
         runner, step = self.runner, self.runner.step

@@ -35,6 +35,18 @@ def visible_rows(box, label) -> int:
     return max(0, min(top + label.height(), viewport.height()) - max(top, 0))
 
 
+def top_line_whole(box) -> bool:
+    """The text's viewport starts at a line's top, not across a line: the label at its top edge
+    has a whole number of its lines above it (within a pixel)."""
+    value = box.scroll.verticalScrollBar().value()
+    for label in (box.step_title, box.text, box.question, box.feedback, box.explain):
+        geometry = label.geometry()
+        if label.isVisible() and geometry.top() <= value < geometry.bottom() + 4:      # (+ the spacing below it)
+            offset = (value - geometry.top()) % label.fontMetrics().lineSpacing()
+            return offset <= 1 or label.fontMetrics().lineSpacing() - offset <= 1 or value >= geometry.bottom()
+    return False
+
+
 def open_long_step(qtbot, window, size):
     window.resize(*size)
     qtbot.waitUntil(lambda: window.size().toTuple() == size)
@@ -60,6 +72,7 @@ def test_answering_a_long_step_shows_the_verdict_and_the_explanation(qtbot, wind
     assert visible_rows(box, box.feedback) == box.feedback.height()          # the verdict whole
     assert visible_rows(box, box.explain) > 0                                # and the explanation after it
     assert "right" in box.feedback.text()
+    assert top_line_whole(box)
     assert not box.status.isVisible()        # (no line under the claims saying what Next ▶ does: the text has it)
 
 
