@@ -34,6 +34,8 @@ LABEL_PLACES = 9            # where along its line the constant guess's name may
 GRAD_GREY = "#555555"       # ‖g‖ (in A's blue beside side B's)
 SOLID, DASHED, DOTTED = "━━", "╍╍", "┈┈"  # the legend's samples of this run's line and a compared run's
 DENSE_UPDATES = 400
+PLOT_MIN_LINES = 3.8       # each plot's least height, in lines of tick labels: its title and three ticks
+AXIS_MIN_LINES = 2.2       # ... and the lowest one's update axis: its numbers and its label
 MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
 EARLIER_RUN = "#b8b8b8"    # the loss of a run that training was forked away from
 RAW_LOSS = "#9fbbe6"       # each update's loss, under its moving average
@@ -163,6 +165,7 @@ class TrainingView(style.CanvasView):
         self._smoothing = None
         self._symbols = None
         self._lowest = None
+        self._least = None               # the plots' least heights (px), set with the plots shown
         state.historyChanged.connect(self.refresh)
         state.referencesChanged.connect(self.refresh)
         state.configChanged.connect(lambda *_: self.refresh())      # (the baseline, the loss shown)
@@ -341,6 +344,7 @@ class TrainingView(style.CanvasView):
                 plot.getAxis("bottom").showLabel(plot is lowest)
                 plot.getAxis("bottom").setStyle(showValues=plot is lowest)
             self._show_scale(not empty)
+        self._set_least_heights()
         symbols = n <= 60               # a few updates: markers, so even a single point shows
         dense = n > DENSE_UPDATES       # many: a band of hairlines (Qt draws wider lines far slower)
         if (symbols, dense) != self._symbols:
@@ -379,6 +383,38 @@ class TrainingView(style.CanvasView):
         style.set_fitting_title(self.loss_plot, titles)       # (in a narrow dock: the last loss before the count)
         self._draw_baseline(empty)
         self._place_baseline_label()
+
+    def _set_least_heights(self):
+        """Every plot shown at least its title and three ticks high, the lowest its update axis too,
+        at the look's text size (presenting at 1024×768 under a lesson box the three were 15–20 px
+        strips, their axis names run together)."""
+        line = style.line_px(style.TICK_PT)
+        plots = (self.loss_plot, self.grad_plot, self.cos_plot)
+        least = [round((PLOT_MIN_LINES + (AXIS_MIN_LINES if plot is self._lowest[0] else 0)) * line)
+                 if plot.isVisible() else 0 for plot in plots]
+        if least != self._least:
+            self._least = least
+            for plot, height in zip(plots, least):
+                plot.setMinimumHeight(height)
+
+    def least_height(self) -> int:
+        """The height the view needs to show its plots at their least and the line of runs above
+        them: what a lesson box above it leaves it, where it can."""
+        if self._least is None:
+            return 0
+        grid = self.canvas.ci.layout
+        _, top, _, bottom = grid.getContentsMargins()
+        legend = self.legend.sizeHint().height() if self.legend.isVisible() else 0
+        travel = self.travel_bar.sizeHint().height() if self.travel_bar.isVisible() else 0
+        shown = sum(1 for height in self._least if height)
+        return round(top + sum(self._least) + grid.verticalSpacing() * (shown - 1) + bottom
+                     + legend + travel + self.layout().spacing() * (bool(legend) + bool(travel)))
+
+    def restyle(self):
+        """Called by style.restyle after the look changed: the plots' least heights are lines of its text."""
+        self._least = None
+        if self._lowest is not None:
+            self._set_least_heights()
 
     def _show_scale(self, shown: bool):
         """The loss plot's tick marks and numbers, only once there is a loss to read off them: before
