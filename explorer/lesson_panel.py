@@ -146,10 +146,27 @@ class _FittingScroll(QScrollArea):
         hint.setHeight(self.wanted)
         return hint
 
+    lines = None           # (its title's height, a line's): a text that scrolls shows whole lines under its title
+
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()
         hint.setHeight(self.wanted if self.whole else min(self.least, self.wanted))
         return hint
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.show_whole_lines()
+
+    def show_whole_lines(self):
+        """Given a height between its least and its content's (the window's layout decides), the
+        text shows its title and as many whole lines as fit, not a line cut across at the foot."""
+        margin = 0
+        if self.lines is not None and self.widget().height() > self.height():
+            title, line = self.lines
+            if self.height() >= title + line:
+                margin = (self.height() - title) % line
+        if margin != self.viewportMargins().bottom():
+            self.setViewportMargins(0, 0, 0, margin)
 
 
 def _discard(layout, widget):
@@ -232,6 +249,7 @@ class LessonPanel(QFrame):
         self._answer_kept = KeptInView(bar, self._show_answer)  # (the answer in view as the box settles)
         bar.rangeChanged.connect(self._answer_kept.now)
         self.max_body_height = 260
+        self.short_claims = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 8)
         layout.setSpacing(3)
@@ -255,9 +273,14 @@ class LessonPanel(QFrame):
         self.lesson_title.setStyleSheet(f"color: {title};")
         self.status.setStyleSheet(f"color: {status};")
 
-    def set_max_body_height(self, pixels: int):
-        """The most the text may take (the window gives the graph below the rest); longer text scrolls."""
+    def set_max_body_height(self, pixels: int, short_claims: bool = False):
+        """The most the text may take (the window gives the graph below the rest); longer text
+        scrolls. ``short_claims``: each claim says what it claims and what was measured, its formula
+        in its tooltip (a small screen)."""
         self.max_body_height = max(80, int(pixels))
+        if short_claims != self.short_claims:
+            self.short_claims = short_claims
+            self.refresh_values()
         self._fit()
 
     def hasHeightForWidth(self):
@@ -360,6 +383,8 @@ class LessonPanel(QFrame):
         if text_height < text:                       # (scrolled: whole lines under the title, no line cut in half)
             text_height = title + max(1, int((text_height - title) / line)) * line
         least = title + TEXT_LEAST_LINES * line      # (squeezed by the window, the text gives way, not the claims)
+        self.scroll.lines = title, line
+        self.scroll.show_whole_lines()
         if least != self.scroll.least:
             self.scroll.least = least
             self.scroll.updateGeometry()
@@ -499,8 +524,12 @@ class LessonPanel(QFrame):
         self.claims.setVisible(bool(step.claims) and not hidden)
         for label, claim, measurement in zip(self.claim_labels, step.claims, runner.measurements):
             holds = measurement.holds
-            label.setText(lesson_html(f"{MARKS[holds]}  {claim.says}:   {unbroken_comparisons(measurement.formula)}"
-                                      f"   —   measured {unbroken_comparisons(measurement.measured)}"))
+            formula = f":   {unbroken_comparisons(measurement.formula)}"
+            measured = f"   —   measured {unbroken_comparisons(measurement.measured)}"
+            # (on a small screen the formula is in the tooltip: three claims of two lines each left
+            # the step's text one line presenting at 1024×768)
+            label.setText(lesson_html(f"{MARKS[holds]}  {claim.says}" + ("" if self.short_claims else formula) + measured))
+            label.setToolTip(lesson_html(f"{claim.says}{formula}{measured}") if self.short_claims else "")
             label.setStyleSheet(f"color: {COLOURS[holds]};")
         marks = [m.holds for m in runner.measurements]
         self.verdict.setVisible(bool(marks) and not hidden)

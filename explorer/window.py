@@ -194,9 +194,10 @@ class MainWindow(QMainWindow):
         that is no resize)."""
         presenting = self.presentation.presenting
         share = LESSON_TEXT_SHARE[self.presentation.lesson_dock is not None]
-        if presenting and self.height() < SMALL_PRESENTATION[0]:
+        small = presenting and self.height() < SMALL_PRESENTATION[0]
+        if small:
             share = SMALL_PRESENTATION[1]
-        self.lesson.set_max_body_height(int(share * self.height()))
+        self.lesson.set_max_body_height(int(share * self.height()), short_claims=small)
         self.fit_graph_height()
 
     def fit_graph_height(self):
