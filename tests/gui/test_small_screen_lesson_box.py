@@ -40,7 +40,7 @@ def test_presenting_at_1024_a_claim_is_one_line_and_its_formula_in_its_tooltip(q
 def test_in_a_larger_window_a_claim_shows_its_formula(qtbot, window):
     window.resize(1920, 1080)
     qtbot.waitUntil(lambda: window.width() == 1920)
-    runner = window.open_lesson("truncation", 0)
+    window.open_lesson("truncation", 0)
     settle(qtbot, window, timeout=120_000)
     qtbot.waitUntil(lambda: len(claims(window)) == 3, timeout=5000)
     assert "‖∂L/∂h" in plain(claims(window)[0].text())
