@@ -16,6 +16,8 @@ MAX_DECADES = 30
 MAX_IMAGE_PX = 1024           # the sensitivity image is drawn at most this many rows and columns
 CELL_NAME = "‖∂L/∂c<sub>t</sub>‖"
 CELL_STATE = "#2ca02c"     # the LSTM's cell-state gradient
+BOTTOM_LAYER = "#8c564b"   # a stacked network's bottom layer's ‖∂L/∂h_t‖
+BOTTOM_NAME = "‖∂L/∂h<sub>t</sub>‖ of layer 0 (bottom)"
 BOUND_NAME = "bound (γσ<sub>max</sub>)<sup>t−k</sup>"   # legend entries are rich text
 NORM_NAME = "‖∂L/∂h<sub>t</sub>‖"
 JAC_TITLE = "‖∂s<sub>t</sub>/∂s<sub>t−1</sub>‖<sub>2</sub>"
@@ -141,6 +143,9 @@ class GradientFlowView(style.CanvasView):
         # LSTM: the gradient along the cell state, the constant error carousel (∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f_t)
         self.cell_curve = self.norm_plot.plot(pen=style.pen(CELL_STATE, 2.5), symbol="d", symbolSize=7,
                                               symbolBrush=CELL_STATE, symbolPen=None, connect="finite")
+        # a stacked network: the bottom layer's, under the top's (the top's curve is the one drawn first)
+        self.bottom_curve = self.norm_plot.plot(pen=style.pen(BOTTOM_LAYER, 2.5, Qt.PenStyle.DotLine), symbol="s",
+                                                symbolSize=6, symbolBrush=BOTTOM_LAYER, symbolPen=None, connect="finite")
         self.shading = style.SegmentShading(self.norm_plot)
         self.reference_curves = []         # runs kept for comparison (A/B), dashed, named in the legend
         self.visit_line = pg.InfiniteLine(angle=90, movable=False, pen=style.pen(style.BACKWARD, 2.5))
@@ -290,19 +295,25 @@ class GradientFlowView(style.CanvasView):
         return [r for r in self.state.runs_compared if r.dh_norm.shape == (T,)]
 
     def _draw_cell_state(self, t):
-        """‖∂L/∂c_t‖ of the top layer (LSTM only), in the legend while it is drawn."""
+        """‖∂L/∂c_t‖ of the top layer (LSTM only); in a stacked network, ‖∂L/∂h_t‖ of the bottom
+        layer too (which layer the gradient reaches less is what stacking asks: drawn, not only
+        measured). Each in the legend while it is drawn."""
         result = self.state.result
-        cell = style.positive_or_nan(result.dc_norm_batch[-1])
-        shown = bool(np.any(np.isfinite(cell)))
-        style.set_curve(self.cell_curve, t, cell)
-        self.cell_curve.setVisible(shown)
-        listed = self.legend.getLabel(self.cell_curve) is not None
-        if shown != listed:
-            if shown:
-                self.legend.addItem(self.cell_curve, CELL_NAME)
-            else:
-                self.legend.removeItem(self.cell_curve)
-            style.fit_legend_row(self.legend)
+        layers = result.dh_norm_batch.shape[0]
+        bottom = result.dh_norm_batch[0] if layers > 1 else np.zeros(0)
+        for curve, values, name in ((self.cell_curve, result.dc_norm_batch[-1], CELL_NAME),
+                                    (self.bottom_curve, bottom, BOTTOM_NAME)):
+            values = style.positive_or_nan(values)
+            shown = bool(np.any(np.isfinite(values)))
+            style.set_curve(curve, t if len(values) else values, values)
+            curve.setVisible(shown)
+            listed = self.legend.getLabel(curve) is not None
+            if shown != listed:
+                if shown:
+                    self.legend.addItem(curve, name)
+                else:
+                    self.legend.removeItem(curve)
+                style.fit_legend_row(self.legend)
 
     def _draw_references(self, T):
         """The runs compared: each one's ‖∂L/∂h_t‖ in the legend by its name (only those of the
