@@ -140,13 +140,12 @@ class _FittingScroll(QScrollArea):
     wanted = 100
     least = 60             # the height it is squeezed to where the window has no more room (see LessonPanel._fit)
     whole = False          # True: never squeezed below its content's height (the question and claims)
+    lines = None           # (its title's height, a line's): a text that scrolls shows whole lines under its title
 
     def sizeHint(self):
         hint = super().sizeHint()
         hint.setHeight(self.wanted)
         return hint
-
-    lines = None           # (its title's height, a line's): a text that scrolls shows whole lines under its title
 
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()
