@@ -154,9 +154,10 @@ class LessonDock(QDockWidget):
         views = w.centralWidget().minimumSizeHint().height() + (below + separator if below else 0)
         beside = w.presentation.view_beside_least()
         views_room = w.height() - bars - max(views, round(VIEWS_SHARE * w.height())) - separator
-        # the view beside gives way to the box's least (its claims whole, two lines of its text): it
+        # the view beside gives way to the box's least (its claims whole, a line of its text): it
         # scrolls by a few px where a claim's last line would be cut (presenting truncation 1 at 1024×768)
-        return max(0, min(views_room, max(w.height() - bars - beside - separator, self.box.minimumSizeHint().height())))
+        beside_room = max(w.height() - bars - beside - separator, self.box.minimumSizeHint().height())
+        return max(0, min(views_room, beside_room))
 
     def _least_below(self) -> int:
         """The least height of the panels docked under the graph: their tallest least height (tabbed,
@@ -279,14 +280,14 @@ class Presentation:
         for dock in self.window.docks.values():
             dock.setFont(title_font)
         style.restyle(self.window)
-        if self.window.isVisible():
-            self.window.fit_lesson_text()    # (the graph's and the views' least heights are lines of the look's text)
 
     def set_zoom(self, zoom: float):
         zoom = min(max(float(zoom), ZOOM_STEPS[0]), ZOOM_STEPS[-1])
         if zoom != style.LOOK.zoom:
             style.LOOK.zoom = zoom
             self.apply()
+            self.window.fit_lesson_text()   # (the graph's and the views' least heights are lines of the look's text;
+            #                                  entering, leaving and a resize re-fit it themselves)
             save_values(self.settings, {ZOOM_KEY: zoom})
         self.window.show_message(f"Text size {round(100 * zoom)} % (Ctrl + / Ctrl − / Ctrl 0)", "info")
 
@@ -302,6 +303,7 @@ class Presentation:
         if on != style.LOOK.high_contrast:
             style.LOOK.high_contrast = on
             self.apply()
+            self.window.fit_lesson_text()
             save_values(self.settings, {CONTRAST_KEY: on})
 
     # ------------------------------------------------------------------ presentation mode

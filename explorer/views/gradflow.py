@@ -250,7 +250,7 @@ class GradientFlowView(style.CanvasView):
         elif not has_bound and self.legend.getLabel(self.bound_curve) is not None:
             self.legend.removeItem(self.bound_curve)
             style.fit_legend_row(self.legend)
-        self._draw_cell_state(t)
+        self._draw_more_norms(t)
         self._draw_references(T)
         self.shading.update(result.segments, result.carry_factors)
         self.jac_shading.update(result.segments, result.carry_factors)
@@ -294,18 +294,17 @@ class GradientFlowView(style.CanvasView):
         """The runs compared that have T steps, as this pass (those of another length are not drawn)."""
         return [r for r in self.state.runs_compared if r.dh_norm.shape == (T,)]
 
-    def _draw_cell_state(self, t):
+    def _draw_more_norms(self, t):
         """‖∂L/∂c_t‖ of the top layer (LSTM only); in a stacked network, ‖∂L/∂h_t‖ of the bottom
         layer too (which layer the gradient reaches less is what stacking asks: drawn, not only
         measured). Each in the legend while it is drawn."""
         result = self.state.result
-        layers = result.dh_norm_batch.shape[0]
-        bottom = result.dh_norm_batch[0] if layers > 1 else np.zeros(0)
+        bottom = result.dh_norm_batch[0] if result.dh_norm_batch.shape[0] > 1 else np.zeros_like(t)   # (0: not drawn)
         for curve, values, name in ((self.cell_curve, result.dc_norm_batch[-1], CELL_NAME),
                                     (self.bottom_curve, bottom, BOTTOM_NAME)):
             values = style.positive_or_nan(values)
             shown = bool(np.any(np.isfinite(values)))
-            style.set_curve(curve, t if len(values) else values, values)
+            style.set_curve(curve, t, values)
             curve.setVisible(shown)
             listed = self.legend.getLabel(curve) is not None
             if shown != listed:

@@ -344,7 +344,7 @@ class TrainingView(style.CanvasView):
                 plot.getAxis("bottom").showLabel(plot is lowest)
                 plot.getAxis("bottom").setStyle(showValues=plot is lowest)
             self._show_scale(not empty)
-        self._set_least_heights()
+            self._set_least_heights()        # (the plots shown follow from these two)
         symbols = n <= 60               # a few updates: markers, so even a single point shows
         dense = n > DENSE_UPDATES       # many: a band of hairlines (Qt draws wider lines far slower)
         if (symbols, dense) != self._symbols:
