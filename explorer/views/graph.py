@@ -178,6 +178,9 @@ class GraphView(QWidget):
 
         self.nodes.sigClicked.connect(self._on_scatter_click)
         self._weight_texts = []            # W_ih, W_hh, W_hy on the edges (see _weight_labels)
+        self.weight_leaders = pg.PlotCurveItem(connect="pairs", pen=style.pen(WEIGHT_LABEL, 1))
+        self.weight_leaders.setZValue(24)  # (from a name hung away from its edge to the edge's line)
+        self.plot.addItem(self.weight_leaders, ignoreBounds=True)
         self._steps_shown = None           # (first, last) a lesson step zoomed to, or None (see show_steps)
         self._zoomed_at = None             # the selected step when it did
         self._gradient_texts = []          # ‖∂L/∂h_t‖ under the recurrent edges, zoomed far in
@@ -630,9 +633,13 @@ class GraphView(QWidget):
                                texts, (self.e_t0, self.e_r0, self.e_t1, self.e_r1))
 
     def _draw_weight_labels(self, values=False, gradients=False):
-        """Draw the weight names (see :meth:`_weight_labels`), each laid over an edge on a white ground."""
+        """Draw the weight names (see :meth:`_weight_labels`), each laid over an edge on a white ground,
+        and a leader from each name hung away from its edge to the edge's line."""
         placed = self._weight_labels(values, gradients)
         self._show_texts(self._weight_texts, [name[:4] for name in placed], self._weight_text, html=True)
+        led = [name for name in placed if name.leader_to is not None]
+        self.weight_leaders.setData(np.repeat([name.x for name in led], 2),
+                                    np.ravel([(name.y, name.leader_to) for name in led]), connect="pairs")
         for label, name in zip(self._weight_texts, placed):
             if getattr(label, "_explorer_grounded", False) != name.over_edge:
                 label._explorer_grounded = name.over_edge

@@ -24,6 +24,8 @@ WEIGHT_EDGE_CLEAR_PX = 6   # px from an edge's line to the point a weight's name
 WEIGHT_LABEL_MARGIN = 1    # px of a weight name's text item around its text
 RING_CLEAR_PX = 2          # px from the step ring's outer edge to the point a name beside it is hung from
 EDGE_HALF_PX = 3.0         # an edge's box reaches this far either side of its line
+ALONG_ROWS = (0.2, 0.3)    # rows from a recurrent edge's line a name under (over) it is hung at, past 6 px,
+                           # with a leader to the line (where the nodes are large)
 LEFT, RIGHT, CENTRE = (1, 0.5), (0, 0.5), (0.5, 0.5)   # anchors: left of, right of, centred on the point
 
 
@@ -64,12 +66,14 @@ class Layout(NamedTuple):
 
 
 class NamePlace(NamedTuple):
-    """A name placed: its text item's (x, y) and anchor, and whether it had to be laid over an edge."""
+    """A name placed: its text item's (x, y) and anchor, whether it had to be laid over an edge, and
+    the row its leader runs to from (x, y) (the line of the edge it names), or None: hung close to it."""
     x: float
     y: float
     html: str
     anchor: tuple
     over_edge: bool = False
+    leader_to: float = None
 
 
 _sizes = {}
@@ -122,7 +126,8 @@ def placement_rounds(px_per_step, text_scale, values) -> tuple:
 
 
 def wanted_names(frame: Frame, layout: Layout, every: bool, recurrent: bool):
-    """The weight names to place, most needed first, each with its places (x, y, anchor) in the order
+    """The weight names to place, most needed first, each with its places (x, y, anchor, leader_to:
+    see :class:`NamePlace`) in the order
     they are tried: W_hh under (or over) a recurrent edge, then W_ih beside x → h, W_hy beside h → ŷ
     and an LSTM's f_t under (over) c_{t−1} → c_t. ``every``: at every step in view, else once: at the
     selected step, or the nearest one in view where a name does not fit there (so where the steps are
@@ -131,7 +136,8 @@ def wanted_names(frame: Frame, layout: Layout, every: bool, recurrent: bool):
     Beside a vertical edge at step t: hung :data:`WEIGHT_EDGE_CLEAR_PX` left, then right, of its line
     (at the selected step, the ring's radius + :data:`RING_CLEAR_PX`), at 0.5, 0.3, 0.7 of its height;
     last, centred half a step left or right. Along a recurrent edge into step g: centred at g − 0.5,
-    :data:`WEIGHT_EDGE_CLEAR_PX` under, then over, its line; last, on it or half a row under it."""
+    :data:`WEIGHT_EDGE_CLEAR_PX` under its line, then :data:`ALONG_ROWS` under it with a leader to it
+    (past large nodes), then the same over it; last, on its line."""
     selected = layout.selected
     in_view = [t for t in range(layout.steps) if frame.x0 - 0.5 <= t <= frame.x1 + 0.5]
     ring = layout.ring_radius + RING_CLEAR_PX
@@ -142,13 +148,15 @@ def wanted_names(frame: Frame, layout: Layout, every: bool, recurrent: bool):
     def beside(t, low, high):         # beside a vertical edge at step t, from row low to row high
         clear = (ring if t == selected else edge) / frame.px_per_step
         heights = [low + f * (high - low) for f in (0.5, 0.3, 0.7)]
-        return ([(t - clear, y, LEFT) for y in heights] + [(t + clear, y, RIGHT) for y in heights] +
-                [(t + side, y, CENTRE) for side in (-0.5, 0.5) for y in heights])
+        return ([(t - clear, y, LEFT, None) for y in heights] + [(t + clear, y, RIGHT, None) for y in heights] +
+                [(t + side, y, CENTRE, None) for side in (-0.5, 0.5) for y in heights])
 
     def along(gaps, row):             # under, then over, a recurrent edge into each step of ``gaps``
-        off = edge / frame.px_per_row  # (last, on it: where the rows are too close, over the edge's line)
-        return ([(g - 0.5, row + sign * off, (0.5, 0 if sign < 0 else 1)) for g in gaps for sign in (-1, 1)] +
-                [(g - 0.5, row + shift, CENTRE) for g in gaps for shift in (0.0, -0.5)])
+        close = edge / frame.px_per_row
+        offs = [(close, None)] + [(off, row) for off in ALONG_ROWS if off > close]   # (away: with a leader)
+        return ([(g - 0.5, row + sign * off, (0.5, 0 if sign < 0 else 1), leader)
+                 for g in gaps for sign in (-1, 1) for off, leader in offs] +
+                [(g - 0.5, row, CENTRE, None) for g in gaps])      # (last, on its line, where the rows are close)
 
     wih, whh, why = (style.sub_html("W", sub) for sub in ("ih", "hh", "hy"))
     h_rows, c_rows = layout.h_rows, layout.c_rows
@@ -215,13 +223,13 @@ def place_names(wanted, frame: Frame, obstacles, every: bool):
     chosen = []
     for html, places in wanted:
         size = name_size(html)
-        candidates = [frame.box(x, y, anchor, size) for x, y, anchor in places]
+        candidates = [frame.box(x, y, anchor, size) for x, y, anchor, _ in places]
         for pad, edges in tries:
             i = first_clear(candidates, taken if edges else taken[solid], view, pad, circles)
             if i is not None:
                 taken, solid = np.vstack([taken, candidates[i]]), np.append(solid, True)
-                x, y, anchor = places[i]
-                chosen.append(NamePlace(x, y, html, anchor, over_edge=not edges))
+                x, y, anchor, leader_to = places[i]
+                chosen.append(NamePlace(x, y, html, anchor, not edges, leader_to))
                 break
     return chosen
 
