@@ -25,7 +25,8 @@ import pyqtgraph as pg
 
 from . import style
 
-DETAIL_MIN_PX = 6            # px per step from which nodes and edges are drawn one by one
+DETAIL_MIN_PX = 12           # px per step from which nodes and edges are drawn one by one (below it an
+                             # edge between two nodes shows under 7 px of its colour: the bands show more)
 LABEL_MIN_PX = 80            # px per step from which each node's value is written beside it,
 VALUE_LABEL_SHARE = 0.85     # if the widest fits in this share of a step (it starts 0.12 of a step right of its node)
 GRADIENT_LABEL_MIN_PX = 120  # px per step from which the gradient is written under each recurrent edge,

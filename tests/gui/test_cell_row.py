@@ -18,6 +18,7 @@ from explorer.notation import number  # noqa: E402
 from explorer.views import graph as graph_module, graph_detail, style  # noqa: E402
 from qt_clicks import click_plot  # noqa: E402
 from test_graph_detail import configure  # noqa: E402
+from test_presentation import present  # noqa: E402
 from test_window import settle  # noqa: E402
 
 C_KIND = graph_module.NODE_KINDS.index("c")
@@ -147,16 +148,16 @@ def test_at_large_T_the_c_rows_are_bands_of_the_recorded_cell_gradient(qtbot, wi
     assert "x→c0" in graph.bands.columns and "h0→c1" in graph.bands.columns
     steps, _ = graph.carousel_widths(1)
     assert np.array_equal(steps, np.arange(1000))                    # the ribbon at every step (a loss at each)
-    graph.plot.getViewBox().setXRange(400, 440, padding=0)          # zoomed in: nodes again, c among them
+    graph.plot.getViewBox().setXRange(400, 420, padding=0)          # zoomed in: nodes again, c among them
     assert not graph.band_mode()
     shown = graph.nodes.data["data"].astype(int)
-    assert np.count_nonzero(graph.node_kind[shown] == C_KIND) >= 2 * 41
+    assert np.count_nonzero(graph.node_kind[shown] == C_KIND) >= 2 * 21
 
 
 def test_presentation_mode_draws_the_c_rows(qtbot, window):
     configure(qtbot, window, cell="lstm", seq_len=16, layers=2, task="adding")   # (20 steps in half of 800 px: bands)
     graph = window.views["GraphView"]
-    window.actions["presentation"].trigger()
+    present(qtbot, window, (1280, 800))
     settle(qtbot, window)
     assert window.presentation.presenting and graph.isVisible()
     assert c_nodes(graph).size == 32 and graph.drawn_node_count() == graph.node_count()
