@@ -84,6 +84,35 @@ def test_shared_weights_names_stand_apart_from_each_other_and_the_nodes(qtbot, w
         assert not hit, (name, rect, hit)
 
 
+@pytest.mark.parametrize("presenting", [False, True], ids=["1280x800", "presenting-1024x768"])
+def test_w_hh_is_hung_from_the_recurrent_edge_it_names(qtbot, window, presenting):
+    """Shared weights, step 1 (large nodes, steps barely wider than a name when presenting at 1024):
+    W_hh stands between two h nodes, under or over the h row, and where it is further from the
+    h → h edge than from the x → h edges beside it, a leader runs from the name to the edge's line.
+    (Half a row under the h row without one, it stood between two x → h edges and read as W_ih.)"""
+    if presenting:
+        present(qtbot, window, (1024, 768))
+    open_step(qtbot, window, "shared-weights", 0)
+    graph = window.views["GraphView"]
+    vb = graph.plot.getViewBox()
+    (rect,) = name_rects(graph)["Whh"]
+    h_row = vb.mapViewToScene(pg_point(0, graph.h_rows[0])).y()
+    columns = sorted({round(vb.mapViewToScene(pg_point(t, 0)).x(), 1) for t in graph.nodes.data["x"]})
+    left = max(x for x in columns if x < rect.center().x())
+    right = min(x for x in columns if x > rect.center().x())
+    assert abs(rect.center().x() - (left + right) / 2) < 1.0          # centred between two steps
+    near_edge = rect.top() if rect.center().y() > h_row else rect.bottom()   # (scene y runs down)
+    from_row = abs(near_edge - h_row)
+    from_columns = min(rect.left() - left, right - rect.right())
+    xs, ys = graph.weight_leaders.getData()
+    leaders = [(vb.mapViewToScene(pg_point(xs[i], ys[i])), vb.mapViewToScene(pg_point(xs[i + 1], ys[i + 1])))
+               for i in range(0, 0 if xs is None else len(xs), 2)]
+    if from_row > from_columns:
+        assert any(abs(a.x() - rect.center().x()) < 1.0 and {round(a.y()), round(b.y())} ==
+                   {round(near_edge), round(h_row)} for a, b in leaders), (rect, h_row, leaders)
+    assert from_row < 0.35 * abs(h_row - vb.mapViewToScene(pg_point(0, 0)).y())   # nearer h than x
+
+
 def test_w_hh_is_named_at_step_0_presenting_at_1920(qtbot, window):
     """Presenting at 1920×1080 the lesson opens at step 0, which has no recurrent edge into it: W_hh is
     still named, on a recurrent edge drawn in view."""
@@ -129,3 +158,24 @@ def test_no_edge_is_wider_than_the_nodes_it_joins(qtbot, window, presenting):
     widest = max(item.opts["pen"].widthF() for item in graph.edge_bins)
     smallest = min(node_sizes(graph))
     assert widest < smallest, (widest, smallest)
+
+
+def test_presenting_60_steps_the_h_row_shows_the_gradient_fade(qtbot, window):
+    """Vanishing gradients, step 1, presenting at 1920×1080: 60 steps in half the width. The text says
+    the edges fade from right to left; drawn one node a step, the h → h edges were 1–2 px of colour
+    between node dots and the row read as one colour. The h row is a band: light at step 5, where
+    ‖∂L/∂h₅‖ ≈ 10⁻¹⁷, dark at step 55, near the loss."""
+    present(qtbot, window, (1920, 1080))
+    open_step(qtbot, window, "vanishing", 0)
+    graph = window.views["GraphView"]
+    assert graph.band_mode()
+    image = graph.grab().toImage()
+    vb = graph.plot.getViewBox()
+
+    def lightness(step):
+        scene = vb.mapViewToScene(pg_point(step, graph.h_rows[0] + 0.1))
+        pixel = graph.canvas.mapTo(graph, graph.canvas.mapFromScene(scene))
+        colour = image.pixelColor(pixel.x(), pixel.y())
+        return (colour.red() + colour.green() + colour.blue()) / (3 * 255)
+
+    assert lightness(5) - lightness(55) > 0.4, (lightness(5), lightness(55))
