@@ -140,7 +140,8 @@ class _FittingScroll(QScrollArea):
     wanted = 100
     least = 60             # the height it is squeezed to where the window has no more room (see LessonPanel._fit)
     whole = False          # True: never squeezed below its content's height (the question and claims)
-    lines = None           # (its title's height, a line's): a text that scrolls shows whole lines under its title
+    line_spans = None      # () → the (top, bottom) of its content's lines: a text that scrolls shows whole lines
+    _fitting_lines = False
 
     def sizeHint(self):
         hint = super().sizeHint()
@@ -157,15 +158,30 @@ class _FittingScroll(QScrollArea):
         self.show_whole_lines()
 
     def show_whole_lines(self):
-        """Given a height between its least and its content's (the window's layout decides), the
-        text shows its title and as many whole lines as fit, not a line cut across at the foot."""
-        margin = 0
-        if self.lines is not None and self.widget().height() > self.height():
-            title, line = self.lines
-            if self.height() >= title + line:
-                margin = (self.height() - title) % line
-        if margin != self.viewportMargins().bottom():
-            self.setViewportMargins(0, 0, 0, margin)
+        """Given a height between its least and its content's (the window's layout decides), and
+        scrolled anywhere, the text shows whole lines, not a line cut across at the foot: the part of
+        the view under the last whole line is left empty (to the end of the text, none is). (A new
+        margin may move the scroll, which asks for another: a few rounds settle it.)"""
+        if self._fitting_lines:
+            return
+        self._fitting_lines = True
+        try:
+            for _ in range(3):
+                margin = self._foot_margin()
+                if margin == self.viewportMargins().bottom():
+                    break
+                self.setViewportMargins(0, 0, 0, margin)
+        finally:
+            self._fitting_lines = False
+
+    def _foot_margin(self) -> int:
+        """px under the last line that fits whole in the view as it is scrolled (0: none needed)."""
+        room = self.height() - 2 * self.frameWidth()
+        foot = self.verticalScrollBar().value() + room           # (where the view would end without a margin)
+        if self.line_spans is None or foot >= self.widget().height():
+            return 0
+        bottoms = [bottom for top, bottom in self.line_spans() if bottom <= foot]
+        return foot - max(bottoms) if bottoms and foot - max(bottoms) < room else 0
 
 
 def _discard(layout, widget):
@@ -247,6 +263,8 @@ class LessonPanel(QFrame):
         bar = self.scroll.verticalScrollBar()
         self._answer_kept = KeptInView(bar, self._show_answer)  # (the answer in view as the box settles)
         bar.rangeChanged.connect(self._answer_kept.now)
+        self.scroll.line_spans = self._line_spans
+        bar.valueChanged.connect(self.scroll.show_whole_lines)   # (scrolled, its foot a whole line too)
         self.max_body_height = 260
         self.short_claims = False
         layout = QVBoxLayout(self)
@@ -382,7 +400,6 @@ class LessonPanel(QFrame):
         if text_height < text:                       # (scrolled: whole lines under the title, no line cut in half)
             text_height = title + max(1, int((text_height - title) / line)) * line
         least = title + TEXT_LEAST_LINES * line      # (squeezed by the window, the text gives way, not the claims)
-        self.scroll.lines = title, line
         self.scroll.show_whole_lines()
         if least != self.scroll.least:
             self.scroll.least = least
@@ -450,11 +467,11 @@ class LessonPanel(QFrame):
         roomy = verdict.bottom() - question.top() + self.explain.fontMetrics().lineSpacing() <= self.scroll.viewport().height()
         anchor = question if roomy or self.feedback.isHidden() else verdict
         wanted = min(bar.maximum(), anchor.top())
-        bar.setValue(max((top for top in self._line_tops() if top <= wanted), default=0))
+        bar.setValue(max((top for top, _ in self._line_spans() if top <= wanted), default=0))
 
-    def _line_tops(self) -> list:
-        """The top of every line of the text's labels, in the scrolled content's coordinates."""
-        tops = []
+    def _line_spans(self) -> list:
+        """The (top, bottom) of every line of the text's labels, in the scrolled content's coordinates."""
+        spans = []
         for label in (self.step_title, self.text, self.question, self.feedback, self.explain):
             if label.isHidden() or label.parentWidget() is not self.body:
                 continue
@@ -468,9 +485,11 @@ class LessonPanel(QFrame):
             block = document.begin()
             while block.isValid():
                 layout = block.layout()
-                tops += [origin + round(layout.position().y() + layout.lineAt(i).y()) for i in range(layout.lineCount())]
+                for i in range(layout.lineCount()):
+                    top = layout.position().y() + layout.lineAt(i).y()
+                    spans.append((origin + round(top), origin + round(top + layout.lineAt(i).height())))
                 block = block.next()
-        return tops
+        return spans
 
     def _build_choices(self):
         runner, step = self.runner, self.runner.step

@@ -20,11 +20,14 @@ from explorer.lessons import LESSON_FOLDER, lesson_from_dict  # noqa: E402
 from test_window import settle  # noqa: E402
 
 
-def long_step_lesson():
-    """Stacking with its second step's text eight times as long (longer than the box has room for)."""
+def long_step_lesson(explain_times=1):
+    """Stacking with its second step's text eight times as long (longer than the box has room for),
+    and its explanation ``explain_times`` as long."""
     with open(LESSON_FOLDER / "12-stacking.toml", "rb") as file:
         data = tomllib.load(file)
-    data["steps"][1]["text"] = " ".join([data["steps"][1]["text"]] * 8)
+    step = data["steps"][1]
+    step["text"] = " ".join([step["text"]] * 8)
+    step["explain"] = " ".join([step["explain"]] * explain_times)
     return lesson_from_dict(data, name="long-stacking")
 
 
@@ -47,10 +50,10 @@ def top_line_whole(box) -> bool:
     return False
 
 
-def open_long_step(qtbot, window, size):
+def open_long_step(qtbot, window, size, explain_times=1):
     window.resize(*size)
     qtbot.waitUntil(lambda: window.size().toTuple() == size)
-    runner = window.open_lesson(long_step_lesson(), 1, run=False)
+    runner = window.open_lesson(long_step_lesson(explain_times), 1, run=False)
     settle(qtbot, window)
     box = window.lesson
     qtbot.waitUntil(lambda: box.scroll.verticalScrollBar().maximum() > 0, timeout=2000)   # (longer than the box: the point)
@@ -91,3 +94,30 @@ def test_the_students_own_scroll_is_kept(qtbot, window):
     qtbot.waitUntil(lambda: window.width() == 1300)
     settle(qtbot, window)
     assert bar.value() == 0
+
+
+def foot_ink(box) -> float:
+    """The share of the text viewport's bottom 3 pixel rows that is ink (darker than the box's
+    ground): a line cut across at the foot shows its letters' strokes there; a whole last line
+    at most the tails of a few descenders."""
+    image = box.scroll.viewport().grab().toImage()
+    ground = image.pixelColor(2, image.height() - 1).lightness()
+    rows = range(image.height() - 3, image.height())
+    ink = sum(image.pixelColor(x, y).lightness() < ground - 80 for y in rows for x in range(image.width()))
+    return ink / (3 * image.width())
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])
+def test_answered_the_text_ends_on_a_whole_line(qtbot, window, size):
+    """Scrolled to the answer, the lines under the question are of mixed heights (bold, sub- and
+    superscripts): the text still ends on a whole line, not one cut across at the box's foot; and
+    so it does wherever the student scrolls it."""
+    runner, box = open_long_step(qtbot, window, size, explain_times=4)
+    answer(qtbot, window, runner, box)
+    bar = box.scroll.verticalScrollBar()
+    assert 0 < bar.value() < bar.maximum()
+    assert foot_ink(box) < 0.08, foot_ink(box)          # (a line cut across: 0.15–0.17)
+    for _ in range(3):
+        bar.triggerAction(bar.SliderAction.SliderSingleStepAdd)       # as the wheel and the arrows do
+        qtbot.wait(20)
+        assert foot_ink(box) < 0.08, (bar.value(), foot_ink(box))
