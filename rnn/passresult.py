@@ -216,6 +216,7 @@ class SequenceData:
     predictions: np.ndarray           # (T, O) ŷ_t (mse), or (T,) predicted classes (xent)
     confidence: np.ndarray | None     # (T,) p of the predicted class (xent)
     target_probability: np.ndarray | None  # (T,) p of the target class (xent)
+    probabilities: np.ndarray | None  # (T, C) softmax(ŷ_t) over the classes (xent)
     loss_steps: np.ndarray            # (T,) bool: the step carries a loss for this sequence
     computed: int                     # steps computed forward (predictions beyond are zeros)
 
@@ -241,8 +242,8 @@ def sequence_data(record, sequence: int) -> SequenceData:
         predicted = np.argmax(p, axis=-1)
         targets = np.asarray(record.targets)[:, b]
         return SequenceData(b, record.inputs[:, b], targets, predicted, p[np.arange(len(p)), predicted],
-                            p[np.arange(len(p)), targets], loss_steps, record.forward_done)
-    return SequenceData(b, record.inputs[:, b], np.asarray(record.targets)[:, b], yhat.copy(), None, None,
+                            p[np.arange(len(p)), targets], p, loss_steps, record.forward_done)
+    return SequenceData(b, record.inputs[:, b], np.asarray(record.targets)[:, b], yhat.copy(), None, None, None,
                         loss_steps, record.forward_done)
 
 

@@ -21,6 +21,9 @@ TOOLTIP = """<b>Data</b>: one sequence of the batch, step by step. Numbers: the 
 steps that carry a loss. Text: the input letter, the predicted letter (green: right, red: wrong — right
 where it is the target letter below it) and the target letter; the bar under a prediction is as long
 as its probability (a full column: p = 1). The shaded column in its dashed frame is the chosen step.<br>
+A classification read from numbers also shows its softmax output softmax(ŷ<sub>t</sub>) at a loss step
+(the chosen step, or the last one before it): a bar per class, as high as its probability, and a ring
+at p = 1 over the target class.<br>
 Choose the sequence with the spin box: every view shows the sequence chosen here."""
 
 INPUT_COLOURS = ("#7fa6d9", "#a0a0a0", "#8fc98f", "#b9a3d6")   # light: the inputs sit behind ŷ and y
@@ -41,6 +44,9 @@ STEP_FILL = "#fff3e6"     # the chosen step's column (luminance 0.91: the green 
 FRAME_PIECE = 3          # a side's stretch between two rows drawn where at least this many pens long (a shorter one is a speck)
 TICK_PX = 5              # the left axis's ticks: into the numbers' plot, out of the letters' (in, they point at the first column)
 ROWS = {"input": 2, "prediction": 1, "target": 0}    # the text rows' heights in the plot
+SOFTMAX_AXIS_PX = 44     # the softmax plot's left axis (0, 0.5, 1: narrower than a value axis)
+SOFTMAX_SHARE = 0.3      # the softmax plot's share of the canvas's width beside the inputs
+SOFTMAX_LABELS = 12      # class names written under the bars at most (beyond, every k-th)
 
 
 def symbols(task) -> tuple[str, str]:
@@ -117,6 +123,20 @@ class DataView(QWidget):
             bars.setZValue(-1 + 0.5 * z)
             self.outputs_plot.addItem(bars, ignoreBounds=True)
         self._confidences = np.zeros((0, 3))   # (step, probability, right) of each prediction drawn
+        # a classification read from numbers: its softmax output at a loss step, beside the inputs
+        self.softmax_plot = pg.PlotItem()
+        style.style_plot(self.softmax_plot, "softmax(ŷₜ)", bottom="class")
+        style.style_axis(self.softmax_plot.getAxis("left"), "p", width=SOFTMAX_AXIS_PX)
+        self.softmax_plot.hideButtons()
+        self.softmax_plot.setMouseEnabled(x=False, y=False)
+        self.softmax_plot.setYRange(0, 1, padding=0.08)
+        self.softmax_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        self.softmax_bars = pg.BarGraphItem(x=[], height=[], width=0.7, pen=None, brush=pg.mkBrush(PREDICTION))
+        self.softmax_target = pg.ScatterPlotItem(symbol="o", size=style.line_width(TARGET_PX),
+                                                 pen=style.pen(style.FOREGROUND, 1.8), brush=None)
+        self.softmax_plot.addItem(self.softmax_bars)
+        self.softmax_plot.addItem(self.softmax_target)
+        self._data, self._classes = None, None     # (what the softmax plot reads at each selection)
         vb = self.outputs_plot.getViewBox()
         vb.sigResized.connect(lambda *_: self._fit_letters())
         vb.sigXRangeChanged.connect(lambda *_: self._fit_letters())
@@ -143,6 +163,7 @@ class DataView(QWidget):
         selection = self.state.selection
         self.step_line.setValue(selection.step)
         self._frame_step(selection.step)
+        self._draw_softmax(selection.step)
         if self.sequence_box.value() != selection.batch_index:
             self.sequence_box.blockSignals(True)
             self.sequence_box.setValue(selection.batch_index)
@@ -158,11 +179,55 @@ class DataView(QWidget):
         self.sequence_box.blockSignals(False)
         self.of_label.setText(f"of {B}")          # (short: the header leaves its room to the summary)
         self.of_label.setToolTip(f"The batch holds {B} sequences, numbered 0…{B - 1}")
-        if task.loss == "xent" and task.one_hot_inputs:
+        text = task.loss == "xent" and task.one_hot_inputs
+        self._data = data
+        self._classes = symbols(task)[1] if task.loss == "xent" and not text else None
+        self._show_softmax(self._classes is not None)
+        if text:
             self._draw_text(data, symbols(task))
         else:
-            self._draw_numbers(data, symbols(task)[1] if task.loss == "xent" else None)
+            self._draw_numbers(data, self._classes)
         self._on_selection()
+
+    def _show_softmax(self, shown: bool):
+        """The softmax plot in the canvas beside the inputs (a classification read from numbers),
+        or out of it (its room back to the inputs)."""
+        layout = self.canvas.ci
+        if shown == (self.softmax_plot in layout.items):
+            return
+        if shown:
+            layout.addItem(self.softmax_plot, row=1, col=2)
+            layout.layout.setColumnStretchFactor(0, round(100 * (1 - SOFTMAX_SHARE)))
+            layout.layout.setColumnStretchFactor(2, round(100 * SOFTMAX_SHARE))
+        else:
+            layout.removeItem(self.softmax_plot)
+            layout.layout.setColumnStretchFactor(2, 0)
+
+    def _draw_softmax(self, chosen: int):
+        """softmax(ŷ_t) of the shown sequence at the chosen step if it carries a loss, else at the
+        last loss step before it, else at the last one computed: a bar per class, and a ring at
+        p = 1 over the target class (the target y_t is one-hot)."""
+        data, classes = self._data, self._classes
+        if classes is None or data is None:
+            return
+        computed = np.flatnonzero(data.loss_steps[:data.computed])
+        if not len(computed):
+            self.softmax_bars.setOpts(x=[], height=[])
+            self.softmax_target.setData([], [])
+            style.set_fitting_title(self.softmax_plot, ["softmax(ŷₜ): not computed yet", "not computed yet"])
+            return
+        before = computed[computed <= chosen]
+        t = int(before[-1] if len(before) else computed[-1])
+        p = data.probabilities[t]
+        C = len(p)
+        self.softmax_bars.setOpts(x=np.arange(C), height=p)
+        self.softmax_target.setData([int(data.targets[t])], [1.0])
+        stride = max(1, int(np.ceil(C / SOFTMAX_LABELS)))
+        names = list(classes) if len(classes) >= C else [str(j) for j in range(C)]
+        self.softmax_plot.getAxis("bottom").setTicks([[(j, names[j]) for j in range(0, C, stride)]])
+        self.softmax_plot.setXRange(-0.6, C - 0.4, padding=0)
+        shown = f"softmax({style.subscript('ŷ', t)})"
+        style.set_fitting_title(self.softmax_plot, [f"{shown} · ○ target", shown, "softmax"])
 
     def _frame_step(self, step: int):
         """Text tasks: a dashed frame around the chosen step's column, a visible gap clear of every
