@@ -31,7 +31,8 @@ ONE_LOSS_SHARES = (5, 3, 3)     # heights of ‖∂L/∂h_t‖, the Jacobian nor
 MANY_LOSS_SHARES = (4, 2, 5)    # and with a loss at many steps (S is a triangle)
 NO_NORMS = "step the backward pass\nto see ‖∂L/∂hₜ‖"
 OVERFLOW = "the gradient overflowed:\nno finite ‖∂L/∂hₜ‖"
-SENS_TITLE = "Sensitivity ‖∂L<sub>t</sub>/∂h<sub>k</sub>‖"
+SENS_MATH = "‖∂L<sub>t</sub>/∂h<sub>k</sub>‖"
+SENS_TITLE = "Sensitivity " + SENS_MATH
 SENS_OVERFLOW = "overflowed: none finite"   # (one short line: a one-row heatmap is short and narrow at 1280 px)
 TOO_LARGE = "sensitivity not computed:\nthe network is too large for it"
 
@@ -487,7 +488,9 @@ class GradientFlowView(style.CanvasView):
                                              padding=0.02)
         # it is the untruncated graph's (as the tooltip says): under truncation its title says so too
         truncated = not self.state.config.truncation_rule().is_full
-        style.set_title(self.sens_plot, SENS_TITLE + (" (full BPTT)" if truncated else ""))
+        # (the longest title that fits over the image: a wider one ran into the colour bar's label)
+        suffix = " (full BPTT)" if truncated else ""
+        style.set_fitting_title(self.sens_plot, [SENS_TITLE + suffix, SENS_MATH + suffix, SENS_TITLE, SENS_MATH])
         style.center_overlay(self.sens_plot, self.sens_message)
 
     def _on_selection(self, selection):

@@ -1,6 +1,8 @@
 """A sensitivity matrix with one loss row (delayed recall: the loss at the last step) is a strip one
 row high: the label up its side fits in it (written "loss step t", it was cut to "oss step"; one
-row has no room for three words), and a matrix of many rows says what its rows are."""
+row has no room for three words), its title keeps clear of the colour bar's label beside it (presenting
+at 1024 × 768 under truncation, "(full BPTT)" ran into "log₁₀ S"), and a matrix of many rows says
+what its rows are."""
 
 import os
 
@@ -40,3 +42,23 @@ def test_a_matrix_of_many_loss_rows_names_them(qtbot, window):
     settle(qtbot, window)
     view = window.views["GradientFlowView"]
     assert "loss step" in view.sens_plot.getAxis("left").labelText
+
+
+@pytest.mark.parametrize("size, presenting", [((1024, 768), True), ((1280, 800), True), ((1280, 800), False)])
+def test_the_strips_title_keeps_clear_of_the_colour_bars_label(qtbot, window, size, presenting):
+    if presenting:
+        present(qtbot, window, size)
+    else:
+        window.resize(*size)
+    window.open_lesson("truncation", 0)              # a one-row strip under truncation: the longest title
+    settle(qtbot, window, timeout=120_000)
+    window.grab()
+    qtbot.wait(50)
+    view = window.views["GradientFlowView"]
+    title = view.sens_plot.titleLabel
+    title_rect = title.item.mapRectToScene(title.item.boundingRect())
+    bar_label = view.sens_bar.getAxis("left").label
+    bar_rect = bar_label.mapRectToScene(bar_label.boundingRect())
+    assert view.sens_bar.isVisible() and bar_label.isVisible()
+    assert "‖∂L" in title.text                       # (what the matrix is, whatever the room)
+    assert not title_rect.intersects(bar_rect), (title.text, title_rect, bar_rect)
