@@ -15,7 +15,7 @@ import math
 import re
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -647,6 +647,24 @@ class ColorBarAxis(RoomyAxis):
             return [number(v * scale, self.END_DIGITS) for v in values]
         return super().tickStrings(values, scale, spacing)
 
+    def generateDrawSpecs(self, p):
+        """pyqtgraph's ticks and numbers; on a bar shorter than its two ends' numbers (a one-row
+        sensitivity strip squeezed under a three-line legend: a 12 px bar, its "−0.9" and "−8.3" drawn
+        over each other), the two ends stacked about its middle, the upper above the lower, alone."""
+        specs = super().generateDrawSpecs(p)
+        if specs is None or len(specs[2]) < 2:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        order = sorted(range(len(text_specs)), key=lambda i: text_specs[i][0].center().y())
+        top, bottom = QRectF(text_specs[order[0]][0]), QRectF(text_specs[order[-1]][0])
+        if not top.intersects(bottom):
+            return specs
+        middle = (top.center().y() + bottom.center().y()) / 2
+        top.moveBottom(middle)
+        bottom.moveTop(middle)
+        stacked = [(top,) + tuple(text_specs[order[0]][1:]), (bottom,) + tuple(text_specs[order[-1]][1:])]
+        return axis_spec, tick_specs, stacked
+
     def labelled(self) -> list:
         """The numbers the axis writes at its current range and height."""
         low, high = self.range
@@ -660,7 +678,8 @@ class ColorBarAxis(RoomyAxis):
         metrics = QFontMetricsF(self.style["tickFont"] or QFont())
         widest = max((metrics.horizontalAdvance(text) for text in self.labelled()), default=0.0)
         width = math.ceil(widest + max(0, self.style["tickLength"]) + self.style["tickTextOffset"][0] + self.MARGIN_PX)
-        overlap = math.ceil(metrics.height() / 2) + 1       # (the ends' numbers are centred on them)
+        # (the ends' numbers are centred on them; on a bar shorter than two of them, stacked about its middle)
+        overlap = math.ceil(max(metrics.height() / 2, metrics.height() - self.geometry().height() / 2)) + 1
         if self.style["hideOverlappingLabels"] != overlap:   # (setStyle redraws: at every range change otherwise)
             self.setStyle(hideOverlappingLabels=overlap)
         if width != self.fixedWidth:

@@ -280,6 +280,32 @@ def test_a_colour_bar_writes_its_ends_and_is_as_wide_as_its_numbers(qtbot):
     assert plot.getViewBox().width() > 300          # (and the plot keeps its room)
 
 
+@pytest.mark.parametrize("height", [14, 24, 200])
+def test_a_colour_bar_shorter_than_its_two_numbers_writes_them_one_above_the_other(qtbot, height):
+    """A one-row sensitivity strip under a three-line legend leaves its colour bar about 12 px:
+    its two ends' numbers were drawn over each other. Whatever the bar's height, both ends are
+    written, the upper end's above the lower's, apart."""
+    canvas = style.layout_widget()
+    qtbot.addWidget(canvas)
+    plot = canvas.addPlot(row=0, col=0)
+    bar = style.color_bar(style.colormap(style.SEQUENTIAL), "log₁₀ S")
+    canvas.addItem(bar, row=0, col=1)
+    plot.setFixedHeight(height)
+    bar.setFixedHeight(height)
+    canvas.resize(400, height + 40)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    bar.setLevels((-8.3, -0.9))
+    qtbot.wait(20)
+    numbers = drawn_numbers(bar.axis)
+    assert {"−0.9", "−8.3"} <= set(numbers), numbers
+    upper, lower = numbers["−0.9"], numbers["−8.3"]
+    assert upper.bottom() <= lower.top() + 0.5, (upper, lower)
+    texts = list(numbers.values())
+    assert not any(a.intersects(b) and a.intersected(b).height() > 0.5
+                   for i, a in enumerate(texts) for b in texts[i + 1:]), numbers
+
+
 def test_presenting_at_1024_the_rolled_graph_writes_its_values_inside_the_view(qtbot, window):
     view = window.views["GraphView"]
     present(qtbot, window, (1024, 768))
