@@ -391,7 +391,7 @@ class LessonPanel(QFrame):
                  if not w.isHidden()]
         self.footer_scroll.setVisible(bool(shown))
         footer = self._needed(self.footer_scroll) if shown else 0
-        text = self._needed(self.scroll)
+        text = self._needed(self.scroll) - self.body.layout().contentsMargins().bottom()   # (less the answer's pad)
         title = self.step_title.heightForWidth(max(self.scroll.viewport().width(), 200)) + 3
         line = self.text.fontMetrics().lineSpacing()
         text_min = min(text, title + round(TEXT_MIN_LINES * line))
@@ -449,6 +449,7 @@ class LessonPanel(QFrame):
         if runner.index != self._shown_index:      # a new step: its text from the top
             self._shown_index = runner.index
             self._answer_kept.forget()
+            self._pad_text_foot(0)
             for scroll in (self.scroll, self.footer_scroll):
                 scroll.verticalScrollBar().setValue(0)
         elif runner.revealed and not self._shown_revealed:     # just answered: the answer, not the text read
@@ -461,13 +462,33 @@ class LessonPanel(QFrame):
         the answer and the explanation: what the student reads now (they were below the fold, under
         the text already read); to the verdict where the room has no line to spare for the question.
         The top line is whole (the scroll stops at a line's top, not across it); kept there as the
-        box settles, until the user scrolls."""
+        box settles, until the user scrolls. Where all from there to the end fits, it starts at the
+        first line from which the rest does, and the end is in view whole: the text's foot is padded
+        by what is left of the room (less than a line). (Scrolled as far as it goes, to a line's top
+        short of the end, the last line of the explanation was cut and left blank.)"""
         bar = self.scroll.verticalScrollBar()
         question, verdict = self.question.geometry(), self.feedback.geometry()
         roomy = verdict.bottom() - question.top() + self.explain.fontMetrics().lineSpacing() <= self.scroll.viewport().height()
         anchor = question if roomy or self.feedback.isHidden() else verdict
-        wanted = min(bar.maximum(), anchor.top())
-        bar.setValue(max((top for top, _ in self._line_spans() if top <= wanted), default=0))
+        spans = self._line_spans()
+        room = self.scroll.height() - 2 * self.scroll.frameWidth()
+        end = max((bottom for _, bottom in spans), default=0)
+        top = max((top for top, _ in spans if top <= anchor.top()), default=0)
+        pad = 0
+        if room < end and end - top <= room:          # (the rest fits: as much before it as fits too)
+            top = min((line for line, _ in spans if line >= end - room), default=top)
+            pad = max(0, top + room - end)
+        self._pad_text_foot(pad)
+        bar.setValue(top if pad else min(top, bar.maximum()))
+
+    def _pad_text_foot(self, pad: int):
+        """Room under the text's last line, so that it can be scrolled to a line's top and still
+        show its end (see :meth:`_show_answer`); 0 for a new step."""
+        column = self.body.layout()
+        left, top, right, bottom = column.getContentsMargins()
+        if bottom != pad:
+            column.setContentsMargins(left, top, right, pad)
+            column.activate()
 
     def _line_spans(self) -> list:
         """The (top, bottom) of every line of the text's labels, in the scrolled content's coordinates."""

@@ -121,3 +121,36 @@ def test_answered_the_text_ends_on_a_whole_line(qtbot, window, size):
         bar.triggerAction(bar.SliderAction.SliderSingleStepAdd)       # as the wheel and the arrows do
         qtbot.wait(20)
         assert foot_ink(box) < 0.08, (bar.value(), foot_ink(box))
+
+
+def lines_in_view(box) -> list:
+    """The text's lines (top, bottom) wholly inside its viewport as it is scrolled."""
+    top = box.scroll.verticalScrollBar().value()
+    bottom = top + box.scroll.viewport().height()
+    return [span for span in box._line_spans() if top <= span[0] and span[1] <= bottom]
+
+
+@pytest.mark.parametrize("lesson, index", [("alphabet", 2), ("shared-weights", 0), ("architectures", 2)])
+def test_answered_an_explanation_that_fits_is_in_view_to_its_last_line(qtbot, window, lesson, index):
+    """Where the question, the verdict and the explanation fit in the box, all of them are in view
+    after answering, to the explanation's last line, and the lines before the question fill what
+    room is left above them (scrolled as far as it went, to a line's top short of the end, the last
+    line of "Trained forward, tested backward" was cut and left blank at 1280 × 800)."""
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1280, 800))
+    runner = window.open_lesson(lesson, index, run=False)
+    settle(qtbot, window, timeout=120_000)
+    box = window.lesson
+    answer(qtbot, window, runner, box)
+    assert box.scroll.verticalScrollBar().maximum() > 0          # (longer than the box: the point)
+    spans = box._line_spans()
+    shown = lines_in_view(box)
+    room = box.scroll.viewport().height()
+    question = box.question.geometry().top()
+    if spans[-1][1] - question > room:
+        pytest.skip("the explanation is longer than the box: scrolled to the question (the tests above)")
+    assert spans[-1] in shown                                   # the explanation's last line, whole
+    assert min(top for top, _ in shown) <= question             # from the question on
+    first = spans.index(shown[0])
+    assert first == 0 or spans[-1][1] - spans[first - 1][0] > room   # and no line left out above that would fit
+    assert top_line_whole(box)
