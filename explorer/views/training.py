@@ -264,8 +264,11 @@ class TrainingView(style.CanvasView):
         names = [(style.CURVE_BLUE, SOLID, self.state.run_label)]
         live = [r for r in references if r.live and len(r.history)]
         self.b_grad_curve.setVisible(bool(live))
-        if bool(live) != self._grad_as_a:         # beside B, A's ‖g‖ is in A's colour
-            self._grad_as_a = bool(live)
+        # beside B, or where the legend names this run beside runs kept, this run's ‖g‖ is in its
+        # colour (grey, it read as the grey dashed run kept: that run's ‖g‖ is not drawn)
+        as_this_run = bool(live) or any(len(r.history) for r in references)
+        if as_this_run != self._grad_as_a:
+            self._grad_as_a = as_this_run
             self._symbols = None                   # (its pen and markers, set again in that colour)
         if live:                                   # side B's ‖g‖ beside A's, decimated the same way
             x, grad = live[0].history.decimated("grad_norm", 0, len(live[0].history), columns)
