@@ -17,7 +17,7 @@ import re
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QRadioButton, QVBoxLayout, QWidget
 
 import pyqtgraph as pg
 
@@ -896,6 +896,19 @@ def step_color(kind: str) -> QColor:
 
 
 # ---------------------------------------------------------------------------- drawing again at a new look
+INDICATOR_SHARE = 0.8      # a check box's square, as a share of its text's height, once the text is enlarged
+
+
+def indicator_sheet(font: QFont) -> str:
+    """A check box's (or radio button's) style sheet at the look: where the text is enlarged
+    (presenting, Ctrl +) its square grows with it (the style draws it at ~13 px, a speck beside
+    24 pt text); at the normal size, none (the style's own)."""
+    if pt(10.0) <= 10.5:                 # (the look draws a 10 pt text at this size)
+        return ""
+    side = round(INDICATOR_SHARE * QFontMetricsF(font).height())
+    return f"::indicator {{ width: {side}px; height: {side}px; }}"
+
+
 def restyle(root: QWidget) -> None:
     """Draw everything under ``root`` again at the current :data:`LOOK`: every font given with
     :func:`set_font`, every axis, title and legend styled here, the width and greys of every line
@@ -904,7 +917,9 @@ def restyle(root: QWidget) -> None:
     widgets = [root, *root.findChildren(QWidget)]
     for widget in widgets:
         _refont(widget, widget.font())
-        if widget.styleSheet():       # a style sheet keeps the font it was polished with: polish again
+        if isinstance(widget, (QCheckBox, QRadioButton)):
+            widget.setStyleSheet(indicator_sheet(widget.font()))
+        elif widget.styleSheet():     # a style sheet keeps the font it was polished with: polish again
             widget.setStyleSheet(widget.styleSheet())
     for canvas in root.findChildren(pg.GraphicsView):
         _restyle_canvas(canvas)
