@@ -365,3 +365,19 @@ def test_advancing_to_a_step_arrives_as_a_student_would_without_waiting(session)
     assert session.config.task == "alphabet_backward" and runner.revealed
     assert all(m.holds for m in runner.measurements)                       # trained forward, read backward
     runner.close()
+
+
+def test_the_sentence_a_lesson_quotes_is_the_sentence_it_shows(session):
+    """Shared weights, step 1 says the network reads “. what time is it” and predicts “what time is
+    it ?”: the sequence every view shows (sequence 0) is that one (it read “time to go .”)."""
+    lesson = next(lesson for lesson in LESSONS if lesson.name == "shared-weights")
+    runner = LessonRunner(session, lesson)
+    runner.go_to(0)
+    assert runner.run_to_end_of_step(timeout=120)
+    record, symbols = session.record, session.config.task_object.symbols
+    read = " ".join(symbols[i] for i in np.asarray(record.inputs)[:, 0].argmax(axis=-1))
+    predicted = " ".join(symbols[i] for i in np.asarray(record.targets)[:, 0])
+    text = runner.text()
+    runner.close()
+    assert (read, predicted) == (". what time is it", "what time is it ?")
+    assert f"“{read}”" in text and f"“{predicted}”" in text
