@@ -190,6 +190,7 @@ class GradientFlowView(style.CanvasView):
         grid.setColumnStretchFactor(1, 0)
         grid.setRowStretchFactor(0, 0)
         self._shares = None
+        self._jac_label_dropped = False      # (the Jacobian plot's "step t", dropped where the room is short)
         self._set_shares(ONE_LOSS_SHARES)
         self._sens_ticks = None
         self.canvas.ci.setSpacing(2)
@@ -430,6 +431,26 @@ class GradientFlowView(style.CanvasView):
         self.sens_bar.setContentsMargins(left, max(0.0, image.top() - row.top()), right,
                                          max(0.0, row.bottom() - image.bottom()))
 
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_to_room()
+
+    def _fit_to_room(self):
+        """Given less height than its three plots need at their least (presenting at 1024 × 768 the
+        lesson box's claims come first, and "state step k" was cut in half at the panel's foot), the
+        Jacobian plot drops its bottom axis's label ("step t": the plot above it reads the same
+        steps) and the line it takes."""
+        if self._shares is None:
+            return
+        short = self.canvas.height() < self.least_height()
+        if short != self._jac_label_dropped:
+            self._jac_label_dropped = short
+            axis = self.jac_plot.getAxis("bottom")
+            axis.showLabel(not short)
+            label_line = round(style.line_px(style.AXIS_PT)) if short else 0
+            self.jac_plot.setMinimumHeight(self._shares[1][1] - label_line)
+            self.canvas.ci.setGeometry(self.canvas.range)   # (laid out again in the canvas's height)
+
     def restyle(self):
         """Called by style.restyle after the look changed: the plots' least heights are lines of the
         look's text (opened before presenting, a lesson's plots kept the normal look's: at 1920×1080
@@ -452,6 +473,10 @@ class GradientFlowView(style.CanvasView):
             grid.setRowStretchFactor(row, share)
             plot.setPreferredHeight(40 * share)   # (preferred heights in the same ratio: the shares hold)
             plot.setMinimumHeight(height)
+        if self._jac_label_dropped:                # (its least height set again: fitted to the room again)
+            self._jac_label_dropped = False
+            self.jac_plot.getAxis("bottom").showLabel(True)
+        self._fit_to_room()
 
     def _draw_sensitivity(self):
         image = self.sensitivity_image()

@@ -62,3 +62,27 @@ def test_the_strips_title_keeps_clear_of_the_colour_bars_label(qtbot, window, si
     assert view.sens_bar.isVisible() and bar_label.isVisible()
     assert "‖∂L" in title.text                       # (what the matrix is, whatever the room)
     assert not title_rect.intersects(bar_rect), (title.text, title_rect, bar_rect)
+
+
+@pytest.mark.parametrize("lesson, step", [("vanishing", 0), ("activations", 1), ("gating", 1)])
+def test_presenting_at_1024_the_sensitivity_axis_label_is_whole_in_its_panel(qtbot, window, lesson, step):
+    """Presenting at 1024 × 768 the lesson box's claims come first and the panel beside the graph
+    gets less than its plots' least: "state step k" was cut in half at the panel's foot. The
+    Jacobian plot gives up its "step t" (the plot above reads the same steps); every label is whole."""
+    present(qtbot, window, (1024, 768))
+    window.actions["layout:GradientFlowView"].trigger()
+    window.open_lesson(lesson, 0, run=False).run_through(step)
+    settle(qtbot, window, timeout=120_000)
+    window.grab()
+    qtbot.wait(50)
+    view = window.views["GradientFlowView"]
+    height = view.canvas.height()
+    for plot in (view.jac_plot, view.sens_plot):
+        axis = plot.getAxis("bottom")
+        if axis.label.isVisible():
+            label = axis.label.mapRectToScene(axis.label.boundingRect())
+            assert label.bottom() <= height + 0.5, (plot.titleLabel.text, label, height)
+        assert plot.sceneBoundingRect().bottom() <= height + 0.5
+    assert view.sens_plot.getAxis("bottom").label.isVisible()      # (what k counts, said under it)
+    dropped = not view.jac_plot.getAxis("bottom").label.isVisible()
+    assert dropped == (height < view.least_height())
