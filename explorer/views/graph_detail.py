@@ -38,8 +38,8 @@ HINT_COLOUR = "#6a6a6a"      # the zoom hint under the time axis (lighter than t
 BAND_ROWS_PER_UNIT = 20      # vertical resolution of the band image (rows per unit of the graph's y)
 IDLE_RGBA = (212, 212, 212, 255)   # an edge that carries no gradient (yet): faint, so the gradient stands out,
 #                                    and still apart from the white (or a truncation tint) between the rows
-GAP_BAND = (0.32, 0.68)      # a band of the edges between two rows: this part of the gap above the lower row
-LAYER_BAND = 0.17            # the band along a layer (‖∂L/∂h_t‖): this far either side of its row
+GAP_BAND = (0.39, 0.61)      # a band of the edges between two rows: this part of the gap above the lower row (thinner than a row's own band: the named rows stand out)
+LAYER_BAND = 0.21            # the band along a layer (‖∂L/∂h_t‖): this far either side of its row
 CELL_BAND = 0.11             # the band along an LSTM's c row (‖∂L/∂c_t‖): thinner, its ∏f ribbon shows around it
 LUT_SIZE = 256
 

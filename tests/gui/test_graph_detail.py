@@ -224,3 +224,16 @@ def test_at_step_0_every_weight_is_named_inside_the_plot(qtbot, window, seq_len)
         if label.isVisible():
             text = label.textItem.mapRectToScene(label.textItem.boundingRect())
             assert box.left() - 0.5 <= text.left() and text.right() <= box.right() + 0.5, label._explorer_text
+
+
+def test_among_the_bands_each_named_row_is_thicker_than_the_edges_between_rows(qtbot, window):
+    """Four layers drawn as bands (as stacking's T = 30 is in a narrow graph): nine bands, six names;
+    the rows the axis names (h⁽ˡ⁾, along time) are thicker than the bands of the edges joining
+    two rows, so the named ones read as the rows (they were as thick as each other)."""
+    configure(qtbot, window, seq_len=1000, layers=4)
+    graph = window.views["GraphView"]
+    assert graph.band_mode()
+    strips = {name: y1 - y0 for name, y0, y1, *_ in graph.band_strips()}
+    rows = [strips[f"h{layer}"] for layer in range(4)]
+    between = [height for name, height in strips.items() if "→" in name]
+    assert min(rows) > 1.5 * max(between), strips
