@@ -28,6 +28,7 @@ Choose the sequence with the spin box: every view shows the sequence chosen here
 
 INPUT_COLOURS = ("#7fa6d9", "#a0a0a0", "#8fc98f", "#b9a3d6")   # light: the inputs sit behind ŷ and y
 TEXT_TITLE = "input xₜ · prediction ŷₜ · target yₜ"
+SHORT_TEXT_TITLE = "input · prediction · target"      # (where the whole one would be cut: presenting at 1024)
 PREDICTION = "#d95f02"
 RIGHT, WRONG = "#1a7f37", "#c00000"
 CONFIDENCE_TRACK = "#d4d4d4"    # the bar's empty part (its full length: p = 1)
@@ -301,7 +302,7 @@ class DataView(QWidget):
         self._show_letters(0)
         self._show_text_marks(False)
         self._show_legend(True)
-        style.set_title(self.outputs_plot, None)
+        style.set_fitting_title(self.outputs_plot, [])
         self.outputs_plot.getAxis("left").setLabel("value")
         T, channels = data.inputs.shape
         t = np.arange(T)
@@ -355,7 +356,7 @@ class DataView(QWidget):
         self._show_legend(False)
         self._show_text_marks(True)
         plot = self.outputs_plot
-        style.set_title(plot, TEXT_TITLE)
+        style.set_fitting_title(plot, [TEXT_TITLE, SHORT_TEXT_TITLE])   # (its rows are named xₜ, ŷₜ, yₜ)
         plot.getAxis("left").setLabel("")
         plot.getAxis("left").setTicks([[(ROWS["input"], "xₜ"), (ROWS["prediction"], "ŷₜ"), (ROWS["target"], "yₜ")]])
         T = len(data.targets)

@@ -527,7 +527,7 @@ def set_title(plot: pg.PlotItem, title: str) -> None:
 
 def set_fitting_title(plot: pg.PlotItem, titles) -> None:
     """The first of ``titles`` (longest first) that fits above the plot, or the last: chosen again
-    when the plot is resized or drawn at another look."""
+    when the plot is resized or drawn at another look. No titles: none (and none chosen again)."""
     plot._explorer_titles = list(titles)
     if not hasattr(plot, "_explorer_refit"):
         plot._explorer_refit = True
@@ -540,6 +540,9 @@ def _choose_title(plot: pg.PlotItem) -> None:
     room = plot.getViewBox().width() + 16      # (a title centred over the plot may overhang its margins)
     text = lambda title: re.sub(r"<[^>]+>", "", title)
     titles = plot._explorer_titles
+    if not titles:
+        set_title(plot, None)
+        return
     set_title(plot, next((t for t in titles if metrics.horizontalAdvance(text(t)) <= room), titles[-1]))
 
 

@@ -164,3 +164,15 @@ def test_the_confidence_bars_are_thick_enough_to_read_and_clear_of_the_letters(
     assert clearance >= BAR_CLEARANCE_PX, (size, presenting, clearance)
     drawn = view.confidence_bars.mapRectToScene(view.confidence_bars.boundingRect())
     assert drawn.height() >= LEGIBLE_BAR_PX        # (what is painted, not only what is asked)
+
+
+@pytest.mark.parametrize("size, presenting", MODES)
+def test_the_letters_title_is_whole_in_the_view(qtbot, window, size, presenting):
+    """Presenting at 1024 × 768 the text mode's title "input xₜ · prediction ŷₜ · target yₜ" was
+    cut at the view's right edge after "target": where it has no room, the shorter one (its rows
+    are named xₜ, ŷₜ, yₜ up the side)."""
+    view = show_data(qtbot, window, "alphabet", 3, size, presenting)
+    title = view.outputs_plot.titleLabel
+    rect = title.item.mapRectToScene(title.item.boundingRect())
+    assert title.text.startswith("input")
+    assert 0 <= rect.left() and rect.right() <= view.canvas.width() + 0.5, (title.text, rect, view.canvas.width())
