@@ -36,6 +36,8 @@ GRAPH_FRAME_LINES = 7.0       # ... nor below its header, title and axis (about 
 GRAPH_ROW_LINES = 1.1         # and a tenth for each of its rows, each named (x, h and c per layer, ŷ, L)
 CELL_ROW_LINES = 1.3          # ... an LSTM's rows (x, c, h, ŷ, L: at 1.1, squeezed under a long
 #                               lesson step at 1280×800, it named 2 of its 5 rows)
+FLOW_SHARE = 0.57             # of the right column's height, gradient flow's (three plots) above training's
+TRAINING_STEP_SHARE = 0.58    # ... training's while a lesson step is about it (its loss curve was 45 px at 1280 × 800)
 STEP_AXIS_VIEWS = ("GradientFlowView", "GraphView")   # views along the step axis a lesson step can zoom
 DOCKS = [  # (view class name, dock title, area)
     ("GradientFlowView", "Gradient flow", Qt.DockWidgetArea.RightDockWidgetArea),
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self.views = {}
         self.docks = {}
         self.runner = None               # the lesson being followed (explorer.lesson_runner)
+        self._training_step_shared = False   # the right column shared for a lesson step about training
         self._showing_error = False      # the status bar shows an error (cleared when its cause is fixed)
         self._showing_progress = False   # it says "Computing…" (cleared when the pass lands)
         self._note_awaits_pass = False   # its note came while a pass was computing: it is about that pass
@@ -178,7 +181,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Controls"], self.docks["GradientFlowView"]], [controls, right],
                          Qt.Orientation.Horizontal)
         column = height - 120
-        flow = int(0.57 * column)
+        self._training_step_shared = self._step_view() == "TrainingView"
+        flow = self._flow_height(column, self._training_step_shared)
         self.resizeDocks([self.docks["GradientFlowView"], self.docks["TrainingView"]],
                          [flow, column - flow], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["HiddenStatesView"]], [int(0.30 * height)], Qt.Orientation.Vertical)
@@ -559,8 +563,40 @@ class MainWindow(QMainWindow):
         if dock is not None:
             dock.show()
             dock.raise_()
+        self._share_right_column(view == "TrainingView")
         self.presentation.keep_room_below(
             dock is not None and self.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def _step_view(self) -> str:
+        """The view the lesson step shown is about ("" outside a lesson)."""
+        runner = self.runner
+        return VIEWS.get(runner.step.view, "") if runner is not None and runner.index >= 0 else ""
+
+    def _share_right_column(self, training_step: bool):
+        """A lesson step about the Training view gives it the larger share of the right column
+        (:data:`TRAINING_STEP_SHARE`); the step after it gives gradient flow its own back
+        (:data:`FLOW_SHARE`). Left as the user made it otherwise."""
+        flow, training = self.docks["GradientFlowView"], self.docks["TrainingView"]
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        stacked = all(not d.isHidden() and not d.isFloating() and self.dockWidgetArea(d) == right
+                      for d in (flow, training))
+        if not stacked or training_step == self._training_step_shared:
+            return
+        self._training_step_shared = training_step
+        column = flow.height() + training.height()
+        above = self._flow_height(column, training_step)
+        self.resizeDocks([flow, training], [above, column - above], Qt.Orientation.Vertical)
+
+    def _flow_height(self, column: int, training_step: bool) -> int:
+        """Gradient flow's height in a right column ``column`` px high: :data:`FLOW_SHARE` of it, or,
+        for a step about training, what :data:`TRAINING_STEP_SHARE` leaves, but never less than
+        its plots' least (its sensitivity matrix was cut off at its foot)."""
+        if not training_step:
+            return int(FLOW_SHARE * column)
+        dock, view = self.docks["GradientFlowView"], self.views["GradientFlowView"]
+        title = dock.minimumSizeHint().height() - dock.widget().minimumSizeHint().height()   # (its title bar)
+        least = getattr(view, "least_height", lambda: 0)() + title
+        return min(int(FLOW_SHARE * column), max(round((1 - TRAINING_STEP_SHARE) * column), least))
 
     # --- what a saved session keeps of the window ---
     def layout_bytes(self) -> bytes:
