@@ -34,6 +34,8 @@ LABEL_PLACES = 9            # where along its line the constant guess's name may
 GRAD_GREY = "#555555"       # ‖g‖ (in A's blue beside side B's)
 SOLID, DASHED, DOTTED = "━━", "╍╍", "┈┈"  # the legend's samples of this run's line and a compared run's
 DENSE_UPDATES = 400
+MARKER_PX, FEW_MARKER_PX = 5, 10   # the updates' markers (up to 60 updates), and while there are few
+FEW_UPDATES = 10
 PLOT_MIN_LINES = 3.8       # each plot's least height, in lines of tick labels: its title and three ticks
 AXIS_MIN_LINES = 2.2       # ... and the lowest one's update axis: its numbers and its label
 MIN_COLUMNS = 200          # decimation: at least this many min/max columns, however narrow the plot
@@ -350,18 +352,20 @@ class TrainingView(style.CanvasView):
             self._set_least_heights()        # (the plots shown follow from these two)
         symbols = n <= 60               # a few updates: markers, so even a single point shows
         dense = n > DENSE_UPDATES       # many: a band of hairlines (Qt draws wider lines far slower)
-        if (symbols, dense) != self._symbols:
-            self._symbols = symbols, dense
+        # (the fewest, as a run that overflows at its second update: markers seen from the back row)
+        marker = style.line_width(FEW_MARKER_PX if n <= FEW_UPDATES else MARKER_PX)
+        if (symbols, dense, marker) != self._symbols:
+            self._symbols = symbols, dense, marker
             curves = ((self.grad_curve, style.CURVE_BLUE if self._grad_as_a else GRAD_GREY, 1.5),
                       (self.cos_curve, "#2e8b57", 2))
             for curve, colour, width in curves:
                 curve.setPen(style.pen(colour, 1 if dense else width))
                 curve.setSymbol("o" if symbols else None)
-                curve.setSymbolSize(5)
+                curve.setSymbolSize(marker)
                 curve.setSymbolBrush(colour)
                 curve.setSymbolPen(None)
             self.loss_curve.setSymbol("o" if symbols else None)   # (its few points: the raw ones)
-            self.loss_curve.setSymbolSize(5)
+            self.loss_curve.setSymbolSize(marker)
             self.loss_curve.setSymbolBrush(style.CURVE_BLUE)
             self.loss_curve.setSymbolPen(None)
             self.raw_loss_curve.setPen(style.pen(RAW_LOSS, 1))
