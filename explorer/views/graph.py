@@ -998,6 +998,7 @@ class GraphView(QWidget):
         self._axis_rolled = rolled
         axis = self.plot.getAxis("bottom")
         axis.setStyle(showValues=not rolled)
+        axis.setTicks([[], []] if rolled else None)   # (no steps along it: no numbers, no marks without them)
         self._hint = None            # (unrolled, the zoom hint joins "step t" again: see _set_hint)
         if not rolled:
             style.style_axis(axis, "step t")

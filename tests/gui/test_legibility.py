@@ -780,3 +780,21 @@ def test_the_inputs_are_drawn_behind_the_forecast_that_follows_them(qtbot, windo
     assert view.prediction_curve.isVisible() and view.input_curves
     for curve in view.input_curves:       # (pyqtgraph draws the larger z over; at equal z, the later added)
         assert curve.zValue() < view.prediction_curve.zValue()
+
+
+def test_the_rolled_graphs_axis_has_no_marks_without_numbers(qtbot, window):
+    """Rolled, the graph's bottom axis has no steps to count: it wrote none, but five stray tick
+    marks stood under "one column stands for every step (rolled)". Unrolled, its ticks and numbers
+    are back."""
+    view = window.views["GraphView"]
+    axis = view.plot.getAxis("bottom")
+    _, ticks, numbers = draw_specs(axis)
+    assert ticks and numbers
+    view.rolled_box.click()
+    settle(qtbot, window)
+    _, ticks, numbers = draw_specs(axis)
+    assert not numbers and not ticks, ticks
+    view.rolled_box.click()
+    settle(qtbot, window)
+    _, ticks, numbers = draw_specs(axis)
+    assert ticks and numbers
