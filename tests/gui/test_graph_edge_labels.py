@@ -9,16 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from explorer.views import style  # noqa: E402
-from test_presentation import present  # noqa: E402
+from test_presentation import default_look, present  # noqa: E402,F401  (default_look: autouse: the look and
+#                                                       the application's fonts back to their defaults)
 from test_window import settle  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def default_look():
-    """Every test ends at the default look (presenting changes the application's text size)."""
-    yield
-    style.LOOK.__init__()
 
 
 def open_step(qtbot, window, lesson, index):

@@ -1,5 +1,5 @@
 """A lesson step that asks the student to use a control scrolls the Controls panel to it: at
-1280×800 the temperature (names step 3: "drag τ") lies below the fold of the panel."""
+1280×800 the temperature (names step 3: "change τ") lies below the fold of the panel."""
 
 import os
 
