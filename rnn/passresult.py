@@ -12,6 +12,7 @@ Norms, per layer l and step t, for a recorded array v[l, t, b, i] (b the sequenc
 """
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -208,17 +209,21 @@ class SequenceData:
     """One sequence of the batch as the data view draws it: its inputs, targets and predictions.
 
     For a regression loss the predictions are ŷ_t; for cross-entropy the predicted class
-    argmax_j softmax(ŷ_t)_j, with p = softmax(ŷ_t) of that class and of the target class.
+    argmax_j p_j of p = softmax(ŷ_t), and p itself.
     """
     sequence: int
     inputs: np.ndarray                # (T, I) x_t
     targets: np.ndarray               # (T, O) y_t (mse), or (T,) class indices (xent)
     predictions: np.ndarray           # (T, O) ŷ_t (mse), or (T,) predicted classes (xent)
-    confidence: np.ndarray | None     # (T,) p of the predicted class (xent)
-    target_probability: np.ndarray | None  # (T,) p of the target class (xent)
     probabilities: np.ndarray | None  # (T, C) softmax(ŷ_t) over the classes (xent)
     loss_steps: np.ndarray            # (T,) bool: the step carries a loss for this sequence
     computed: int                     # steps computed forward (predictions beyond are zeros)
+
+    @cached_property
+    def confidence(self) -> np.ndarray | None:
+        """(T,) p of the predicted class (xent; None for a regression)."""
+        p = self.probabilities
+        return None if p is None else p[np.arange(len(p)), self.predictions]
 
 
 def prediction_accuracy(record) -> float:
@@ -241,9 +246,8 @@ def sequence_data(record, sequence: int) -> SequenceData:
         p = softmax(yhat)
         predicted = np.argmax(p, axis=-1)
         targets = np.asarray(record.targets)[:, b]
-        return SequenceData(b, record.inputs[:, b], targets, predicted, p[np.arange(len(p)), predicted],
-                            p[np.arange(len(p)), targets], p, loss_steps, record.forward_done)
-    return SequenceData(b, record.inputs[:, b], np.asarray(record.targets)[:, b], yhat.copy(), None, None, None,
+        return SequenceData(b, record.inputs[:, b], targets, predicted, p, loss_steps, record.forward_done)
+    return SequenceData(b, record.inputs[:, b], np.asarray(record.targets)[:, b], yhat.copy(), None,
                         loss_steps, record.forward_done)
 
 

@@ -211,14 +211,14 @@ class DataView(QWidget):
         data, classes = self._data, self._classes
         if classes is None or data is None:
             return
-        computed = np.flatnonzero(data.loss_steps[:data.computed])
-        if not len(computed):
+        loss_steps = np.flatnonzero(data.loss_steps[:data.computed])     # (those computed so far)
+        if not len(loss_steps):
             self.softmax_bars.setOpts(x=[], height=[])
             self.softmax_target.setData([], [])
             style.set_fitting_title(self.softmax_plot, ["softmax(ŷₜ): not computed yet", "not computed yet"])
             return
-        before = computed[computed <= chosen]
-        t = int(before[-1] if len(before) else computed[-1])
+        before = loss_steps[loss_steps <= chosen]
+        t = int(before[-1] if len(before) else loss_steps[-1])
         p = data.probabilities[t]
         C = len(p)
         self.softmax_bars.setOpts(x=np.arange(C), height=p)
