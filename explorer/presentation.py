@@ -370,13 +370,7 @@ class Presentation:
         """Presenting, the least height of the view beside the graph, with its panel's title (0 for
         a view that says none, and out of presentation mode: the lesson box is not above it)."""
         second = self.second_view() if self.presenting else None
-        view = self.window.views.get(second) if second else None
-        least = getattr(view, "least_height", None)
-        if least is None or not least():
-            return 0
-        dock = self.window.docks[second]
-        title = dock.minimumSizeHint().height() - dock.widget().minimumSizeHint().height()   # (its title bar)
-        return least() + title
+        return self.window.panel_least_height(second) if second else 0
 
     def keep_room_below(self, step_view_below: bool):
         """The panels under the graph keep more of the height while the lesson step's view is one of

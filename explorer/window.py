@@ -593,10 +593,18 @@ class MainWindow(QMainWindow):
         its plots' least (its sensitivity matrix was cut off at its foot)."""
         if not training_step:
             return int(FLOW_SHARE * column)
-        dock, view = self.docks["GradientFlowView"], self.views["GradientFlowView"]
-        title = dock.minimumSizeHint().height() - dock.widget().minimumSizeHint().height()   # (its title bar)
-        least = getattr(view, "least_height", lambda: 0)() + title
+        least = self.panel_least_height("GradientFlowView")
         return min(int(FLOW_SHARE * column), max(round((1 - TRAINING_STEP_SHARE) * column), least))
+
+    def panel_least_height(self, name: str) -> int:
+        """The least height of a view's panel: what the view says it needs (``least_height``) and
+        the panel's title bar; 0 for a view that says none."""
+        least = getattr(self.views.get(name), "least_height", None)
+        if least is None or not least():
+            return 0
+        dock = self.docks[name]
+        title = dock.minimumSizeHint().height() - dock.widget().minimumSizeHint().height()   # (its title bar)
+        return least() + title
 
     # --- what a saved session keeps of the window ---
     def layout_bytes(self) -> bytes:

@@ -268,7 +268,7 @@ class TrainingView(style.CanvasView):
         self.b_grad_curve.setVisible(bool(live))
         # beside B, or where the legend names this run beside runs kept, this run's ‖g‖ is in its
         # colour (grey, it read as the grey dashed run kept: that run's ‖g‖ is not drawn)
-        as_this_run = bool(live) or any(len(r.history) for r in references)
+        as_this_run = any(len(r.history) for r in references)      # (B, live, is one of them)
         if as_this_run != self._grad_as_a:
             self._grad_as_a = as_this_run
             self._symbols = None                   # (its pen and markers, set again in that colour)
