@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from .cells import cell_of
+from .cells import cell_of, matmul
 from .diagnostics import sensitivity
 from .errors import RnnInputError
 from .flush import FLUSH_EVERY, flush_vanished
@@ -460,41 +460,41 @@ class BPTT:
         cell, has_c, shared = self.cell, r.c is not None, r.d_hh is r.d_ih
         L, top, W_hy = len(self._layers), len(self._layers) - 1, self._readout[0]
         carry_h, carry_c = self._carry_h, self._carry_c
-        counts = self._visit_counts
+        counts, segments = self._visit_counts, self.segments
         first, last = min(t for _, t in visits), max(t for _, t in visits)
         readout = r.dyhat[first:last + 1] @ W_hy  # W_hyᵀ ∂ℓ_t/∂ŷ_t of the steps these visits span
+        carry_factors = self.carry_factors[first:last + 1].tolist()   # (read as they are now, once a call)
         if not self._local_factors:
             self._local_factors = [_LocalFactors(cell, r, l) for l in range(L)]
-        layers = [(W_ih, W_hh, self._local_factors[l],
-                   r.dh[l], r.d_ih[l], None if shared else r.d_hh[l], r.dc[l] if has_c else None)
-                  for l, (W_ih, W_hh, _, _) in enumerate(self._layers)]
+        top_down = [(l, W_ih, W_hh, self._local_factors[l].at,
+                     r.dh[l], r.d_ih[l], None if shared else r.d_hh[l], r.dc[l] if has_c else None)
+                    for l, (W_ih, W_hh, _, _) in reversed(list(enumerate(self._layers)))]
         for seg_index, t in visits:
-            seg = self.segments[seg_index]
+            seg = segments[seg_index]
             if t == seg.loss_end - 1:  # a segment's sweep starts with nothing carried (or what is carried in)
                 zero = np.zeros((self._B, self.spec.hidden_size), r.h.dtype)
                 carry_h[:] = [zero] * L if self._carry_in is None else list(self._carry_in[0])
                 carry_c[:] = ([] if not has_c else [zero] * L if self._carry_in is None
                               else list(self._carry_in[1]))
-            factor = self.carry_factors[t]
+            factor = carry_factors[t - first]
             fresh = counts[t] == 0                # nothing recorded at step t yet: write, do not add
             dx_above = None
-            for l in range(top, -1, -1):
-                W_ih, W_hh, factors, dh_rec, d_ih_rec, d_hh_rec, dc_rec = layers[l]
+            for l, W_ih, W_hh, factors_at, dh_rec, d_ih_rec, d_hh_rec, dc_rec in top_down:
                 # ∂L/∂h_t, on a first visit summed straight into the recording's row
                 dh, into = carry_h[l], dh_rec[t] if fresh else None
-                if l == top and seg.loss_start <= t:
-                    dh = np.add(dh, readout[t - first], out=into)
-                if dx_above is not None:
+                if l != top:
                     dh = np.add(dh, dx_above, out=into)
+                elif seg.loss_start <= t:
+                    dh = np.add(dh, readout[t - first], out=into)
                 dc = carry_c[l] if has_c else None
                 if fresh:                 # the cell writes the gate adjoints (and ∂L/∂c_t) there too
                     if dh is not into:
                         into[...] = dh
-                    back = cell.backward_from(factors.at(t), dh, dc, W_hh, d_ih=d_ih_rec[t],
-                                              d_hh=None if shared else d_hh_rec[t],
-                                              dc_total=dc_rec[t] if has_c else None)
+                    back = cell.backward_from(factors_at(t), dh, dc, W_hh, d_ih=d_ih_rec[t],
+                                              d_hh=d_hh_rec if d_hh_rec is None else d_hh_rec[t],
+                                              dc_total=dc_rec if dc_rec is None else dc_rec[t])
                 else:                     # a step visited again adds its adjoints
-                    back = cell.backward_from(factors.at(t), dh, dc, W_hh)
+                    back = cell.backward_from(factors_at(t), dh, dc, W_hh)
                     dh_rec[t] += dh
                     d_ih_rec[t] += back.d_ih
                     if not shared:
@@ -508,7 +508,7 @@ class BPTT:
                     flush_vanished(carry_h[l])
                     if has_c:
                         flush_vanished(carry_c[l])
-                dx_above = back.d_ih @ W_ih if l > 0 else None           # ∂L/∂x_t, the layer below's h_t
+                dx_above = matmul(back.d_ih, W_ih) if l > 0 else None    # ∂L/∂x_t, the layer below's h_t
             if t == 0:
                 r.dh0 += carry_h
                 if has_c:

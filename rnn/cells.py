@@ -50,11 +50,15 @@ class Backward(NamedTuple):
     dc_total: np.ndarray | None
 
 
-def _matmul(a, W):
-    """a @ W as one matrix product over all leading axes (stacked adjoints)."""
-    if a.ndim <= 2 or not a.flags.c_contiguous:
+def matmul(a, W):
+    """a @ W as one matrix product over all leading axes (stacked adjoints). A 2-D ``a`` goes to
+    ``np.dot``, whose call costs half of ``@``'s at B = 1 (1.5 µs against 3 for (1, 64) @ (64, 64):
+    the same BLAS product without the ufunc machinery; the same numbers)."""
+    if a.ndim == 2:
+        return np.dot(a, W)
+    if not a.flags.c_contiguous:
         return a @ W
-    return (a.reshape(-1, a.shape[-1]) @ W).reshape(a.shape[:-1] + (W.shape[1],))
+    return np.dot(a.reshape(-1, a.shape[-1]), W).reshape(a.shape[:-1] + (W.shape[1],))
 
 
 class RNNCell:
@@ -81,7 +85,7 @@ class RNNCell:
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
         """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry.
         The vanilla cell's gates are h_t itself: the recording's ``gates`` is its ``h``."""
-        pre += h_prev @ W_hh.T
+        pre += matmul(h_prev, W_hh.T)
         self.phi.function(pre, out=h)          # h_t = φ(a_t)
 
     def local_derivatives(self, pre, h, extra):
@@ -97,7 +101,7 @@ class RNNCell:
 
     def backward_from(self, factors, dh, dc, W_hh, *, d_ih=None, d_hh=None, dc_total=None) -> Backward:
         da = np.multiply(dh, factors[0], out=d_ih)   # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
-        return Backward(da, da, _matmul(da, W_hh), None, None)  # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
+        return Backward(da, da, matmul(da, W_hh), None, None)  # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
 
 
 def gate_sigmoid(pre, steepness: float, out):
@@ -154,7 +158,7 @@ class LSTMCell:
 
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
         """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry."""
-        pre += h_prev @ W_hh.T                            # a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
+        pre += matmul(h_prev, W_hh.T)                     # a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
         H = W_hh.shape[1]
         # i, f, o = σ(βa_i), σ(βa_f), σ(βa_o); σ of the whole contiguous row costs less than of two
         # strided slices, and the g block is then overwritten with g = tanh(a_g)
@@ -196,7 +200,7 @@ class LSTMCell:
         np.multiply(dc_total, dc_df, out=dpre[..., H:2 * H])     # ∂L/∂a_f = ∂L/∂c_t ⊙ ∂c_t/∂a_f
         np.multiply(dc_total, dc_dg, out=dpre[..., 2 * H:3 * H]) # ∂L/∂a_g = ∂L/∂c_t ⊙ ∂c_t/∂a_g
         np.multiply(dh, dh_do, out=dpre[..., 3 * H:])            # ∂L/∂a_o = ∂L/∂h_t ⊙ ∂h_t/∂a_o
-        return Backward(dpre, dpre, _matmul(dpre, W_hh),         # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
+        return Backward(dpre, dpre, matmul(dpre, W_hh),         # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
                         dc_total * f, dc_total)                  # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
 
 
@@ -227,7 +231,7 @@ class GRUCell:
 
     def forward_into(self, pre, h_prev, c_prev, W_hh, b_hh, gates, h, c, extra):
         """The step written into the given buffers; ``pre`` holds W_ih x_t + input_bias on entry."""
-        gh = h_prev @ W_hh.T                              # W_hh h_{t−1} (rows r, z, n)
+        gh = matmul(h_prev, W_hh.T)                       # W_hh h_{t−1} (rows r, z, n)
         H = W_hh.shape[1]
         pre[..., :2 * H] += gh[..., :2 * H]               # a_r, a_z = W_i x + b_i + W_h h_{t−1} + b_h
         gate_sigmoid(pre[..., :2 * H], self.steepness, out=gates[..., :2 * H])   # r, z = σ(βa_r), σ(βa_z)
@@ -270,7 +274,7 @@ class GRUCell:
         np.multiply(da_n, dan_dar, out=d_ih[..., :H])    # ∂L/∂a_r = ∂L/∂a_n ⊙ ∂a_n/∂a_r
         d_hh[..., :2 * H] = d_ih[..., :2 * H]         # the same, but the reset acts after W_hn h + b_hn:
         np.multiply(da_n, r, out=d_hh[..., 2 * H:])   # ∂L/∂gh_n = ∂L/∂a_n ⊙ r
-        dh_prev = _matmul(d_hh, W_hh)                 # ∂L/∂h_{t−1}: W_hhᵀ through the gates …
+        dh_prev = matmul(d_hh, W_hh)                 # ∂L/∂h_{t−1}: W_hhᵀ through the gates …
         dh_prev += dh * z                             # … plus the direct path z ⊙ h_{t−1}
         return Backward(d_ih, d_hh, dh_prev, None, None)
 
