@@ -18,6 +18,10 @@ What is timed, per cell (vanilla tanh RNN, LSTM, GRU), one layer, float64, one t
 - torch: ``nn.RNN(nonlinearity="tanh")`` / ``nn.LSTM`` / ``nn.GRU`` forward + ``nn.Linear`` readout
   + the same loss at every step + ``loss.backward()``, with the engine's weights copied in
   (the gradients are checked against the engine's once, before timing).
+- reused: the engine again, its recording's arrays taken from one ``rnn.bptt.Buffers`` kept across
+  the runs (as training's passes take them): the same arithmetic without fresh memory, whose page
+  faults on a virtual machine cost a large pass up to 3.5 s of system time (an LSTM at B = 32,
+  T = 1000, H = 256 records 2.2 GB a pass).
 - sensitivity: ``run_bptt(..., with_sensitivity=True)`` minus ``run_bptt(..., with_sensitivity=False)``,
   divided by the latter (the plain pass, without ``gradients()``; target ≤ 3×).
 
@@ -53,7 +57,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-NetworkSpec = init_params = run_bptt = None   # bound by load_engine()
+NetworkSpec = init_params = run_bptt = Buffers = None   # bound by load_engine()
 
 try:
     import torch
@@ -75,9 +79,10 @@ TRAINING_TARGET = 2.0
 
 def load_engine(engine_dir=None):
     """Import the ``rnn`` package from ``engine_dir`` (default: this repository)."""
-    global NetworkSpec, init_params, run_bptt
+    global NetworkSpec, init_params, run_bptt, Buffers
     sys.path.insert(0, str(Path(engine_dir).resolve() if engine_dir else REPO))
     import rnn
+    from rnn.bptt import Buffers
     NetworkSpec, init_params, run_bptt = rnn.NetworkSpec, rnn.init_params, rnn.run_bptt
     return rnn
 
@@ -96,10 +101,11 @@ def make_problem(cell, B, T, H, seed=0):
 
 # --- the engine ---------------------------------------------------------------------------------
 
-def engine_once(spec, params, inputs, targets):
-    """(seconds of run_bptt without sensitivity, seconds of gradients(), gradients)."""
+def engine_once(spec, params, inputs, targets, buffers=None):
+    """(seconds of run_bptt without sensitivity, seconds of gradients(), gradients); ``buffers``:
+    a Buffers whose arrays the recording takes again (as training's passes do)."""
     t0 = time.perf_counter()
-    record = run_bptt(spec, params, inputs, targets, with_sensitivity=False)
+    record = run_bptt(spec, params, inputs, targets, with_sensitivity=False, buffers=buffers)
     t1 = time.perf_counter()
     grads = record.gradients()
     t2 = time.perf_counter()
@@ -209,9 +215,10 @@ def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
 
     lean = cell == "rnn"
     lean_err = max_relative_error(lean_rnn_once(params, inputs, targets)[1], grads) if lean else None
-    pass_s, grad_s, torch_s, sens_s, lean_s = [], [], [], [], []
+    pass_s, grad_s, torch_s, sens_s, lean_s, reused_s = [], [], [], [], [], []
+    buffers = Buffers()
     for r in range(max(repeats, sens_repeats)):
-        order = [0, 1, 2] if r % 2 == 0 else [2, 1, 0]            # alternate who goes first
+        order = [0, 1, 2, 3] if r % 2 == 0 else [3, 2, 1, 0]      # alternate who goes first
         for who in order:
             if r >= repeats:
                 continue
@@ -219,6 +226,9 @@ def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
                 a, g, _ = timed(lambda: engine_once(spec, params, inputs, targets))
                 pass_s.append(a)
                 grad_s.append(g)
+            elif who == 3:
+                a, g, _ = timed(lambda: engine_once(spec, params, inputs, targets, buffers))
+                reused_s.append(a + g)
             elif who == 1 and tp is not None:
                 torch_s.append(timed(tp.once))
             elif who == 2 and lean:
@@ -234,7 +244,7 @@ def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
     engine_ms = med([a + g for a, g in zip(pass_s, grad_s)])
     return {
         "cell": cell, "B": B, "T": T, "H": H,
-        "engine_ms": engine_ms, "pass_ms": med(pass_s), "grad_ms": med(grad_s),
+        "engine_ms": engine_ms, "pass_ms": med(pass_s), "grad_ms": med(grad_s), "reused_ms": med(reused_s),
         "torch_ms": med(torch_s) if tp is not None else None,
         "sens_ms": med(sens_s) if sens_s else None,
         "lean_ms": med(lean_s) if lean_s else None, "lean_err": lean_err,
@@ -245,7 +255,7 @@ def bench_config(cell, B, T, H, repeats, sens_repeats, use_torch, warmup):
 def print_tables(rows, targets):
     print()
     head = (f"{'cell':<5} {'B':>3} {'T':>4} {'H':>4} {'engine ms':>10} {'torch ms':>9} "
-            f"{'eng/torch':>9} {'target':>7} {'result':>6} {'grad err':>9}")
+            f"{'eng/torch':>9} {'target':>7} {'result':>6} {'grad err':>9} {'reused ms':>10} {'reused/torch':>12}")
     print("Forward + full BPTT + gradients (median)")
     print(head)
     print("-" * len(head))
@@ -259,9 +269,11 @@ def print_tables(rows, targets):
         verdict = "PASS" if ratio <= target else "FAIL"
         print(f"{row['cell']:<5} {row['B']:>3} {row['T']:>4} {row['H']:>4} {row['engine_ms']:>10.2f} "
               f"{row['torch_ms']:>9.2f} {ratio:>8.2f}× {f'≤{target:g}×':>7} {verdict:>6} "
-              f"{row['grad_err']:>9.1e}")
+              f"{row['grad_err']:>9.1e} {row['reused_ms']:>10.2f} {row['reused_ms'] / row['torch_ms']:>11.2f}×")
     print("  engine ms = run_bptt(with_sensitivity=False) + record.gradients(); "
-          "grad err = max relative difference from torch's gradients")
+          "grad err = max relative difference from torch's gradients;\n"
+          "  reused ms = the same with the recording's arrays taken again from one Buffers (as training's "
+          "passes are):\n  without the cost of fresh memory, which on a virtual machine can be most of a large pass")
 
     lean_rows = [row for row in rows if row["lean_ms"] is not None]
     if lean_rows:
@@ -404,8 +416,8 @@ def bench_training(cell, task_name, T, H, B, updates, rounds, use_torch, lr=0.02
 
 def print_training(rows):
     print()
-    print(f"Training at the lessons' sizes (Adam, norm clipping; updates per second, median; each "
-          f"update samples its batch)")
+    print("Training at the lessons' sizes (Adam, norm clipping; updates per second, median; each "
+          "update samples its batch)")
     head = (f"{'cell':<5} {'task':<12} {'T':>3} {'H':>3} {'B':>3} {'engine/s':>9} {'torch/s':>8} {'speed-up':>9} "
             f"{'target':>7} {'result':>6} {'loss err':>9}")
     print(head)
