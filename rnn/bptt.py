@@ -491,8 +491,8 @@ class BPTT:
                     if dh is not into:
                         into[...] = dh
                     back = cell.backward_from(factors_at(t), dh, dc, W_hh, d_ih=d_ih_rec[t],
-                                              d_hh=d_hh_rec if d_hh_rec is None else d_hh_rec[t],
-                                              dc_total=dc_rec if dc_rec is None else dc_rec[t])
+                                              d_hh=None if shared else d_hh_rec[t],
+                                              dc_total=dc_rec[t] if has_c else None)
                 else:                     # a step visited again adds its adjoints
                     back = cell.backward_from(factors_at(t), dh, dc, W_hh)
                     dh_rec[t] += dh

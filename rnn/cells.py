@@ -101,7 +101,7 @@ class RNNCell:
 
     def backward_from(self, factors, dh, dc, W_hh, *, d_ih=None, d_hh=None, dc_total=None) -> Backward:
         da = np.multiply(dh, factors[0], out=d_ih)   # ∂L/∂a_t = ∂L/∂h_t ⊙ φ'(a_t)
-        return Backward(da, da, matmul(da, W_hh), None, None)  # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
+        return Backward(da, da, matmul(da, W_hh), None, None)   # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a_t
 
 
 def gate_sigmoid(pre, steepness: float, out):
@@ -200,7 +200,7 @@ class LSTMCell:
         np.multiply(dc_total, dc_df, out=dpre[..., H:2 * H])     # ∂L/∂a_f = ∂L/∂c_t ⊙ ∂c_t/∂a_f
         np.multiply(dc_total, dc_dg, out=dpre[..., 2 * H:3 * H]) # ∂L/∂a_g = ∂L/∂c_t ⊙ ∂c_t/∂a_g
         np.multiply(dh, dh_do, out=dpre[..., 3 * H:])            # ∂L/∂a_o = ∂L/∂h_t ⊙ ∂h_t/∂a_o
-        return Backward(dpre, dpre, matmul(dpre, W_hh),         # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
+        return Backward(dpre, dpre, matmul(dpre, W_hh),          # ∂L/∂h_{t−1} = W_hhᵀ ∂L/∂a
                         dc_total * f, dc_total)                  # ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f
 
 
@@ -274,7 +274,7 @@ class GRUCell:
         np.multiply(da_n, dan_dar, out=d_ih[..., :H])    # ∂L/∂a_r = ∂L/∂a_n ⊙ ∂a_n/∂a_r
         d_hh[..., :2 * H] = d_ih[..., :2 * H]         # the same, but the reset acts after W_hn h + b_hn:
         np.multiply(da_n, r, out=d_hh[..., 2 * H:])   # ∂L/∂gh_n = ∂L/∂a_n ⊙ r
-        dh_prev = matmul(d_hh, W_hh)                 # ∂L/∂h_{t−1}: W_hhᵀ through the gates …
+        dh_prev = matmul(d_hh, W_hh)                  # ∂L/∂h_{t−1}: W_hhᵀ through the gates …
         dh_prev += dh * z                             # … plus the direct path z ⊙ h_{t−1}
         return Backward(d_ih, d_hh, dh_prev, None, None)
 
