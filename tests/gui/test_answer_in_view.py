@@ -6,7 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import time  # noqa: E402
 import tomllib  # noqa: E402
 
 import pytest  # noqa: E402
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import QPushButton  # noqa: E402
 
 from explorer.lessons import LESSON_FOLDER, lesson_from_dict  # noqa: E402
 
-from test_window import settle  # noqa: E402
+from test_window import settle, settle_box  # noqa: E402
 
 
 def long_step_lesson(explain_times=1):
@@ -59,29 +58,6 @@ def open_long_step(qtbot, window, size, explain_times=1):
     box = window.lesson
     qtbot.waitUntil(lambda: box.scroll.verticalScrollBar().maximum() > 0, timeout=2000)   # (longer than the box: the point)
     return runner, box
-
-
-def box_geometry(box) -> tuple:
-    """What the lesson box's fitting changes: its text's room, the scrolled content's and every
-    label's size, the scroll's range and value."""
-    bar = box.scroll.verticalScrollBar()
-    labels = (box.step_title, box.text, box.question, box.feedback, box.explain)
-    return (box.scroll.size().toTuple(), box.body.size().toTuple(), bar.maximum(), bar.value(),
-            tuple(label.size().toTuple() for label in labels))
-
-
-def settle_box(qtbot, box, quiet_ms=120, timeout=10_000):
-    """Wait until the box has settled: its geometry unchanged for ``quiet_ms``. (Answering shows the
-    verdict and the explanation, and the box fits its new height in a few rounds of layout, its
-    scroll bar shown and hidden on the way: on a loaded machine that took 270 ms, past a fixed wait.)"""
-    deadline = time.monotonic() + timeout / 1000
-    seen, since = box_geometry(box), time.monotonic()
-    while time.monotonic() - since < quiet_ms / 1000:
-        assert time.monotonic() < deadline, "the lesson box never settled"
-        qtbot.wait(10)
-        now = box_geometry(box)
-        if now != seen:
-            seen, since = now, time.monotonic()
 
 
 def answer(qtbot, window, runner, box):

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint  # noqa: E402
 
 from test_legibility import plain  # noqa: E402
 from test_presentation import default_look, present  # noqa: E402,F401  (the fixture resets the look)
-from test_window import settle  # noqa: E402
+from test_window import settle, settle_box  # noqa: E402
 
 
 def claims(window):
@@ -27,6 +27,7 @@ def test_presenting_at_1024_a_claim_is_one_line_and_its_formula_in_its_tooltip(q
     runner = window.open_lesson("truncation", 0)
     settle(qtbot, window, timeout=120_000)
     qtbot.waitUntil(lambda: len(claims(window)) == len(runner.step.claims) == 3, timeout=5000)
+    settle_box(qtbot, window.lesson)
     for label, claim in zip(claims(window), runner.step.claims):
         line = label.fontMetrics().lineSpacing()
         assert label.height() < 1.6 * line, plain(label.text())            # one line
@@ -51,8 +52,8 @@ def test_a_text_that_scrolls_shows_whole_lines(qtbot, window):
     """Gating 2 before its answer: 2⅔ lines of its text showed."""
     present(qtbot, window, (1024, 768))
     window.open_lesson("gating", 1, run=False)
-    qtbot.wait(200)
     box = window.lesson
+    settle_box(qtbot, box)
     assert box.scroll.verticalScrollBar().maximum() > 0                    # (it scrolls: the point)
     viewport, text = box.scroll.viewport(), box.text
     below = viewport.height() - text.mapTo(viewport, QPoint(0, 0)).y()    # the text's part in view

@@ -41,6 +41,30 @@ def settle(qtbot, window, timeout=30_000):
     qtbot.wait(20)   # let coalesced redraws run
 
 
+def box_geometry(box) -> tuple:
+    """What the lesson box's fitting changes: its text's room, the scrolled content's and every
+    label's size, the scroll's range and value."""
+    bar = box.scroll.verticalScrollBar()
+    labels = (box.step_title, box.text, box.question, box.feedback, box.explain)
+    return (box.scroll.size().toTuple(), box.body.size().toTuple(), bar.maximum(), bar.value(),
+            tuple(label.size().toTuple() for label in labels))
+
+
+def settle_box(qtbot, box, quiet_ms=120, timeout=10_000):
+    """Wait until the lesson box has settled: its geometry unchanged for ``quiet_ms``. (A new step,
+    an answer or new claims change its text, and the box fits its new height in a few rounds of
+    layout, its scroll bar shown and hidden on the way: on a loaded machine that took 270 ms, past
+    a fixed wait.)"""
+    deadline = time.monotonic() + timeout / 1000
+    seen, since = box_geometry(box), time.monotonic()
+    while time.monotonic() - since < quiet_ms / 1000:
+        assert time.monotonic() < deadline, "the lesson box never settled"
+        qtbot.wait(10)
+        now = box_geometry(box)
+        if now != seen:
+            seen, since = now, time.monotonic()
+
+
 def make_window(qtbot, settings_path=None, restore=False):
     settings = QSettings(str(settings_path), QSettings.Format.IniFormat) if settings_path else None
     window = MainWindow(settings=settings, restore=restore)
