@@ -42,12 +42,12 @@ def settle(qtbot, window, timeout=30_000):
 
 
 def box_geometry(box) -> tuple:
-    """What the lesson box's fitting changes: its text's room, the scrolled content's and every
-    label's size, the scroll's range and value."""
+    """What the lesson box's fitting changes: its text's and its question's and claims' room, the
+    scrolled content's and every label's size, the scroll's range and value."""
     bar = box.scroll.verticalScrollBar()
-    labels = (box.step_title, box.text, box.question, box.feedback, box.explain)
-    return (box.scroll.size().toTuple(), box.body.size().toTuple(), bar.maximum(), bar.value(),
-            tuple(label.size().toTuple() for label in labels))
+    labels = (box.step_title, box.text, box.question, box.feedback, box.explain, *box.claim_labels)
+    return (box.scroll.size().toTuple(), box.footer_scroll.size().toTuple(), box.body.size().toTuple(),
+            bar.maximum(), bar.value(), tuple(label.size().toTuple() for label in labels))
 
 
 def settle_box(qtbot, box, quiet_ms=120, timeout=10_000):
